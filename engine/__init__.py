@@ -1,0 +1,95 @@
+"""Workbench engine: the headless machine-learning library behind every page and command.
+
+It never imports streamlit or the storage layer. Typical use:
+
+>>> from engine import load_sample, infer_schema, propose_problem
+>>> frame = load_sample("iris")
+>>> kinds = {c.name: c.kind for c in infer_schema(frame)}
+>>> propose_problem(frame["species"], kinds["species"], "species").task
+'classification'
+"""
+
+from engine.errors import (
+    ColumnError,
+    DataError,
+    EmptyDataError,
+    EncodingError,
+    FileTooLargeError,
+    MalformedFileError,
+    ModelError,
+    RecipeError,
+    TargetError,
+    TrainingError,
+    WorkbenchError,
+)
+from engine.io import LoadedTable, read_table
+from engine.metrics import METRICS, compute_metrics, metrics_for_task
+from engine.models import MODELS, models_for_task
+from engine.predict import check_input, predict_frame
+from engine.preprocessing import build_pipeline, build_preprocessor, feature_columns
+from engine.problem import TASKS, Problem, propose_problem, validate_problem
+from engine.recipe import DEFAULT_RECIPE, validate_recipe
+from engine.samples import SAMPLES, load_sample
+from engine.schema import KINDS, ColumnInfo, apply_kinds, infer_schema, schema_from_dicts
+from engine.split import Split, split_rows
+from engine.training import (
+    Candidate,
+    TimeBudgetExceeded,
+    best_candidate,
+    evaluate,
+    prepare_target,
+    refit,
+    train_candidates,
+    validate_settings,
+)
+from engine.versions import library_versions
+
+__all__ = [
+    "DEFAULT_RECIPE",
+    "KINDS",
+    "METRICS",
+    "MODELS",
+    "SAMPLES",
+    "TASKS",
+    "Candidate",
+    "ColumnError",
+    "ColumnInfo",
+    "DataError",
+    "EmptyDataError",
+    "EncodingError",
+    "FileTooLargeError",
+    "LoadedTable",
+    "MalformedFileError",
+    "ModelError",
+    "Problem",
+    "RecipeError",
+    "Split",
+    "TargetError",
+    "TimeBudgetExceeded",
+    "TrainingError",
+    "WorkbenchError",
+    "apply_kinds",
+    "best_candidate",
+    "build_pipeline",
+    "build_preprocessor",
+    "check_input",
+    "compute_metrics",
+    "evaluate",
+    "feature_columns",
+    "infer_schema",
+    "library_versions",
+    "load_sample",
+    "metrics_for_task",
+    "models_for_task",
+    "predict_frame",
+    "prepare_target",
+    "propose_problem",
+    "read_table",
+    "refit",
+    "schema_from_dicts",
+    "split_rows",
+    "train_candidates",
+    "validate_problem",
+    "validate_recipe",
+    "validate_settings",
+]

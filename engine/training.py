@@ -1,0 +1,224 @@
+"""Training: cross-validate and fit each chosen model family under an optional time budget.
+
+Progress leaves through a ``progress(fraction, message)`` callback; a callback that raises
+(e.g. because the user cancelled) stops training, and the exception propagates.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Callable
+from typing import NamedTuple
+
+import numpy as np
+import pandas as pd
+from sklearn.base import clone
+from sklearn.metrics import get_scorer
+from sklearn.model_selection import KFold, StratifiedKFold
+
+from engine.errors import RecipeError, TrainingError
+from engine.metrics import METRICS, compute_metrics
+from engine.models import MODELS, make_estimator, models_for_task
+from engine.preprocessing import build_pipeline, feature_columns
+from engine.problem import Problem
+from engine.schema import ColumnInfo
+from engine.split import Split
+
+__all__ = [
+    "DEFAULT_SETTINGS",
+    "Candidate",
+    "TimeBudgetExceeded",
+    "best_candidate",
+    "evaluate",
+    "prepare_target",
+    "refit",
+    "train_candidates",
+    "validate_settings",
+]
+
+Progress = Callable[[float, str], None]
+DEFAULT_SETTINGS = {"models": None, "cv_folds": 5, "seed": 42, "time_budget": None}
+
+
+class TimeBudgetExceeded(TrainingError):
+    """The time budget ran out before this step finished."""
+
+
+class Candidate(NamedTuple):
+    """One model family's outcome: scores, the fitted pipeline, or why it failed."""
+
+    model: str
+    status: str  # "ok" | "failed" | "skipped"
+    pipeline: object | None
+    cv_scores: list[float]
+    valid_metrics: dict[str, float]
+    valid_predictions: pd.DataFrame | None
+    fit_seconds: float
+    error: str = ""
+
+
+def validate_settings(settings: dict | None, task: str) -> dict:
+    """Complete and check training settings: models, cv_folds, seed, time_budget."""
+    out = {**DEFAULT_SETTINGS, **(settings or {})}
+    unknown = sorted(set(out) - set(DEFAULT_SETTINGS))
+    if unknown:
+        raise RecipeError(f"Unknown training settings {unknown}; known ones are {sorted(DEFAULT_SETTINGS)}.")
+    allowed = models_for_task(task)
+    models = out["models"] or [m for m in allowed]
+    bad = [m for m in models if m not in allowed]
+    if bad:
+        raise RecipeError(f"Models {bad} cannot do {task}; choose from {allowed}.")
+    if "baseline" not in models:
+        models = ["baseline", *models]
+    out["models"] = [m for m in MODELS if m in models]
+    folds = out["cv_folds"]
+    if not isinstance(folds, int) or not (folds == 0 or 2 <= folds <= 20):
+        raise RecipeError(
+            f"The 'cv_folds' parameter of train must be 0 (off) or an int in [2, 20]. Got {folds!r} instead."
+        )
+    if not isinstance(out["seed"], int) or out["seed"] < 0:
+        raise RecipeError(f"The 'seed' parameter of train must be a non-negative int. Got {out['seed']!r} instead.")
+    budget = out["time_budget"]
+    if budget is not None and (not isinstance(budget, (int, float)) or budget <= 0):
+        raise RecipeError(f"The 'time_budget' of train must be a positive number of seconds. Got {budget!r} instead.")
+    return out
+
+
+def prepare_target(frame: pd.DataFrame, problem: Problem) -> tuple[pd.DataFrame, pd.Series]:
+    """Rows with a target value, and the target in the dtype the task needs."""
+    keep = frame[problem.target].notna()
+    rows = frame.loc[keep].reset_index(drop=True)
+    y = rows[problem.target]
+    if problem.task == "regression":
+        y = pd.to_numeric(y, errors="coerce").astype(float)
+    elif not (pd.api.types.is_numeric_dtype(y) or pd.api.types.is_bool_dtype(y)):
+        y = y.astype(str)
+    return rows, y
+
+
+def train_candidates(
+    frame: pd.DataFrame,
+    schema: list[ColumnInfo],
+    problem: Problem,
+    recipe: dict,
+    settings: dict,
+    split: Split,
+    progress: Progress | None = None,
+    on_candidate: Callable[[Candidate], None] | None = None,
+) -> list[Candidate]:
+    """Cross-validate on train and score on validation each model family in ``settings``.
+
+    ``split`` indexes the rows that have a target (see ``prepare_target``); ``on_candidate``
+    receives each result as soon as it is ready, so finished work survives a cancel.
+    """
+    settings = validate_settings(settings, problem.task)
+    progress = progress or (lambda fraction, message: None)
+    rows, y = prepare_target(frame, problem)
+    features = feature_columns(schema, problem.target, recipe)
+    X = rows[[c.name for c in features]]
+    deadline = None if settings["time_budget"] is None else time.monotonic() + settings["time_budget"]
+    results: list[Candidate] = []
+    models = settings["models"]
+    for i, name in enumerate(models):
+        progress(i / len(models), f"Training {MODELS[name].label} ({i + 1} of {len(models)})")
+        pipeline = build_pipeline(features, recipe, make_estimator(name, problem.task, settings["seed"]))
+        results.append(_train_one(name, pipeline, X, y, problem, settings, split, deadline))
+        if on_candidate is not None:
+            on_candidate(results[-1])
+    progress(1.0, "Training finished")
+    if not any(c.status == "ok" and c.model != "baseline" for c in results):
+        reasons = "; ".join(f"{c.model}: {c.error}" for c in results if c.error)
+        raise TrainingError(f"No model could be trained ({reasons}).")
+    return results
+
+
+def _train_one(name, pipeline, X, y, problem, settings, split, deadline) -> Candidate:
+    started = time.monotonic()
+    try:
+        cv_scores = _cross_validate(pipeline, X.iloc[split.train], y.iloc[split.train], problem, settings, deadline)
+        fitted = _call_before(deadline, lambda: clone(pipeline).fit(X.iloc[split.train], y.iloc[split.train]))
+        metrics, predictions = evaluate(fitted, X.iloc[split.valid], y.iloc[split.valid], problem.task)
+    except TimeBudgetExceeded as exc:
+        return Candidate(name, "skipped", None, [], {}, None, time.monotonic() - started, str(exc))
+    except (ValueError, ArithmeticError, MemoryError, np.linalg.LinAlgError) as exc:
+        return Candidate(name, "failed", None, [], {}, None, time.monotonic() - started, _short(exc))
+    return Candidate(name, "ok", fitted, cv_scores, metrics, predictions, time.monotonic() - started)
+
+
+def _cross_validate(pipeline, X, y, problem, settings, deadline) -> list[float]:
+    folds = settings["cv_folds"]
+    if problem.task == "classification":
+        folds = min(folds, int(y.astype(str).value_counts().min()))
+        splitter = StratifiedKFold(folds, shuffle=True, random_state=settings["seed"]) if folds >= 2 else None
+    else:
+        splitter = KFold(folds, shuffle=True, random_state=settings["seed"]) if folds >= 2 else None
+    if splitter is None:
+        return []
+    scorer = get_scorer(METRICS[problem.metric].scorer)
+    sign = 1.0 if METRICS[problem.metric].greater_is_better else -1.0
+    scores = []
+    for fit_rows, score_rows in splitter.split(X, y.astype(str) if problem.task == "classification" else y):
+        model = _call_before(deadline, lambda rows=fit_rows: clone(pipeline).fit(X.iloc[rows], y.iloc[rows]))
+        scores.append(sign * float(scorer(model, X.iloc[score_rows], y.iloc[score_rows])))
+    return scores
+
+
+def evaluate(pipeline, X: pd.DataFrame, y: pd.Series, task: str) -> tuple[dict[str, float], pd.DataFrame]:
+    """Metrics of a fitted pipeline on (X, y), and the per-row predictions behind them."""
+    predictions = pd.DataFrame({"y_true": y.to_numpy(), "y_pred": pipeline.predict(X)})
+    proba, classes = None, None
+    if task == "classification" and hasattr(pipeline, "predict_proba"):
+        classes = list(pipeline.classes_)
+        proba = pipeline.predict_proba(X)
+        for j, label in enumerate(classes):
+            predictions[f"proba_{label}"] = proba[:, j]
+    return compute_metrics(task, y, predictions["y_pred"], proba, classes), predictions
+
+
+def best_candidate(candidates: list[Candidate], metric: str) -> Candidate:
+    """The trained candidate with the best validation score on ``metric``."""
+    ok = [c for c in candidates if c.status == "ok" and metric in c.valid_metrics]
+    if not ok:
+        raise TrainingError(f"No trained model has a validation '{metric}' score.")
+    sign = 1 if METRICS[metric].greater_is_better else -1
+    return max(ok, key=lambda c: sign * c.valid_metrics[metric])
+
+
+def refit(pipeline, X: pd.DataFrame, y: pd.Series, deadline: float | None):
+    """A fresh copy of ``pipeline`` fitted on (X, y), or TimeBudgetExceeded."""
+    return _call_before(deadline, lambda: clone(pipeline).fit(X, y))
+
+
+def _call_before(deadline: float | None, work: Callable):
+    """Run ``work``; past ``deadline`` (time.monotonic) give up and raise TimeBudgetExceeded.
+
+    The work runs in a daemon thread so a slow fit cannot hold the caller past its budget;
+    an abandoned fit finishes (or dies with the process) in the background.
+    """
+    if deadline is None:
+        return work()
+    remaining = deadline - time.monotonic()
+    if remaining <= 0:
+        raise TimeBudgetExceeded("the time budget ran out before this model could start")
+    outcome: dict = {}
+
+    def run() -> None:
+        try:
+            outcome["value"] = work()
+        except BaseException as exc:  # noqa: BLE001 - handed back to the caller's thread
+            outcome["error"] = exc
+
+    thread = threading.Thread(target=run, daemon=True)
+    thread.start()
+    thread.join(remaining)
+    if thread.is_alive():
+        raise TimeBudgetExceeded("the time budget ran out while this model was training")
+    if "error" in outcome:
+        raise outcome["error"]
+    return outcome["value"]
+
+
+def _short(exc: BaseException) -> str:
+    text = str(exc).strip().splitlines()
+    return f"{type(exc).__name__}: {text[0] if text else ''}"[:300]

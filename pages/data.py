@@ -1,0 +1,89 @@
+"""Data: bring a table in, check its columns, and define the problem (target, task, metric)."""
+
+from __future__ import annotations
+
+import pandas as pd
+import streamlit as st
+
+from engine import KINDS, METRICS, SAMPLES, TASKS, Problem, metrics_for_task
+from engine.io import SUPPORTED_EXTENSIONS
+from pages import ui
+from usecases import projects
+
+st.title("Data")
+project = ui.require_project(need_data=False)
+ws = ui.workspace()
+pid = project["id"]
+
+upload_tab, sample_tab = st.tabs(["Upload a file", "Open a sample dataset"])
+with upload_tab:
+    upload = st.file_uploader("Upload a table (CSV, TSV, Excel, Parquet, JSON)", type=list(SUPPORTED_EXTENSIONS),
+                              key=f"data_upload_{pid}")
+    if upload is not None and st.session_state.get("data_imported") != (pid, upload.file_id):
+        with ui.user_errors(), st.spinner(f"Reading {upload.name}…"):
+            projects.import_file(ws, pid, upload.getvalue(), upload.name)
+            st.session_state["data_imported"] = (pid, upload.file_id)
+            st.rerun()
+with sample_tab:
+    sample = st.selectbox("Sample dataset", list(SAMPLES), format_func=lambda k: SAMPLES[k].label,
+                          key="data_sample")
+    st.caption(SAMPLES[sample].description)
+    if st.button("Open sample", key="data_open_sample"):
+        with ui.user_errors():
+            projects.import_sample(ws, pid, sample)
+            st.rerun()
+
+dataset = projects.active_dataset(ws, pid)
+if dataset is None:
+    st.info("No data yet: upload a file or open a sample above.")
+    st.stop()
+
+frame = ui.project_data(project)
+st.subheader(dataset["name"])
+left, mid, right = st.columns(3)
+left.metric("Rows", f"{dataset['n_rows']:,}")
+mid.metric("Columns", dataset["n_cols"])
+right.metric("Missing cells", f"{int(frame.isna().sum().sum()):,}")
+ui.show_notes(dataset["notes"])
+st.dataframe(frame.head(200), width="stretch", height=260)
+
+st.subheader("Column types")
+st.caption("Inferred from the values; change a type and save to use it everywhere (identifiers are not used "
+           "as features).")
+schema = projects.project_schema(ws, pid)
+types = pd.DataFrame([{"column": c.name, "type": c.kind, "missing": c.n_missing, "distinct": c.n_unique,
+                       "note": c.note} for c in schema])
+edited = st.data_editor(
+    types, hide_index=True, width="stretch", key=f"data_types_{dataset['id']}", disabled=["column", "missing",
+                                                                                     "distinct", "note"],
+    column_config={"type": st.column_config.SelectboxColumn("type", options=list(KINDS), required=True)},
+)
+if st.button("Save column types", key="data_save_types"):
+    with ui.user_errors():
+        projects.set_column_kinds(ws, pid, dict(zip(edited["column"], edited["type"], strict=True)))
+        st.toast("Column types saved")
+        st.rerun()
+
+st.subheader("Problem")
+columns = list(frame.columns)
+stored = projects.project_problem(ws, pid)
+target = st.selectbox("Target column (what to predict)", columns,
+                      index=columns.index(stored.target) if stored and stored.target in columns else None,
+                      placeholder="Choose the column to predict…", key=f"data_target_{dataset['id']}")
+if target is None:
+    st.stop()
+with ui.user_errors():
+    proposed = projects.propose_for(ws, pid, target)
+    current = stored if stored and stored.target == target else proposed
+    task = st.radio("Task", TASKS, index=TASKS.index(current.task), horizontal=True,
+                    key=f"data_task_{target}", help=f"Proposed: {proposed.task}")
+    options = metrics_for_task(task)
+    metric_default = current.metric if current.metric in options else options[0]
+    metric = st.selectbox("Success metric", options, index=options.index(metric_default),
+                          format_func=lambda m: METRICS[m].label, key=f"data_metric_{target}_{task}")
+    chosen = Problem(target, task, metric)
+    if chosen != stored:
+        ui.show_notes(projects.set_problem(ws, pid, chosen))
+        st.toast(f"Problem saved: predict '{target}' ({task}, {METRICS[metric].label})")
+    st.success(f"Predict **{target}** — {task}, judged by **{METRICS[metric].label}**. Next: explore the data "
+               "or prepare it.", icon=":material/check_circle:")

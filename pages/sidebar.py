@@ -1,0 +1,75 @@
+"""The sidebar: open, create, rename and delete projects. Drawn by app.py on every page."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from pages import ui
+from usecases import USER_ERRORS
+
+_PENDING = "pending_project"
+_PICKER = "sidebar_project"
+
+
+def _select_project(project_id: int | None) -> None:
+    """Switch project on the next run (the picker widget may already be drawn in this one)."""
+    st.session_state[_PENDING] = project_id
+    st.rerun()
+
+
+def _apply_selection() -> None:
+    """Apply a pending switch, or reopen the project named by ?project=ID (a reload or a link)."""
+    if _PENDING in st.session_state:
+        project_id = st.session_state.pop(_PENDING)
+    elif ui.PROJECT_KEY not in st.session_state and "project" in st.query_params:
+        try:
+            project_id = ui.workspace().get_project(int(st.query_params["project"]))["id"]
+        except (ValueError, *USER_ERRORS):
+            project_id = None
+    else:
+        return
+    st.session_state[ui.PROJECT_KEY] = project_id
+    st.session_state[_PICKER] = project_id
+    if project_id is None:
+        st.query_params.pop("project", None)
+    else:
+        st.query_params["project"] = str(project_id)
+
+
+def project_sidebar() -> None:
+    ws = ui.workspace()
+    _apply_selection()
+    projects = ws.list_projects()
+    names = {p["id"]: p["name"] for p in projects}
+    current = st.session_state.get(ui.PROJECT_KEY)
+    st.sidebar.title(":material/science: Workbench")
+    if projects:
+        ids = list(names)
+        if st.session_state.get(_PICKER) not in ids:
+            st.session_state[_PICKER] = current if current in ids else None
+        choice = st.sidebar.selectbox("Project", ids, format_func=names.get, placeholder="Open a project…",
+                                      key=_PICKER)
+        if choice != current:
+            st.session_state[ui.PROJECT_KEY] = current = choice
+            st.query_params["project"] = str(choice)
+    with st.sidebar.expander("New project", expanded=not projects, icon=":material/add:"):
+        with st.form("new_project", clear_on_submit=True, border=False):
+            name = st.text_input("Project name", placeholder="e.g. Customer churn")
+            if st.form_submit_button("Create project", type="primary"):
+                with ui.user_errors():
+                    _select_project(ws.create_project(name)["id"])
+    if current in names:
+        _manage_project(ws, current, names[current])
+
+
+def _manage_project(ws, project_id: int, name: str) -> None:
+    with st.sidebar.expander("Manage project", icon=":material/settings:"):
+        new_name = st.text_input("Rename to", value=name, key=f"rename_{project_id}")
+        if st.button("Rename", key=f"rename_btn_{project_id}"):
+            with ui.user_errors():
+                ws.rename_project(project_id, new_name)
+                st.rerun()
+        sure = st.checkbox(f"Yes, delete '{name}' and all its data", key=f"confirm_delete_{project_id}")
+        if st.button("Delete project", disabled=not sure, key=f"delete_{project_id}"):
+            ws.delete_project(project_id)
+            _select_project(None)

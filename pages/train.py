@@ -1,0 +1,64 @@
+"""Train: choose model families and cross-validation, then train in a background job and watch it."""
+
+from __future__ import annotations
+
+import pandas as pd
+import streamlit as st
+
+from engine import MODELS, models_for_task
+from pages import ui
+from usecases import jobs, projects, training
+
+st.title("Train")
+project = ui.require_project(need_problem=True)
+ws = ui.workspace()
+pid = project["id"]
+problem = projects.project_problem(ws, pid)
+settings = projects.project_settings(ws, pid)
+st.caption(f"Predicting **{problem.target}** ({problem.task}); models are compared on **{problem.metric}**.")
+
+with st.form("train_settings"):
+    choices = [m for m in models_for_task(problem.task) if m != "baseline"]
+    chosen = st.multiselect("Models", choices, default=[m for m in settings["models"] if m in choices],
+                            format_func=lambda m: MODELS[m].label,
+                            help="A baseline that ignores the features is always trained for comparison.")
+    a, b, c = st.columns(3)
+    folds = a.number_input("Cross-validation folds (0 = off)", 0, 20, settings["cv_folds"])
+    seed = b.number_input("Seed", 0, 2**31 - 1, settings["seed"])
+    budget = c.number_input("Time budget, seconds (0 = none)", 0, 86_400, int(settings["time_budget"] or 0))
+    start = st.form_submit_button("Start training", type="primary")
+
+if start:
+    with ui.user_errors():
+        job = training.start_training(ws, pid, {"models": chosen, "cv_folds": int(folds), "seed": int(seed),
+                                                "time_budget": float(budget) or None})
+
+history = ws.list_jobs(pid)
+
+
+def job_status(job_id: int, polling: bool) -> None:
+    job = jobs.refresh_job(ws, job_id)
+    active = job["status"] in jobs.ACTIVE
+    st.progress(float(job["progress"] or 0), text=f"Job {job_id}: {job['status']} — {job['message']}")
+    if active and st.button("Cancel training", key=f"train_cancel_{job_id}"):
+        jobs.cancel_job(ws, job_id)
+    if job["status"] in ("failed", "interrupted"):
+        st.error(job["message"], icon=":material/error:")
+    with st.expander("Log"):
+        st.code(job["log"] or "(empty)", language=None)
+    if polling and not active:
+        st.rerun(scope="app")
+
+
+if history:
+    st.subheader("Latest job")
+    latest = jobs.refresh_job(ws, history[0]["id"])
+    if latest["status"] in jobs.ACTIVE:
+        st.fragment(job_status, run_every=1.0)(latest["id"], polling=True)
+    else:
+        job_status(latest["id"], polling=False)
+    if latest["status"] == "succeeded":
+        st.page_link("pages/evaluate.py", label="See the results on Evaluate", icon=":material/leaderboard:")
+    with st.expander(f"All jobs ({len(history)})"):
+        st.dataframe(pd.DataFrame(history)[["id", "status", "message", "created_at", "finished_at"]],
+                     hide_index=True, width="stretch")

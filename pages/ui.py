@@ -1,0 +1,81 @@
+"""Shared Streamlit helpers for the pages: the workspace, the current project, errors, cached loaders.
+
+Session state holds ids and choices only; everything else is rebuilt from storage.
+"""
+
+from __future__ import annotations
+
+from contextlib import contextmanager
+
+import pandas as pd
+import streamlit as st
+
+from storage import Workspace
+from usecases import USER_ERRORS, default_home, open_workspace
+
+PROJECT_KEY = "project_id"
+
+
+@st.cache_resource
+def _workspace(home: str) -> Workspace:
+    return open_workspace(home)
+
+
+def workspace() -> Workspace:
+    """The workspace of this server (``$WORKBENCH_HOME``); it holds no open connection."""
+    return _workspace(str(default_home()))
+
+
+def current_project() -> dict | None:
+    """The project chosen in the sidebar, or None."""
+    project_id = st.session_state.get(PROJECT_KEY)
+    if project_id is None:
+        return None
+    try:
+        return workspace().get_project(project_id)
+    except USER_ERRORS:
+        st.session_state.pop(PROJECT_KEY, None)
+        return None
+
+
+def require_project(need_data: bool = True, need_problem: bool = False) -> dict:
+    """The current project; stops the page with a pointer to what is missing first."""
+    project = current_project()
+    if project is None:
+        st.info("Create or open a project in the sidebar to start.")
+        st.stop()
+    if need_data and not project["dataset_id"]:
+        st.info("This project has no data yet. Upload a file or open a sample on the **Data** page.")
+        st.page_link("pages/data.py", label="Go to Data", icon=":material/table:")
+        st.stop()
+    if need_problem and not project["problem"]:
+        st.info("Choose the target column on the **Data** page first.")
+        st.page_link("pages/data.py", label="Go to Data", icon=":material/table:")
+        st.stop()
+    return project
+
+
+@contextmanager
+def user_errors():
+    """Show the project's own errors as a message on the page; real bugs still surface."""
+    try:
+        yield
+    except USER_ERRORS as exc:
+        st.error(str(exc), icon=":material/error:")
+
+
+@st.cache_data(max_entries=8, show_spinner="Loading data…")
+def load_dataset(home: str, dataset_id: int, sha256: str) -> pd.DataFrame:
+    """A stored dataset, cached by its sha256 (a new upload never hits a stale entry)."""
+    return workspace().load_dataset(dataset_id)
+
+
+def project_data(project: dict) -> pd.DataFrame:
+    """The project's active dataset, from the cache."""
+    dataset = workspace().get_dataset(project["dataset_id"])
+    return load_dataset(str(workspace().home), dataset["id"], dataset["sha256"])
+
+
+def show_notes(notes: list[str]) -> None:
+    for note in notes or []:
+        st.warning(note, icon=":material/warning:")

@@ -1,0 +1,20 @@
+"""Storage: the SQLite workspace database and the artifact files. Knows nothing of the engine or the UI."""
+
+from storage.db import SCHEMA_VERSION
+from storage.errors import IntegrityError, NameTakenError, NotFoundError, StorageError
+from storage.files import read_card, read_model_dir, sha256_file, write_model_dir
+from storage.workspace import Workspace, now
+
+__all__ = [
+    "SCHEMA_VERSION",
+    "IntegrityError",
+    "NameTakenError",
+    "NotFoundError",
+    "StorageError",
+    "Workspace",
+    "read_card",
+    "read_model_dir",
+    "sha256_file",
+    "now",
+    "write_model_dir",
+]

@@ -1,0 +1,85 @@
+"""The workspace database: one SQLite file in WAL mode, its schema built by numbered migrations."""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+from sqlite_utils import Database, Migrations
+
+__all__ = ["SCHEMA_VERSION", "connect", "dumps", "loads", "migrations", "open_db"]
+
+migrations = Migrations("workbench")
+
+
+@migrations()
+def m001_initial(db: Database) -> None:
+    db["projects"].create(
+        {"id": int, "name": str, "created_at": str, "updated_at": str, "dataset_id": int,
+         "problem": str, "column_kinds": str, "recipe": str, "settings": str, "champion_model_id": int},
+        pk="id", not_null={"name"},
+    )
+    db["projects"].create_index(["name"], unique=True)
+    db["datasets"].create(
+        {"id": int, "project_id": int, "name": str, "source": str, "path": str, "sha256": str,
+         "n_rows": int, "n_cols": int, "schema": str, "notes": str, "created_at": str},
+        pk="id", foreign_keys=[("project_id", "projects", "id")],
+    )
+    db["jobs"].create(
+        {"id": int, "project_id": int, "kind": str, "status": str, "progress": float, "message": str,
+         "log": str, "pid": int, "error": str, "created_at": str, "started_at": str,
+         "heartbeat_at": str, "finished_at": str},
+        pk="id", foreign_keys=[("project_id", "projects", "id")],
+    )
+    db["runs"].create(
+        {"id": int, "project_id": int, "job_id": int, "dataset_id": int, "dataset_sha256": str,
+         "problem": str, "recipe": str, "settings": str, "split": str, "notes": str, "created_at": str},
+        pk="id", foreign_keys=[("project_id", "projects", "id"), ("job_id", "jobs", "id")],
+    )
+    db["models"].create(
+        {"id": int, "project_id": int, "run_id": int, "family": str, "status": str, "cv_scores": str,
+         "valid_metrics": str, "test_metrics": str, "fit_seconds": float, "error": str, "path": str,
+         "sha256": str, "size_bytes": int, "created_at": str},
+        pk="id", foreign_keys=[("project_id", "projects", "id"), ("run_id", "runs", "id")],
+    )
+    for table in ("datasets", "jobs", "runs", "models"):
+        db[table].create_index(["project_id"])
+
+
+SCHEMA_VERSION = len(migrations._migrations)
+
+
+def connect(path: str | Path) -> Database:
+    """Open the database at ``path``, enable WAL and apply pending migrations."""
+    conn = sqlite3.connect(str(path), timeout=30, check_same_thread=False)
+    conn.execute("PRAGMA busy_timeout = 30000")
+    conn.execute("PRAGMA foreign_keys = ON")
+    db = Database(conn)
+    if db.journal_mode != "wal":
+        db.enable_wal()
+    if migrations.pending(db):
+        migrations.apply(db)
+    return db
+
+
+@contextmanager
+def open_db(path: str | Path) -> Iterator[Database]:
+    """``with open_db(path) as db:`` - one connection per operation, closed afterwards."""
+    db = connect(path)
+    try:
+        yield db
+    finally:
+        db.close()
+
+
+def dumps(value) -> str | None:
+    """JSON text for a column (None stays NULL)."""
+    return None if value is None else json.dumps(value, sort_keys=True, default=str)
+
+
+def loads(text: str | None, default=None):
+    """Decode a JSON column; NULL gives ``default``."""
+    return default if text is None else json.loads(text)

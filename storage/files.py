@@ -1,0 +1,96 @@
+"""Artifact files: Parquet datasets and model directories, each checked by sha256.
+
+A model directory holds ``model.joblib`` (one fitted scikit-learn Pipeline) and
+``model.json`` (its card, including the joblib file's sha256). Only files written here are
+ever unpickled, and only after their sha256 matches the record.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import tempfile
+from pathlib import Path
+
+import joblib
+import pandas as pd
+
+from storage.errors import IntegrityError
+
+__all__ = ["read_card", "read_model_dir", "read_parquet", "sha256_file", "write_model_dir", "write_parquet"]
+
+MODEL_FILE = "model.joblib"
+CARD_FILE = "model.json"
+
+
+def sha256_file(path: str | Path) -> str:
+    """Hex sha256 of a file's bytes."""
+    digest = hashlib.sha256()
+    with open(path, "rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def _atomic_path(path: Path) -> Path:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    handle, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
+    os.close(handle)
+    return Path(tmp)
+
+
+def write_parquet(frame: pd.DataFrame, path: str | Path) -> str:
+    """Write ``frame`` to ``path`` atomically; return the file's sha256."""
+    path = Path(path)
+    tmp = _atomic_path(path)
+    frame.to_parquet(tmp, index=False)
+    os.replace(tmp, path)
+    return sha256_file(path)
+
+
+def read_parquet(path: str | Path, sha256: str | None = None) -> pd.DataFrame:
+    """Read a Parquet file, first checking its sha256 when one is given."""
+    _verify(Path(path), sha256)
+    return pd.read_parquet(path)
+
+
+def write_model_dir(directory: str | Path, pipeline, card: dict) -> str:
+    """Write ``model.joblib`` and ``model.json`` (with the sha256 added); return the sha256."""
+    directory = Path(directory)
+    tmp = _atomic_path(directory / MODEL_FILE)
+    joblib.dump(pipeline, tmp, compress=3)
+    os.replace(tmp, directory / MODEL_FILE)
+    digest = sha256_file(directory / MODEL_FILE)
+    card = {**card, "sha256": digest, "model_file": MODEL_FILE}
+    (directory / CARD_FILE).write_text(json.dumps(card, indent=2, sort_keys=True, default=str))
+    return digest
+
+
+def read_card(directory: str | Path) -> dict:
+    """The ``model.json`` of a model directory."""
+    path = Path(directory) / CARD_FILE
+    if not path.is_file():
+        raise IntegrityError(f"'{directory}' is not a model directory: it has no {CARD_FILE}.")
+    return json.loads(path.read_text())
+
+
+def read_model_dir(directory: str | Path, sha256: str | None = None) -> tuple[object, dict]:
+    """Load (pipeline, card) from a model directory after checking the joblib file's sha256.
+
+    ``sha256`` is the value recorded elsewhere (the workspace database); without it the
+    card's own value is used, which guards against corruption but not against tampering.
+    """
+    card = read_card(directory)
+    _verify(Path(directory) / MODEL_FILE, sha256 or card.get("sha256"))
+    return joblib.load(Path(directory) / MODEL_FILE), card
+
+
+def _verify(path: Path, sha256: str | None) -> None:
+    if not path.is_file():
+        raise IntegrityError(f"Artifact '{path}' is missing from the workspace.")
+    if sha256 is not None and sha256_file(path) != sha256:
+        raise IntegrityError(
+            f"Artifact '{path}' does not match its recorded sha256; it was changed outside the workbench "
+            "and will not be loaded."
+        )

@@ -1,0 +1,126 @@
+"""The command line: ``python -m engine train|predict``. A contract other tools call; keep it stable.
+
+    python -m engine train --data FILE --target COL [--task classification|regression]
+                           [--time-budget SECONDS] [--seed N] --out DIR
+    python -m engine predict --model DIR --data FILE --out FILE.csv
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+from pathlib import Path
+
+from engine import (
+    DEFAULT_RECIPE,
+    TASKS,
+    Problem,
+    TimeBudgetExceeded,
+    best_candidate,
+    feature_columns,
+    infer_schema,
+    library_versions,
+    predict_frame,
+    prepare_target,
+    propose_problem,
+    read_table,
+    refit,
+    split_rows,
+    train_candidates,
+    validate_problem,
+)
+from engine.errors import TargetError
+from storage import read_model_dir, sha256_file, write_model_dir
+from usecases import USER_ERRORS
+from usecases.training import model_card
+
+__all__ = ["main"]
+
+_CLI_SPLIT = {"train": 0.8, "valid": 0.2, "test": 0.0, "strategy": "stratified"}
+_SELECTION_SHARE = 0.6  # of the budget for choosing a model; the rest refits it on all rows
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="python -m engine", description="Workbench engine command line.")
+    commands = parser.add_subparsers(dest="command", required=True)
+    train = commands.add_parser("train", help="train a model on a whole file and write a model directory")
+    train.add_argument("--data", required=True, help="CSV / Parquet / Excel / JSON file")
+    train.add_argument("--target", required=True, help="column to predict")
+    train.add_argument("--task", choices=TASKS, help="default: proposed from the target")
+    train.add_argument("--time-budget", type=float, default=None, help="seconds (default: no limit)")
+    train.add_argument("--seed", type=int, default=42)
+    train.add_argument("--out", required=True, help="model directory to write")
+    predict = commands.add_parser("predict", help="score a file with a model directory")
+    predict.add_argument("--model", required=True, help="model directory written by train")
+    predict.add_argument("--data", required=True, help="file to score (the target column may be present)")
+    predict.add_argument("--out", required=True, help="CSV to write")
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        if args.command == "train":
+            return _train(args)
+        return _predict(args)
+    except USER_ERRORS as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
+
+
+def _train(args) -> int:
+    started = time.monotonic()
+    if args.time_budget is not None and args.time_budget <= 0:
+        raise TargetError(f"--time-budget must be a positive number of seconds. Got {args.time_budget} instead.")
+    frame = read_table(args.data).frame
+    schema = infer_schema(frame)
+    kinds = {c.name: c.kind for c in schema}
+    if args.target not in kinds:
+        raise TargetError(f"Target column '{args.target}' is not in {args.data}; columns are {list(kinds)[:20]}.")
+    proposed = propose_problem(frame[args.target], kinds[args.target], args.target)
+    task = args.task or proposed.task
+    metric = proposed.metric if task == proposed.task else ("rmse" if task == "regression" else "f1_macro")
+    problem = Problem(args.target, task, metric)
+    notes = validate_problem(frame, problem)
+    recipe = {**DEFAULT_RECIPE, "split": {**_CLI_SPLIT, "seed": args.seed}}
+    budget = args.time_budget
+    settings = {"cv_folds": 3, "seed": args.seed,
+                "time_budget": None if budget is None else budget * _SELECTION_SHARE}
+    rows, y = prepare_target(frame, problem)
+    split = split_rows(y, task, recipe["split"])
+    candidates = train_candidates(rows, schema, problem, recipe, settings, split)
+    best = best_candidate(candidates, metric)
+    features = feature_columns(schema, problem.target, recipe)
+    X = rows[[c.name for c in features]]
+    deadline = None if budget is None else started + budget * 0.9
+    pipeline, trained_on = best.pipeline, {"split": "train", "rows": int(len(split.train))}
+    try:
+        pipeline = refit(best.pipeline, X, y, deadline)
+        trained_on = {"split": "all", "rows": int(len(rows))}
+    except TimeBudgetExceeded:
+        notes.append("The time budget ran out before refitting on all rows; the model is the one fitted on 80%.")
+    context = {"dataset": {"name": Path(args.data).name, "sha256": sha256_file(args.data), "n_rows": len(frame)},
+               "problem": problem, "recipe": recipe, "settings": settings, "features": features,
+               "split": split, "run_id": None}
+    card = model_card(best._replace(pipeline=pipeline), context)
+    card.update(trained_on=trained_on, notes=notes + split.notes, versions=library_versions(),
+                leaderboard={c.model: c.valid_metrics.get(metric) for c in candidates if c.status == "ok"})
+    out = Path(args.out)
+    out.mkdir(parents=True, exist_ok=True)
+    write_model_dir(out, pipeline, card)
+    print(f"{best.model}: validation {metric} {best.valid_metrics[metric]:.4f}; wrote {out / 'model.joblib'}")
+    return 0
+
+
+def _predict(args) -> int:
+    pipeline, card = read_model_dir(args.model)
+    frame = read_table(args.data).frame
+    predictions = predict_frame(pipeline, frame, card["features"], card["task"])
+    predictions.to_csv(args.out, index=False)
+    print(f"wrote {len(predictions)} predictions to {args.out}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

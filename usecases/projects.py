@@ -1,0 +1,164 @@
+"""Project use cases: bring data in, define the problem, save the user's choices."""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from engine import (
+    DEFAULT_RECIPE,
+    ColumnInfo,
+    Problem,
+    infer_schema,
+    load_sample,
+    propose_problem,
+    read_table,
+    validate_problem,
+    validate_recipe,
+    validate_settings,
+)
+from engine.errors import ColumnError, TargetError
+from engine.samples import SAMPLES
+from engine.schema import KINDS
+from storage import Workspace
+
+__all__ = [
+    "active_dataset",
+    "import_file",
+    "import_sample",
+    "project_frame",
+    "project_problem",
+    "project_recipe",
+    "project_schema",
+    "project_settings",
+    "propose_for",
+    "save_recipe",
+    "save_settings",
+    "set_column_kinds",
+    "set_problem",
+]
+
+
+def import_file(ws: Workspace, project_id: int, data: bytes, filename: str) -> dict:
+    """Parse an uploaded file, store it and make it the project's active dataset."""
+    table = read_table(data, name=filename)
+    return _add(ws, project_id, table.frame, filename, f"upload:{filename}", table.notes)
+
+
+def import_sample(ws: Workspace, project_id: int, name: str) -> dict:
+    """Store a bundled sample dataset and propose its documented target."""
+    frame = load_sample(name)
+    dataset = _add(ws, project_id, frame, f"{name} (sample)", f"sample:{name}", [])
+    target = SAMPLES[name].target
+    kind = {c.name: c.kind for c in project_schema(ws, project_id)}[target]
+    set_problem(ws, project_id, propose_problem(frame[target], kind, target))
+    return dataset
+
+
+def _add(ws: Workspace, project_id: int, frame: pd.DataFrame, name: str, source: str, notes: list[str]) -> dict:
+    schema = infer_schema(frame)
+    notes = notes + [f"Column '{c.name}' {c.note}." for c in schema if "mixes" in c.note]
+    dataset = ws.add_dataset(project_id, frame, name=name, source=source,
+                             schema=[c.to_dict() for c in schema], notes=notes)
+    project = ws.get_project(project_id)
+    changes: dict = {"dataset_id": dataset["id"], "column_kinds": {}}
+    problem = project["problem"]
+    if problem and problem.get("target") not in frame.columns:
+        changes["problem"] = None
+    ws.update_project(project_id, **changes)
+    return dataset
+
+
+def active_dataset(ws: Workspace, project_id: int) -> dict | None:
+    """The record of the dataset the project works on, or None before any import."""
+    dataset_id = ws.get_project(project_id)["dataset_id"]
+    return ws.get_dataset(dataset_id) if dataset_id else None
+
+
+def project_frame(ws: Workspace, project_id: int) -> pd.DataFrame:
+    """The active dataset as a DataFrame."""
+    dataset = active_dataset(ws, project_id)
+    if dataset is None:
+        raise ColumnError("This project has no data yet; upload a file or open a sample on the Data page.")
+    return ws.load_dataset(dataset["id"])
+
+
+def project_schema(ws: Workspace, project_id: int) -> list[ColumnInfo]:
+    """Column kinds of the active dataset, with the user's overrides applied."""
+    dataset = active_dataset(ws, project_id)
+    if dataset is None:
+        return []
+    overrides = ws.get_project(project_id)["column_kinds"] or {}
+    return _with_overrides([ColumnInfo(**row) for row in dataset["schema"]], overrides)
+
+
+def _with_overrides(schema: list[ColumnInfo], overrides: dict[str, str]) -> list[ColumnInfo]:
+    out = []
+    for info in schema:
+        kind = overrides.get(info.name, info.kind)
+        note = info.note if kind == info.kind else f"set to {kind} by you (inferred {info.kind})"
+        out.append(ColumnInfo(info.name, kind, info.dtype, info.n_missing, info.n_unique, note))
+    return out
+
+
+def set_column_kinds(ws: Workspace, project_id: int, overrides: dict[str, str]) -> list[ColumnInfo]:
+    """Store per-column kind overrides (validated against the data)."""
+    dataset = active_dataset(ws, project_id)
+    if dataset is None:
+        raise ColumnError("This project has no data yet; upload a file or open a sample on the Data page.")
+    names = {row["name"]: row["kind"] for row in dataset["schema"]}
+    unknown = sorted(set(overrides) - set(names))
+    if unknown:
+        raise ColumnError(f"Columns {unknown} are not in the data.")
+    bad = {c: k for c, k in overrides.items() if k not in KINDS}
+    if bad:
+        raise ColumnError(f"Unknown column kinds {bad}; use one of {list(KINDS)}.")
+    changed = {c: k for c, k in overrides.items() if names[c] != k}
+    ws.update_project(project_id, column_kinds=changed)
+    return project_schema(ws, project_id)
+
+
+def propose_for(ws: Workspace, project_id: int, target: str) -> Problem:
+    """The task and metric the workbench proposes for ``target``."""
+    frame = project_frame(ws, project_id)
+    kinds = {c.name: c.kind for c in project_schema(ws, project_id)}
+    if target not in frame.columns:
+        raise TargetError(f"Target column '{target}' is not in the data.")
+    return propose_problem(frame[target], kinds[target], target)
+
+
+def set_problem(ws: Workspace, project_id: int, problem: Problem) -> list[str]:
+    """Validate and store the problem definition; return notes for the user."""
+    frame = project_frame(ws, project_id)
+    notes = validate_problem(frame, problem)
+    ws.update_project(project_id, problem=problem.to_dict())
+    return notes
+
+
+def project_problem(ws: Workspace, project_id: int) -> Problem | None:
+    stored = ws.get_project(project_id)["problem"]
+    return Problem(**stored) if stored else None
+
+
+def project_recipe(ws: Workspace, project_id: int) -> dict:
+    return validate_recipe(ws.get_project(project_id)["recipe"] or DEFAULT_RECIPE)
+
+
+def save_recipe(ws: Workspace, project_id: int, recipe: dict) -> dict:
+    recipe = validate_recipe(recipe)
+    ws.update_project(project_id, recipe=recipe)
+    return recipe
+
+
+def project_settings(ws: Workspace, project_id: int) -> dict:
+    problem = project_problem(ws, project_id)
+    stored = ws.get_project(project_id)["settings"] or {}
+    return validate_settings(stored, problem.task) if problem else stored
+
+
+def save_settings(ws: Workspace, project_id: int, settings: dict) -> dict:
+    problem = project_problem(ws, project_id)
+    if problem is None:
+        raise TargetError("Choose a target on the Data page before setting up training.")
+    settings = validate_settings(settings, problem.task)
+    ws.update_project(project_id, settings=settings)
+    return settings

@@ -1,0 +1,18 @@
+"""Scoring use cases: predictions for a file with a stored model."""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from engine import predict_frame, read_table
+from storage import Workspace
+
+__all__ = ["score_upload"]
+
+
+def score_upload(ws: Workspace, model_id: int, data: bytes, filename: str) -> tuple[pd.DataFrame, list[str]]:
+    """Predictions for an uploaded table, with the input columns first; plus notes for the user."""
+    table = read_table(data, name=filename)
+    pipeline, card = ws.load_model(model_id)
+    predictions = predict_frame(pipeline, table.frame, card["features"], card["task"])
+    return pd.concat([table.frame.reset_index(drop=True), predictions], axis=1), table.notes

@@ -1,0 +1,166 @@
+"""Training use cases: start a background training job, and the job's own body."""
+
+from __future__ import annotations
+
+import signal
+import threading
+import time
+
+import numpy as np
+
+from engine import (
+    Candidate,
+    TrainingError,
+    best_candidate,
+    feature_columns,
+    library_versions,
+    prepare_target,
+    split_rows,
+    train_candidates,
+    validate_problem,
+)
+from engine.errors import TargetError
+from storage import Workspace, now
+from usecases.jobs import ACTIVE, refresh_job, spawn_worker
+from usecases.projects import (
+    active_dataset,
+    project_frame,
+    project_problem,
+    project_recipe,
+    project_schema,
+    save_settings,
+)
+
+__all__ = ["JobCancelled", "model_card", "run_training_job", "start_training"]
+
+_HEARTBEAT_SECONDS = 2.0
+
+
+class JobCancelled(Exception):
+    """The user cancelled the job (SIGTERM from ``cancel_job``)."""
+
+
+def start_training(ws: Workspace, project_id: int, settings: dict) -> dict:
+    """Check everything a run needs, then start it as a background job; return the job."""
+    problem = project_problem(ws, project_id)
+    if problem is None:
+        raise TargetError("Choose a target column on the Data page first.")
+    validate_problem(project_frame(ws, project_id), problem)
+    settings = save_settings(ws, project_id, settings)
+    running = [j for j in ws.list_jobs(project_id) if refresh_job(ws, j["id"])["status"] in ACTIVE]
+    if running:
+        raise TrainingError(f"Training job {running[0]['id']} is still running; wait for it or cancel it.")
+    job = ws.create_job(project_id, "train")
+    spawn_worker(ws, job["id"])
+    return ws.get_job(job["id"])
+
+
+def run_training_job(ws: Workspace, job_id: int) -> None:
+    """The body of a training job, run by the worker process."""
+    job = ws.get_job(job_id)
+    ws.update_job(job_id, status="running", started_at=now(), heartbeat_at=now(), message="Loading data")
+    stop = threading.Event()
+    threading.Thread(target=_heartbeat, args=(ws, job_id, stop), daemon=True).start()
+    signal.signal(signal.SIGTERM, _raise_cancelled)
+    try:
+        _train_project(ws, job_id, job["project_id"])
+    except JobCancelled:
+        ws.update_job(job_id, status="cancelled", finished_at=now(), message="Cancelled; finished models are kept.")
+    except (TrainingError, TargetError) as exc:
+        ws.update_job(job_id, status="failed", finished_at=now(), error=str(exc), message=str(exc))
+    except Exception as exc:
+        ws.update_job(job_id, status="failed", finished_at=now(), error=repr(exc),
+                      message=f"Training crashed: {exc!r}. The log has details.")
+        raise
+    finally:
+        stop.set()
+
+
+def _raise_cancelled(signum, frame) -> None:
+    raise JobCancelled()
+
+
+def _heartbeat(ws: Workspace, job_id: int, stop: threading.Event) -> None:
+    while not stop.wait(_HEARTBEAT_SECONDS):
+        ws.update_job(job_id, heartbeat_at=now())
+
+
+def _train_project(ws: Workspace, job_id: int, project_id: int) -> None:
+    project = ws.get_project(project_id)
+    problem = project_problem(ws, project_id)
+    recipe = project_recipe(ws, project_id)
+    settings = project["settings"]
+    dataset = active_dataset(ws, project_id)
+    frame = project_frame(ws, project_id)
+    schema = project_schema(ws, project_id)
+    notes = validate_problem(frame, problem)
+    rows, y = prepare_target(frame, problem)
+    split = split_rows(y, problem.task, recipe["split"])
+    run = ws.add_run(project_id, job_id=job_id, dataset_id=dataset["id"], dataset_sha256=dataset["sha256"],
+                     problem=problem.to_dict(), recipe=recipe, settings=settings,
+                     split={**split.sizes(), "stratified": split.stratified}, notes=notes + split.notes)
+    features = feature_columns(schema, problem.target, recipe)
+    context = {"dataset": dataset, "problem": problem, "recipe": recipe, "settings": settings,
+               "features": features, "split": split, "run_id": run["id"]}
+
+    def progress(fraction: float, message: str) -> None:
+        ws.update_job(job_id, progress=round(fraction, 4), message=message, heartbeat_at=now())
+        ws.append_job_log(job_id, message)
+
+    def save(candidate: Candidate) -> None:
+        _save_candidate(ws, project_id, candidate, context)
+        ws.append_job_log(job_id, f"{candidate.model}: {candidate.status} {candidate.error}".strip())
+
+    candidates = train_candidates(rows, schema, problem, recipe, settings, split, progress, save)
+    best = best_candidate(candidates, problem.metric)
+    models = {m["family"]: m for m in ws.list_models(project_id, run["id"])}
+    if not ws.get_project(project_id)["champion_model_id"]:
+        ws.update_project(project_id, champion_model_id=models[best.model]["id"])
+    ws.update_job(job_id, status="succeeded", progress=1.0, finished_at=now(),
+                  message=f"Done: best on validation is {best.model} ({problem.metric} "
+                          f"{best.valid_metrics[problem.metric]:.4f}).")
+
+
+def _save_candidate(ws: Workspace, project_id: int, candidate: Candidate, context: dict) -> dict:
+    values = {"family": candidate.model, "status": candidate.status, "cv_scores": candidate.cv_scores,
+              "valid_metrics": candidate.valid_metrics, "fit_seconds": round(candidate.fit_seconds, 3),
+              "error": candidate.error or None}
+    if candidate.pipeline is None:
+        return ws.add_model(project_id, context["run_id"], **values)
+    card = model_card(candidate, context)
+    return ws.add_model(project_id, context["run_id"], pipeline=candidate.pipeline, card=card,
+                        predictions=candidate.valid_predictions, **values)
+
+
+def model_card(candidate: Candidate, context: dict) -> dict:
+    """The ``model.json`` contents: what the model is, what it needs and how well it did."""
+    problem = context["problem"]
+    estimator = candidate.pipeline.named_steps["model"]
+    classes = [str(c) for c in getattr(candidate.pipeline, "classes_", [])] or None
+    scores = candidate.cv_scores
+    return {
+        "format_version": 1,
+        "task": problem.task,
+        "target": problem.target,
+        "metric": problem.metric,
+        "family": candidate.model,
+        "estimator": type(estimator).__name__,
+        "params": {k: v for k, v in estimator.get_params().items() if isinstance(v, (int, float, str, bool))},
+        "features": [{"name": c.name, "kind": c.kind, "dtype": c.dtype} for c in context["features"]],
+        "classes": classes,
+        "metrics": {
+            "validation": candidate.valid_metrics,
+            "cv": {"scores": scores, "mean": float(np.mean(scores)) if scores else None,
+                   "std": float(np.std(scores)) if scores else None},
+        },
+        "dataset": {"name": context["dataset"]["name"], "sha256": context["dataset"]["sha256"],
+                    "rows": context["dataset"]["n_rows"]},
+        "trained_on": {"split": "train", "rows": int(len(context["split"].train))},
+        "recipe": context["recipe"],
+        "settings": context["settings"],
+        "run_id": context["run_id"],
+        "fit_seconds": round(candidate.fit_seconds, 3),
+        "versions": library_versions(),
+        "created_at": now(),
+        "created_unix": time.time(),
+    }

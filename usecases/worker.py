@@ -1,0 +1,22 @@
+"""Entry point of a background job process: ``python -m usecases.worker HOME JOB_ID``."""
+
+from __future__ import annotations
+
+import sys
+
+from usecases import open_workspace
+from usecases.training import run_training_job
+
+_KINDS = {"train": run_training_job}
+
+
+def main(argv: list[str]) -> int:
+    home, job_id = argv[0], int(argv[1])
+    ws = open_workspace(home)
+    job = ws.get_job(job_id)
+    _KINDS[job["kind"]](ws, job_id)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
