@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import streamlit as st
 
 from pages.sidebar import project_sidebar
 
-st.set_page_config(page_title="Workbench", page_icon=":material/science:", layout="wide")
+FAVICON = Path(__file__).parent / "pages" / "assets" / "favicon.png"
+LOGO = Path(__file__).parent / "pages" / "assets" / "logo.png"
+st.set_page_config(page_title="Workbench", page_icon=str(FAVICON), layout="wide")
+st.logo(str(LOGO), size="large", icon_image=str(FAVICON))
 
 PAGES = [
     st.Page("pages/data.py", title="Data", icon=":material/table:", default=True),

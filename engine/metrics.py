@@ -56,7 +56,10 @@ def compute_metrics(task: str, y_true, y_pred, proba=None, classes=None) -> dict
     y_pred = np.asarray(y_pred).astype(str)
     out = {
         "accuracy": float(skm.accuracy_score(y_true, y_pred)),
-        "balanced_accuracy": float(skm.balanced_accuracy_score(y_true, y_pred)),
+        # balanced accuracy is the mean recall over the classes present; this form does not warn on small splits
+        "balanced_accuracy": float(
+            skm.recall_score(y_true, y_pred, labels=np.unique(y_true), average="macro", zero_division=0)
+        ),
         "f1_macro": float(skm.f1_score(y_true, y_pred, average="macro", zero_division=0)),
         "precision_macro": float(skm.precision_score(y_true, y_pred, average="macro", zero_division=0)),
         "recall_macro": float(skm.recall_score(y_true, y_pred, average="macro", zero_division=0)),

@@ -39,7 +39,8 @@ def build_preprocessor(features: list[ColumnInfo], recipe: dict) -> Pipeline:
     if labels:
         groups.append(("categorical", _categorical_steps(recipe["categorical"]), labels))
     if dates:
-        groups.append(("datetime", Pipeline([("parts", DateParts()), ("impute", _imputer("median"))]), dates))
+        steps = [("parts", DateParts()), *_numeric_steps({**recipe["numeric"], "impute": "median"}).steps]
+        groups.append(("datetime", Pipeline(steps), dates))
     columns = ColumnTransformer(groups, remainder="drop", verbose_feature_names_out=True)
     caster = KindCaster(columns=[(c.name, c.kind) for c in features])
     return Pipeline([("cast", caster), ("columns", columns)]).set_output(transform="pandas")

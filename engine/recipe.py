@@ -94,5 +94,5 @@ def _check_split(split: dict) -> None:
             f"{split['test']} = {total:.3f}."
         )
     seed = split["seed"]
-    if not isinstance(seed, int) or seed < 0:
+    if not isinstance(seed, int) or isinstance(seed, bool) or seed < 0:
         raise RecipeError(f"The split 'seed' must be a non-negative int. Got {seed!r} instead.")

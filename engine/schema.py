@@ -159,8 +159,13 @@ def convert_series(series: pd.Series, kind: str) -> pd.Series:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
             return pd.to_datetime(series, errors="coerce", format="mixed")
-    as_object = series.astype(object)
-    return as_object.where(series.notna(), np.nan).map(lambda v: v if v is np.nan else str(v))
+    labels = series.astype(object).map(_label, na_action="ignore")
+    return labels.where(series.notna(), np.nan).astype(object)  # a real NaN, so imputers see it as missing
+
+
+def _label(value) -> str:
+    """A category label; 3.0 reads '3' so codes match whether or not their column had gaps."""
+    return str(int(value)) if isinstance(value, float) and value.is_integer() else str(value)
 
 
 def _to_bool_float(series: pd.Series) -> pd.Series:

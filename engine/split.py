@@ -50,6 +50,13 @@ def split_rows(y: pd.Series, task: str, split: dict) -> Split:
     if stratify and pd.Series(labels).value_counts().min() < 3:
         notes.append("Some class has fewer than 3 rows, so the split could not be stratified; it is random.")
         stratify = False
+    n_classes = len(set(labels)) if stratify else 0
+    if stratify and min(n - n_valid - n_test, n_valid, n_test or n_classes) < n_classes:
+        notes.append(
+            f"A part of the split has fewer rows than the {n_classes} classes, so it could not be stratified; "
+            "it is random."
+        )
+        stratify = False
     seed = split["seed"]
     rest, test = _cut(positions, labels if stratify else None, n_test, seed)
     rest_labels = labels[rest] if stratify else None

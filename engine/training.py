@@ -77,7 +77,7 @@ def validate_settings(settings: dict | None, task: str) -> dict:
         raise RecipeError(
             f"The 'cv_folds' parameter of train must be 0 (off) or an int in [2, 20]. Got {folds!r} instead."
         )
-    if not isinstance(out["seed"], int) or out["seed"] < 0:
+    if not isinstance(out["seed"], int) or isinstance(out["seed"], bool) or out["seed"] < 0:
         raise RecipeError(f"The 'seed' parameter of train must be a non-negative int. Got {out['seed']!r} instead.")
     budget = out["time_budget"]
     if budget is not None and (not isinstance(budget, (int, float)) or budget <= 0):

@@ -50,6 +50,7 @@ class DateParts(TransformerMixin, BaseEstimator):
     """Expand datetime columns into numeric parts (year, month, day, day of week)."""
 
     PARTS = ("year", "month", "day", "dayofweek")
+    _ACCESSORS = {"dayofweek": "day_of_week"}  # pandas 3 deprecates ``.dt.dayofweek``
 
     def fit(self, X, y=None):
         frame = pd.DataFrame(X)
@@ -64,7 +65,7 @@ class DateParts(TransformerMixin, BaseEstimator):
         for name in frame.columns:
             values = pd.to_datetime(frame[name], errors="coerce")
             for part in self.PARTS:
-                out[f"{name}_{part}"] = getattr(values.dt, part).astype(float)
+                out[f"{name}_{part}"] = getattr(values.dt, self._ACCESSORS.get(part, part)).astype(float)
         return pd.DataFrame(out, index=frame.index)
 
     def get_feature_names_out(self, input_features=None):

@@ -6,6 +6,7 @@ import json
 
 import streamlit as st
 
+from engine import MODELS
 from engine.io import SUPPORTED_EXTENSIONS
 from pages import ui
 from usecases import evaluation, scoring
@@ -22,7 +23,7 @@ if trained.empty:
 
 ids = trained["model_id"].tolist()
 champion = project["champion_model_id"]
-names = trained.set_index("model_id")["model"]
+names = trained.set_index("model_id")["model"].map(lambda m: MODELS[m].label)
 model_id = st.selectbox("Model", ids, index=ids.index(champion) if champion in ids else 0,
                         format_func=lambda i: f"#{i} {names[i]}" + (" (champion)" if i == champion else ""),
                         key="deploy_model")
@@ -30,11 +31,11 @@ folder = ws.model_dir(model_id)
 card = json.loads((folder / "model.json").read_text())
 
 st.subheader("Download")
-a, b = st.columns(2)
-a.download_button("Download model (.joblib)", (folder / "model.joblib").read_bytes(),
+buttons = st.container(horizontal=True)
+buttons.download_button("Download model (.joblib)", (folder / "model.joblib").read_bytes(),
                   file_name=f"{project['name']}-model-{model_id}.joblib".replace(" ", "_"),
                   mime="application/octet-stream", type="primary", key="deploy_download_model")
-b.download_button("Download model card (.json)", json.dumps(card, indent=2), file_name=f"model-{model_id}.json",
+buttons.download_button("Download model card (.json)", json.dumps(card, indent=2), file_name=f"model-{model_id}.json",
                   mime="application/json", key="deploy_download_card")
 features = [f["name"] for f in card["features"]]
 st.caption(f"One scikit-learn Pipeline (preprocessing + {card['estimator']}) that takes the raw columns: "

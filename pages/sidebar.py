@@ -42,7 +42,6 @@ def project_sidebar() -> None:
     projects = ws.list_projects()
     names = {p["id"]: p["name"] for p in projects}
     current = st.session_state.get(ui.PROJECT_KEY)
-    st.sidebar.title(":material/science: Workbench")
     if projects:
         ids = list(names)
         if st.session_state.get(_PICKER) not in ids:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from engine import MODELS, models_for_task
+from engine import METRICS, MODELS, models_for_task
 from pages import ui
 from usecases import jobs, projects, training
 
@@ -15,7 +15,8 @@ ws = ui.workspace()
 pid = project["id"]
 problem = projects.project_problem(ws, pid)
 settings = projects.project_settings(ws, pid)
-st.caption(f"Predicting **{problem.target}** ({problem.task}); models are compared on **{problem.metric}**.")
+st.caption(f"Predicting **{problem.target}** ({problem.task}); models are compared on "
+           f"**{METRICS[problem.metric].label}**.")
 
 with st.form("train_settings"):
     choices = [m for m in models_for_task(problem.task) if m != "baseline"]

@@ -10,7 +10,7 @@ from pathlib import Path
 
 from sqlite_utils import Database, Migrations
 
-__all__ = ["SCHEMA_VERSION", "connect", "dumps", "loads", "migrations", "open_db"]
+__all__ = ["SCHEMA_VERSION", "connect", "dumps", "loads", "migrations", "open_db", "write_db"]
 
 migrations = Migrations("workbench")
 
@@ -49,7 +49,15 @@ def m001_initial(db: Database) -> None:
         db[table].create_index(["project_id"])
 
 
-SCHEMA_VERSION = len(migrations._migrations)
+@migrations()
+def m002_run_versions_and_timing(db: Database) -> None:
+    """Runs record the library versions they ran with and how long they took."""
+    db["runs"].add_column("versions", str)
+    db["runs"].add_column("seconds", float)
+
+
+#: The number of migrations this code knows; a database at this version is fully up to date.
+SCHEMA_VERSION = len(migrations.pending(Database(memory=True)))
 
 
 def connect(path: str | Path) -> Database:
@@ -73,6 +81,24 @@ def open_db(path: str | Path) -> Iterator[Database]:
         yield db
     finally:
         db.close()
+
+
+@contextmanager
+def write_db(path: str | Path) -> Iterator[Database]:
+    """``with write_db(path) as db:`` - one connection and one write transaction, committed at the end.
+
+    It starts with ``BEGIN IMMEDIATE``: a plain ``BEGIN`` that reads first (as ``Table.insert`` and
+    ``Table.update`` do) fails at once with "database is locked" when another process writes meanwhile,
+    while taking the write lock up front waits for it (``busy_timeout``).
+    """
+    with open_db(path) as db:
+        db.execute("BEGIN IMMEDIATE")
+        try:
+            yield db
+        except BaseException:
+            db.rollback()
+            raise
+        db.commit()
 
 
 def dumps(value) -> str | None:

@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from storage.db import dumps, loads, open_db
+from storage.db import dumps, loads, open_db, write_db
 from storage.errors import NameTakenError, NotFoundError
 from storage.files import read_model_dir, read_parquet, write_model_dir, write_parquet
 
@@ -25,7 +25,7 @@ _JSON = {
     "projects": ("problem", "column_kinds", "recipe", "settings"),
     "datasets": ("schema", "notes"),
     "jobs": (),
-    "runs": ("problem", "recipe", "settings", "split", "notes"),
+    "runs": ("problem", "recipe", "settings", "split", "notes", "versions"),
     "models": ("cv_scores", "valid_metrics", "test_metrics"),
 }
 
@@ -55,7 +55,7 @@ class Workspace:
 
     # -- generic row access -------------------------------------------------------------
     def _insert(self, table: str, values: dict) -> dict:
-        with open_db(self.db_path) as db, db.atomic():
+        with write_db(self.db_path) as db:
             row_id = db[table].insert(_encode(table, values)).last_pk
         return self._get(table, row_id)
 
@@ -68,7 +68,7 @@ class Workspace:
 
     def _update(self, table: str, row_id: int, values: dict) -> dict:
         self._get(table, row_id)
-        with open_db(self.db_path) as db, db.atomic():
+        with write_db(self.db_path) as db:
             db[table].update(row_id, _encode(table, values))
         return self._get(table, row_id)
 
@@ -101,7 +101,7 @@ class Workspace:
     def delete_project(self, project_id: int) -> None:
         """Delete a project, its records and its files."""
         self._get("projects", project_id)
-        with open_db(self.db_path) as db, db.atomic():
+        with write_db(self.db_path) as db:
             for table in ("models", "runs", "jobs", "datasets"):
                 db.execute(f"DELETE FROM {table} WHERE project_id = ?", [project_id])
             db.execute("DELETE FROM projects WHERE id = ?", [project_id])
@@ -159,7 +159,7 @@ class Workspace:
         return self._update("jobs", job_id, values)
 
     def append_job_log(self, job_id: int, line: str) -> None:
-        with open_db(self.db_path) as db, db.atomic():
+        with write_db(self.db_path) as db:
             db.execute("UPDATE jobs SET log = coalesce(log, '') || ? WHERE id = ?", [f"{now()} {line}\n", job_id])
 
     def list_jobs(self, project_id: int | None = None, status: str | None = None) -> list[dict]:
@@ -194,12 +194,18 @@ class Workspace:
         if pipeline is None:
             return record
         folder = self.project_dir(project_id) / "models" / str(record["id"])
-        digest = write_model_dir(folder, pipeline, {**(card or {}), "model_id": record["id"]})
-        if predictions is not None:
-            write_parquet(predictions, folder / "valid_predictions.parquet")
-        size = (folder / "model.joblib").stat().st_size
-        return self.update_model(record["id"], path=str(folder.relative_to(self.home)), sha256=digest,
-                                 size_bytes=size)
+        try:
+            digest = write_model_dir(folder, pipeline, {**(card or {}), "model_id": record["id"]})
+            if predictions is not None:
+                write_parquet(predictions, folder / "valid_predictions.parquet")
+            size = (folder / "model.joblib").stat().st_size
+            return self.update_model(record["id"], path=str(folder.relative_to(self.home)), sha256=digest,
+                                     size_bytes=size)
+        except BaseException:  # failed or cancelled mid-write: leave no "ok" model without its files
+            with write_db(self.db_path) as db:
+                db.execute("DELETE FROM models WHERE id = ?", [record["id"]])
+            shutil.rmtree(folder, ignore_errors=True)
+            raise
 
     def get_model(self, model_id: int) -> dict:
         return self._get("models", model_id)

@@ -21,6 +21,11 @@ __all__ = ["ACTIVE", "cancel_job", "is_worker_alive", "refresh_job", "spawn_work
 ACTIVE = ("queued", "running", "cancelling")
 ROOT = Path(__file__).resolve().parent.parent
 _QUEUE_GRACE_SECONDS = 60
+_CHILDREN: list[subprocess.Popen] = []  # kept so finished workers are reaped, not left as zombies
+
+
+def _reap() -> None:
+    _CHILDREN[:] = [child for child in _CHILDREN if child.poll() is None]
 
 
 def spawn_worker(ws: Workspace, job_id: int) -> int:
@@ -34,6 +39,8 @@ def spawn_worker(ws: Workspace, job_id: int) -> int:
             cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
             start_new_session=True,
         )
+    _reap()
+    _CHILDREN.append(process)
     ws.update_job(job_id, pid=process.pid)
     return process.pid
 
@@ -51,6 +58,7 @@ def is_worker_alive(pid: int | None, job_id: int) -> bool:
 
 def refresh_job(ws: Workspace, job_id: int) -> dict:
     """The job's record, after marking it interrupted if its process is gone."""
+    _reap()
     job = ws.get_job(job_id)
     if job["status"] not in ACTIVE:
         return job
@@ -63,6 +71,9 @@ def refresh_job(ws: Workspace, job_id: int) -> dict:
     job = ws.get_job(job_id)  # the worker may have finished between the two reads
     if job["status"] not in ACTIVE:
         return job
+    if job["status"] == "cancelling":  # the cancel stopped the process before it could record it
+        return ws.update_job(job_id, status="cancelled", finished_at=now(),
+                             message="Cancelled; finished models are kept.")
     return ws.update_job(job_id, status="interrupted", finished_at=now(),
                          message="Interrupted: its process stopped (server restart or crash). Start it again.")
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-from engine import predict_frame, read_table
+from engine import check_input, predict_frame, read_table
 from storage import Workspace
 
 __all__ = ["score_upload"]
@@ -15,4 +15,6 @@ def score_upload(ws: Workspace, model_id: int, data: bytes, filename: str) -> tu
     table = read_table(data, name=filename)
     pipeline, card = ws.load_model(model_id)
     predictions = predict_frame(pipeline, table.frame, card["features"], card["task"])
-    return pd.concat([table.frame.reset_index(drop=True), predictions], axis=1), table.notes
+    notes = table.notes + check_input(table.frame, card["features"])
+    inputs = table.frame.drop(columns=predictions.columns, errors="ignore")  # a re-scored file's old predictions
+    return pd.concat([inputs.reset_index(drop=True), predictions], axis=1), notes

@@ -9,6 +9,8 @@ import time
 import numpy as np
 
 from engine import (
+    METRICS,
+    MODELS,
     Candidate,
     TrainingError,
     best_candidate,
@@ -46,10 +48,10 @@ def start_training(ws: Workspace, project_id: int, settings: dict) -> dict:
     if problem is None:
         raise TargetError("Choose a target column on the Data page first.")
     validate_problem(project_frame(ws, project_id), problem)
-    settings = save_settings(ws, project_id, settings)
     running = [j for j in ws.list_jobs(project_id) if refresh_job(ws, j["id"])["status"] in ACTIVE]
-    if running:
+    if running:  # checked before saving: the running job may not have read its settings yet
         raise TrainingError(f"Training job {running[0]['id']} is still running; wait for it or cancel it.")
+    save_settings(ws, project_id, settings)
     job = ws.create_job(project_id, "train")
     spawn_worker(ws, job["id"])
     return ws.get_job(job["id"])
@@ -98,7 +100,9 @@ def _train_project(ws: Workspace, job_id: int, project_id: int) -> None:
     split = split_rows(y, problem.task, recipe["split"])
     run = ws.add_run(project_id, job_id=job_id, dataset_id=dataset["id"], dataset_sha256=dataset["sha256"],
                      problem=problem.to_dict(), recipe=recipe, settings=settings,
-                     split={**split.sizes(), "stratified": split.stratified}, notes=notes + split.notes)
+                     split={**split.sizes(), "stratified": split.stratified}, notes=notes + split.notes,
+                     versions=library_versions())
+    started = time.monotonic()
     features = feature_columns(schema, problem.target, recipe)
     context = {"dataset": dataset, "problem": problem, "recipe": recipe, "settings": settings,
                "features": features, "split": split, "run_id": run["id"]}
@@ -113,11 +117,12 @@ def _train_project(ws: Workspace, job_id: int, project_id: int) -> None:
 
     candidates = train_candidates(rows, schema, problem, recipe, settings, split, progress, save)
     best = best_candidate(candidates, problem.metric)
+    ws.update_run(run["id"], seconds=round(time.monotonic() - started, 3))
     models = {m["family"]: m for m in ws.list_models(project_id, run["id"])}
     if not ws.get_project(project_id)["champion_model_id"]:
         ws.update_project(project_id, champion_model_id=models[best.model]["id"])
     ws.update_job(job_id, status="succeeded", progress=1.0, finished_at=now(),
-                  message=f"Done: best on validation is {best.model} ({problem.metric} "
+                  message=f"Done: best on validation is {MODELS[best.model].label} ({METRICS[problem.metric].label} "
                           f"{best.valid_metrics[problem.metric]:.4f}).")
 
 

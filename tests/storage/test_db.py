@@ -1,0 +1,88 @@
+"""The workspace database: WAL mode, migrations to the current schema version, JSON columns."""
+
+from __future__ import annotations
+
+import sqlite3
+
+from sqlite_utils import Database
+
+import storage
+from storage import SCHEMA_VERSION, Workspace
+from storage.db import connect, dumps, loads, migrations, open_db
+
+TABLES = {"projects", "datasets", "jobs", "runs", "models"}
+
+
+def _known() -> list[str]:
+    """Names of every migration this code has, in order."""
+    empty = Database(memory=True)
+    try:
+        return [m.name for m in migrations.pending(empty)]
+    finally:
+        empty.close()
+
+
+def _applied(path) -> list[str]:
+    with open_db(path) as db:
+        return [m.name for m in migrations.applied(db)]
+
+
+def test_new_workspace_has_every_table_and_every_migration(ws):
+    with open_db(ws.db_path) as db:
+        assert TABLES <= set(db.table_names())
+        assert db["projects"].pks == ["id"]
+        assert [i.columns for i in db["projects"].indexes if i.unique] == [["name"]]
+    names = _applied(ws.db_path)
+    assert len(names) == SCHEMA_VERSION >= 1
+    assert names[0] == "m001_initial"
+    assert names == _known()
+
+
+def test_wal_mode_is_on_for_other_connections_too(ws):
+    raw = sqlite3.connect(ws.db_path)
+    try:
+        assert raw.execute("PRAGMA journal_mode").fetchone() == ("wal",)
+    finally:
+        raw.close()
+
+
+def test_each_connection_enforces_foreign_keys_and_waits_when_busy(ws):
+    with open_db(ws.db_path) as db:
+        assert db.execute("PRAGMA foreign_keys").fetchone() == (1,)
+        assert db.execute("PRAGMA busy_timeout").fetchone() == (30000,)
+
+
+def test_reopening_applies_nothing_twice(ws):
+    Workspace(ws.home)
+    Workspace(ws.home)
+    assert len(_applied(ws.db_path)) == SCHEMA_VERSION
+
+
+def test_an_old_database_is_upgraded_on_open(tmp_path):
+    path = tmp_path / "old.db"
+    later = _known()[1:]
+    old = Database(path)
+    migrations.apply(old, stop_before=later or None)
+    old.close()
+    assert _applied(path)[:1] == ["m001_initial"]
+    db = connect(path)
+    try:
+        assert len(migrations.applied(db)) == SCHEMA_VERSION
+        assert migrations.pending(db) == []
+    finally:
+        db.close()
+
+
+def test_json_columns_round_trip_and_null_stays_null():
+    value = {"b": [1, 2.5, None], "a": "x"}
+    assert dumps(value) == '{"a": "x", "b": [1, 2.5, null]}'
+    assert loads(dumps(value)) == value
+    assert dumps(None) is None
+    assert loads(None) is None and loads(None, default={}) == {}
+
+
+def test_storage_all_is_exactly_its_public_names():
+    assert sorted(storage.__all__) == sorted(
+        ["SCHEMA_VERSION", "IntegrityError", "NameTakenError", "NotFoundError", "StorageError", "Workspace",
+         "read_card", "read_model_dir", "sha256_file", "now", "write_model_dir"]
+    )

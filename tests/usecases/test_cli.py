@@ -1,0 +1,183 @@
+"""The command line: ``python -m engine train|predict`` as other tools call it, in a subprocess."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pandas as pd
+import pytest
+from sklearn.dummy import DummyClassifier
+
+from engine import DEFAULT_RECIPE, ColumnInfo, build_pipeline, load_sample
+from storage import sha256_file, write_model_dir
+from usecases.cli import main
+
+ROOT = Path(__file__).resolve().parents[2]
+DATA = ROOT / "tests" / "data"
+ENV = {**os.environ, "OMP_NUM_THREADS": "1", "OPENBLAS_NUM_THREADS": "1", "MKL_NUM_THREADS": "1"}
+
+
+def cli(*args: str, timeout: float = 300) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "engine", *args], cwd=ROOT, env=ENV, capture_output=True,
+                          text=True, timeout=timeout)
+
+
+@pytest.fixture(scope="module")
+def model_dir(tmp_path_factory) -> Path:
+    """tiny_churn.csv trained once for the whole module."""
+    out = tmp_path_factory.mktemp("cli") / "model"
+    result = cli("train", "--data", str(DATA / "tiny_churn.csv"), "--target", "churned", "--out", str(out))
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.endswith(f"; wrote {out / 'model.joblib'}\n")
+    return out
+
+
+@pytest.mark.slow
+def test_train_writes_a_model_and_its_card(model_dir):
+    assert sorted(p.name for p in model_dir.iterdir()) == ["model.joblib", "model.json"]
+    card = json.loads((model_dir / "model.json").read_text())
+    assert (card["task"], card["target"], card["metric"], card["classes"]) == (
+        "classification", "churned", "roc_auc", ["no", "yes"])
+    assert [f["name"] for f in card["features"]] == ["age", "plan", "visits", "signup"]
+    assert {f["name"]: f["kind"] for f in card["features"]}["signup"] == "datetime"
+    assert card["metrics"]["validation"]["roc_auc"] == 1.0
+    assert set(card["metrics"]["cv"]) == {"scores", "mean", "std"}
+    assert {"python", "scikit-learn", "pandas", "numpy"} <= set(card["versions"])
+    assert card["trained_on"] == {"split": "all", "rows": 30}
+    assert card["sha256"] == sha256_file(model_dir / "model.joblib")
+    assert card["dataset"] == {"name": "tiny_churn.csv", "sha256": sha256_file(DATA / "tiny_churn.csv"), "rows": 30}
+    assert set(card["leaderboard"]) == {"baseline", "linear", "random_forest", "gradient_boosting"}
+
+
+@pytest.mark.slow
+def test_predict_in_input_order_ignoring_the_target(model_dir, tmp_path):
+    rows = pd.DataFrame({
+        "churned": ["no", "no", "yes", "no"],  # wrong on purpose: the target column is ignored
+        "signup": ["2024-05-01", "2024-06-01", None, "2024-07-01"],
+        "visits": [1, 12, 11, 2],
+        "plan": ["basic", "premium", "never seen", None],
+        "age": [30, 40, None, 50],
+    })
+    rows.to_csv(tmp_path / "new.csv", index=False)
+    rows.drop(columns="churned").to_csv(tmp_path / "no_target.csv", index=False)
+
+    result = cli("predict", "--model", str(model_dir), "--data", str(tmp_path / "new.csv"),
+                 "--out", str(tmp_path / "out.csv"))
+    assert result.returncode == 0, result.stderr
+    assert result.stdout == f"wrote 4 predictions to {tmp_path / 'out.csv'}\n"
+    out = pd.read_csv(tmp_path / "out.csv")
+    assert list(out.columns) == ["prediction", "proba_no", "proba_yes"]
+    assert out["prediction"].tolist() == ["yes", "no", "no", "yes"]
+    assert (out["proba_no"] + out["proba_yes"]).round(6).tolist() == [1.0] * 4
+
+    cli("predict", "--model", str(model_dir), "--data", str(tmp_path / "no_target.csv"),
+        "--out", str(tmp_path / "out2.csv"))
+    pd.testing.assert_frame_equal(pd.read_csv(tmp_path / "out2.csv"), out)
+
+
+@pytest.mark.slow
+def test_time_budget_is_kept(tmp_path):
+    load_sample("iris").to_csv(tmp_path / "iris.csv", index=False)
+    started = time.monotonic()
+    result = cli("train", "--data", str(tmp_path / "iris.csv"), "--target", "species", "--time-budget", "3",
+                 "--out", str(tmp_path / "model"))
+    elapsed = time.monotonic() - started
+    assert elapsed < 3 + 8, f"took {elapsed:.1f} s"
+    assert result.returncode == 0, result.stderr
+    card = json.loads((tmp_path / "model" / "model.json").read_text())
+    assert card["settings"]["time_budget"] == pytest.approx(1.8)
+    assert card["metrics"]["validation"]["f1_macro"] >= 0.8
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        pytest.param(["train", "--data", "nope.csv", "--target", "y", "--out", "m"],
+                     "error: File 'nope.csv' does not exist.", id="missing-file"),
+        pytest.param(["train", "--data", str(DATA / "tiny_churn.csv"), "--target", "price", "--out", "m"],
+                     "error: Target column 'price' is not in " + str(DATA / "tiny_churn.csv") + "; columns are "
+                     "['customer_id', 'age', 'plan', 'visits', 'signup', 'churned'].", id="unknown-target"),
+        pytest.param(["train", "--data", str(DATA / "header_only.csv"), "--target", "age", "--out", "m"],
+                     "error: 'header_only.csv' has a header but no data rows; add rows and upload again.",
+                     id="empty-data"),
+        pytest.param(["predict", "--model", "no-model", "--data", str(DATA / "tiny_churn.csv"), "--out", "p.csv"],
+                     "error: 'no-model' is not a model directory: it has no model.json.", id="missing-model"),
+    ],
+)
+def test_errors_exit_non_zero_with_one_line(args, message):
+    result = cli(*args)
+    assert result.returncode == 1
+    assert result.stderr == message + "\n"
+    assert result.stdout == ""
+
+
+# -- the same main(), in-process: every user error is one line on stderr and exit code 1 -----------
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        pytest.param(["train", "--data", str(DATA / "empty.csv"), "--target", "age", "--out", "m"],
+                     "error: 'empty.csv' is empty", id="empty-file"),
+        pytest.param(["train", "--data", str(DATA / "binary_junk.csv"), "--target", "age", "--out", "m"],
+                     "error: 'binary_junk.csv' does not look like a text table", id="binary-junk"),
+        pytest.param(["train", "--data", str(DATA / "ragged.csv"), "--target", "a", "--out", "m"],
+                     "error: 'ragged.csv' is not a well-formed table", id="ragged"),
+        pytest.param(["train", "--data", str(DATA / "tiny_churn.csv"), "--target", "churned", "--time-budget", "0",
+                      "--out", "m"], "error: --time-budget must be a positive number of seconds. Got 0.0 instead.",
+                     id="zero-budget"),
+        pytest.param(["train", "--data", str(DATA / "tiny_churn.csv"), "--target", "churned", "--task", "regression",
+                      "--out", "m"], "error: Target 'churned' has 30 non-numeric values", id="text-as-regression"),
+    ],
+)
+def test_user_errors_in_process(args, message, capsys, tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    assert main(args) == 1
+    captured = capsys.readouterr()
+    assert captured.err.startswith(message)
+    assert captured.err.count("\n") == 1
+    assert not (tmp_path / "m").exists()
+
+
+@pytest.fixture
+def model_dir_stub(tmp_path) -> Path:
+    """A model directory holding a small pipeline, written without training through the CLI."""
+    features = [ColumnInfo("visits", "numeric", "int64", 0, 9), ColumnInfo("plan", "categorical", "str", 0, 3)]
+    frame = pd.DataFrame({"visits": [1, 9, 2, 10], "plan": ["a", "b", "a", "b"]})
+    pipeline = build_pipeline(features, DEFAULT_RECIPE, DummyClassifier()).fit(frame, ["yes", "no", "yes", "no"])
+    card = {"task": "classification", "features": [f.to_dict() for f in features]}
+    write_model_dir(tmp_path / "stub", pipeline, card)
+    return tmp_path / "stub"
+
+
+def test_predict_with_a_file_lacking_model_columns(model_dir_stub, capsys, tmp_path):
+    (tmp_path / "few.csv").write_text("visits\n3\n")
+    assert main(["predict", "--model", str(model_dir_stub), "--data", str(tmp_path / "few.csv"),
+                 "--out", str(tmp_path / "p.csv")]) == 1
+    assert capsys.readouterr().err == (
+        "error: The data lacks 1 column(s) the model needs: ['plan']; add them (they may be empty) and score again.\n"
+    )
+
+
+def test_predict_with_a_stub_model_in_process(model_dir_stub, tmp_path, capsys):
+    (tmp_path / "in.csv").write_text("plan,visits,churned\nb,9,x\na,1,y\n")
+    assert main(["predict", "--model", str(model_dir_stub), "--data", str(tmp_path / "in.csv"),
+                 "--out", str(tmp_path / "p.csv")]) == 0
+    assert capsys.readouterr().out == f"wrote 2 predictions to {tmp_path / 'p.csv'}\n"
+    assert pd.read_csv(tmp_path / "p.csv").to_dict("list") == {
+        "prediction": ["no", "no"], "proba_no": [0.5, 0.5], "proba_yes": [0.5, 0.5],
+    }
+
+
+def test_tampered_model_is_refused_in_process(model_dir_stub, tmp_path, capsys):
+    with open(model_dir_stub / "model.joblib", "ab") as handle:
+        handle.write(b"\0")
+    (tmp_path / "in.csv").write_text("plan,visits\nb,9\n")
+    assert main(["predict", "--model", str(model_dir_stub), "--data", str(tmp_path / "in.csv"),
+                 "--out", str(tmp_path / "p.csv")]) == 1
+    assert "does not match its recorded sha256" in capsys.readouterr().err
+    assert not (tmp_path / "p.csv").exists()

@@ -1,0 +1,174 @@
+"""Project use cases: importing data, the problem, column kinds, recipe and settings, all via storage."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from engine import DEFAULT_RECIPE, ColumnError, MalformedFileError, Problem, RecipeError, TargetError, apply_kinds
+from storage import NotFoundError, sha256_file
+from usecases import USER_ERRORS, default_home, open_workspace, projects
+
+
+def test_default_home_follows_the_environment(_isolated_home):
+    assert default_home() == _isolated_home.resolve()
+    assert open_workspace().home == _isolated_home.resolve()
+
+
+def test_user_errors_cover_both_layers():
+    assert issubclass(TargetError, USER_ERRORS) and issubclass(NotFoundError, USER_ERRORS)
+
+
+# -- importing -----------------------------------------------------------------------------
+def test_import_sample_stores_data_and_proposes_its_target(ws, project):
+    dataset = projects.import_sample(ws, project["id"], "iris")
+    assert (dataset["name"], dataset["source"], dataset["n_rows"], dataset["n_cols"]) == (
+        "iris (sample)", "sample:iris", 150, 5)
+    assert dataset["sha256"] == sha256_file(ws.home / dataset["path"])
+    stored = ws.get_project(project["id"])
+    assert stored["dataset_id"] == dataset["id"]
+    assert projects.project_problem(ws, project["id"]) == Problem("species", "classification", "f1_macro")
+    assert projects.project_frame(ws, project["id"]).shape == (150, 5)
+
+
+def test_import_file_infers_the_schema(ws, project, churn_csv):
+    dataset = projects.import_file(ws, project["id"], churn_csv, "tiny_churn.csv")
+    assert (dataset["name"], dataset["source"], dataset["notes"]) == ("tiny_churn.csv", "upload:tiny_churn.csv", [])
+    kinds = {c.name: c.kind for c in projects.project_schema(ws, project["id"])}
+    assert kinds == {"customer_id": "identifier", "age": "numeric", "plan": "categorical", "visits": "numeric",
+                     "signup": "datetime", "churned": "boolean"}
+    assert projects.active_dataset(ws, project["id"])["id"] == dataset["id"]
+
+
+def test_import_latin1_keeps_the_encoding_note(ws, project, data_dir):
+    dataset = projects.import_file(ws, project["id"], (data_dir / "latin1.csv").read_bytes(), "latin1.csv")
+    assert dataset["notes"] == ["'latin1.csv' is not UTF-8; it was read as cp1252."]
+    assert projects.project_frame(ws, project["id"])["city"].tolist() == ["München", "Köln", "Zürich"]
+
+
+def test_import_of_a_mixed_column_notes_it(ws, project, data_dir):
+    dataset = projects.import_file(ws, project["id"], (data_dir / "mixed_types.csv").read_bytes(), "mixed.csv")
+    assert dataset["notes"] == [
+        "Column 'amount' mixes numbers and text (83% numeric; e.g. 'three'); kept as categorical - "
+        "set it to numeric to turn the text into missing values."
+    ]
+
+
+def test_import_of_junk_stores_nothing(ws, project, data_dir):
+    with pytest.raises(MalformedFileError, match="binary data"):
+        projects.import_file(ws, project["id"], (data_dir / "binary_junk.csv").read_bytes(), "junk.csv")
+    assert ws.list_datasets(project["id"]) == []
+    assert projects.active_dataset(ws, project["id"]) is None
+    assert projects.project_schema(ws, project["id"]) == []
+
+
+def test_a_new_import_resets_kinds_and_drops_a_target_it_lacks(ws, loaded):
+    projects.set_column_kinds(ws, loaded, {"visits": "categorical"})
+    projects.import_file(ws, loaded, b"a,b\n1,2\n3,4\n", "other.csv")
+    stored = ws.get_project(loaded)
+    assert (stored["column_kinds"], stored["problem"]) == ({}, None)
+    assert len(ws.list_datasets(loaded)) == 2
+
+
+def test_a_new_import_keeps_a_target_it_still_has(ws, loaded, churn_csv):
+    projects.import_file(ws, loaded, churn_csv, "again.csv")
+    assert projects.project_problem(ws, loaded).target == "churned"
+
+
+def test_no_data_yet(ws, project):
+    with pytest.raises(ColumnError, match="This project has no data yet; upload a file or open a sample"):
+        projects.project_frame(ws, project["id"])
+    with pytest.raises(ColumnError, match="no data yet"):
+        projects.set_column_kinds(ws, project["id"], {})
+
+
+# -- the problem -----------------------------------------------------------------------------
+def test_propose_for_a_column(ws, loaded):
+    assert projects.propose_for(ws, loaded, "churned") == Problem("churned", "classification", "roc_auc")
+    assert projects.propose_for(ws, loaded, "age") == Problem("age", "regression", "rmse")
+    with pytest.raises(TargetError, match="Target column 'nope' is not in the data."):
+        projects.propose_for(ws, loaded, "nope")
+
+
+@pytest.mark.parametrize(
+    ("problem", "message"),
+    [
+        pytest.param(Problem("all_same", "classification", "accuracy"), "has only one value ('x')", id="one-value"),
+        pytest.param(Problem("all_blank", "classification", "accuracy"), "has no values (all 8 are missing)",
+                     id="all-missing"),
+        pytest.param(Problem("label", "regression", "rmse"), "regression needs numbers", id="text-regression"),
+    ],
+)
+def test_set_problem_refuses_and_stores_nothing(ws, project, problem, message):
+    data = b"all_same,all_blank,label,x\n" + b"x,,a,1\nx,,b,2\n" * 4
+    projects.import_file(ws, project["id"], data, "t.csv")
+    with pytest.raises(TargetError, match=re.escape(message)):
+        projects.set_problem(ws, project["id"], problem)
+    assert projects.project_problem(ws, project["id"]) is None
+
+
+def test_set_problem_returns_notes(ws, project):
+    data = b"x,y\n" + b"1,a\n2,b\n" * 5 + b"3,\n"
+    projects.import_file(ws, project["id"], data, "t.csv")
+    notes = projects.set_problem(ws, project["id"], Problem("y", "classification", "accuracy"))
+    assert notes == ["Target 'y' has 1 missing values; those rows are left out of training."]
+    assert ws.get_project(project["id"])["problem"] == {"target": "y", "task": "classification",
+                                                        "metric": "accuracy"}
+
+
+# -- column kinds ------------------------------------------------------------------------------
+def test_set_column_kinds_stores_only_changes(ws, loaded):
+    schema = projects.set_column_kinds(ws, loaded, {"visits": "categorical", "plan": "categorical"})
+    assert ws.get_project(loaded)["column_kinds"] == {"visits": "categorical"}
+    info = {c.name: c for c in schema}
+    assert (info["visits"].kind, info["visits"].note) == ("categorical", "set to categorical by you (inferred numeric)")
+    assert (info["plan"].kind, info["plan"].note) == ("categorical", "")
+
+
+@pytest.mark.parametrize(
+    ("overrides", "message"),
+    [
+        ({"nope": "numeric"}, r"Columns \['nope'\] are not in the data."),
+        ({"age": "money"}, r"Unknown column kinds \{'age': 'money'\}; use one of \["),
+    ],
+    ids=["unknown-column", "unknown-kind"],
+)
+def test_set_column_kinds_refuses_bad_overrides(ws, loaded, overrides, message):
+    with pytest.raises(ColumnError, match=message):
+        projects.set_column_kinds(ws, loaded, overrides)
+    assert ws.get_project(loaded)["column_kinds"] == {}
+
+
+def test_setting_a_mixed_column_to_numeric_turns_its_text_into_missing(ws, project, data_dir):
+    projects.import_file(ws, project["id"], (data_dir / "mixed_types.csv").read_bytes(), "mixed.csv")
+    projects.set_column_kinds(ws, project["id"], {"amount": "numeric"})
+    frame = apply_kinds(projects.project_frame(ws, project["id"]), projects.project_schema(ws, project["id"]))
+    assert frame["amount"].tolist()[:3] == [1.0, 2.0, 3.0]
+    assert frame["amount"].isna().tolist() == [False, False, False, True, False, False]
+
+
+# -- recipe and settings -------------------------------------------------------------------------
+def test_recipe_defaults_then_saved_and_completed(ws, loaded):
+    assert projects.project_recipe(ws, loaded) == DEFAULT_RECIPE
+    saved = projects.save_recipe(ws, loaded, {"numeric": {"scale": "minmax"}, "drop_columns": ["signup"]})
+    assert saved["numeric"] == {"impute": "median", "scale": "minmax"}
+    assert projects.project_recipe(ws, loaded) == saved == ws.get_project(loaded)["recipe"]
+
+
+def test_invalid_recipe_is_not_saved(ws, loaded):
+    with pytest.raises(RecipeError, match="must add up to 1"):
+        projects.save_recipe(ws, loaded, {"split": {"train": 0.5}})
+    assert ws.get_project(loaded)["recipe"] is None
+
+
+def test_settings_need_a_problem_and_are_validated(ws, project, loaded):
+    other = ws.create_project("Empty")
+    with pytest.raises(TargetError, match="Choose a target on the Data page before setting up training."):
+        projects.save_settings(ws, other["id"], {})
+    assert projects.project_settings(ws, other["id"]) == {}
+    with pytest.raises(RecipeError, match="'cv_folds'"):
+        projects.save_settings(ws, loaded, {"cv_folds": 1})
+    saved = projects.save_settings(ws, loaded, {"models": ["linear"]})
+    assert saved == {"models": ["baseline", "linear"], "cv_folds": 5, "seed": 42, "time_budget": None}
+    assert projects.project_settings(ws, loaded) == saved
