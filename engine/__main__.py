@@ -4,8 +4,12 @@ This entry point is the one place in engine/ allowed to reach the layers above i
 library itself stays headless and storage-free.
 """
 
-import sys
+import time
 
-from usecases.cli import main
+STARTED = time.monotonic()  # before the heavy imports: --time-budget covers them too
 
-sys.exit(main())
+import sys  # noqa: E402
+
+from usecases.cli import main  # noqa: E402
+
+sys.exit(main(started=STARTED))
