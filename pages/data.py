@@ -6,9 +6,10 @@ import pandas as pd
 import streamlit as st
 
 from engine import KINDS, METRICS, SAMPLES, TASKS, Problem, metrics_for_task
-from engine.io import SUPPORTED_EXTENSIONS
-from pages import ui
+from pages import data_sources, ui
 from usecases import projects
+
+PREVIEW_COLUMNS = 50
 
 st.title("Data")
 project = ui.require_project(need_data=False)
@@ -17,13 +18,7 @@ pid = project["id"]
 
 upload_tab, sample_tab = st.tabs(["Upload a file", "Open a sample dataset"])
 with upload_tab:
-    upload = st.file_uploader("Upload a table (CSV, TSV, Excel, Parquet, JSON)", type=list(SUPPORTED_EXTENSIONS),
-                              key=f"data_upload_{pid}")
-    if upload is not None and st.session_state.get("data_imported") != (pid, upload.file_id):
-        with ui.user_errors(), st.spinner(f"Reading {upload.name}…"):
-            projects.import_file(ws, pid, upload.getvalue(), upload.name)
-            st.session_state["data_imported"] = (pid, upload.file_id)
-            st.rerun()
+    data_sources.upload_section(ws, pid)
 with sample_tab:
     sample = st.selectbox("Sample dataset", list(SAMPLES), format_func=lambda k: SAMPLES[k].label,
                           key="data_sample")
@@ -42,10 +37,16 @@ frame = ui.project_data(project)
 st.subheader(dataset["name"])
 left, mid, right = st.columns(3)
 left.metric("Rows", f"{dataset['n_rows']:,}")
-mid.metric("Columns", dataset["n_cols"])
+mid.metric("Columns", f"{dataset['n_cols']:,}")
 right.metric("Missing cells", f"{int(frame.isna().sum().sum()):,}")
 ui.show_notes(dataset["notes"])
-st.dataframe(frame.head(200), width="stretch", height=260)
+preview = frame.iloc[:200, :PREVIEW_COLUMNS]
+st.dataframe(preview, width="stretch", height=min(260, 38 + 35 * len(preview)))
+if frame.shape[1] > PREVIEW_COLUMNS:
+    st.caption(f"The preview shows the first {PREVIEW_COLUMNS} of {frame.shape[1]:,} columns; all of them are "
+               "loaded and listed under Column types.")
+data_sources.versions_section(ws, pid)
+data_sources.append_section(ws, pid, dataset)
 
 st.subheader("Column types")
 st.caption("Inferred from the values; change a type and save to use it everywhere (identifiers are not used "

@@ -3,6 +3,7 @@
     python -m engine train --data FILE --target COL [--task classification|regression]
                            [--time-budget SECONDS] [--seed N] --out DIR
     python -m engine predict --model DIR --data FILE --out FILE.csv
+    python -m engine profile --data FILE [--target COL] --out REPORT.json|REPORT.html
 """
 
 from __future__ import annotations
@@ -30,7 +31,9 @@ from engine import (
     train_candidates,
     validate_problem,
 )
-from engine.errors import TargetError
+from engine.errors import DataError, TargetError
+from engine.profile import profile
+from engine.report import html_report, profile_json
 from storage import read_model_dir, sha256_file, write_model_dir
 from usecases import USER_ERRORS
 from usecases.training import model_card
@@ -56,6 +59,10 @@ def build_parser() -> argparse.ArgumentParser:
     predict.add_argument("--model", required=True, help="model directory written by train")
     predict.add_argument("--data", required=True, help="file to score (the target column may be present)")
     predict.add_argument("--out", required=True, help="CSV to write")
+    profile = commands.add_parser("profile", help="profile a file: statistics, warnings, correlations")
+    profile.add_argument("--data", required=True, help="CSV / Parquet / Excel / JSON file")
+    profile.add_argument("--target", help="column to relate every feature to (optional)")
+    profile.add_argument("--out", required=True, help="report to write: .json or .html")
     return parser
 
 
@@ -64,6 +71,8 @@ def main(argv: list[str] | None = None, started: float | None = None) -> int:
     budget also covers start-up and imports."""
     args = build_parser().parse_args(argv)
     try:
+        if args.command == "profile":
+            return _profile(args)
         if args.command == "train":
             return _train(args, time.monotonic() if started is None else started)
         return _predict(args)
@@ -129,6 +138,26 @@ def _predict(args) -> int:
     predictions = predict_frame(pipeline, frame, card["features"], card["task"])
     predictions.to_csv(args.out, index=False)
     print(f"wrote {len(predictions)} predictions to {args.out}")
+    return 0
+
+
+def _profile(args) -> int:
+    out = Path(args.out)
+    if out.suffix.lower() not in (".json", ".html"):
+        raise DataError(f"--out must end in .json or .html. Got '{out.name}' instead.")
+    frame = read_table(args.data).frame
+    schema = infer_schema(frame)
+    task = None
+    if args.target is not None:
+        if args.target not in frame.columns:
+            raise TargetError(f"Target column '{args.target}' is not in the data; columns: {list(frame.columns)}.")
+        kind = {c.name: c.kind for c in schema}[args.target]
+        task = propose_problem(frame[args.target], kind, args.target).task
+    result = profile(frame, schema, args.target, task)
+    text = profile_json(result) if out.suffix.lower() == ".json" else html_report(result, Path(args.data).name)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(text, encoding="utf-8")
+    print(f"profiled {len(frame):,} rows x {frame.shape[1]} columns, {len(result.warnings)} warnings; wrote {out}")
     return 0
 
 

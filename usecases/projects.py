@@ -17,14 +17,18 @@ from engine import (
     validate_settings,
 )
 from engine.errors import ColumnError, TargetError
+from engine.io import CsvOptions
 from engine.samples import SAMPLES
 from engine.schema import KINDS
+from engine.sources import append_rows as stack_rows
 from storage import Workspace
 
 __all__ = [
     "active_dataset",
+    "append_file",
     "import_file",
     "import_sample",
+    "project_datasets",
     "project_frame",
     "project_problem",
     "project_recipe",
@@ -33,15 +37,64 @@ __all__ = [
     "propose_for",
     "save_recipe",
     "save_settings",
+    "set_active_dataset",
     "set_column_kinds",
     "set_problem",
 ]
 
 
-def import_file(ws: Workspace, project_id: int, data: bytes, filename: str) -> dict:
-    """Parse an uploaded file, store it and make it the project's active dataset."""
-    table = read_table(data, name=filename)
-    return _add(ws, project_id, table.frame, filename, f"upload:{filename}", table.notes)
+def import_file(ws: Workspace, project_id: int, data: bytes, filename: str, *,
+                options: CsvOptions | None = None, sheet: str | None = None) -> dict:
+    """Parse an uploaded file, store it and make it the project's active dataset.
+
+    ``options`` overrides how a text file is read, ``sheet`` picks an Excel sheet.
+    """
+    table = read_table(data, name=filename, options=options, sheet=sheet)
+    name = f"{filename} [{table.sheet}]" if table.sheet else filename
+    return _add(ws, project_id, table.frame, name, f"upload:{filename}", table.notes)
+
+
+def append_file(ws: Workspace, project_id: int, data: bytes, filename: str, *,
+                options: CsvOptions | None = None, sheet: str | None = None) -> dict:
+    """Add the rows of an uploaded file below the active dataset, as a new active version.
+
+    The file must have the same columns, with values that fit each column's kind; the previous
+    version is kept and column type overrides and the problem carry over.
+    """
+    current = active_dataset(ws, project_id)
+    if current is None:
+        raise ColumnError("This project has no data to add rows to; upload a file first.")
+    table = read_table(data, name=filename, options=options, sheet=sheet)
+    frame = ws.load_dataset(current["id"])
+    combined = stack_rows(frame, table.frame, project_schema(ws, project_id))
+    base = current["name"].split(" + ")[0]
+    notes = table.notes + [f"{len(table.frame):,} rows from '{filename}' were added to '{current['name']}' "
+                           f"({len(frame):,} -> {len(combined):,} rows)."]
+    kinds = ws.get_project(project_id)["column_kinds"] or {}
+    dataset = _add(ws, project_id, combined, f"{base} + {filename}", f"append:{filename}", notes)
+    ws.update_project(project_id, column_kinds=kinds)
+    return dataset
+
+
+def project_datasets(ws: Workspace, project_id: int) -> list[dict]:
+    """Every dataset version of the project, newest first, each with ``active`` set."""
+    active = ws.get_project(project_id)["dataset_id"]
+    return [{**d, "active": d["id"] == active} for d in reversed(ws.list_datasets(project_id))]
+
+
+def set_active_dataset(ws: Workspace, project_id: int, dataset_id: int) -> dict:
+    """Work on another stored version; overrides and the problem stay where their columns still exist."""
+    dataset = ws.get_dataset(dataset_id)
+    if dataset["project_id"] != project_id:
+        raise ColumnError(f"Dataset {dataset_id} belongs to another project; pick one of this project's datasets.")
+    project = ws.get_project(project_id)
+    columns = {row["name"] for row in dataset["schema"]}
+    kinds = {c: k for c, k in (project["column_kinds"] or {}).items() if c in columns}
+    changes: dict = {"dataset_id": dataset_id, "column_kinds": kinds}
+    if project["problem"] and project["problem"].get("target") not in columns:
+        changes["problem"] = None
+    ws.update_project(project_id, **changes)
+    return dataset
 
 
 def import_sample(ws: Workspace, project_id: int, name: str) -> dict:

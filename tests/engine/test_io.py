@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import io
+
+import openpyxl
 import pandas as pd
 import pytest
 
@@ -15,7 +18,7 @@ from engine import (
     WorkbenchError,
     read_table,
 )
-from engine.io import max_upload_bytes
+from engine.io import CsvOptions, excel_sheets, format_bytes, max_upload_bytes, sniff_csv
 
 
 def test_reads_a_small_csv_with_typed_columns():
@@ -61,8 +64,8 @@ def test_semicolon_file(data_dir):
 
 
 def test_tsv_extension_means_tab():
-    table = read_table(b"x\ty,z\n1\t2,3\n", name="t.tsv")
-    assert table.frame.to_dict("list") == {"x": [1], "y,z": ["2,3"]}
+    table = read_table(b"x\ty,z\n1\tb,c\n", name="t.tsv")
+    assert table.frame.to_dict("list") == {"x": [1], "y,z": ["b,c"]}
 
 
 def test_latin1_file_is_read_with_a_note(data_dir):
@@ -147,7 +150,8 @@ def test_junk_in_a_binary_format_is_malformed(ext):
 
 def test_upload_over_the_limit_raises_file_too_large():
     data = b"a,b\n" + b"1,2\n" * 1000
-    with pytest.raises(FileTooLargeError, match="'big.csv' is .* MB, over the .* MB limit; split the file or raise"):
+    message = r"'big.csv' is 4,004 bytes, over the 4,003-byte limit; split the file or raise"
+    with pytest.raises(FileTooLargeError, match=message):
         read_table(data, name="big.csv", max_bytes=len(data) - 1)
     assert read_table(data, name="big.csv", max_bytes=len(data)).frame.shape == (1000, 2)
 
@@ -207,3 +211,177 @@ def test_every_data_error_is_a_workbench_error():
     for error in (EmptyDataError, MalformedFileError, EncodingError, FileTooLargeError, ColumnError):
         assert issubclass(error, DataError)
         assert issubclass(error, WorkbenchError)
+
+
+# -- sniffing and reading options ------------------------------------------------------------
+def test_semicolon_with_decimal_comma_is_sniffed_and_noted():
+    table = read_table(b"name;price\nA;1,5\nB;2,25\n", name="prices.csv")
+    assert table.frame.to_dict("list") == {"name": ["A", "B"], "price": [1.5, 2.25]}
+    assert table.options == CsvOptions(";", "utf-8", ",", True)
+    assert table.notes == ["Columns are separated by ';'.", "Numbers use ',' as the decimal separator."]
+
+
+def test_options_override_what_is_sniffed():
+    data = b"name;price\nA;1,5\nB;2,25\n"
+    table = read_table(data, name="prices.csv", options=CsvOptions(";", "utf-8", ".", True))
+    assert table.frame["price"].tolist() == ["1,5", "2,25"]
+    assert table.notes == []
+    table = read_table(data, name="prices.csv", options=CsvOptions(",", "utf-8", ".", True))
+    assert list(table.frame.columns) == ["name;price"]
+
+
+def test_sniff_csv_reports_every_choice():
+    assert sniff_csv(b"a,b\n1,2\n") == CsvOptions(",", "utf-8", ".", True)
+    assert sniff_csv("a\tb\n1,5\t2\n".encode("utf-16"), "t.tsv") == CsvOptions("\t", "utf-16", ",", True)
+    assert sniff_csv("\ufeffa;b\n1;2\n".encode()) == CsvOptions(";", "utf-8-sig", ".", True)
+    assert sniff_csv("ville\nQuébec\n".encode("cp1252")).encoding == "cp1252"
+
+
+def test_a_first_row_of_numbers_is_not_a_header():
+    table = read_table(b"1,2.5\n3,4.5\n", name="n.csv")
+    assert table.frame.to_dict("list") == {"column_1": [1, 3], "column_2": [2.5, 4.5]}
+    assert table.options.header is False
+    assert table.notes == ["The first row holds values, not names; columns were named column_1, column_2, ..."]
+
+
+def test_header_can_be_switched_off_by_the_user():
+    options = CsvOptions(",", "utf-8", ".", False)
+    table = read_table(b"x,y\n1,2\n", name="t.csv", options=options)
+    assert table.frame.to_dict("list") == {"column_1": ["x", "1"], "column_2": ["y", "2"]}
+
+
+@pytest.mark.parametrize(
+    ("encoding", "expected"),
+    [
+        pytest.param("utf-16", "utf-16", id="utf-16-bom"),
+        pytest.param("utf-8-sig", "utf-8-sig", id="utf-8-bom"),
+        pytest.param("cp1252", "cp1252", id="cp1252"),
+    ],
+)
+def test_encodings_are_detected(encoding, expected):
+    table = read_table("ville,n\nQuébec,1\nMünchen,2\n".encode(encoding), name="v.csv")
+    assert table.frame.to_dict("list") == {"ville": ["Québec", "München"], "n": [1, 2]}
+    assert table.options.encoding == expected
+
+
+def test_latin1_option_reads_a_byte_cp1252_lacks():
+    data = "a\nx\x81y\n".encode("latin-1")
+    table = read_table(data, name="l.csv", options=CsvOptions(",", "latin-1", ".", True))
+    assert table.frame["a"].tolist() == ["x\x81y"]
+
+
+@pytest.mark.parametrize(
+    ("options", "message"),
+    [
+        pytest.param(CsvOptions(",", "utf-8", ",", True), "both ','", id="same-separators"),
+        pytest.param(CsvOptions("#", "utf-8", ".", True), "delimiter='#'", id="unknown-delimiter"),
+    ],
+)
+def test_impossible_options_are_refused(options, message):
+    with pytest.raises(MalformedFileError, match=message):
+        read_table(b"a;b\n1;2\n", name="t.csv", options=options)
+
+
+def test_fast_path_keeps_dates_as_text_like_the_c_engine():
+    table = read_table(b"day,n\n2024-01-03,1\n2024-02-04,2\n", name="d.csv")
+    assert table.frame["day"].tolist() == ["2024-01-03", "2024-02-04"]
+    assert pd.api.types.is_string_dtype(table.frame["day"])
+
+
+def test_fast_path_falls_back_for_an_unterminated_quote_and_ragged_rows():
+    with pytest.raises(MalformedFileError, match="Expected 2 fields in line 3, saw 3"):
+        read_table(b"a,b\n1,2\n3,4,5\n", name="r.csv")
+
+
+# -- bad input -----------------------------------------------------------------------------------
+def test_a_real_column_named_like_a_pandas_copy_is_kept():
+    table = read_table(b"a,a.1,b\n1,2,3\n", name="t.csv")
+    assert list(table.frame.columns) == ["a", "a.1", "b"]
+    assert table.notes == []
+
+
+def test_a_repeated_name_next_to_a_dotted_one_is_still_renamed():
+    table = read_table(b"a,a.1,a\n1,2,3\n", name="t.csv")
+    assert list(table.frame.columns) == ["a", "a.1", "a_2"]
+    assert table.notes == ["Column name 'a' appears more than once; copy renamed 'a_2'."]
+
+
+def test_ten_thousand_columns_load():
+    header = ",".join(f"c{i}" for i in range(10_000))
+    row = ",".join(str(i % 7) for i in range(10_000))
+    table = read_table(f"{header}\n{row}\n{row}\n".encode(), name="wide.csv")
+    assert table.frame.shape == (2, 10_000)
+    assert table.frame["c9999"].tolist() == [9999 % 7] * 2
+
+
+@pytest.mark.parametrize(
+    ("limit", "size", "message"),
+    [
+        pytest.param(0, 10, "'t.csv' is 10 bytes, over the 0 bytes limit", id="zero"),
+        pytest.param(1024, 4096, "'t.csv' is 4.0 KB, over the 1.0 KB limit", id="kilobytes"),
+        pytest.param(1024 * 1024, 3 * 1024 * 1024, "'t.csv' is 3.0 MB, over the 1.0 MB limit", id="megabytes"),
+    ],
+)
+def test_size_limit_message_uses_sensible_units(limit, size, message):
+    with pytest.raises(FileTooLargeError, match=message):
+        read_table(b"a\n" + b"1" * (size - 2), name="t.csv", max_bytes=limit)
+
+
+def test_format_bytes():
+    assert [format_bytes(n) for n in (0, 1023, 1536, 5 * 1024**2, 3 * 1024**3)] == [
+        "0 bytes", "1023 bytes", "1.5 KB", "5.0 MB", "3.0 GB"]
+
+
+def test_utf16_header_only_is_still_header_only():
+    with pytest.raises(EmptyDataError, match="no data rows"):
+        read_table("a,b\n".encode("utf-16"), name="h.csv")
+
+
+# -- Excel, Feather, JSON --------------------------------------------------------------------------
+@pytest.fixture
+def workbook() -> bytes:
+    """Two sheets: 'people' (name, age) and 'cities' (city, a duplicated header)."""
+    book = openpyxl.Workbook()
+    people = book.active
+    people.title = "people"
+    for row in (("name", "age"), ("Ana", 31), ("Bo", 45)):
+        people.append(row)
+    cities = book.create_sheet("cities")
+    for row in (("city", "city", "city.1"), ("Oslo", "Rome", "Lima")):
+        cities.append(row)
+    buffer = io.BytesIO()
+    book.save(buffer)
+    return buffer.getvalue()
+
+
+def test_excel_sheets_are_listed_and_the_first_is_read(workbook):
+    assert excel_sheets(workbook) == ["people", "cities"]
+    table = read_table(workbook, name="book.xlsx")
+    assert (table.format, table.sheet) == ("xlsx", "people")
+    assert table.frame.to_dict("list") == {"name": ["Ana", "Bo"], "age": [31, 45]}
+
+
+def test_excel_sheet_can_be_picked_and_its_names_cleaned(workbook):
+    table = read_table(workbook, name="book.xlsx", sheet="cities")
+    assert table.frame.to_dict("list") == {"city": ["Oslo"], "city_2": ["Rome"], "city.1": ["Lima"]}
+    assert table.notes == ["Column name 'city' appears more than once; copy renamed 'city_2'."]
+
+
+def test_wrong_sheet_name_lists_the_sheets(workbook):
+    with pytest.raises(DataError) as caught:
+        read_table(workbook, name="book.xlsx", sheet="Sheet1")
+    assert str(caught.value) == "'book.xlsx' has no sheet 'Sheet1'; its sheets are: 'people', 'cities'."
+
+
+def test_feather_and_json_records(tmp_path):
+    frame = pd.DataFrame({"a": [1, 2], "b": ["x", "y"]})
+    frame.to_feather(tmp_path / "t.feather")
+    table = read_table(tmp_path / "t.feather")
+    assert (table.format, table.frame.to_dict("list")) == ("feather", {"a": [1, 2], "b": ["x", "y"]})
+    records = frame.to_json(orient="records").encode()
+    assert read_table(records, name="t.json").frame.to_dict("list") == {"a": [1, 2], "b": ["x", "y"]}
+
+
+def test_junk_named_feather_is_malformed():
+    with pytest.raises(MalformedFileError, match=r"'junk.feather' cannot be read as .feather: "):
+        read_table(b"not arrow", name="junk.feather")

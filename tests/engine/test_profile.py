@@ -6,7 +6,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from engine import ColumnInfo, infer_schema, plots
+from engine import ColumnInfo, infer_schema, plots, profile
 from engine.profile import column_distribution, summarize
 
 
@@ -76,3 +76,167 @@ def test_residual_and_score_figures():
     scores = plots.scores_figure(table, "Accuracy")
     assert list(scores.data[0].error_y.array) == [0.0, 0.1]
     assert scores.layout.title.text == "Validation Accuracy per model (bars: ± CV std)"
+
+
+# --- the full EDA ----------------------------------------------------------------------------------
+
+
+def _info(name: str, kind: str) -> ColumnInfo:
+    return ColumnInfo(name, kind, "", 0, 0)
+
+
+def test_cramers_v_of_identical_columns_is_one_and_of_independent_ones_zero():
+    a = pd.Series(["x", "x", "y", "y", "z", "z"])
+    assert profile.cramers_v(a, a) == pytest.approx(1.0)
+    assert profile.cramers_v(pd.Series(["x", "x", "y", "y"]), pd.Series(["p", "q", "p", "q"])) == pytest.approx(0.0)
+    assert np.isnan(profile.cramers_v(a, pd.Series(["k"] * 6)))
+
+
+def test_correlation_ratio_is_one_when_categories_explain_all_variance():
+    groups = pd.Series(["a", "a", "b", "b"])
+    assert profile.correlation_ratio(groups, pd.Series([1.0, 1.0, 5.0, 5.0])) == pytest.approx(1.0)
+    assert profile.correlation_ratio(groups, pd.Series([1.0, 5.0, 1.0, 5.0])) == pytest.approx(0.0)
+
+
+@pytest.mark.parametrize("method", ["pearson", "spearman"])
+def test_pearson_and_spearman_of_a_linear_relation_are_one(method):
+    x = np.arange(1.0, 11.0)
+    frame = pd.DataFrame({"x": x, "y": 2 * x, "z": -(x**3)})
+    schema = [_info("x", "numeric"), _info("y", "numeric"), _info("z", "numeric")]
+    assoc = profile.association_matrix(frame, schema, method)
+    assert assoc.matrix.loc["x", "y"] == pytest.approx(1.0)
+    if method == "spearman":
+        assert assoc.matrix.loc["x", "z"] == pytest.approx(-1.0)
+    assert (assoc.n_rows, assoc.n_total) == (10, 10)
+
+
+def test_mixed_associations_combine_cramers_v_eta_and_abs_pearson():
+    frame = pd.DataFrame({"n": [1.0, 1.0, 5.0, 5.0], "m": [-1.0, -1.0, -5.0, -5.0],
+                          "c": ["a", "a", "b", "b"], "d": ["p", "p", "q", "q"]})
+    schema = [_info("n", "numeric"), _info("m", "numeric"), _info("c", "categorical"), _info("d", "categorical")]
+    matrix = profile.association_matrix(frame, schema, "mixed").matrix
+    assert matrix.loc["n", "m"] == pytest.approx(1.0)  # |r| of a negative relation
+    assert matrix.loc["c", "d"] == pytest.approx(1.0)  # Cramér's V
+    assert matrix.loc["n", "c"] == matrix.loc["c", "n"] == pytest.approx(1.0)  # eta
+    pairs = profile.top_pairs(profile.Associations("mixed", matrix, 4, 4), n=2)
+    assert len(pairs) == 2 and pairs["mixed"].tolist() == pytest.approx([1.0, 1.0])
+
+
+def test_associations_use_a_sample_and_say_so():
+    frame = pd.DataFrame({"x": np.arange(100.0), "y": np.arange(100.0)})
+    assoc = profile.association_matrix(frame, [_info("x", "numeric"), _info("y", "numeric")], max_rows=40)
+    assert (assoc.n_rows, assoc.n_total) == (40, 100)
+
+
+def test_unknown_association_method_is_rejected():
+    with pytest.raises(ValueError, match="must be one of"):
+        profile.association_matrix(pd.DataFrame({"x": [1.0]}), [], "kendall")
+
+
+def test_overview_counts_duplicates_missing_cells_and_kinds():
+    frame = pd.DataFrame({"a": [1, 1, 2, 1], "b": ["x", "x", None, "x"]})
+    view = profile.overview(frame, [_info("a", "numeric"), _info("b", "categorical")])
+    assert (view.n_rows, view.n_columns, view.n_duplicate_rows, view.n_missing_cells) == (4, 2, 2, 1)
+    assert view.kinds == {"numeric": 1, "categorical": 1}
+    assert view.memory_bytes > 0
+
+
+def test_column_stats_moments_quantiles_and_top_values():
+    values = pd.Series(np.arange(1.0, 101.0))
+    frame = pd.DataFrame({"n": values, "c": ["a"] * 60 + ["b"] * 30 + ["c"] * 10})
+    stats = profile.column_stats(frame, [_info("n", "numeric"), _info("c", "categorical")]).set_index("column")
+    row = stats.loc["n"]
+    assert row[["mean", "median", "min", "max", "p5", "p25", "p75", "p95"]].tolist() == pytest.approx(
+        [50.5, 50.5, 1.0, 100.0, 5.95, 25.75, 75.25, 95.05])
+    assert row["variance"] == pytest.approx(values.var())
+    assert row["skew"] == pytest.approx(0.0)
+    assert row["kurtosis"] == pytest.approx(-1.2)
+    assert stats.loc["c", ["top", "top_count", "top_%", "distinct"]].tolist() == ["a", 60, 60.0, 3]
+    assert stats.loc["c", "top_values"] == "a (60%), b (30%), c (10%)"
+
+
+def _warnings(frame, schema, target=None, task=None):
+    return {(w.check, w.column) for w in profile.profile(frame, schema, target, task).warnings}
+
+
+def test_quality_warnings_with_evidence():
+    n = 40
+    frame = pd.DataFrame({
+        "key": [f"k{i}" for i in range(n)],
+        "constant": ["same"] * n,
+        "rare": ["a"] * 39 + ["b"],
+        "skewed": [1.0] * 38 + [500.0, 1000.0],
+        "zeros": [0.0] * 30 + list(range(1, 11)),
+        "y": ["no"] * 37 + ["yes"] * 3,
+    })
+    schema = infer_schema(frame)
+    found = _warnings(frame, schema, "y", "classification")
+    assert {("id-like", "key"), ("constant", "constant"), ("near-constant", "rare"), ("skewed", "skewed"),
+            ("zeros", "zeros"), ("class imbalance", "y")} <= found
+    assert ("constant", "y") not in found
+
+
+def test_high_cardinality_duplicates_mixed_types_and_leaks_are_warned():
+    n = 200
+    frame = pd.DataFrame({"city": [f"c{i % 80}" for i in range(n)], "y": ["a", "b"] * (n // 2)})
+    frame["leak"] = frame["y"].map({"a": "A", "b": "B"})
+    frame["mixed"] = ["1", "2", "3", "x"] * (n // 4)
+    schema = infer_schema(frame)
+    found = profile.profile(frame, schema, "y", "classification").warnings
+    checks = {(w.check, w.column) for w in found}
+    assert {("high cardinality", "city"), ("target leak", "leak"), ("mixed types", "mixed"),
+            ("duplicates", "")} <= checks
+    leak = next(w for w in found if w.check == "target leak")
+    assert "cramér's v 1.000" in leak.message
+
+
+def test_target_association_ranks_features():
+    frame = pd.DataFrame({"x": np.arange(20.0), "noise": [1.0, 2.0] * 10})
+    frame["y"] = 3 * frame["x"]
+    table = profile.target_association(frame, [_info("x", "numeric"), _info("noise", "numeric"),
+                                               _info("y", "numeric")], "y", "regression")
+    assert table["feature"].tolist() == ["x", "noise"]
+    assert table.loc[0, "association"] == pytest.approx(1.0)
+
+
+def test_missing_table_and_pattern():
+    frame = pd.DataFrame({"a": [1.0, None, None, 4.0], "b": ["x", "y", None, "z"]})
+    table = profile.missing_table(frame)
+    assert table[["column", "missing", "missing_%"]].values.tolist() == [["a", 2, 50.0], ["b", 1, 25.0]]
+    pattern = profile.missing_pattern(frame)
+    assert pattern.is_missing == [[0, 0], [1, 0], [1, 1], [0, 0]]
+    big = pd.DataFrame(np.zeros((10_000, 10)))
+    small = profile.missing_pattern(big, max_cells=5_000)
+    assert len(small.rows) * 10 <= 5_000 and small.n_total == 10_000
+
+
+def test_scatter_trend_line_and_sampling():
+    x = np.arange(100.0)
+    frame = pd.DataFrame({"x": x, "y": 2 * x + 1, "c": ["a", "b"] * 50})
+    info = profile.scatter_info(frame, "x", "y", "c", max_points=10)
+    assert (info.slope, info.intercept) == (pytest.approx(2.0), pytest.approx(1.0))
+    assert (info.n_rows, info.n_shown, len(info.xs), len(info.colors)) == (100, 10, 10, 10)
+    assert all(y == 2 * x + 1 for x, y in zip(info.xs, info.ys, strict=True))
+
+
+def test_target_views():
+    frame = pd.DataFrame({"n": [1.0, 2.0, 3.0, 10.0, 11.0, 12.0], "c": ["p", "p", "q", "q", "q", "q"],
+                          "y": ["a", "a", "a", "b", "b", "b"], "t": [1.0, 2.0, 3.0, 4.0, 5.0, 6.0]})
+    box = profile.target_view(frame, _info("n", "numeric"), "y", "classification")
+    assert (box.mode, box.labels, box.series["median"], box.counts) == ("box", ["a", "b"], [2.0, 11.0], [3, 3])
+    rate = profile.target_view(frame, _info("c", "categorical"), "y", "classification")
+    assert (rate.labels, rate.series["a"], rate.series["b"]) == (["q", "p"], [0.25, 1.0], [0.75, 0.0])
+    mean = profile.target_view(frame, _info("n", "numeric"), "t", "regression", bins=2)
+    assert (mean.mode, mean.series["mean"], mean.counts) == ("mean", [2.0, 5.0], [3, 3])
+
+
+def test_box_stats_whiskers_stop_at_one_and_a_half_iqr():
+    box = profile.box_stats(pd.DataFrame({"v": [1.0, 2.0, 3.0, 4.0, 5.0, 100.0]}), "v")
+    assert (box.q1, box.median, box.q3, box.low, box.high, box.n_outliers) == (2.25, 3.5, 4.75, 1.0, 5.0, 1)
+
+
+def test_unique_dates_are_not_id_like_and_a_skewed_target_is_an_imbalance_not_near_constant():
+    frame = pd.DataFrame({"when": pd.date_range("2024-01-01", periods=40, freq="D").astype(str),
+                          "y": ["no"] * 39 + ["yes"]})
+    found = _warnings(frame, infer_schema(frame), "y", "classification")
+    assert found == {("class imbalance", "y")}

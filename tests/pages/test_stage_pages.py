@@ -18,18 +18,6 @@ def test_stage_pages_ask_for_data_first(ws, page):
     assert "no data yet" in at.info[0].value
 
 
-def test_explore_shows_statistics_and_a_chart(churn_project):
-    at = open_page("explore", churn_project["id"])
-    assert_clean(at)
-    summary = at.dataframe[0].value
-    assert list(summary["column"])[:3] == ["customer_id", "plan", "region"]
-    assert summary.set_index("column").loc["region", "missing"] > 0
-    chart = at.get("plotly_chart")[0].proto.spec
-    assert "churned" in chart
-    at.selectbox(key="explore_column").select("tenure_months").run()
-    assert "tenure_months" in at.get("plotly_chart")[0].proto.spec
-
-
 def test_prepare_saves_recipe_and_shows_split(ws, churn_project):
     at = open_page("prepare", churn_project["id"])
     assert_clean(at)

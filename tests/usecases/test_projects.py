@@ -2,11 +2,23 @@
 
 from __future__ import annotations
 
+import io
 import re
 
+import openpyxl
 import pytest
 
-from engine import DEFAULT_RECIPE, ColumnError, MalformedFileError, Problem, RecipeError, TargetError, apply_kinds
+from engine import (
+    DEFAULT_RECIPE,
+    ColumnError,
+    DataError,
+    MalformedFileError,
+    Problem,
+    RecipeError,
+    TargetError,
+    apply_kinds,
+)
+from engine.io import CsvOptions
 from storage import NotFoundError, sha256_file
 from usecases import USER_ERRORS, default_home, open_workspace, projects
 
@@ -172,3 +184,97 @@ def test_settings_need_a_problem_and_are_validated(ws, project, loaded):
     saved = projects.save_settings(ws, loaded, {"models": ["linear"]})
     assert saved == {"models": ["baseline", "linear"], "cv_folds": 5, "seed": 42, "time_budget": None}
     assert projects.project_settings(ws, loaded) == saved
+
+
+# -- reading options, appending rows and dataset versions ------------------------------------------
+def test_import_with_reading_options_and_a_sheet(ws, project):
+    data = b"name;price\nA;1,5\nB;2,25\n"
+    dataset = projects.import_file(ws, project["id"], data, "p.csv", options=CsvOptions(";", "utf-8", ",", True))
+    assert dataset["notes"] == []
+    assert projects.project_frame(ws, project["id"])["price"].tolist() == [1.5, 2.25]
+
+
+def test_import_names_the_excel_sheet(ws, project):
+    book = openpyxl.Workbook()
+    book.active.append(("a",))
+    book.create_sheet("second").append(("b",))
+    for sheet in book.worksheets:
+        sheet.append((1,))
+    buffer = io.BytesIO()
+    book.save(buffer)
+    dataset = projects.import_file(ws, project["id"], buffer.getvalue(), "book.xlsx", sheet="second")
+    assert dataset["name"] == "book.xlsx [second]"
+    assert list(projects.project_frame(ws, project["id"]).columns) == ["b"]
+
+
+def _rows(data: bytes, start: int, n: int) -> bytes:
+    """Rows ``start`` .. ``start + n`` of tiny_churn.csv with its header (ids stay unique)."""
+    lines = data.decode().splitlines()
+    return "\n".join([lines[0], *lines[1 + start:1 + start + n]]).encode() + b"\n"
+
+
+def test_append_rows_adds_a_new_active_version_and_keeps_choices(ws, project, churn_csv):
+    pid = project["id"]
+    first = projects.import_file(ws, pid, _rows(churn_csv, 0, 20), "jan.csv")
+    projects.set_problem(ws, pid, Problem("churned", "classification", "accuracy"))
+    projects.set_column_kinds(ws, pid, {"visits": "categorical"})
+    added = projects.append_file(ws, pid, _rows(churn_csv, 20, 10), "feb.csv")
+    assert (added["name"], added["source"], added["n_rows"]) == ("jan.csv + feb.csv", "append:feb.csv", 30)
+    assert added["notes"] == ["10 rows from 'feb.csv' were added to 'jan.csv' (20 -> 30 rows)."]
+    stored = ws.get_project(pid)
+    assert (stored["dataset_id"], stored["column_kinds"]) == (added["id"], {"visits": "categorical"})
+    assert projects.project_problem(ws, pid).target == "churned"
+    frame = projects.project_frame(ws, pid)
+    assert (frame["customer_id"].iloc[0], frame["customer_id"].iloc[-1]) == ("C1000", "C1029")
+    assert frame.shape == (30, 6)
+    assert ws.load_dataset(first["id"]).shape == (20, 6)
+    assert [(d["id"], d["active"]) for d in projects.project_datasets(ws, pid)] == [
+        (added["id"], True), (first["id"], False)]
+
+
+@pytest.mark.parametrize(
+    ("data", "message"),
+    [
+        pytest.param(b"a,b\n1,2\n", "missing columns ['customer_id', 'age', 'plan', 'visits', 'signup', 'churned']",
+                     id="other-columns"),
+        pytest.param(b"customer_id,age,plan,visits,signup,churned\n99,old,basic,3,2024-01-01,yes\n",
+                     "'age' expects numbers but 1 of 1 new values are not (e.g. 'old')", id="wrong-kind"),
+        pytest.param(b"", "is empty", id="empty"),
+    ],
+)
+def test_append_refuses_rows_that_do_not_fit_and_stores_nothing(ws, loaded, data, message):
+    before = ws.get_project(loaded)["dataset_id"]
+    with pytest.raises(DataError, match=re.escape(message)):
+        projects.append_file(ws, loaded, data, "new.csv")
+    assert ws.get_project(loaded)["dataset_id"] == before
+    assert len(ws.list_datasets(loaded)) == 1
+
+
+def test_append_needs_data_first(ws, project):
+    with pytest.raises(ColumnError, match="no data to add rows to; upload a file first"):
+        projects.append_file(ws, project["id"], b"a\n1\n", "new.csv")
+
+
+def test_switching_versions_keeps_what_still_applies(ws, loaded):
+    first = projects.active_dataset(ws, loaded)
+    projects.set_column_kinds(ws, loaded, {"visits": "categorical"})
+    projects.import_file(ws, loaded, b"visits,other\n1,2\n3,4\n", "other.csv")
+    projects.set_column_kinds(ws, loaded, {"visits": "categorical"})
+    assert projects.project_problem(ws, loaded) is None
+    second = projects.active_dataset(ws, loaded)
+    projects.set_problem(ws, loaded, Problem("other", "regression", "rmse"))
+    dataset = projects.set_active_dataset(ws, loaded, first["id"])
+    stored = ws.get_project(loaded)
+    assert (dataset["id"], stored["dataset_id"]) == (first["id"], first["id"])
+    assert (stored["column_kinds"], stored["problem"]) == ({"visits": "categorical"}, None)
+    projects.set_active_dataset(ws, loaded, second["id"])
+    assert projects.active_dataset(ws, loaded)["id"] == second["id"]
+
+
+def test_switching_to_another_projects_dataset_is_refused(ws, loaded):
+    other = ws.create_project("Other")
+    theirs = projects.import_file(ws, other["id"], b"a\n1\n", "a.csv")
+    with pytest.raises(ColumnError, match=f"Dataset {theirs['id']} belongs to another project"):
+        projects.set_active_dataset(ws, loaded, theirs["id"])
+    with pytest.raises(NotFoundError):
+        projects.set_active_dataset(ws, loaded, 999)

@@ -1,0 +1,91 @@
+"""Figures of the Explore page and the HTML / JSON report: wiring and the notes titles carry."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from engine import infer_schema, plots
+from engine import profile as prof
+from engine.report import html_report, profile_dict, profile_json
+
+
+@pytest.fixture
+def frame() -> pd.DataFrame:
+    rng = np.random.default_rng(0)
+    x = rng.normal(size=300)
+    return pd.DataFrame({"x": x, "y": 2 * x + rng.normal(size=300), "g": rng.choice(["a", "b"], 300),
+                         "when": pd.date_range("2024-01-01", periods=300, freq="D").astype(str),
+                         "label": rng.choice(["yes", "no"], 300)})
+
+
+def test_scatter_figure_says_it_is_sampled_and_draws_the_trend(frame):
+    info = prof.scatter_info(frame, "x", "y", "g", max_points=100)
+    figure = plots.scatter_figure(info)
+    assert figure.layout.title.text == "y vs x (100 of 300 rows sampled)"
+    assert [t.name for t in figure.data][:2] == ["a", "b"]
+    assert figure.data[-1].name.startswith("trend: y = ")
+    assert sum(len(t.x) for t in figure.data[:-1]) == 100
+
+
+def test_association_figure_is_signed_for_pearson_and_unsigned_for_mixed(frame):
+    schema = infer_schema(frame)
+    pearson = plots.association_figure(prof.association_matrix(frame, schema, "pearson", max_rows=200))
+    assert pearson.layout.title.text == "Pearson (200 of 300 rows sampled)"
+    assert pearson.data[0].zmin == -1
+    mixed = plots.association_figure(prof.association_matrix(frame, schema, "mixed"))
+    assert mixed.data[0].zmin == 0 and "g" in mixed.data[0].x
+
+
+def test_missing_and_box_figures():
+    frame = pd.DataFrame({"a": [1.0, None, 3.0, 100.0], "b": ["x", None, None, "y"]})
+    bars = plots.missing_figure(prof.missing_table(frame))
+    assert list(bars.data[0].x) == ["b", "a"] and list(bars.data[0].y) == [50.0, 25.0]
+    pattern = plots.missing_pattern_figure(prof.missing_pattern(frame))
+    assert [list(row) for row in pattern.data[0].z] == [[0, 0], [1, 1], [0, 1], [0, 0]]
+    box = plots.box_figure(prof.box_stats(frame, "a"))
+    assert box.data[0].median == (3.0,)
+
+
+def test_target_view_figures(frame):
+    schema = {c.name: c for c in infer_schema(frame)}
+    box = plots.target_view_figure(prof.target_view(frame, schema["x"], "label", "classification"))
+    assert box.layout.title.text == "x per class of label" and list(box.data[0].x) == ["no", "yes"]
+    rate = plots.target_view_figure(prof.target_view(frame, schema["g"], "label", "classification"))
+    assert rate.layout.barmode == "stack" and len(rate.data) == 2
+    mean = plots.target_view_figure(prof.target_view(frame, schema["x"], "y", "regression"))
+    assert mean.layout.title.text == "Mean y by x" and len(mean.data[0].x) == 10
+
+
+def test_scatter_matrix_and_association_bars(frame):
+    rows = prof.sample_rows(frame, ["x", "y", "label"], max_rows=50)
+    figure = plots.scatter_matrix_figure(rows, len(frame), "label")
+    assert figure.layout.title.text == "Scatter matrix coloured by label (50 of 300 rows sampled)"
+    assert [d.label for d in figure.data[0].dimensions] == ["x", "y"]
+    table = prof.target_association(frame, infer_schema(frame), "label", "classification")
+    bars = plots.target_association_figure(table, "label")
+    assert set(bars.data[0].y) == {"x", "y", "g"}
+
+
+def test_html_report_is_standalone_with_plotly_embedded_once(frame):
+    result = prof.profile(frame, infer_schema(frame), "label", "classification")
+    page = html_report(result, "Demo")
+    assert page.startswith("<!DOCTYPE html>") and "<h1>Demo</h1>" in page
+    assert page.count("* plotly.js v") == 1  # the library, embedded once
+    assert page.count("Plotly.newPlot(") == 4 + len(frame.columns)  # overview charts + one per column
+    assert '<script src="http' not in page and 'src="https://cdn' not in page
+    assert "Association with the target" in page and "Warnings" in page
+
+
+def test_profile_dict_is_json_ready(frame):
+    result = prof.profile(frame, infer_schema(frame), "label", "classification")
+    data = json.loads(profile_json(result))
+    assert data["overview"]["n_rows"] == 300
+    assert {c["column"] for c in data["columns"]} == set(frame.columns)
+    assert data["correlations"]["pearson"]["matrix"]["x"]["x"] == pytest.approx(1.0)
+    assert data["correlations"]["mixed"]["rows_used"] == 300
+    assert data["target_association"][0]["feature"] in {"x", "y", "g"}
+    assert profile_dict(result)["target"] == "label"

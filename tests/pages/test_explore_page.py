@@ -1,0 +1,69 @@
+"""The Explore page: overview and warnings, columns, missing values, correlations, relationships, report."""
+
+from __future__ import annotations
+
+import json
+
+from tests.pages.helpers import assert_clean, open_page
+
+
+def _charts(at) -> list[dict]:
+    return [json.loads(chart.proto.spec) for chart in at.get("plotly_chart")]
+
+
+def _titles(at) -> list[str]:
+    return [chart["layout"].get("title", {}).get("text", "") for chart in _charts(at)]
+
+
+def test_explore_has_five_tabs_and_the_overview(churn_project):
+    at = open_page("explore", churn_project["id"])
+    assert_clean(at)
+    assert [t.label for t in at.tabs] == ["Overview", "Columns", "Missing values", "Correlations", "Relationships"]
+    metrics = {m.label: m.value for m in at.metric}
+    assert metrics["Rows"] == "1,500"
+    assert metrics["Columns"] == "8"
+    assert metrics["Duplicate rows"] == "0"
+    assert any("id-like" in w.value and "customer_id" in w.value for w in at.warning)
+    assert at.download_button[0].label == "Download the HTML report"
+
+
+def test_explore_columns_tab_shows_statistics_and_charts(churn_project):
+    at = open_page("explore", churn_project["id"])
+    stats = at.dataframe[0].value.set_index("column")
+    assert list(stats.index)[:3] == ["customer_id", "plan", "region"]
+    assert stats.loc["region", "missing"] > 0
+    assert {"p5", "p95", "skew", "kurtosis", "variance", "top_values"} <= set(stats.columns)
+    assert "churned" in _titles(at)[0]
+    at.selectbox(key="explore_column").select("tenure_months").run()
+    assert_clean(at)
+    titles = _titles(at)
+    assert titles[0].startswith("tenure_months") and titles[1].startswith("tenure_months: box plot")
+
+
+def test_explore_correlations_and_relationships(churn_project):
+    at = open_page("explore", churn_project["id"])
+    titles = _titles(at)
+    assert "Missing values per column" in titles
+    assert any(t.startswith("Missing cells by row") for t in titles)
+    assert "Pearson" in titles
+    assert "Association with the target 'churned'" in titles
+    assert "Share of each churned class by plan" in titles
+    at.radio(key="explore_method").set_value("mixed").run()
+    assert_clean(at)
+    assert any(t.startswith("|Pearson| · Cramér's V") for t in _titles(at))
+    at.selectbox(key="explore_y").select("support_tickets").run()
+    at.selectbox(key="explore_feature").select("tenure_months").run()
+    assert_clean(at)
+    titles = _titles(at)
+    assert "support_tickets vs tenure_months" in titles
+    assert "tenure_months per class of churned" in titles
+
+
+def test_explore_without_a_target_points_to_the_data_page(ws, churn_project):
+    ws.update_project(churn_project["id"], problem=None)
+    at = open_page("explore", churn_project["id"])
+    assert_clean(at)
+    assert [i.value for i in at.info][-2:] == [
+        "Choose the target on the **Data** page to rank features by their association with it.",
+        "Choose the target on the **Data** page to see each feature against it.",
+    ]
