@@ -12,6 +12,7 @@ never holds more than about ``MAX_POINTS`` points, and each result says how many
 
 from __future__ import annotations
 
+import warnings
 from typing import NamedTuple
 
 import numpy as np
@@ -304,6 +305,18 @@ def box_stats(frame: pd.DataFrame, column: str) -> BoxStats:
     return BoxStats(column, float(inside.min()), q1, median, q3, float(inside.max()), len(values) - len(inside))
 
 
+def _datetimes(series: pd.Series) -> pd.Series:
+    """Parse dates; the ISO 8601 fast path covers most files, ``mixed`` the rest."""
+    if pd.api.types.is_datetime64_any_dtype(series):
+        return series
+    try:
+        return pd.to_datetime(series, errors="raise", format="ISO8601")
+    except (ValueError, TypeError):
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            return pd.to_datetime(series, errors="coerce", format="mixed")
+
+
 def column_distribution(frame: pd.DataFrame, info: ColumnInfo, bins: int = 30) -> Distribution:
     """Histogram bins for numeric columns, counts over time for dates, top categories for the others."""
     series = frame[info.name]
@@ -316,11 +329,12 @@ def column_distribution(frame: pd.DataFrame, info: ColumnInfo, bins: int = 30) -
             labels = [f"{edges[i]:.4g} – {edges[i + 1]:.4g}" for i in range(len(counts))]
             return Distribution(info.name, "numeric", labels, counts.tolist(), edges.tolist(), n_missing, 0)
     if info.kind == "datetime":
-        values = pd.to_datetime(series, errors="coerce", format="mixed").dropna()
+        values = _datetimes(series).dropna()
         if len(values):
             span = (values.max() - values.min()).days
             period = "D" if span <= 31 else "M" if span <= 365 * 20 else "Y"
-            counts = values.dt.to_period(period).astype(str).value_counts().sort_index()
+            counts = values.dt.to_period(period).value_counts().sort_index()
+            counts.index = counts.index.astype(str)
             return Distribution(info.name, "datetime", counts.index.tolist(), counts.tolist(), None, n_missing, 0)
     counts = series.dropna().astype(str).value_counts()
     shown = counts.head(_TOP_CATEGORIES)
@@ -356,7 +370,8 @@ def association_matrix(frame: pd.DataFrame, schema: list[ColumnInfo], method: st
     between categories (booleans count as categories) and the correlation ratio between the two."""
     if method not in METHODS:
         raise ValueError(f"The 'method' parameter of association_matrix must be one of {METHODS}. Got {method!r}.")
-    sample = _sample(frame, max_rows, random_state)
+    used = [c.name for c in schema if c.kind in (*_NUMERIC, "categorical") and c.name in frame.columns]
+    sample = _sample(frame[used], max_rows, random_state)  # only the columns used: text ids are costly
     if method != "mixed":
         data = pd.DataFrame({c.name: _numeric(sample[c.name], c.kind) for c in schema if c.kind in _NUMERIC})
         ranked = data.rank() if method == "spearman" else data  # Spearman = Pearson of ranks, much faster
@@ -389,13 +404,15 @@ def top_pairs(assoc: Associations, n: int = 10) -> pd.DataFrame:
 def target_association(frame: pd.DataFrame, schema: list[ColumnInfo], target: str, task: str,
                        max_rows: int = SAMPLE_ROWS, random_state: int = 0) -> pd.DataFrame:
     """Each feature's association with the target in [0, 1], strongest first, with the measure used."""
-    sample = _sample(frame, max_rows, random_state)
+    used = [c.name for c in schema if (c.kind not in ("datetime", "identifier") and c.name in frame.columns)
+            or c.name == target]
+    sample = _sample(frame[used], max_rows, random_state)
     kinds = {c.name: c.kind for c in schema}
     classify = task == "classification"
     y = _codes(sample[target]) if classify else _numeric(sample[target], kinds[target]).to_numpy()
     rows = []
     for info in schema:
-        if info.name == target or info.kind in ("datetime", "identifier"):
+        if info.name == target or info.kind in ("datetime", "identifier") or info.name not in sample.columns:
             continue
         if info.kind == "numeric":
             x = _numeric(sample[info.name]).to_numpy()
@@ -489,11 +506,15 @@ def profile(frame: pd.DataFrame, schema: list[ColumnInfo], target: str | None = 
     view = overview(frame, schema)
     stats = column_stats(frame, schema)
     target = target if target in frame.columns else None
-    association = target_association(frame, schema, target, task, max_rows) if target and task else None
+    # Sample once for every association measure (each would otherwise draw the same rows again).
+    keep = [c.name for c in schema if c.kind not in ("identifier", "datetime") or c.name == target]
+    sampled = _sample(frame[keep], max_rows)
+    association = target_association(sampled, schema, target, task, max_rows) if target and task else None
     findings = quality_warnings(stats, view, target, association, schema)
     if target and task == "classification":
         findings += class_imbalance(frame[target], target)
-    correlations = {m: association_matrix(frame, schema, m, max_rows) for m in METHODS}
+    correlations = {m: association_matrix(sampled, schema, m, max_rows)._replace(n_total=len(frame))
+                    for m in METHODS}
     distributions = {c.name: column_distribution(frame, c) for c in schema}
     return Profile(view, stats, findings, missing_table(frame), correlations, target, task, association,
                    distributions)
