@@ -6,7 +6,7 @@ import pandas as pd
 import streamlit as st
 
 from engine import KINDS, METRICS, SAMPLES, TASKS, Problem, metrics_for_task
-from pages import data_sources, ui
+from pages import data_http, data_sources, ui
 from usecases import projects
 
 PREVIEW_COLUMNS = 50
@@ -16,9 +16,11 @@ project = ui.require_project(need_data=False)
 ws = ui.workspace()
 pid = project["id"]
 
-upload_tab, sample_tab = st.tabs(["Upload a file", "Open a sample dataset"])
+upload_tab, url_tab, sample_tab = st.tabs(["Upload a file", "From a URL", "Open a sample dataset"])
 with upload_tab:
     data_sources.upload_section(ws, pid)
+with url_tab:
+    data_http.url_section(ws, pid)
 with sample_tab:
     sample = st.selectbox("Sample dataset", list(SAMPLES), format_func=lambda k: SAMPLES[k].label,
                           key="data_sample")
