@@ -6,7 +6,7 @@ import pandas as pd
 import streamlit as st
 
 from engine import KINDS, METRICS, SAMPLES, TASKS, Problem, metrics_for_task
-from pages import data_http, data_sources, ui
+from pages import data_http, data_sources, data_sql, ui
 from usecases import projects
 
 PREVIEW_COLUMNS = 50
@@ -16,9 +16,12 @@ project = ui.require_project(need_data=False)
 ws = ui.workspace()
 pid = project["id"]
 
-upload_tab, url_tab, sample_tab = st.tabs(["Upload a file", "From a URL", "Open a sample dataset"])
+upload_tab, sql_tab, url_tab, sample_tab = st.tabs(
+    ["Upload a file", "Query a database", "From a URL", "Open a sample dataset"])
 with upload_tab:
     data_sources.upload_section(ws, pid)
+with sql_tab:
+    data_sql.sql_section(ws, pid)
 with url_tab:
     data_http.url_section(ws, pid)
 with sample_tab:
@@ -32,7 +35,7 @@ with sample_tab:
 
 dataset = projects.active_dataset(ws, pid)
 if dataset is None:
-    st.info("No data yet: upload a file or open a sample above.")
+    st.info("No data yet: upload a file, query a database, fetch a URL or open a sample above.")
     st.stop()
 
 frame = ui.project_data(project)
