@@ -17,6 +17,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+from bench.generate import benchmark_csv
+
 ROOT = Path(__file__).resolve().parent.parent
 
 _CHILD = r"""
@@ -49,12 +51,7 @@ def main() -> None:
     parser.add_argument("--rows", type=int, default=1_000_000)
     parser.add_argument("--repeat", type=int, default=3)
     args = parser.parse_args()
-    path = ROOT / "bench" / "out" / f"mixed_{args.rows}.csv"
-    if not path.exists():
-        from bench.generate import mixed_frame
-
-        path.parent.mkdir(parents=True, exist_ok=True)
-        mixed_frame(args.rows).to_csv(path, index=False)
+    path = benchmark_csv(args.rows)
     runs = {mode: [measure(path, mode) for _ in range(args.repeat)] for mode in ("pyarrow", "engine")}
     median = {mode: {k: statistics.median(r[k] for r in rs) for k in rs[0]} for mode, rs in runs.items()}
     base, ours = median["pyarrow"], median["engine"]

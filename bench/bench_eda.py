@@ -13,13 +13,10 @@ from __future__ import annotations
 import argparse
 import statistics
 import time
-from pathlib import Path
 
-from bench.generate import mixed_frame
+from bench.generate import benchmark_csv
 from engine import infer_schema, read_table
 from engine.profile import profile
-
-ROOT = Path(__file__).resolve().parent.parent
 
 
 def _seconds(work) -> float:
@@ -33,10 +30,7 @@ def main() -> None:
     parser.add_argument("--rows", type=int, default=1_000_000)
     parser.add_argument("--repeat", type=int, default=3)
     args = parser.parse_args()
-    path = ROOT / "bench" / "out" / f"mixed_{args.rows}.csv"
-    if not path.exists():
-        path.parent.mkdir(parents=True, exist_ok=True)
-        mixed_frame(args.rows).to_csv(path, index=False)
+    path = benchmark_csv(args.rows)
     frame = read_table(path).frame
     schema = infer_schema(frame)
     ours = [_seconds(lambda: profile(frame, schema, target="flag", task="classification"))

@@ -35,6 +35,15 @@ def mixed_frame(rows: int, seed: int = 0) -> pd.DataFrame:
     return frame
 
 
+def benchmark_csv(rows: int) -> Path:
+    """The generated CSV of ``rows`` rows under bench/out/, written on first use."""
+    path = Path(__file__).resolve().parent / "out" / f"mixed_{rows}.csv"
+    if not path.exists():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        mixed_frame(rows).to_csv(path, index=False)
+    return path
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rows", type=int, default=1_000_000)
