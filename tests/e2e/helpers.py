@@ -322,6 +322,9 @@ class StreamlitPage:
 def create_project(st: StreamlitPage, name: str) -> int:
     """Create a project in the sidebar and return its id (from the ``?project=`` query parameter)."""
     box = st.sidebar.get_by_label("Project name", exact=True)
+    if not box.is_visible():  # the expander starts collapsed once any project exists
+        st.act(lambda: st.sidebar.get_by_text("New project", exact=True).click(), grace=0.3)
+        box.wait_for(state="visible")
     box.fill(name)
     box.press("Tab")  # inside a form, Enter would submit it too; commit the value and click like a user
     st.click("Create project", scope=st.sidebar)
