@@ -24,6 +24,7 @@ from engine.sources import append_rows as stack_rows
 from storage import Workspace
 
 __all__ = [
+    "add_frame",
     "active_dataset",
     "append_file",
     "import_file",
@@ -51,7 +52,7 @@ def import_file(ws: Workspace, project_id: int, data: bytes, filename: str, *,
     """
     table = read_table(data, name=filename, options=options, sheet=sheet)
     name = f"{filename} [{table.sheet}]" if table.sheet else filename
-    return _add(ws, project_id, table.frame, name, f"upload:{filename}", table.notes)
+    return add_frame(ws, project_id, table.frame, name, f"upload:{filename}", table.notes)
 
 
 def append_file(ws: Workspace, project_id: int, data: bytes, filename: str, *,
@@ -71,7 +72,7 @@ def append_file(ws: Workspace, project_id: int, data: bytes, filename: str, *,
     notes = table.notes + [f"{len(table.frame):,} rows from '{filename}' were added to '{current['name']}' "
                            f"({len(frame):,} -> {len(combined):,} rows)."]
     kinds = ws.get_project(project_id)["column_kinds"] or {}
-    dataset = _add(ws, project_id, combined, f"{base} + {filename}", f"append:{filename}", notes)
+    dataset = add_frame(ws, project_id, combined, f"{base} + {filename}", f"append:{filename}", notes)
     ws.update_project(project_id, column_kinds=kinds)
     return dataset
 
@@ -100,14 +101,15 @@ def set_active_dataset(ws: Workspace, project_id: int, dataset_id: int) -> dict:
 def import_sample(ws: Workspace, project_id: int, name: str) -> dict:
     """Store a bundled sample dataset and propose its documented target."""
     frame = load_sample(name)
-    dataset = _add(ws, project_id, frame, f"{name} (sample)", f"sample:{name}", [])
+    dataset = add_frame(ws, project_id, frame, f"{name} (sample)", f"sample:{name}", [])
     target = SAMPLES[name].target
     kind = {c.name: c.kind for c in project_schema(ws, project_id)}[target]
     set_problem(ws, project_id, propose_problem(frame[target], kind, target))
     return dataset
 
 
-def _add(ws: Workspace, project_id: int, frame: pd.DataFrame, name: str, source: str, notes: list[str]) -> dict:
+def add_frame(ws: Workspace, project_id: int, frame: pd.DataFrame, name: str, source: str, notes: list[str]) -> dict:
+    """Store ``frame`` (from any source) with its inferred schema and make it the active dataset."""
     schema = infer_schema(frame)
     notes = notes + [f"Column '{c.name}' {c.note}." for c in schema if "mixes" in c.note]
     dataset = ws.add_dataset(project_id, frame, name=name, source=source,

@@ -7,7 +7,7 @@ import pandas as pd
 from engine.errors import EmptyDataError
 from engine.sql import read_query, redact_url
 from storage import Workspace
-from usecases.projects import _add
+from usecases.projects import add_frame
 
 __all__ = ["import_query", "preview_query"]
 
@@ -29,4 +29,4 @@ def import_query(ws: Workspace, project_id: int, url: str, query: str) -> dict:
     if frame.empty:
         raise EmptyDataError(f"The query on '{shown}' returned no rows; change it so it selects some data.")
     name = shown.rstrip("/").rsplit("/", 1)[-1] or shown
-    return _add(ws, project_id, frame, f"{name} (sql)", f"sql:{shown}", [])
+    return add_frame(ws, project_id, frame, f"{name} (sql)", f"sql:{shown}", [])

@@ -6,7 +6,7 @@ import pandas as pd
 
 from engine.web import fetch, html_tables, read_page, read_url
 from storage import Workspace
-from usecases.projects import _add
+from usecases.projects import add_frame
 
 __all__ = ["import_url", "url_tables"]
 
@@ -21,4 +21,4 @@ def import_url(ws: Workspace, project_id: int, url: str, table: int = 0) -> dict
     """Fetch the ``table``-th table at ``url`` and make it the project's active dataset."""
     loaded = read_url(url, table=table)
     name = url.rstrip("/").rsplit("/", 1)[-1] or url
-    return _add(ws, project_id, loaded.frame, f"{name} (web)", f"url:{url}", loaded.notes)
+    return add_frame(ws, project_id, loaded.frame, f"{name} (web)", f"url:{url}", loaded.notes)
