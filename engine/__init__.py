@@ -23,19 +23,26 @@ from engine.errors import (
     WorkbenchError,
 )
 from engine.io import LoadedTable, read_table
+from engine.leakage import AuditResult, LeakFinding, audit_leakage
 from engine.metrics import METRICS, compute_metrics, metrics_for_task
 from engine.models import MODELS, models_for_task
 from engine.predict import check_input, predict_frame
 from engine.preprocessing import build_pipeline, build_preprocessor, feature_columns
 from engine.problem import TASKS, Problem, propose_problem, validate_problem
-from engine.recipe import DEFAULT_RECIPE, validate_recipe
+from engine.recipe import DEFAULT_RECIPE, excluded_columns, validate_recipe
+from engine.recipe_steps import STEP_TYPES, describe_step, validate_step
+from engine.rows import apply_row_steps
 from engine.samples import SAMPLES, load_sample
 from engine.schema import KINDS, ColumnInfo, apply_kinds, infer_schema, schema_from_dicts
 from engine.split import Split, split_rows
+from engine.split_advisor import SplitAdvice, advise_split
 from engine.training import (
     Candidate,
     TimeBudgetExceeded,
+    TrainingFitter,
+    balanced,
     best_candidate,
+    cv_folds,
     evaluate,
     prepare_target,
     refit,
@@ -50,7 +57,9 @@ __all__ = [
     "METRICS",
     "MODELS",
     "SAMPLES",
+    "STEP_TYPES",
     "TASKS",
+    "AuditResult",
     "Candidate",
     "ColumnError",
     "ColumnInfo",
@@ -58,23 +67,33 @@ __all__ = [
     "EmptyDataError",
     "EncodingError",
     "FileTooLargeError",
+    "LeakFinding",
     "LoadedTable",
     "MalformedFileError",
     "ModelError",
     "Problem",
     "RecipeError",
     "Split",
+    "SplitAdvice",
     "TargetError",
     "TimeBudgetExceeded",
     "TrainingError",
+    "TrainingFitter",
     "WorkbenchError",
+    "advise_split",
     "apply_kinds",
+    "apply_row_steps",
+    "audit_leakage",
+    "balanced",
     "best_candidate",
     "build_pipeline",
     "build_preprocessor",
     "check_input",
     "compute_metrics",
+    "cv_folds",
+    "describe_step",
     "evaluate",
+    "excluded_columns",
     "feature_columns",
     "infer_schema",
     "library_versions",
@@ -92,4 +111,5 @@ __all__ = [
     "validate_problem",
     "validate_recipe",
     "validate_settings",
+    "validate_step",
 ]

@@ -1,79 +1,159 @@
-"""Compile a recipe and a schema into one scikit-learn Pipeline that takes raw columns."""
+"""Compile a recipe and a schema into one scikit-learn Pipeline that takes raw columns.
+
+The pipeline is ``cast → one stage per enabled column step → guard``: the cast gives each raw
+column its kind's dtype, each step works on the columns it selects when it runs (so "numeric
+columns" after a one-hot encoding includes the new indicator columns), and the guard checks
+that only numbers reach the model and fills any gap left, with training medians.
+"""
 
 from __future__ import annotations
 
-from sklearn.compose import ColumnTransformer
-from sklearn.impute import SimpleImputer
+import numpy as np
+import pandas as pd
+from sklearn.experimental import enable_iterative_imputer  # noqa: F401 - makes IterativeImputer importable
+from sklearn.impute import IterativeImputer, KNNImputer, SimpleImputer
+from sklearn.model_selection import KFold, StratifiedKFold
 from sklearn.pipeline import Pipeline
-from sklearn.preprocessing import MinMaxScaler, OneHotEncoder, OrdinalEncoder, RobustScaler, StandardScaler
+from sklearn.preprocessing import (
+    FunctionTransformer,
+    MinMaxScaler,
+    OneHotEncoder,
+    OrdinalEncoder,
+    PowerTransformer,
+    RobustScaler,
+    StandardScaler,
+    TargetEncoder,
+)
 
+from engine.cleaners import DropSparseColumns, IsolationFlag, OutlierClipper
 from engine.errors import RecipeError
-from engine.recipe import validate_recipe
+from engine.features import DerivedFeature, FrequencyEncoder, TextTfidf
+from engine.recipe import excluded_columns, validate_recipe
+from engine.recipe_steps import STEP_TYPES
 from engine.schema import ColumnInfo
-from engine.transformers import DateParts, KindCaster
+from engine.selection import FeatureSelector, PCAReducer
+from engine.transformers import ColumnSelector, ColumnStep, DateParts, KindCaster, ModelInputGuard
 
-__all__ = ["build_pipeline", "build_preprocessor", "feature_columns"]
+__all__ = ["ShrinkingStratifiedKFold", "build_pipeline", "build_preprocessor", "column_steps", "feature_columns",
+           "signed_log1p"]
 
 _SCALERS = {"standard": StandardScaler, "minmax": MinMaxScaler, "robust": RobustScaler}
-_NUMERIC_KINDS = ("numeric", "boolean")
-_LABEL_KINDS = ("categorical", "text")
 
 
 def feature_columns(schema: list[ColumnInfo], target: str, recipe: dict) -> list[ColumnInfo]:
-    """The columns a model learns from: all but the target, dropped columns and identifiers."""
-    dropped = set(recipe.get("drop_columns", []))
-    return [c for c in schema if c.name != target and c.name not in dropped and c.kind != "identifier"]
+    """The columns a model learns from: all but the target, excluded columns and identifiers."""
+    excluded = excluded_columns(validate_recipe(recipe))
+    return [c for c in schema if c.name != target and c.name not in excluded and c.kind != "identifier"]
 
 
-def build_preprocessor(features: list[ColumnInfo], recipe: dict) -> Pipeline:
-    """Cast raw columns to their kinds, then impute / encode / scale each group as the recipe says."""
+def column_steps(recipe: dict) -> list[tuple[int, dict]]:
+    """(position in the recipe, step) of each enabled step that becomes a pipeline stage."""
+    return [(i, s) for i, s in enumerate(recipe["steps"])
+            if s["enabled"] and STEP_TYPES[s["type"]].stage == "columns"]
+
+
+def build_preprocessor(features: list[ColumnInfo], recipe: dict, task: str = "classification") -> Pipeline:
+    """Cast raw columns to their kinds, run each enabled column step in order, then guard the output."""
     recipe = validate_recipe(recipe)
     if not features:
         raise RecipeError("No feature columns are left; keep at least one column besides the target.")
-    groups = []
-    numeric = [c.name for c in features if c.kind in _NUMERIC_KINDS]
-    labels = [c.name for c in features if c.kind in _LABEL_KINDS]
-    dates = [c.name for c in features if c.kind == "datetime"]
-    if numeric:
-        groups.append(("numeric", _numeric_steps(recipe["numeric"]), numeric))
-    if labels:
-        groups.append(("categorical", _categorical_steps(recipe["categorical"]), labels))
-    if dates:
-        steps = [("parts", DateParts()), *_numeric_steps({**recipe["numeric"], "impute": "median"}).steps]
-        groups.append(("datetime", Pipeline(steps), dates))
-    columns = ColumnTransformer(groups, remainder="drop", verbose_feature_names_out=True)
-    caster = KindCaster(columns=[(c.name, c.kind) for c in features])
-    return Pipeline([("cast", caster), ("columns", columns)]).set_output(transform="pandas")
+    text = tuple(c.name for c in features if c.kind == "text")
+    seed = recipe["split"]["seed"]
+    stages = [("cast", KindCaster(columns=[(c.name, c.kind) for c in features]))]
+    for position, step in column_steps(recipe):
+        label = f"step {position + 1} ({STEP_TYPES[step['type']].label})"
+        selector = _selector(step, text)
+        transformer = _transformer(step, task, seed)
+        stages.append((f"s{position + 1}_{step['type']}", ColumnStep(transformer, selector, label=label)))
+    stages.append(("guard", ModelInputGuard()))
+    return Pipeline(stages).set_output(transform="pandas")
 
 
-def build_pipeline(features: list[ColumnInfo], recipe: dict, estimator) -> Pipeline:
+def build_pipeline(features: list[ColumnInfo], recipe: dict, estimator, task: str = "classification") -> Pipeline:
     """The downloadable model: preprocessing and estimator in one Pipeline."""
-    preprocessor = build_preprocessor(features, recipe)
+    preprocessor = build_preprocessor(features, recipe, task)
     return Pipeline([("prepare", preprocessor), ("model", estimator)])
 
 
-def _imputer(strategy: str) -> SimpleImputer:
-    if strategy == "zero":
-        return SimpleImputer(strategy="constant", fill_value=0.0, keep_empty_features=True)
-    if strategy == "constant":
-        return SimpleImputer(strategy="constant", fill_value="(missing)", keep_empty_features=True)
-    return SimpleImputer(strategy=strategy, keep_empty_features=True)
+def signed_log1p(values):
+    """log(1 + |x|) with x's sign: a log transform that accepts zeros and negatives."""
+    return np.sign(values) * np.log1p(np.abs(values))
 
 
-def _numeric_steps(options: dict) -> Pipeline:
-    steps = [("impute", _imputer(options["impute"]))]
-    if options["scale"] != "none":
-        steps.append(("scale", _SCALERS[options["scale"]]()))
-    return Pipeline(steps)
+class ShrinkingStratifiedKFold(StratifiedKFold):
+    """Stratified folds that shrink to the rarest class's count, so target encoding works on small data."""
+
+    def split(self, X, y, groups=None):
+        smallest = int(pd.Series(np.asarray(y)).astype(str).value_counts().min())
+        if smallest >= 2:
+            yield from StratifiedKFold(min(self.n_splits, smallest), shuffle=True,
+                                       random_state=self.random_state).split(X, y)
+        else:
+            yield from KFold(min(self.n_splits, len(y)), shuffle=True, random_state=self.random_state).split(X)
 
 
-def _categorical_steps(options: dict) -> Pipeline:
-    if options["encode"] == "onehot":
-        encoder = OneHotEncoder(
-            handle_unknown="infrequent_if_exist",
-            max_categories=options["max_categories"],
-            sparse_output=False,
-        )
-    else:
-        encoder = OrdinalEncoder(handle_unknown="use_encoded_value", unknown_value=-1)
-    return Pipeline([("impute", _imputer(options["impute"])), ("encode", encoder)])
+def _selector(step: dict, text_columns: tuple[str, ...]) -> ColumnSelector:
+    if step["type"] == "derive":
+        params = step["params"]
+        return ColumnSelector(names=tuple(c for c in (params["left"], params["right"]) if c))
+    columns = step["columns"]
+    if "names" in columns:
+        return ColumnSelector(names=tuple(columns["names"]))
+    return ColumnSelector(kind=columns["kind"], text_columns=text_columns)
+
+
+def _transformer(step: dict, task: str, seed: int):
+    kind, p = step["type"], step["params"]
+    if kind == "impute":
+        return _imputer(step)
+    if kind == "drop_sparse":
+        return DropSparseColumns(threshold=p["threshold"])
+    if kind == "clip_outliers":
+        return OutlierClipper(method=p["method"], factor=p["factor"])
+    if kind == "flag_outliers":
+        return IsolationFlag(random_state=seed)
+    if kind == "derive":
+        return DerivedFeature(op=p["op"], left=p["left"], right=p["right"], name=p["name"], bins=p["bins"])
+    if kind == "date_parts":
+        return DateParts(parts=tuple(p["parts"]))
+    if kind == "power":
+        if p["method"] == "log":
+            return FunctionTransformer(signed_log1p, feature_names_out="one-to-one")
+        return PowerTransformer(method="yeo-johnson", standardize=False)
+    if kind == "scale":
+        return _SCALERS[p["method"]]()
+    if kind == "encode":
+        return _encoder(p, task, seed)
+    if kind == "tfidf":
+        return TextTfidf(max_features=p["max_features"])
+    if kind == "pca":
+        return PCAReducer(n_components=p["n_components"], variance=p["variance"], random_state=seed)
+    if kind == "select":
+        return FeatureSelector(method=p["method"], k=p["k"], threshold=p["threshold"], task=task, random_state=seed)
+    raise RecipeError(f"Step type '{kind}' does not compile into the pipeline.")
+
+
+def _imputer(step: dict):
+    p = step["params"]
+    if p["strategy"] == "knn":
+        return KNNImputer(add_indicator=p["indicator"], keep_empty_features=True)
+    if p["strategy"] == "iterative":
+        # keep_empty_features=True fails on read-only pandas-backed arrays in scikit-learn 1.9; empty columns drop
+        return IterativeImputer(add_indicator=p["indicator"], random_state=0)
+    fill = p["fill_value"]
+    if p["strategy"] == "constant" and fill is None:
+        fill = "(missing)" if step["columns"].get("kind") in ("categorical", "text") else 0.0
+    return SimpleImputer(strategy=p["strategy"], fill_value=fill, add_indicator=p["indicator"],
+                         keep_empty_features=True)
+
+
+def _encoder(p: dict, task: str, seed: int):
+    if p["method"] == "onehot":
+        return OneHotEncoder(handle_unknown="infrequent_if_exist", max_categories=p["max_categories"],
+                             sparse_output=False)
+    if p["method"] == "ordinal":
+        return OrdinalEncoder(handle_unknown="use_encoded_value", unknown_value=-1, encoded_missing_value=-1)
+    if p["method"] == "target":
+        folds = ShrinkingStratifiedKFold if task == "classification" else KFold
+        return TargetEncoder(cv=folds(5, shuffle=True, random_state=seed))
+    return FrequencyEncoder()

@@ -40,6 +40,7 @@ __all__ = [
     "column_stats",
     "correlation_ratio",
     "cramers_v",
+    "group_findings",
     "missing_pattern",
     "missing_table",
     "overview",
@@ -59,6 +60,18 @@ _TOP_CATEGORIES = 30
 _MAX_LEVELS = 50  # categories kept for Cramér's V / eta; rarer ones are lumped together
 _NUMERIC = ("numeric", "boolean")
 _LEAK = 0.98  # a single feature this associated with the target is probably derived from it
+GROUP_OVER = 5  # more warnings than this of one check become one grouped warning
+_GROUPED = {  # how a grouped warning says what its columns have in common
+    "constant": "have a single value on every filled row",
+    "near-constant": "have one value on at least 95% of filled rows",
+    "missing": "are missing on at least half of the rows",
+    "id-like": "look like identifiers (a different value on every row); leave them out of the features",
+    "high cardinality": "have more than 50 distinct categories",
+    "skewed": "are heavily skewed (|skew| > 2)",
+    "zeros": "are 0 on 50% to 95% of filled rows",
+    "mixed types": "mix numbers and text; they are kept as categorical",
+    "target leak": "predict the target almost perfectly; check that they are known before the outcome",
+}
 _BOOL_MAP = {"true": 1.0, "yes": 1.0, "y": 1.0, "t": 1.0, "1": 1.0, "1.0": 1.0,
              "false": 0.0, "no": 0.0, "n": 0.0, "f": 0.0, "0": 0.0, "0.0": 0.0}
 METHODS = ("pearson", "spearman", "mixed")
@@ -88,11 +101,17 @@ class Overview(NamedTuple):
 
 
 class Finding(NamedTuple):
-    """One data-quality warning: which check fired, on which column ("" for the table), and the evidence."""
+    """One data-quality warning: which check fired, on which column ("" for the table), and the evidence.
+
+    A grouped warning (one check on many columns) has ``column`` "", every column in ``columns`` and each
+    column's own message in ``details``.
+    """
 
     check: str
     column: str
     message: str
+    columns: tuple[str, ...] = ()
+    details: tuple[str, ...] = ()
 
 
 class Associations(NamedTuple):
@@ -456,7 +475,35 @@ def quality_warnings(stats: pd.DataFrame, view: Overview, target: str | None = N
             found.append(Finding("target leak", row["feature"], (
                 f"'{row['feature']}' predicts the target '{target}' almost perfectly ({row['measure']} "
                 f"{row['association']:.3f}); check that it is known before the outcome.")))
-    return found
+    return group_findings(found)
+
+
+def group_findings(findings: list[Finding], over: int = GROUP_OVER, named: int = 3) -> list[Finding]:
+    """One warning per check that fired on more than ``over`` columns, naming the count and the first ``named``.
+
+    The grouped warning takes the place of the first one of its check and keeps every column and message.
+
+    >>> many = [Finding("skewed", c, f"'{c}' is skewed.") for c in "abcdefg"]
+    >>> [grouped] = group_findings(many)
+    >>> grouped.message, grouped.columns[-1]
+    ("7 columns are heavily skewed (|skew| > 2): 'a', 'b', 'c' and 4 more.", 'g')
+    """
+    by_check: dict[str, list[Finding]] = {}
+    for finding in findings:
+        if finding.column:
+            by_check.setdefault(finding.check, []).append(finding)
+    out = []
+    for finding in findings:
+        same = by_check.get(finding.check, []) if finding.column else []
+        if len(same) <= over:
+            out.append(finding)
+        elif finding is same[0]:
+            columns = tuple(f.column for f in same)
+            names = ", ".join(f"'{c}'" for c in columns[:named])
+            what = _GROUPED.get(finding.check, f"have the warning '{finding.check}'")
+            out.append(Finding(finding.check, "", f"{len(columns):,} columns {what}: {names} and "
+                               f"{len(columns) - named:,} more.", columns, tuple(f.message for f in same)))
+    return out
 
 
 def _column_findings(row: dict, n_rows: int, is_target: bool) -> list[Finding]:

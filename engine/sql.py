@@ -122,6 +122,8 @@ def _connect_target(url: str, timeout: int) -> tuple[URL, dict]:
         parsed = make_url(url.strip())
     except (exc.ArgumentError, ValueError):
         raise ConnectError(f"'{shown}' is not a database URL; write it like {_EXAMPLE}.") from None
+    if parsed.drivername in ("mysql", "mariadb"):  # the driver this workbench installs, not mysqlclient
+        parsed = parsed.set(drivername=f"{parsed.drivername}+pymysql")
     backend = parsed.get_backend_name()
     if backend != "sqlite":
         return parsed, {"connect_timeout": timeout} if backend in ("postgresql", "mysql", "mariadb") else {}

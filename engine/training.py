@@ -15,21 +15,26 @@ import numpy as np
 import pandas as pd
 from sklearn.base import clone
 from sklearn.metrics import get_scorer
-from sklearn.model_selection import KFold, StratifiedKFold
+from sklearn.model_selection import GroupKFold, KFold, StratifiedKFold, TimeSeriesSplit
 
 from engine.errors import RecipeError, TrainingError
 from engine.metrics import METRICS, compute_metrics
 from engine.models import MODELS, make_estimator, models_for_task
 from engine.preprocessing import build_pipeline, feature_columns
 from engine.problem import Problem
-from engine.schema import ColumnInfo
+from engine.recipe import validate_recipe
+from engine.rows import apply_row_steps
+from engine.schema import ColumnInfo, convert_series
 from engine.split import Split
 
 __all__ = [
     "DEFAULT_SETTINGS",
     "Candidate",
     "TimeBudgetExceeded",
+    "TrainingFitter",
+    "balanced",
     "best_candidate",
+    "cv_folds",
     "evaluate",
     "prepare_target",
     "refit",
@@ -113,17 +118,21 @@ def train_candidates(
     receives each result as soon as it is ready, so finished work survives a cancel.
     """
     settings = validate_settings(settings, problem.task)
+    recipe = validate_recipe(recipe)
     progress = progress or (lambda fraction, message: None)
     rows, y = prepare_target(frame, problem)
     features = feature_columns(schema, problem.target, recipe)
     X = rows[[c.name for c in features]]
+    fitter = TrainingFitter(recipe, problem.task, {c.name: c.kind for c in features})
+    folds = cv_folds(rows.iloc[split.train], y.iloc[split.train], problem.task, recipe["split"], settings)
     deadline = None if settings["time_budget"] is None else time.monotonic() + settings["time_budget"]
     results: list[Candidate] = []
     models = settings["models"]
     for i, name in enumerate(models):
         progress(i / len(models), f"Training {MODELS[name].label} ({i + 1} of {len(models)})")
-        pipeline = build_pipeline(features, recipe, make_estimator(name, problem.task, settings["seed"]))
-        results.append(_train_one(name, pipeline, X, y, problem, settings, split, deadline))
+        estimator = balanced(make_estimator(name, problem.task, settings["seed"]), recipe, problem.task)
+        pipeline = build_pipeline(features, recipe, estimator, problem.task)
+        results.append(_train_one(name, pipeline, X, y, problem, fitter, folds, split, deadline))
         if on_candidate is not None:
             on_candidate(results[-1])
     progress(1.0, "Training finished")
@@ -133,11 +142,55 @@ def train_candidates(
     return results
 
 
-def _train_one(name, pipeline, X, y, problem, settings, split, deadline) -> Candidate:
+class TrainingFitter(NamedTuple):
+    """Fits a fresh copy of a pipeline on training rows after the recipe's row steps (dedupe, outliers, re-sampling)."""
+
+    recipe: dict
+    task: str
+    kinds: dict[str, str]
+
+    def fit(self, pipeline, X: pd.DataFrame, y: pd.Series):
+        X, y, _ = apply_row_steps(X, y, self.recipe, self.task, self.kinds, seed=self.recipe["split"]["seed"])
+        return clone(pipeline).fit(X, y)
+
+
+def balanced(estimator, recipe: dict, task: str):
+    """The estimator with ``class_weight='balanced'`` when the recipe asks for class weights and it supports them."""
+    if task == "classification" and recipe["balance"] == "class_weight" and "class_weight" in estimator.get_params():
+        estimator.set_params(class_weight="balanced")
+    return estimator
+
+
+def cv_folds(rows: pd.DataFrame, y: pd.Series, task: str, split: dict, settings: dict) -> list:
+    """(fit positions, score positions) of each cross-validation fold over the training rows.
+
+    Folds follow the split: grouped splits keep groups whole, time splits train on the past only.
+    """
+    folds = settings["cv_folds"]
+    if split["strategy"] == "group":
+        groups = rows[split["group_column"]].astype(str).fillna("").to_numpy()
+        folds = min(folds, len(set(groups)))
+        return list(GroupKFold(folds).split(rows, y, groups)) if folds >= 2 else []
+    if split["strategy"] == "time":
+        if folds < 2:
+            return []
+        order = np.argsort(convert_series(rows[split["time_column"]], "datetime").to_numpy(dtype="datetime64[ns]"),
+                           kind="stable")
+        return [(order[a], order[b]) for a, b in TimeSeriesSplit(folds).split(order)]
+    if task == "classification":
+        folds = min(folds, int(y.astype(str).value_counts().min()))
+        if folds < 2:
+            return []
+        return list(StratifiedKFold(folds, shuffle=True, random_state=settings["seed"]).split(rows, y.astype(str)))
+    return list(KFold(folds, shuffle=True, random_state=settings["seed"]).split(rows)) if folds >= 2 else []
+
+
+def _train_one(name, pipeline, X, y, problem, fitter, folds, split, deadline) -> Candidate:
     started = time.monotonic()
     try:
-        cv_scores = _cross_validate(pipeline, X.iloc[split.train], y.iloc[split.train], problem, settings, deadline)
-        fitted = _call_before(deadline, lambda: clone(pipeline).fit(X.iloc[split.train], y.iloc[split.train]))
+        cv_scores = _cross_validate(pipeline, X.iloc[split.train], y.iloc[split.train], problem, fitter, folds,
+                                    deadline)
+        fitted = _call_before(deadline, lambda: fitter.fit(pipeline, X.iloc[split.train], y.iloc[split.train]))
         metrics, predictions = evaluate(fitted, X.iloc[split.valid], y.iloc[split.valid], problem.task)
     except TimeBudgetExceeded as exc:
         return Candidate(name, "skipped", None, [], {}, None, time.monotonic() - started, str(exc))
@@ -146,20 +199,12 @@ def _train_one(name, pipeline, X, y, problem, settings, split, deadline) -> Cand
     return Candidate(name, "ok", fitted, cv_scores, metrics, predictions, time.monotonic() - started)
 
 
-def _cross_validate(pipeline, X, y, problem, settings, deadline) -> list[float]:
-    folds = settings["cv_folds"]
-    if problem.task == "classification":
-        folds = min(folds, int(y.astype(str).value_counts().min()))
-        splitter = StratifiedKFold(folds, shuffle=True, random_state=settings["seed"]) if folds >= 2 else None
-    else:
-        splitter = KFold(folds, shuffle=True, random_state=settings["seed"]) if folds >= 2 else None
-    if splitter is None:
-        return []
+def _cross_validate(pipeline, X, y, problem, fitter, folds, deadline) -> list[float]:
     scorer = get_scorer(METRICS[problem.metric].scorer)
     sign = 1.0 if METRICS[problem.metric].greater_is_better else -1.0
     scores = []
-    for fit_rows, score_rows in splitter.split(X, y.astype(str) if problem.task == "classification" else y):
-        model = _call_before(deadline, lambda rows=fit_rows: clone(pipeline).fit(X.iloc[rows], y.iloc[rows]))
+    for fit_rows, score_rows in folds:
+        model = _call_before(deadline, lambda rows=fit_rows: fitter.fit(pipeline, X.iloc[rows], y.iloc[rows]))
         scores.append(sign * float(scorer(model, X.iloc[score_rows], y.iloc[score_rows])))
     return scores
 
@@ -185,9 +230,11 @@ def best_candidate(candidates: list[Candidate], metric: str) -> Candidate:
     return max(ok, key=lambda c: sign * c.valid_metrics[metric])
 
 
-def refit(pipeline, X: pd.DataFrame, y: pd.Series, deadline: float | None):
-    """A fresh copy of ``pipeline`` fitted on (X, y), or TimeBudgetExceeded."""
-    return _call_before(deadline, lambda: clone(pipeline).fit(X, y))
+def refit(pipeline, X: pd.DataFrame, y: pd.Series, deadline: float | None, fitter: TrainingFitter | None = None):
+    """A fresh copy of ``pipeline`` fitted on (X, y) (after ``fitter``'s row steps), or TimeBudgetExceeded."""
+    if fitter is None:
+        return _call_before(deadline, lambda: clone(pipeline).fit(X, y))
+    return _call_before(deadline, lambda: fitter.fit(pipeline, X, y))
 
 
 def _call_before(deadline: float | None, work: Callable):

@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-import pandas as pd
 import streamlit as st
 
-from engine import KINDS, METRICS, SAMPLES, TASKS, Problem, metrics_for_task
-from pages import data_http, data_sources, data_sql, ui
+from engine import METRICS, SAMPLES, TASKS, Problem, metrics_for_task
+from pages import data_http, data_sources, data_sql, data_types, ui
 from usecases import projects
 
 PREVIEW_COLUMNS = 50
@@ -53,22 +52,7 @@ if frame.shape[1] > PREVIEW_COLUMNS:
 data_sources.versions_section(ws, pid)
 data_sources.append_section(ws, pid, dataset)
 
-st.subheader("Column types")
-st.caption("Inferred from the values; change a type and save to use it everywhere (identifiers are not used "
-           "as features).")
-schema = projects.project_schema(ws, pid)
-types = pd.DataFrame([{"column": c.name, "type": c.kind, "missing": c.n_missing, "distinct": c.n_unique,
-                       "note": c.note} for c in schema])
-edited = st.data_editor(
-    types, hide_index=True, width="stretch", key=f"data_types_{dataset['id']}", disabled=["column", "missing",
-                                                                                     "distinct", "note"],
-    column_config={"type": st.column_config.SelectboxColumn("type", options=list(KINDS), required=True)},
-)
-if st.button("Save column types", key="data_save_types"):
-    with ui.user_errors():
-        projects.set_column_kinds(ws, pid, dict(zip(edited["column"], edited["type"], strict=True)))
-        st.toast("Column types saved")
-        st.rerun()
+data_types.types_section(ws, pid, dataset)
 
 st.subheader("Problem")
 columns = list(frame.columns)

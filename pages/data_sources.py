@@ -37,62 +37,84 @@ def _import(ws: Workspace, pid: int, name: str, data: bytes, seen: tuple, **choi
         st.rerun()
 
 
-def read_choices(name: str, data: bytes, file_id: str) -> dict | None:
-    """Reading options (text) or a sheet picker (Excel); the user's choices once they ask to read again."""
+def read_choices(name: str, data: bytes, file_id: str, prefix: str = "data") -> dict | None:
+    """Reading options (text) or a sheet picker (Excel); the user's choices once they ask to read again.
+
+    Widget keys are ``<prefix>_<what>_<file_id>``, so several uploaders can each have their own.
+    """
     ext = name.rsplit(".", 1)[-1].lower()
     try:
         if ext in ("xlsx", "xls"):
-            return _sheet_picker(excel_sheets(data, name), file_id)
+            return _sheet_picker(excel_sheets(data, name), f"{prefix}_{{}}_{file_id}")
         if ext in TEXT_EXTENSIONS:
-            return _reading_options(sniff_csv(data, name), file_id)
+            return _reading_options(sniff_csv(data, name), f"{prefix}_{{}}_{file_id}")
     except WorkbenchError:
         return None  # the import above has already shown why
     return None
 
 
-def _sheet_picker(sheets: list[str], file_id: str) -> dict | None:
+def _sheet_picker(sheets: list[str], key: str) -> dict | None:
     if len(sheets) < 2:
         return None
     left, right = st.columns([3, 1], vertical_alignment="bottom")
-    sheet = left.selectbox(f"Sheet ({len(sheets)} in this workbook)", sheets, key=f"data_sheet_{file_id}")
-    if right.button("Read this sheet", key=f"data_read_sheet_{file_id}"):
+    sheet = left.selectbox(f"Sheet ({len(sheets)} in this workbook)", sheets, key=key.format("sheet"))
+    if right.button("Read this sheet", key=key.format("read_sheet")):
         return {"sheet": sheet}
     return None
 
 
-def _reading_options(sniffed: CsvOptions, file_id: str) -> dict | None:
+def _reading_options(sniffed: CsvOptions, key: str) -> dict | None:
     with st.expander("Reading options"):
         st.caption(f"Guessed from the file: {DELIMITERS[sniffed.delimiter]} between columns, "
                    f"{ENCODINGS.get(sniffed.encoding, sniffed.encoding)}, decimal {DECIMALS[sniffed.decimal]}, "
                    f"{'a header row' if sniffed.header else 'no header row'}. Change any and read the file again.")
         c1, c2, c3 = st.columns(3)
         delimiter = c1.selectbox("Delimiter", list(DELIMITERS), index=list(DELIMITERS).index(sniffed.delimiter),
-                                 format_func=DELIMITERS.get, key=f"data_delimiter_{file_id}")
+                                 format_func=DELIMITERS.get, key=key.format("delimiter"))
         encodings = list(ENCODINGS)
         encoding = c2.selectbox("Encoding", encodings, index=encodings.index(sniffed.encoding),
-                                format_func=ENCODINGS.get, key=f"data_encoding_{file_id}")
+                                format_func=ENCODINGS.get, key=key.format("encoding"))
         decimal = c3.selectbox("Decimal separator", list(DECIMALS), index=list(DECIMALS).index(sniffed.decimal),
-                               format_func=DECIMALS.get, key=f"data_decimal_{file_id}")
+                               format_func=DECIMALS.get, key=key.format("decimal"))
         header = st.checkbox("The first row holds the column names", value=sniffed.header,
-                             key=f"data_header_{file_id}")
-        if st.button("Read again with these options", key=f"data_reread_{file_id}"):
+                             key=key.format("header"))
+        if st.button("Read again with these options", key=key.format("reread")):
             return {"options": CsvOptions(delimiter, encoding, decimal, header)}
     return None
 
 
 def append_section(ws: Workspace, pid: int, dataset: dict) -> None:
-    """Upload new rows with the same columns; they become a new active version of the data."""
-    with st.expander("Append rows (new data with the same columns)"):
+    """Upload new rows with the same columns; they become a new active version of the data.
+
+    The file is added at once with guessed reading options; read again with other options (or another sheet),
+    its rows replace that addition: they go below the same version again.
+    """
+    last = st.session_state.get("data_appended")  # (project, version added to, version made, upload, key)
+    if last and last[0] == pid and last[2] == dataset["id"]:  # just appended: keep the file and its options
+        onto, key = last[1], last[4]
+    else:  # a fresh uploader, also when coming back to a version a file was added to
+        onto, key = dataset["id"], f"data_append_{pid}_{dataset['id']}_{last[2] if last else 0}"
+    with st.expander("Append rows (new data with the same columns)", expanded=onto != dataset["id"]):
         st.caption(f"The rows are added below **{dataset['name']}** ({dataset['n_rows']:,} rows) as a new "
-                   "version; the current version is kept.")
-        upload = st.file_uploader("File with new rows", type=TYPES, key=f"data_append_{pid}_{dataset['id']}")
-        if upload is None or st.session_state.get("data_appended") == (pid, upload.file_id):
+                   "version; the current version is kept." if onto == dataset["id"] else
+                   f"Added below version #{onto} as version #{dataset['id']}; reading the file again below "
+                   f"adds its rows to version #{onto} again.")
+        upload = st.file_uploader("File with new rows", type=TYPES, key=key)
+        if upload is None:
             return
-        with ui.user_errors(), st.spinner(f"Adding the rows of {upload.name}…"):
-            added = projects.append_file(ws, pid, upload.getvalue(), upload.name)
-            st.session_state["data_appended"] = (pid, upload.file_id)
-            st.toast(f"{added['n_rows'] - dataset['n_rows']:,} rows added; now {added['n_rows']:,} rows")
-            st.rerun()
+        if last != (pid, onto, dataset["id"], upload.file_id, key):  # a new file goes below the active version
+            _append(ws, pid, dataset["id"], upload, key)
+        choices = read_choices(upload.name, upload.getvalue(), upload.file_id, prefix="data_append")
+        if choices is not None:
+            _append(ws, pid, onto, upload, key, **choices)
+
+
+def _append(ws: Workspace, pid: int, onto: int, upload, key: str, **choices) -> None:
+    with ui.user_errors(), st.spinner(f"Adding the rows of {upload.name}…"):
+        added = projects.append_file(ws, pid, upload.getvalue(), upload.name, onto=onto, **choices)
+        st.session_state["data_appended"] = (pid, onto, added["id"], upload.file_id, key)
+        st.toast(f"Rows of {upload.name} added to version #{onto}; now {added['n_rows']:,} rows")
+        st.rerun()
 
 
 def versions_section(ws: Workspace, pid: int) -> None:

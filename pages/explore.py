@@ -58,6 +58,10 @@ with tabs[0]:
     st.subheader("Data-quality warnings")
     for finding in result.warnings:
         st.warning(f"**{finding.check}** · {finding.message}", icon=":material/warning:")
+        if finding.columns:
+            with st.expander(f"All {len(finding.columns):,} columns: {finding.check}"):
+                st.dataframe(pd.DataFrame({"column": finding.columns, "why": finding.details}), hide_index=True,
+                             width="stretch", height=min(400, 38 + 35 * len(finding.columns)))
     if not result.warnings:
         st.success("No data-quality warnings.", icon=":material/check_circle:")
     st.download_button("Download the HTML report", _report(sha, kinds, target, task, project["name"], result),

@@ -1,70 +1,97 @@
-"""Prepare: the preprocessing recipe (imputation, encoding, scaling) and the train / validation / test split."""
+"""Prepare: the recipe of preparation steps, the split, the leakage audit, a preview, and the recipe as a file."""
 
 from __future__ import annotations
 
+import pandas as pd
+import plotly.express as px
 import streamlit as st
 
-from engine.recipe import CHOICES
-from pages import ui
-from usecases import preparation, projects
+from engine.recipe import BALANCE
+from pages import prepare_advice, prepare_steps, ui
+from usecases import advice, preparation, projects
+
+_BALANCE_LABELS = {"none": "Leave classes as they are", "class_weight": "Weight classes (models that support it)",
+                   "oversample": "Over-sample rarer classes (training rows only)",
+                   "undersample": "Under-sample the majority (training rows only)"}
 
 st.title("Prepare")
 project = ui.require_project(need_problem=True)
 ws = ui.workspace()
 pid = project["id"]
+with ui.user_errors():
+    reasons = advice.ensure_recipe(ws, pid)
+    if reasons:
+        st.session_state[f"proposal_{pid}"] = reasons
 recipe = projects.project_recipe(ws, pid)
 problem = projects.project_problem(ws, pid)
 schema = projects.project_schema(ws, pid)
-candidates = [c.name for c in schema if c.name != problem.target]
 
-with st.form("prepare_recipe"):
-    st.subheader("Columns")
-    drop = st.multiselect("Leave out these columns", candidates,
-                          default=[c for c in recipe["drop_columns"] if c in candidates],
-                          help="Identifier columns are always left out; set a column's type on the Data page.")
-    num, cat = st.columns(2)
-    with num:
-        st.markdown("**Numeric columns**")
-        num_impute = st.selectbox("Fill missing numbers with", CHOICES[("numeric", "impute")],
-                                  index=CHOICES[("numeric", "impute")].index(recipe["numeric"]["impute"]))
-        scale = st.selectbox("Scaling", CHOICES[("numeric", "scale")],
-                             index=CHOICES[("numeric", "scale")].index(recipe["numeric"]["scale"]),
-                             help="Matters for linear models; trees ignore it.")
-    with cat:
-        st.markdown("**Categorical columns**")
-        cat_impute = st.selectbox("Fill missing categories with", CHOICES[("categorical", "impute")],
-                                  index=CHOICES[("categorical", "impute")].index(recipe["categorical"]["impute"]),
-                                  help="constant = a separate '(missing)' category")
-        encode = st.selectbox("Encoding", CHOICES[("categorical", "encode")],
-                              index=CHOICES[("categorical", "encode")].index(recipe["categorical"]["encode"]))
-        max_cat = st.number_input("Most categories kept per column (rarer ones are grouped)", 2, 1000,
-                                  recipe["categorical"]["max_categories"])
-    st.subheader("Split")
-    split = recipe["split"]
-    a, b, c, d = st.columns(4)
-    train = a.number_input("Train %", 30, 90, int(round(split["train"] * 100)))
-    valid = b.number_input("Validation %", 5, 50, int(round(split["valid"] * 100)))
-    test = c.number_input("Test %", 0, 50, int(round(split["test"] * 100)))
-    seed = d.number_input("Seed", 0, 2**31 - 1, split["seed"])
-    stratified = st.checkbox("Stratify by the target (keeps class shares equal across splits)",
-                             value=split["strategy"] == "stratified", disabled=problem.task != "classification")
-    saved = st.form_submit_button("Save recipe", type="primary")
+proposal = st.session_state.get(f"proposal_{pid}")
+if proposal:
+    with st.expander("Steps proposed from your data", expanded=True, icon=":material/auto_awesome:"):
+        for reason in proposal:
+            st.markdown(f"- {reason}")
+for warning in preparation.warnings(ws, pid):
+    st.warning(warning, icon=":material/warning:")
 
-if saved:
-    new = {"drop_columns": drop, "numeric": {"impute": num_impute, "scale": scale},
-           "categorical": {"impute": cat_impute, "encode": encode, "max_categories": int(max_cat)},
-           "split": {"train": train / 100, "valid": valid / 100, "test": test / 100,
-                     "strategy": "stratified" if stratified else "random", "seed": int(seed)}}
-    with ui.user_errors():
-        recipe = projects.save_recipe(ws, pid, new)
-        st.toast("Recipe saved")
+steps_tab, split_tab, leak_tab, preview_tab, file_tab = st.tabs(
+    ["Steps", "Split", "Leakage audit", "Preview", "Recipe file"])
 
-with ui.user_errors():
+with steps_tab:
+    dropped = st.multiselect("Leave out these columns", [c.name for c in schema if c.name != problem.target],
+                             default=recipe["drop_columns"], key=f"drop_{pid}",
+                             help="Identifier columns are always left out; set a column's type on the Data page.")
+    if dropped != recipe["drop_columns"]:
+        with ui.user_errors():
+            recipe = projects.save_recipe(ws, pid, {**recipe, "drop_columns": dropped})
+    prepare_steps.render(ws, pid, recipe, schema, problem.target)
+    if problem.task == "classification":
+        balance = st.selectbox("Class imbalance", BALANCE, index=BALANCE.index(recipe["balance"]),
+                               format_func=_BALANCE_LABELS.get, key=f"balance_{pid}")
+        if balance != recipe["balance"]:
+            with ui.user_errors():
+                recipe = projects.save_recipe(ws, pid, {**recipe, "balance": balance})
+    if st.button("Propose steps from the data again", icon=":material/auto_awesome:",
+                 help="Replaces the steps above by the ones the workbench proposes for this data."):
+        with ui.user_errors():
+            st.session_state[f"proposal_{pid}"] = advice.propose(ws, pid)
+            st.rerun()
+
+preview = None
+with preview_tab, ui.user_errors():
     preview = preparation.preview(ws, pid)
-    st.subheader("Split sizes")
-    st.dataframe(preview.split_table, hide_index=True)
     ui.show_notes(preview.notes)
-    st.subheader("Training data after preparation")
-    st.caption(f"{preview.shape_before[1]} raw columns → {preview.shape_after[1]} model inputs; fitted on the "
-               f"training split only ({preview.fitted_rows:,} rows{', a sample' if preview.sampled else ''}).")
+    for line in preview.row_log:
+        st.caption(f":material/filter_alt: {line}")
+    st.markdown(f"**{preview.shape_before[1]} raw columns → {preview.shape_after[1]} model inputs**, fitted on "
+                f"{preview.fitted_rows:,} training rows{' (a sample)' if preview.sampled else ''} only.")
+    st.markdown("**Before** (first training rows, raw)")
+    st.dataframe(preview.before, width="stretch", height=200)
+    st.markdown("**After** (what the model receives)")
     st.dataframe(preview.transformed, width="stretch", height=240)
+    st.markdown("**Step by step**")
+    st.dataframe(preview.stages, hide_index=True, width="stretch")
+    if preview.pca_variance:
+        scree = pd.DataFrame({"component": range(1, len(preview.pca_variance) + 1),
+                              "explained variance": preview.pca_variance})
+        scree["cumulative"] = scree["explained variance"].cumsum()
+        st.plotly_chart(px.line(scree, x="component", y=["explained variance", "cumulative"], markers=True,
+                                title="PCA scree plot"), width="stretch")
+
+with split_tab:
+    prepare_advice.split_section(ws, pid, recipe, schema, problem, preview.split_table if preview else None)
+
+with leak_tab:
+    prepare_advice.leakage_section(ws, pid, recipe, schema, problem)
+
+with file_tab:
+    st.download_button("Download the recipe (JSON)", preparation.export_recipe(ws, pid),
+                       file_name=f"{project['name']}-recipe.json", mime="application/json",
+                       icon=":material/download:")
+    uploaded = st.file_uploader("Import a recipe exported from another project", type=["json"], key=f"recipe_{pid}")
+    if uploaded is not None and st.button("Replace this project's recipe", type="primary"):
+        with ui.user_errors():
+            ui.show_notes(preparation.import_recipe(ws, pid, uploaded.getvalue()))
+            st.success("Recipe imported.")
+    with st.expander("The recipe as data"):
+        st.json(recipe)

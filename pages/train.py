@@ -18,6 +18,12 @@ settings = projects.project_settings(ws, pid)
 st.caption(f"Predicting **{problem.target}** ({problem.task}); models are compared on "
            f"**{METRICS[problem.metric].label}**.")
 
+recipe = projects.project_recipe(ws, pid)
+left_out = recipe["leakage"]["excluded"] + recipe["leakage"]["after_outcome"]
+st.caption("Before training starts, the leakage audit scores each column alone on the training rows and leaves "
+           "out any that predicts the target suspiciously well (see **Prepare → Leakage audit**)."
+           + (f" Left out now: {', '.join(left_out)}." if left_out else ""))
+
 with st.form("train_settings"):
     choices = [m for m in models_for_task(problem.task) if m != "baseline"]
     chosen = st.multiselect("Models", choices, default=[m for m in settings["models"] if m in choices],

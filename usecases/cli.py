@@ -1,23 +1,27 @@
 """The command line: ``python -m engine train|predict``. A contract other tools call; keep it stable.
 
     python -m engine train --data FILE --target COL [--task classification|regression]
-                           [--time-budget SECONDS] [--seed N] --out DIR
+                           [--recipe RECIPE.json] [--time-budget SECONDS] [--seed N] --out DIR
     python -m engine predict --model DIR --data FILE --out FILE.csv
     python -m engine profile --data FILE [--target COL] --out REPORT.json|REPORT.html
+    python -m engine audit --data FILE --target COL [--recipe RECIPE.json] --out AUDIT.json
 """
 
 from __future__ import annotations
 
 import argparse
+import json
 import sys
 import time
 from pathlib import Path
 
 from engine import (
-    DEFAULT_RECIPE,
     TASKS,
     Problem,
     TimeBudgetExceeded,
+    TrainingFitter,
+    advise_split,
+    audit_leakage,
     best_candidate,
     feature_columns,
     infer_schema,
@@ -30,8 +34,9 @@ from engine import (
     split_rows,
     train_candidates,
     validate_problem,
+    validate_recipe,
 )
-from engine.errors import DataError, TargetError
+from engine.errors import DataError, RecipeError, TargetError
 from engine.profile import profile
 from engine.report import html_report, profile_json
 from storage import read_model_dir, sha256_file, write_model_dir
@@ -52,6 +57,8 @@ def build_parser() -> argparse.ArgumentParser:
     train.add_argument("--data", required=True, help="CSV / Parquet / Excel / JSON file")
     train.add_argument("--target", required=True, help="column to predict")
     train.add_argument("--task", choices=TASKS, help="default: proposed from the target")
+    train.add_argument("--recipe", help="preparation recipe JSON, e.g. exported from the Prepare page (default: "
+                       "the default recipe with an 80/20 split)")
     train.add_argument("--time-budget", type=float, default=None, help="seconds (default: no limit)")
     train.add_argument("--seed", type=int, default=42)
     train.add_argument("--out", required=True, help="model directory to write")
@@ -63,6 +70,11 @@ def build_parser() -> argparse.ArgumentParser:
     profile.add_argument("--data", required=True, help="CSV / Parquet / Excel / JSON file")
     profile.add_argument("--target", help="column to relate every feature to (optional)")
     profile.add_argument("--out", required=True, help="report to write: .json or .html")
+    audit = commands.add_parser("audit", help="leakage audit and split advice for a file and target")
+    audit.add_argument("--data", required=True, help="CSV / Parquet / Excel / JSON file")
+    audit.add_argument("--target", required=True, help="column to predict")
+    audit.add_argument("--recipe", help="recipe JSON whose split and left-out columns to use")
+    audit.add_argument("--out", required=True, help="JSON file to write")
     return parser
 
 
@@ -75,10 +87,22 @@ def main(argv: list[str] | None = None, started: float | None = None) -> int:
             return _profile(args)
         if args.command == "train":
             return _train(args, time.monotonic() if started is None else started)
+        if args.command == "audit":
+            return _audit(args)
         return _predict(args)
     except USER_ERRORS as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 1
+
+
+def _recipe(args) -> dict:
+    if not args.recipe:
+        return validate_recipe({"split": {**_CLI_SPLIT, "seed": args.seed}})
+    try:
+        recipe = json.loads(Path(args.recipe).read_text(encoding="utf-8"))
+    except (OSError, ValueError) as exc:
+        raise RecipeError(f"Cannot read the recipe {args.recipe}: {exc}") from exc
+    return validate_recipe(recipe)
 
 
 def _train(args, started: float) -> int:
@@ -94,7 +118,7 @@ def _train(args, started: float) -> int:
     metric = proposed.metric if task == proposed.task else ("rmse" if task == "regression" else "f1_macro")
     problem = Problem(args.target, task, metric)
     notes = validate_problem(frame, problem)
-    recipe = {**DEFAULT_RECIPE, "split": {**_CLI_SPLIT, "seed": args.seed}}
+    recipe = _recipe(args)
     budget = args.time_budget
     # Under a short budget the holdout score alone chooses the model: cross-validation would
     # multiply each fit by its folds and leave no time for the better families.
@@ -102,7 +126,7 @@ def _train(args, started: float) -> int:
     settings = {"cv_folds": folds, "seed": args.seed,
                 "time_budget": None if budget is None else _selection_budget(budget, started)}
     rows, y = prepare_target(frame, problem)
-    split = split_rows(y, task, recipe["split"])
+    split = split_rows(y, task, recipe["split"], rows)
     candidates = train_candidates(rows, schema, problem, recipe, settings, split)
     best = best_candidate(candidates, metric)
     features = feature_columns(schema, problem.target, recipe)
@@ -110,7 +134,8 @@ def _train(args, started: float) -> int:
     deadline = None if budget is None else started + budget * 0.9
     pipeline, trained_on = best.pipeline, {"split": "train", "rows": int(len(split.train))}
     try:
-        pipeline = refit(best.pipeline, X, y, deadline)
+        fitter = TrainingFitter(recipe, task, {c.name: c.kind for c in features})
+        pipeline = refit(best.pipeline, X, y, deadline, fitter)
         trained_on = {"split": "all", "rows": int(len(rows))}
     except TimeBudgetExceeded:
         notes.append("The time budget ran out before refitting on all rows; the model is the one fitted on 80%.")
@@ -124,6 +149,33 @@ def _train(args, started: float) -> int:
     out.mkdir(parents=True, exist_ok=True)
     write_model_dir(out, pipeline, card)
     print(f"{best.model}: validation {metric} {best.valid_metrics[metric]:.4f}; wrote {out / 'model.joblib'}")
+    return 0
+
+
+def _audit(args) -> int:
+    """The Prepare page's advisors, headless: which columns leak the target, which split the rows call for."""
+    frame = read_table(args.data).frame
+    schema = infer_schema(frame)
+    kinds = {c.name: c.kind for c in schema}
+    if args.target not in kinds:
+        raise TargetError(f"Target column '{args.target}' is not in {args.data}; columns are {list(kinds)[:20]}.")
+    problem = propose_problem(frame[args.target], kinds[args.target], args.target)
+    recipe = _recipe(args) if args.recipe else validate_recipe({})
+    rows, y = prepare_target(frame, problem)
+    split = split_rows(y, problem.task, recipe["split"], rows)
+    candidates = [c for c in schema if c.name != args.target and c.name not in recipe["drop_columns"]]
+    train = rows.iloc[split.train]
+    result = audit_leakage(train[[c.name for c in candidates]], y.iloc[split.train], candidates, args.target,
+                           problem.task, seed=recipe["split"]["seed"])
+    advice = advise_split(frame, schema, args.target, problem.task, recipe["split"])
+    report = {"task": problem.task, "leaks": [f._asdict() for f in result.findings],
+              "scores": result.scores.to_dict("records"), "split_advice": [a._asdict() for a in advice]}
+    Path(args.out).write_text(json.dumps(report, indent=2, default=str), encoding="utf-8")
+    for finding in result.findings:
+        print(f"leak: {finding.column}: {finding.message}")
+    for tip in advice:
+        print(f"split: {tip.message}")
+    print(f"{len(result.findings)} leaking columns, {len(advice)} split proposals; wrote {args.out}")
     return 0
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from engine import METRICS, Problem, evaluate, prepare_target, split_rows
+from engine import METRICS, Problem, evaluate, prepare_target, split_rows, validate_recipe
 from engine.errors import ModelError
 from storage import Workspace, now
 
@@ -63,7 +63,7 @@ def final_test_report(ws: Workspace, model_id: int) -> dict:
     frame = ws.load_dataset(run["dataset_id"])
     problem = Problem(**run["problem"])
     rows, y = prepare_target(frame, problem)
-    split = split_rows(y, problem.task, run["recipe"]["split"])
+    split = split_rows(y, problem.task, validate_recipe(run["recipe"])["split"], rows)
     pipeline, card = ws.load_model(model_id)
     features = [f["name"] for f in card["features"]]
     metrics, _ = evaluate(pipeline, rows.iloc[split.test][features], y.iloc[split.test], problem.task)

@@ -1,16 +1,31 @@
-"""Preparation use cases: preview what the recipe does to the training rows."""
+"""Preparation use cases: edit a project's recipe step by step, preview it, export and import it."""
 
 from __future__ import annotations
 
+import json
 from typing import NamedTuple
 
 import pandas as pd
 
-from engine import build_preprocessor, feature_columns, prepare_target, split_rows
+from engine import (
+    RecipeError,
+    build_preprocessor,
+    feature_columns,
+    prepare_target,
+    split_rows,
+    validate_recipe,
+    validate_step,
+)
+from engine.preprocessing import column_steps
+from engine.recipe_advice import recipe_warnings
+from engine.recipe_steps import STEP_TYPES
+from engine.selection import PCAReducer
 from storage import Workspace
-from usecases.projects import project_frame, project_problem, project_recipe, project_schema
+from usecases.projects import project_frame, project_problem, project_recipe, project_schema, save_recipe
+from usecases.training import training_row_log
 
-__all__ = ["Preview", "preview"]
+__all__ = ["Preview", "add_step", "export_recipe", "import_recipe", "move_step", "preview", "remove_step",
+           "replace_step", "split_table", "toggle_step", "warnings"]
 
 _PREVIEW_FIT_ROWS = 20_000
 _PREVIEW_SHOW_ROWS = 50
@@ -23,7 +38,11 @@ class Preview(NamedTuple):
     shape_after: tuple[int, int]
     fitted_rows: int
     sampled: bool
+    before: pd.DataFrame
     transformed: pd.DataFrame
+    stages: pd.DataFrame  # one row per column step: columns after it, added and removed
+    row_log: list[str]
+    pca_variance: list[float] | None
 
 
 def split_table(y: pd.Series, task: str, split) -> pd.DataFrame:
@@ -40,21 +59,122 @@ def split_table(y: pd.Series, task: str, split) -> pd.DataFrame:
 
 
 def preview(ws: Workspace, project_id: int) -> Preview:
-    """Split the project's data as the recipe says and transform the first training rows."""
+    """Split the data as the recipe says, fit the preparation on training rows, show what it does."""
     problem = project_problem(ws, project_id)
     recipe = project_recipe(ws, project_id)
     schema = project_schema(ws, project_id)
-    rows, y = prepare_target(project_frame(ws, project_id), problem)
-    split = split_rows(y, problem.task, recipe["split"])
+    frame = project_frame(ws, project_id)
+    rows, y = prepare_target(frame, problem)
+    split = split_rows(y, problem.task, recipe["split"], rows)
     features = feature_columns(schema, problem.target, recipe)
     train = rows.iloc[split.train][[c.name for c in features]]
     sampled = len(train) > _PREVIEW_FIT_ROWS
     fit_rows = train.sample(_PREVIEW_FIT_ROWS, random_state=0) if sampled else train
-    preprocessor = build_preprocessor(features, recipe).fit(fit_rows)
-    shown = preprocessor.transform(train.head(_PREVIEW_SHOW_ROWS))
+    preprocessor = build_preprocessor(features, recipe, problem.task).fit(fit_rows, y.loc[fit_rows.index])
+    head = train.head(_PREVIEW_SHOW_ROWS)
+    shown = preprocessor.transform(head)
     notes = list(split.notes)
-    dropped = len(y) < len(project_frame(ws, project_id))
-    if dropped:
-        notes.append("Rows without a target value are left out of every split.")
+    if len(y) < len(frame):
+        missing = len(frame) - len(y)
+        notes.append(f"{missing:,} row{'s' if missing > 1 else ''} without a target value "
+                     f"{'are' if missing > 1 else 'is'} left out of every split.")
     return Preview(split_table(y, problem.task, split), notes, train.shape, (len(train), shown.shape[1]),
-                   len(fit_rows), sampled, shown)
+                   len(fit_rows), sampled, head, shown, _stages(preprocessor, head, recipe),
+                   training_row_log(rows, y, split, features, recipe, problem.task), _pca_variance(preprocessor))
+
+
+def warnings(ws: Workspace, project_id: int) -> list[str]:
+    """Risky or useless choices in the project's recipe, given its data and chosen models."""
+    problem = project_problem(ws, project_id)
+    settings = ws.get_project(project_id)["settings"] or {}
+    dataset_rows = len(project_frame(ws, project_id))
+    return recipe_warnings(project_recipe(ws, project_id), project_schema(ws, project_id), problem.target,
+                           problem.task, settings.get("models"), dataset_rows)
+
+
+def _stages(preprocessor, head: pd.DataFrame, recipe: dict) -> pd.DataFrame:
+    data = preprocessor.named_steps["cast"].transform(head)
+    rows = []
+    for position, step in column_steps(recipe):
+        before = list(data.columns)
+        data = preprocessor.named_steps[f"s{position + 1}_{step['type']}"].transform(data)
+        added = [c for c in data.columns if c not in before]
+        removed = [c for c in before if c not in data.columns]
+        rows.append({"step": position + 1, "what": STEP_TYPES[step["type"]].label, "columns after": data.shape[1],
+                     "added": _few(added), "removed": _few(removed)})
+    return pd.DataFrame(rows, columns=["step", "what", "columns after", "added", "removed"])
+
+
+def _few(names: list[str]) -> str:
+    return ", ".join(map(str, names[:5])) + (f" (+{len(names) - 5} more)" if len(names) > 5 else "")
+
+
+def _pca_variance(preprocessor) -> list[float] | None:
+    for _, stage in preprocessor.steps:
+        inner = getattr(stage, "transformer_", None)
+        if isinstance(inner, PCAReducer):
+            return [float(v) for v in inner.explained_variance_ratio_]
+    return None
+
+
+# --- editing: each call validates the whole recipe and saves it ---------------------------------
+
+def _edit(ws: Workspace, project_id: int, change) -> dict:
+    recipe = project_recipe(ws, project_id)
+    steps = list(recipe["steps"])
+    change(steps)
+    return save_recipe(ws, project_id, {**recipe, "steps": steps})
+
+
+def add_step(ws: Workspace, project_id: int, step: dict, position: int | None = None) -> dict:
+    step = validate_step(step)
+    return _edit(ws, project_id, lambda steps: steps.insert(len(steps) if position is None else position, step))
+
+
+def replace_step(ws: Workspace, project_id: int, index: int, step: dict) -> dict:
+    step = validate_step(step)
+    return _edit(ws, project_id, lambda steps: steps.__setitem__(_checked(steps, index), step))
+
+
+def remove_step(ws: Workspace, project_id: int, index: int) -> dict:
+    return _edit(ws, project_id, lambda steps: steps.pop(_checked(steps, index)))
+
+
+def toggle_step(ws: Workspace, project_id: int, index: int) -> dict:
+    def flip(steps):
+        i = _checked(steps, index)
+        steps[i] = {**steps[i], "enabled": not steps[i]["enabled"]}
+    return _edit(ws, project_id, flip)
+
+
+def move_step(ws: Workspace, project_id: int, index: int, offset: int) -> dict:
+    def move(steps):
+        i = _checked(steps, index)
+        j = min(max(i + offset, 0), len(steps) - 1)
+        steps.insert(j, steps.pop(i))
+    return _edit(ws, project_id, move)
+
+
+def _checked(steps: list, index: int) -> int:
+    if not 0 <= index < len(steps):
+        raise RecipeError(f"There is no step {index + 1}; the recipe has {len(steps)} steps.")
+    return index
+
+
+def export_recipe(ws: Workspace, project_id: int) -> str:
+    """The recipe as indented JSON, ready to download and import elsewhere."""
+    return json.dumps(project_recipe(ws, project_id), indent=2)
+
+
+def import_recipe(ws: Workspace, project_id: int, text: str | bytes) -> list[str]:
+    """Replace the project's recipe by an exported one; return notes on columns this data lacks."""
+    try:
+        recipe = validate_recipe(json.loads(text))
+    except ValueError as exc:
+        raise RecipeError(f"This file is not a recipe exported as JSON: {exc}") from exc
+    save_recipe(ws, project_id, recipe)
+    names = {c.name for c in project_schema(ws, project_id)}
+    named = set(recipe["drop_columns"]) | {n for s in recipe["steps"] for n in s["columns"].get("names", [])}
+    named |= {s["params"][k] for s in recipe["steps"] if s["type"] == "derive" for k in ("left", "right")} - {None}
+    missing = sorted(named - names)
+    return [f"The recipe names columns this data does not have: {missing}."] if missing else []

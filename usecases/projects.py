@@ -56,22 +56,27 @@ def import_file(ws: Workspace, project_id: int, data: bytes, filename: str, *,
 
 
 def append_file(ws: Workspace, project_id: int, data: bytes, filename: str, *,
-                options: CsvOptions | None = None, sheet: str | None = None) -> dict:
+                options: CsvOptions | None = None, sheet: str | None = None, onto: int | None = None) -> dict:
     """Add the rows of an uploaded file below the active dataset, as a new active version.
 
     The file must have the same columns, with values that fit each column's kind; the previous
-    version is kept and column type overrides and the problem carry over.
+    version is kept and column type overrides and the problem carry over. ``options`` and ``sheet``
+    say how to read the file (as in ``import_file``); ``onto`` names the version to add the rows to
+    instead of the active one (to read an appended file again with other options).
     """
-    current = active_dataset(ws, project_id)
+    current = active_dataset(ws, project_id) if onto is None else ws.get_dataset(onto)
     if current is None:
         raise ColumnError("This project has no data to add rows to; upload a file first.")
+    if current["project_id"] != project_id:
+        raise ColumnError(f"Dataset {onto} belongs to another project; pick one of this project's datasets.")
     table = read_table(data, name=filename, options=options, sheet=sheet)
     frame = ws.load_dataset(current["id"])
-    combined = stack_rows(frame, table.frame, project_schema(ws, project_id))
+    kinds = ws.get_project(project_id)["column_kinds"] or {}
+    schema = _with_overrides([ColumnInfo(**row) for row in current["schema"]], kinds)
+    combined = stack_rows(frame, table.frame, schema)
     base = current["name"].split(" + ")[0]
     notes = table.notes + [f"{len(table.frame):,} rows from '{filename}' were added to '{current['name']}' "
                            f"({len(frame):,} -> {len(combined):,} rows)."]
-    kinds = ws.get_project(project_id)["column_kinds"] or {}
     dataset = add_frame(ws, project_id, combined, f"{base} + {filename}", f"append:{filename}", notes)
     ws.update_project(project_id, column_kinds=kinds)
     return dataset

@@ -13,6 +13,7 @@ from engine import (
     MODELS,
     Candidate,
     TrainingError,
+    apply_row_steps,
     best_candidate,
     feature_columns,
     library_versions,
@@ -23,6 +24,7 @@ from engine import (
 )
 from engine.errors import TargetError
 from storage import Workspace, now
+from usecases.advice import apply_audit, leakage_audit
 from usecases.jobs import ACTIVE, refresh_job, spawn_worker
 from usecases.projects import (
     active_dataset,
@@ -33,7 +35,7 @@ from usecases.projects import (
     save_settings,
 )
 
-__all__ = ["JobCancelled", "model_card", "run_training_job", "start_training"]
+__all__ = ["JobCancelled", "model_card", "run_training_job", "start_training", "training_row_log"]
 
 _HEARTBEAT_SECONDS = 2.0
 
@@ -90,6 +92,7 @@ def _heartbeat(ws: Workspace, job_id: int, stop: threading.Event) -> None:
 def _train_project(ws: Workspace, job_id: int, project_id: int) -> None:
     project = ws.get_project(project_id)
     problem = project_problem(ws, project_id)
+    leak_notes = _audit_before_training(ws, project_id)
     recipe = project_recipe(ws, project_id)
     settings = project["settings"]
     dataset = active_dataset(ws, project_id)
@@ -97,13 +100,14 @@ def _train_project(ws: Workspace, job_id: int, project_id: int) -> None:
     schema = project_schema(ws, project_id)
     notes = validate_problem(frame, problem)
     rows, y = prepare_target(frame, problem)
-    split = split_rows(y, problem.task, recipe["split"])
+    split = split_rows(y, problem.task, recipe["split"], rows)
+    features = feature_columns(schema, problem.target, recipe)
+    row_log = training_row_log(rows, y, split, features, recipe, problem.task)
     run = ws.add_run(project_id, job_id=job_id, dataset_id=dataset["id"], dataset_sha256=dataset["sha256"],
                      problem=problem.to_dict(), recipe=recipe, settings=settings,
-                     split={**split.sizes(), "stratified": split.stratified}, notes=notes + split.notes,
-                     versions=library_versions())
+                     split={**split.sizes(), "stratified": split.stratified, "strategy": recipe["split"]["strategy"]},
+                     notes=notes + split.notes + leak_notes + row_log, versions=library_versions())
     started = time.monotonic()
-    features = feature_columns(schema, problem.target, recipe)
     context = {"dataset": dataset, "problem": problem, "recipe": recipe, "settings": settings,
                "features": features, "split": split, "run_id": run["id"]}
 
@@ -124,6 +128,27 @@ def _train_project(ws: Workspace, job_id: int, project_id: int) -> None:
     ws.update_job(job_id, status="succeeded", progress=1.0, finished_at=now(),
                   message=f"Done: best on validation is {MODELS[best.model].label} ({METRICS[problem.metric].label} "
                           f"{best.valid_metrics[problem.metric]:.4f}).")
+
+
+def _audit_before_training(ws: Workspace, project_id: int) -> list[str]:
+    """Run the leakage audit on the training rows and leave out what it flags (unless the user kept it)."""
+    result = leakage_audit(ws, project_id)
+    apply_audit(ws, project_id, result)
+    excluded = project_recipe(ws, project_id)["leakage"]["excluded"]
+    return [f"Leakage audit left out '{f.column}': {f.message}" for f in result.findings if f.column in excluded]
+
+
+def training_row_log(rows, y, split, features, recipe: dict, task: str) -> list[str]:
+    """One line per row step saying how many training rows it removed or added."""
+    X = rows.iloc[split.train][[c.name for c in features]]
+    _, _, log = apply_row_steps(X, y.iloc[split.train], recipe, task, {c.name: c.kind for c in features},
+                                seed=recipe["split"]["seed"])
+    lines = []
+    for entry in log:
+        change = (f"removed {entry['removed']:,}" if entry["removed"] >= 0 else f"added {-entry['removed']:,}")
+        lines.append(f"{entry['label']}: {change} of {entry['rows_before']:,} training rows "
+                     f"({entry['rows_after']:,} left).")
+    return lines
 
 
 def _save_candidate(ws: Workspace, project_id: int, candidate: Candidate, context: dict) -> dict:

@@ -36,10 +36,9 @@ def test_project_to_deployed_model(app_server, open_page, churn_csv, artifacts, 
     st.screenshot("03_data_target")
 
     st.nav("Prepare")
-    split = st.main.locator('[data-testid="stElementContainer"]').filter(
-        has=st.page.get_by_role("heading", name="Split sizes"))
-    split.wait_for()
-    assert st.main.locator('[data-testid="stDataFrame"]').count() >= 2  # the split table and the prepared data
+    st.main.get_by_text("1. Date parts").wait_for()  # the recipe proposed from the data
+    st.page.get_by_role("tab", name="Preview").click()
+    st.main.get_by_text(re.compile(r"raw columns → \d+ model inputs")).wait_for()
     st.assert_no_exception("prepare")
     st.screenshot("04_prepare")
 

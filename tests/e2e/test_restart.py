@@ -60,7 +60,7 @@ def test_project_survives_server_restart(start_server, open_page, churn_csv, tmp
     by_picker.screenshot("03_after_restart_by_picker")
 
     by_picker.nav("Prepare")  # the problem is there for the later stages too
-    by_picker.main.get_by_role("heading", name="Split sizes").wait_for()
+    by_picker.main.get_by_text("1. Date parts").wait_for()
     by_picker.assert_no_exception("prepare after restart")
     for server in (first, second):
         assert "Traceback" not in server.log_tail(10**7), f"the server logged an error; see {server.log_path}"

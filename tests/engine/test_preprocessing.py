@@ -44,8 +44,9 @@ def _features(frame):
     return feature_columns(infer_schema(frame), "y", DEFAULT_RECIPE)
 
 
-def _step(preprocessor, group: str, step: str):
-    return preprocessor.named_steps["columns"].named_transformers_[group].named_steps[step]
+def _step(preprocessor, name: str):
+    """The fitted scikit-learn object inside one compiled step, e.g. ``s2_impute``."""
+    return preprocessor.named_steps[name].transformer_
 
 
 def test_feature_columns_leave_out_target_dropped_and_identifiers():
@@ -59,11 +60,14 @@ def test_imputer_statistics_come_from_training_rows_only(frame):
     train = frame.iloc[:4]
     preprocessor = build_preprocessor(_features(frame), DEFAULT_RECIPE).fit(train)
     # num over rows 0-3 is [1, 2, nan, 4]: median 2 (the 100 and 600 of later rows do not count)
-    # flag over rows 0-3 is yes/no/yes/no = 1, 0, 1, 0: median 0.5
-    assert _step(preprocessor, "numeric", "impute").statistics_.tolist() == [2.0, 0.5]
-    assert _step(preprocessor, "numeric", "scale").mean_.tolist() == [2.25, 0.5]  # after imputing: 1, 2, 2, 4
-    assert _step(preprocessor, "categorical", "impute").statistics_.tolist() == ["a"]
-    assert _step(preprocessor, "categorical", "encode").categories_[0].tolist() == ["a", "b"]
+    # flag over rows 0-3 is yes/no/yes/no = 1, 0, 1, 0: median 0.5; date parts sit between them
+    impute = _step(preprocessor, "s2_impute")
+    assert preprocessor.named_steps["s2_impute"].columns_ == ["num", "when_year", "when_month", "when_day",
+                                                              "when_dayofweek", "flag"]
+    assert impute.statistics_[[0, -1]].tolist() == [2.0, 0.5]
+    assert _step(preprocessor, "s4_scale").mean_[[0, -1]].tolist() == [2.25, 0.5]  # after imputing: 1, 2, 2, 4
+    assert _step(preprocessor, "s3_impute").statistics_.tolist() == ["a"]
+    assert _step(preprocessor, "s5_encode").categories_[0].tolist() == ["a", "b"]
 
 
 @pytest.mark.parametrize(
@@ -82,7 +86,7 @@ def test_missing_categories_become_their_own_level_with_constant_impute():
     recipe = {"categorical": {"impute": "constant"}}
     train = pd.DataFrame({"c": ["a", None, "b", np.nan, "b", "b"]})
     preprocessor = build_preprocessor(features, recipe).fit(train)
-    assert _step(preprocessor, "categorical", "encode").categories_[0].tolist() == ["(missing)", "a", "b"]
+    assert _step(preprocessor, "s6_encode").categories_[0].tolist() == ["(missing)", "a", "b"]
     out = preprocessor.transform(pd.DataFrame({"c": [None]}))
     assert out.iloc[0].tolist() == [1.0, 0.0, 0.0]
 
@@ -94,14 +98,13 @@ def test_missing_categories_become_their_own_level_with_constant_impute():
 def test_scalers(scale, expected):
     features = [ColumnInfo("n", "numeric", "float64", 0, 2)]
     preprocessor = build_preprocessor(features, {"numeric": {"scale": scale}}).fit(pd.DataFrame({"n": [2.0, 4.0]}))
-    assert preprocessor.transform(pd.DataFrame({"n": [2.0, 4.0]}))["numeric__n"].tolist() == expected
+    assert preprocessor.transform(pd.DataFrame({"n": [2.0, 4.0]}))["n"].tolist() == expected
 
 
 def test_output_columns_are_named(frame):
     preprocessor = build_preprocessor(_features(frame), DEFAULT_RECIPE).fit(frame)
     assert list(preprocessor.transform(frame).columns) == [
-        "numeric__num", "numeric__flag", "categorical__cat_a", "categorical__cat_b", "categorical__cat_c",
-        "datetime__when_year", "datetime__when_month", "datetime__when_day", "datetime__when_dayofweek",
+        "num", "when_year", "when_month", "when_day", "when_dayofweek", "flag", "cat_a", "cat_b", "cat_c",
     ]
 
 
@@ -111,14 +114,14 @@ def test_unseen_category_and_missing_values_at_predict_time_do_not_crash(frame):
     assert pipeline.predict(new)[0] in {"p", "q"}
     assert pipeline.predict_proba(new).sum() == pytest.approx(1.0)
     encoded = pipeline.named_steps["prepare"].transform(new)
-    assert encoded[["categorical__cat_a", "categorical__cat_b", "categorical__cat_c"]].iloc[0].tolist() == [0, 0, 0]
+    assert encoded[["cat_a", "cat_b", "cat_c"]].iloc[0].tolist() == [0, 0, 0]
 
 
 def test_ordinal_encoding_marks_unseen_as_minus_one(frame):
     recipe = {"categorical": {"encode": "ordinal"}}
     preprocessor = build_preprocessor(feature_columns(infer_schema(frame), "y", recipe), recipe).fit(frame)
     out = preprocessor.transform(pd.DataFrame({"cat": ["b", "zzz"]}))
-    assert out["categorical__cat"].tolist() == [1.0, -1.0]
+    assert out["cat"].tolist() == [1.0, -1.0]
 
 
 def test_absent_and_extra_columns_are_tolerated(frame):
@@ -130,7 +133,7 @@ def test_text_in_a_numeric_column_becomes_missing_and_is_imputed():
     features = [ColumnInfo("n", "numeric", "str", 0, 4)]
     recipe = {"numeric": {"scale": "none"}}
     preprocessor = build_preprocessor(features, recipe).fit(pd.DataFrame({"n": ["1", "3", "oops", "5"]}))
-    assert _step(preprocessor, "numeric", "impute").statistics_.tolist() == [3.0]
+    assert _step(preprocessor, "s2_impute").statistics_.tolist() == [3.0]
     assert preprocessor.transform(pd.DataFrame({"n": ["oops"]})).iloc[0, 0] == 3.0
 
 
@@ -159,8 +162,9 @@ def test_no_features_is_a_recipe_error():
 
 
 def test_invalid_recipe_is_refused_when_compiling():
-    with pytest.raises(RecipeError, match="'scale' parameter"):
-        build_preprocessor([ColumnInfo("n", "numeric", "float64", 0, 2)], {"numeric": {"scale": "log"}})
+    with pytest.raises(RecipeError, match="The 'method' parameter of step 'scale' must be one of"):
+        build_preprocessor([ColumnInfo("n", "numeric", "float64", 0, 2)],
+                           {"steps": [{"type": "scale", "params": {"method": "log"}}]})
 
 
 # -- transformers ------------------------------------------------------------------------------

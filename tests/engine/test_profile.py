@@ -240,3 +240,46 @@ def test_unique_dates_are_not_id_like_and_a_skewed_target_is_an_imbalance_not_ne
                           "y": ["no"] * 39 + ["yes"]})
     found = _warnings(frame, infer_schema(frame), "y", "classification")
     assert found == {("class imbalance", "y")}
+
+
+def _wide_frame(n: int = 30) -> pd.DataFrame:
+    """300 columns: 100 constant, 100 mostly missing, 100 skewed, plus 3 zero-heavy and a row number."""
+    columns = {"row": list(range(n))}
+    for j in range(100):
+        columns[f"const{j}"] = ["same"] * n
+        columns[f"gap{j}"] = [float(i + j) for i in range(12)] + [np.nan] * (n - 12)
+        columns[f"skew{j}"] = [1.0] * (n - 2) + [500.0 + j, 1000.0]
+    for j in range(3):
+        columns[f"zero{j}"] = [0.0] * 20 + [float(i % 3 + 1) for i in range(n - 20)]
+    return pd.DataFrame(columns)
+
+
+def test_many_warnings_of_one_kind_are_grouped_with_every_column_kept():
+    frame = _wide_frame()
+    found = profile.profile(frame, infer_schema(frame)).warnings
+    by_check = {}
+    for w in found:
+        by_check.setdefault(w.check, []).append(w)
+    [constant] = by_check["constant"]
+    assert constant.column == ""
+    assert constant.message == ("100 columns have a single value on every filled row: 'const0', 'const1', "
+                                "'const2' and 97 more.")
+    assert constant.columns == tuple(f"const{j}" for j in range(100))
+    assert constant.details[5] == "'const5' has a single value (same) on every filled row."
+    [missing] = by_check["missing"]
+    assert len(missing.columns) == 100 and missing.message.startswith("100 columns are missing on at least half")
+    [skewed] = by_check["skewed"]
+    assert skewed.columns == tuple(f"skew{j}" for j in range(100))
+    assert [(w.column, w.columns) for w in by_check["zeros"]] == [("zero0", ()), ("zero1", ()), ("zero2", ())]
+    assert len(found) == 6
+
+
+def test_group_findings_keeps_order_and_leaves_small_groups_alone():
+    few = [profile.Finding("zeros", c, f"'{c}' is 0.") for c in "ab"]
+    many = [profile.Finding("skewed", c, f"'{c}' is skewed.") for c in "cdefghi"]
+    table = profile.Finding("duplicates", "", "3 duplicate rows.")
+    grouped = profile.group_findings([table, few[0], *many, few[1]])
+    assert [(f.check, f.column) for f in grouped] == [("duplicates", ""), ("zeros", "a"), ("skewed", ""),
+                                                       ("zeros", "b")]
+    assert grouped[2].details == tuple(f.message for f in many)
+    assert profile.group_findings(many, over=7) == many

@@ -129,8 +129,8 @@ def test_sql_error_names_the_problem(shop):
 @pytest.mark.parametrize("url, match", [
     ("just some text", "is not a database URL"),
     ("nosuchdb://user:hunter2@host/db", "unknown database kind"),
-    ("postgresql://ann:hunter2@localhost:1/shop", r'pip install "psycopg\[binary\]"'),
-    ("mysql+pymysql://ann:hunter2@localhost:1/shop", 'pip install "pymysql"'),
+    ("postgresql+pg8000://ann:hunter2@localhost:1/shop", 'pip install "pg8000"'),
+    ("mysql+mysqldb://ann:hunter2@localhost:1/shop", 'pip install "mysqlclient"'),
     ("sqlite://", "names no database file"),
 ], ids=["not-a-url", "unknown-dialect", "postgres-driver", "mysql-driver", "sqlite-memory"])
 def test_connection_errors_hide_the_password(url, match):

@@ -273,3 +273,79 @@ def _widget(widgets, prefix: str):
     """The one widget whose key starts with ``prefix`` (keys carry the upload's file id)."""
     [widget] = [w for w in widgets if (w.key or "").startswith(prefix)]
     return widget
+
+
+# -- appending with reading options ------------------------------------------------------------------
+def _workbook(sheets: dict[str, list[tuple]]) -> bytes:
+    book = openpyxl.Workbook()
+    book.remove(book.active)
+    for title, rows in sheets.items():
+        sheet = book.create_sheet(title)
+        for row in rows:
+            sheet.append(row)
+    buffer = io.BytesIO()
+    book.save(buffer)
+    return buffer.getvalue()
+
+
+def test_appended_workbook_is_read_from_the_chosen_sheet(ws):
+    project = ws.create_project("P")
+    at = open_page("data", project["id"])
+    at.file_uploader[0].upload("shop.csv", b"item,price\npen,1.5\ncup,4\n", "text/csv").run()
+    first = ws.get_project(project["id"])["dataset_id"]
+    book = _workbook({"notes": [("memo",), ("checked by Ann",)], "march": [("item", "price"), ("ink", 2.5),
+                                                                          ("pad", 3)]})
+    at.file_uploader[1].upload("march.xlsx", book, "application/octet-stream").run()
+    assert_clean(at)
+    assert any("missing columns ['item', 'price']" in e.value for e in at.error), [e.value for e in at.error]
+    assert _widget(at.selectbox, "data_append_sheet_").options == ["notes", "march"]
+    _widget(at.selectbox, "data_append_sheet_").select("march")
+    _widget(at.button, "data_append_read_sheet_").click().run()
+    assert_clean(at)
+    assert not at.error
+    added = ws.get_dataset(ws.get_project(project["id"])["dataset_id"])
+    assert added["name"] == "shop.csv + march.xlsx"
+    assert ui_frame(ws, project["id"]).to_dict("list") == {"item": ["pen", "cup", "ink", "pad"],
+                                                          "price": [1.5, 4.0, 2.5, 3.0]}
+    assert len(ws.list_datasets(project["id"])) == 2 and added["id"] != first
+
+
+def test_appended_semicolon_csv_with_decimal_comma_and_reading_it_again(ws):
+    project = ws.create_project("P")
+    at = open_page("data", project["id"])
+    at.file_uploader[0].upload("shop.csv", b"item,price\npen,1.5\ncup,4\n", "text/csv").run()
+    first = ws.get_project(project["id"])["dataset_id"]
+    at.file_uploader[1].upload("april.csv", b"item;price\nink;2,5\npad;3,25\nbox;7\n", "text/csv").run()
+    assert_clean(at)
+    assert (_widget(at.selectbox, "data_append_delimiter_").value,
+            _widget(at.selectbox, "data_append_decimal_").value) == (";", ",")
+    assert ui_frame(ws, project["id"])["price"].tolist() == [1.5, 4.0, 2.5, 3.25, 7.0]
+    assert any(f"Added below version #{first}" in c.value for c in at.caption)
+    # The file's first row is data, not names: read it again without a header row -> columns differ.
+    _widget(at.checkbox, "data_append_header_").uncheck()
+    _widget(at.button, "data_append_reread_").click().run()
+    assert_clean(at)
+    assert any("missing columns ['item', 'price']" in e.value for e in at.error), [e.value for e in at.error]
+    _widget(at.checkbox, "data_append_header_").check()
+    _widget(at.button, "data_append_reread_").click().run()
+    assert_clean(at)
+    latest = ws.get_dataset(ws.get_project(project["id"])["dataset_id"])
+    assert latest["n_rows"] == 5  # added to the first version again, not on top of the first addition
+    assert [d["n_rows"] for d in ws.list_datasets(project["id"])] == [2, 5, 5]
+
+
+def test_change_one_column_type_without_the_grid(ws):
+    project = ws.create_project("P")
+    at = open_page("data", project["id"])
+    at.file_uploader[0].upload("people.csv", CSV, "text/csv").run()
+    dataset_id = ws.get_project(project["id"])["dataset_id"]
+    at.selectbox(key=f"data_type_column_{dataset_id}").select("age").run()
+    assert at.selectbox(key="data_type_kind_age").value == "numeric"
+    assert at.button(key="data_type_apply").disabled
+    at.selectbox(key="data_type_kind_age").select("categorical").run()
+    at.button(key="data_type_apply").click().run()
+    assert_clean(at)
+    assert ws.get_project(project["id"])["column_kinds"] == {"age": "categorical"}
+    types = at.data_editor[0].value
+    assert dict(zip(types["column"], types["type"], strict=True))["age"] == "categorical"
+    assert at.selectbox(key="data_type_kind_age").value == "categorical"

@@ -88,9 +88,9 @@ def test_bad_query_shows_a_message(app, ws, shop_url, query, message):
 
 
 def test_missing_driver_names_the_package(app):
-    at = _fill(app, "postgresql://ann:hunter2@localhost:1/shop", "SELECT 1")
+    at = _fill(app, "postgresql+pg8000://ann:hunter2@localhost:1/shop", "SELECT 1")
     at.button(key="data_sql_preview").click().run()
     assert_clean(at)
-    assert 'pip install "psycopg[binary]"' in at.error[0].value
+    assert 'pip install "pg8000"' in at.error[0].value
     assert "ann:***@localhost" in at.error[0].value
     assert "hunter2" not in at.error[0].value

@@ -67,3 +67,29 @@ def test_explore_without_a_target_points_to_the_data_page(ws, churn_project):
         "Choose the target on the **Data** page to rank features by their association with it.",
         "Choose the target on the **Data** page to see each feature against it.",
     ]
+
+
+def test_many_warnings_of_one_kind_show_once_with_every_column_in_an_expander(ws):
+    import numpy as np
+    import pandas as pd
+
+    from usecases import projects
+
+    n = 30
+    columns = {"row": list(range(n))}
+    for j in range(150):
+        columns[f"const{j}"] = ["same"] * n
+        columns[f"gap{j}"] = [float(i + j) for i in range(12)] + [np.nan] * (n - 12)
+    project = ws.create_project("Wide")
+    projects.add_frame(ws, project["id"], pd.DataFrame(columns), "wide.csv", "test", [])
+    at = open_page("explore", project["id"])
+    assert_clean(at)
+    constant = [w.value for w in at.warning if "**constant**" in w.value]
+    assert constant == ["**constant** · 150 columns have a single value on every filled row: 'const0', 'const1', "
+                        "'const2' and 147 more."]
+    assert len(at.warning) == 2
+    expanders = {e.label: e for e in at.expander}
+    assert set(expanders) == {"All 150 columns: constant", "All 150 columns: missing"}
+    listed = expanders["All 150 columns: constant"].dataframe[0].value
+    assert listed["column"].tolist() == [f"const{j}" for j in range(150)]
+    assert listed["why"][0] == "'const0' has a single value (same) on every filled row."

@@ -18,34 +18,6 @@ def test_stage_pages_ask_for_data_first(ws, page):
     assert "no data yet" in at.info[0].value
 
 
-def test_prepare_saves_recipe_and_shows_split(ws, churn_project):
-    at = open_page("prepare", churn_project["id"])
-    assert_clean(at)
-    split = at.dataframe[0].value
-    assert list(split["rows"]) == [1050, 225, 225]
-    at.selectbox[1].select("minmax")
-    at.number_input[1].set_value(60)
-    at.number_input[2].set_value(20)
-    at.number_input[3].set_value(20)
-    at.button[0].click().run()
-    assert_clean(at)
-    recipe = projects.project_recipe(ws, churn_project["id"])
-    assert recipe["numeric"]["scale"] == "minmax"
-    assert (recipe["split"]["train"], recipe["split"]["valid"], recipe["split"]["test"]) == (0.6, 0.2, 0.2)
-    assert list(at.dataframe[0].value["rows"]) == [900, 300, 300]
-
-
-def test_prepare_rejects_split_not_adding_up(ws, churn_project):
-    at = open_page("prepare", churn_project["id"])
-    at.number_input[1].set_value(70)
-    at.number_input[2].set_value(20)
-    at.number_input[3].set_value(20)
-    at.button[0].click().run()
-    assert_clean(at)
-    assert any("must add up to 1" in e.value for e in at.error)
-    assert projects.project_recipe(ws, churn_project["id"])["split"]["train"] == 0.7
-
-
 @pytest.mark.slow
 def test_train_starts_a_background_job(ws, churn_project):
     at = open_page("train", churn_project["id"])

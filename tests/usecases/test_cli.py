@@ -181,3 +181,34 @@ def test_tampered_model_is_refused_in_process(model_dir_stub, tmp_path, capsys):
                  "--out", str(tmp_path / "p.csv")]) == 1
     assert "does not match its recorded sha256" in capsys.readouterr().err
     assert not (tmp_path / "p.csv").exists()
+
+
+def test_train_replays_a_recipe_file(tmp_path, capsys):
+    recipe = {"drop_columns": ["visits", "signup"], "steps": [
+        {"type": "impute", "columns": {"kind": "numeric"}, "params": {"strategy": "median"}},
+        {"type": "impute", "columns": {"kind": "categorical"}, "params": {"strategy": "most_frequent"}},
+        {"type": "encode", "columns": {"kind": "categorical"}, "params": {"method": "ordinal"}}],
+        "split": {"train": 0.7, "valid": 0.3, "test": 0.0, "strategy": "random", "seed": 3}}
+    (tmp_path / "recipe.json").write_text(json.dumps(recipe))
+    out = tmp_path / "model"
+    assert main(["train", "--data", str(DATA / "tiny_churn.csv"), "--target", "churned", "--recipe",
+                 str(tmp_path / "recipe.json"), "--time-budget", "20", "--out", str(out)]) == 0
+    card = json.loads((out / "model.json").read_text())
+    assert [f["name"] for f in card["features"]] == ["age", "plan"]
+    assert [s["type"] for s in card["recipe"]["steps"]] == ["impute", "impute", "encode"]
+    assert card["recipe"]["split"]["seed"] == 3
+    pipeline_steps = [name for name, _ in __import__("joblib").load(out / "model.joblib").named_steps["prepare"].steps]
+    assert pipeline_steps == ["cast", "s1_impute", "s2_impute", "s3_encode", "guard"]
+
+
+def test_audit_reports_leaks_and_split_advice(tmp_path, capsys):
+    rows = ["customer,visit,refund,x,churned"] + [
+        f"C{i // 3},2024-01-{i % 28 + 1:02d},{20 * (i % 2)},{(i * 7) % 11},{'yes' if i % 2 else 'no'}"
+        for i in range(90)]
+    (tmp_path / "d.csv").write_text("\n".join(rows))
+    assert main(["audit", "--data", str(tmp_path / "d.csv"), "--target", "churned",
+                 "--out", str(tmp_path / "a.json")]) == 0
+    report = json.loads((tmp_path / "a.json").read_text())
+    assert [leak["column"] for leak in report["leaks"]] == ["refund"]
+    assert {tip["update"]["strategy"] for tip in report["split_advice"]} >= {"group"}
+    assert capsys.readouterr().out.splitlines()[0].startswith("leak: refund: ")

@@ -163,8 +163,10 @@ def test_setting_a_mixed_column_to_numeric_turns_its_text_into_missing(ws, proje
 # -- recipe and settings -------------------------------------------------------------------------
 def test_recipe_defaults_then_saved_and_completed(ws, loaded):
     assert projects.project_recipe(ws, loaded) == DEFAULT_RECIPE
-    saved = projects.save_recipe(ws, loaded, {"numeric": {"scale": "minmax"}, "drop_columns": ["signup"]})
-    assert saved["numeric"] == {"impute": "median", "scale": "minmax"}
+    saved = projects.save_recipe(ws, loaded, {"steps": [{"type": "scale", "params": {"method": "minmax"}}],
+                                              "drop_columns": ["signup"]})
+    assert saved["steps"] == [{"type": "scale", "columns": {"kind": "numeric"}, "params": {"method": "minmax"},
+                               "enabled": True}]
     assert projects.project_recipe(ws, loaded) == saved == ws.get_project(loaded)["recipe"]
 
 
@@ -278,3 +280,20 @@ def test_switching_to_another_projects_dataset_is_refused(ws, loaded):
         projects.set_active_dataset(ws, loaded, theirs["id"])
     with pytest.raises(NotFoundError):
         projects.set_active_dataset(ws, loaded, 999)
+
+
+def test_append_reads_with_options_and_can_go_onto_an_earlier_version(ws, project):
+    pid = project["id"]
+    first = projects.import_file(ws, pid, b"item,price\npen,1.5\ncup,4\n", "shop.csv")
+    april = b"item;price\nink;2,5\n"
+    with pytest.raises(DataError, match=re.escape("1 of 1 new values are not (e.g. '2,5')")):
+        projects.append_file(ws, pid, april, "april.csv", options=CsvOptions(";", "utf-8", ".", True))
+    added = projects.append_file(ws, pid, april, "april.csv")  # guessed: semicolons, decimal comma
+    again = projects.append_file(ws, pid, april, "april.csv", options=CsvOptions(";", "utf-8", ",", True),
+                                 onto=first["id"])
+    assert (added["n_rows"], again["n_rows"]) == (3, 3)  # onto the first version, not on top of the addition
+    assert ws.get_project(pid)["dataset_id"] == again["id"]
+    assert projects.project_frame(ws, pid)["price"].tolist() == [1.5, 4.0, 2.5]
+    other = ws.create_project("Other")
+    with pytest.raises(ColumnError, match="belongs to another project"):
+        projects.append_file(ws, other["id"], b"item,price\nink,2\n", "april.csv", onto=first["id"])

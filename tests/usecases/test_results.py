@@ -21,9 +21,8 @@ def test_preview_splits_and_transforms_training_rows(ws, loaded):
     # features: age, plan, visits, signup (the ID and the target are left out)
     assert preview.shape_before == (22, 4)
     assert list(preview.transformed.columns) == [
-        "numeric__age", "numeric__visits", "categorical__plan_basic", "categorical__plan_premium",
-        "categorical__plan_standard", "datetime__signup_year", "datetime__signup_month", "datetime__signup_day",
-        "datetime__signup_dayofweek",
+        "age", "visits", "signup_year", "signup_month", "signup_day", "signup_dayofweek", "plan_basic",
+        "plan_premium", "plan_standard",
     ]
     assert preview.shape_after == (22, 9)
     assert (preview.fitted_rows, preview.sampled, preview.notes) == (22, False, [])
@@ -35,7 +34,7 @@ def test_preview_follows_the_saved_recipe(ws, loaded):
                                       "split": {"train": 0.8, "valid": 0.2, "test": 0.0}})
     preview = preparation.preview(ws, loaded)
     assert preview.split_table["rows"].tolist() == [24, 6, 0]
-    assert list(preview.transformed.columns) == ["numeric__age", "numeric__visits", "categorical__plan"]
+    assert list(preview.transformed.columns) == ["age", "visits", "plan"]
 
 
 def test_preview_notes_rows_without_a_target(ws, project):
@@ -43,7 +42,7 @@ def test_preview_notes_rows_without_a_target(ws, project):
     projects.import_file(ws, project["id"], data, "t.csv")
     projects.set_problem(ws, project["id"], Problem("y", "classification", "accuracy"))
     preview = preparation.preview(ws, project["id"])
-    assert preview.notes == ["Rows without a target value are left out of every split."]
+    assert preview.notes == ["1 row without a target value is left out of every split."]
     assert preview.split_table["rows"].sum() == 20
 
 
@@ -60,7 +59,7 @@ def test_training_job_saves_models_run_and_champion(ws, loaded, trained):
     ]
     (run,) = ws.list_runs(loaded)
     assert run["job_id"] == trained["id"]
-    assert run["split"] == {"train": 22, "valid": 4, "test": 4, "stratified": True}
+    assert run["split"] == {"train": 22, "valid": 4, "test": 4, "stratified": True, "strategy": "stratified"}
     assert run["dataset_sha256"] == projects.active_dataset(ws, loaded)["sha256"]
     models = ws.list_models(loaded)
     assert [(m["family"], m["status"]) for m in models] == [("baseline", "ok"), ("linear", "ok")]
