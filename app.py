@@ -7,6 +7,7 @@ from pathlib import Path
 import streamlit as st
 
 from pages.sidebar import project_sidebar
+from pages.ui import DEEP_LINK_KEY, ENTERED_KEY
 
 FAVICON = Path(__file__).parent / "pages" / "assets" / "favicon.png"
 LOGO = Path(__file__).parent / "pages" / "assets" / "logo.png"
@@ -22,6 +23,11 @@ PAGES = [
     st.Page("pages/deploy.py", title="Deploy", icon=":material/rocket_launch:"),
 ]
 
+st.session_state[ENTERED_KEY] = True
 navigation = st.navigation(PAGES)
 project_sidebar()
+deep_link = st.session_state.pop(DEEP_LINK_KEY, None)
+target = next((page for page in PAGES if page.url_path == deep_link), None)
+if target is not None and target.url_path != navigation.url_path:
+    st.switch_page(target, query_params=st.query_params.to_dict())
 navigation.run()

@@ -25,7 +25,7 @@ from engine.errors import (
 from engine.io import LoadedTable, read_table
 from engine.leakage import AuditResult, LeakFinding, audit_leakage
 from engine.metrics import METRICS, compute_metrics, metrics_for_task
-from engine.models import MODELS, models_for_task
+from engine.models import MODELS, model_label, models_for_task
 from engine.predict import check_input, predict_frame
 from engine.preprocessing import build_pipeline, build_preprocessor, feature_columns
 from engine.problem import TASKS, Problem, propose_problem, validate_problem
@@ -99,6 +99,7 @@ __all__ = [
     "library_versions",
     "load_sample",
     "metrics_for_task",
+    "model_label",
     "models_for_task",
     "predict_frame",
     "prepare_target",

@@ -41,8 +41,11 @@ _SCALERS = {"standard": StandardScaler, "minmax": MinMaxScaler, "robust": Robust
 
 
 def feature_columns(schema: list[ColumnInfo], target: str, recipe: dict) -> list[ColumnInfo]:
-    """The columns a model learns from: all but the target, excluded columns and identifiers."""
-    excluded = excluded_columns(validate_recipe(recipe))
+    """The columns a model learns from: all but the target, excluded columns, identifiers and a split's group key."""
+    recipe = validate_recipe(recipe)
+    excluded = excluded_columns(recipe)
+    if recipe["split"]["strategy"] == "group":  # a group key says nothing about groups the model has not seen
+        excluded.add(recipe["split"]["group_column"])
     return [c for c in schema if c.name != target and c.name not in excluded and c.kind != "identifier"]
 
 

@@ -15,6 +15,7 @@ import copy
 
 import pandas as pd
 
+from engine.models import MODELS
 from engine.recipe import DEFAULT_RECIPE, excluded_columns, validate_recipe
 from engine.recipe_steps import STEP_TYPES
 from engine.schema import ColumnInfo
@@ -25,7 +26,6 @@ _SPARSE_SHARE = 0.6
 _INDICATOR_SHARE = 0.05
 _SKEW = 2.0
 _IMBALANCE_SHARE = 0.2
-_TREE_MODELS = {"random_forest", "gradient_boosting", "decision_tree", "extra_trees", "baseline"}
 _SLOW_IMPUTE_ROWS = 50_000
 
 
@@ -109,9 +109,9 @@ def recipe_warnings(recipe: dict, schema: list[ColumnInfo], target: str, task: s
                         "one, or leave the date columns out.")
     models = set(models or [])
     scaling = any(s["enabled"] and s["type"] in ("scale", "power") for s in recipe["steps"])
-    if models and models <= _TREE_MODELS and scaling:
-        warnings.append("Scaling and power transforms do not change tree models (random forest, gradient "
-                        "boosting), the only ones chosen; they matter for linear models, SVM, k-NN and neural nets.")
+    if models and not any(MODELS[m].needs_scaling for m in models if m in MODELS) and scaling:
+        warnings.append("Scaling and power transforms do not change the chosen models (trees, naive Bayes); they "
+                        "matter for linear models, SVM, k-NN and neural nets.")
     if recipe["balance"] != "none" and task != "classification":
         warnings.append("Class balancing applies to classification only; it is ignored for regression.")
     return warnings

@@ -74,7 +74,7 @@ STEP_TYPES: dict[str, StepType] = {
         "Drop outlier rows", "rows", (), {
             "method": Param("iqr", ("iqr", "zscore", "isolation_forest")),
             "factor": Param(None, type=_NUM, low=0.5, high=10, optional=True)},
-        "Remove training rows that are outliers ({method}) in any numeric column."),
+        "Remove training rows that are outliers ({method_name}) in any numeric column."),
     "drop_sparse": StepType(
         "Drop mostly-empty columns", "columns", SELECTOR_KINDS, {
             "threshold": Param(0.5, type=_NUM, low=0.01, high=1.0)},
@@ -89,7 +89,7 @@ STEP_TYPES: dict[str, StepType] = {
         "Clip outliers", "columns", ("numeric",), {
             "method": Param("iqr", ("iqr", "zscore")),
             "factor": Param(None, type=_NUM, low=0.5, high=10, optional=True)},
-        "Clip {cols} to the {method} range learned on the training rows."),
+        "Clip {cols} to the {method_name} range learned on the training rows."),
     "flag_outliers": StepType(
         "Flag outliers (isolation forest)", "columns", ("numeric",), {},
         "Add an 'outlier_flag' column: 1 where an isolation forest trained on {cols} finds the row unusual."),
@@ -101,7 +101,7 @@ STEP_TYPES: dict[str, StepType] = {
             "right": Param(None, type=str, optional=True),
             "name": Param(None, type=str, optional=True),
             "bins": Param(5, type=int, low=2, high=100)},
-        "New column from {left}{right_text} with '{op}'."),
+        "New column{new_name}: {formula}."),
     "date_parts": StepType(
         "Date parts", "columns", ("datetime",), {
             "parts": Param(["year", "month", "day", "dayofweek"], DATE_PARTS)},
@@ -109,7 +109,7 @@ STEP_TYPES: dict[str, StepType] = {
     "power": StepType(
         "Power transform", "columns", ("numeric",), {
             "method": Param("yeo-johnson", ("yeo-johnson", "log"))},
-        "Make {cols} less skewed with a {method} transform (fitted on training rows)."),
+        "Make {cols} less skewed with a {method_name} transform (fitted on training rows)."),
     "scale": StepType(
         "Scale", "columns", ("numeric",), {
             "method": Param("standard", ("standard", "minmax", "robust"))},
@@ -150,6 +150,19 @@ _STRATEGY_TEXT = {
     "most_frequent": "the most frequent value of the training rows", "constant": "a constant: {fill}",
     "knn": "the average of the 5 most similar training rows", "iterative": "values predicted from the other columns",
 }
+
+
+_METHOD_NAMES = {"iqr": "IQR", "zscore": "z-score", "isolation_forest": "isolation forest",
+                 "yeo-johnson": "Yeo-Johnson", "log": "signed log"}
+_OPS = {"add": "{l} + {r}", "subtract": "{l} − {r}", "multiply": "{l} × {r}", "divide": "{l} ÷ {r}",
+        "log": "log({l})", "log1p": "log(1 + {l})", "square": "{l}²", "sqrt": "√{l}", "abs": "|{l}|",
+        "bin": "{l} in {bins} quantile bins"}
+
+
+def _formula(params: dict) -> str:
+    if "op" not in params:
+        return ""
+    return _OPS[params["op"]].format(l=params.get("left") or "?", r=params.get("right") or "?", bins=params["bins"])
 
 
 def _as_tuple(t) -> tuple:
@@ -237,6 +250,8 @@ def describe_step(step: dict) -> str:
     values = {**params, "cols": step_columns_text(step) if step["columns"] else "",
               "indicator_text": ", and add a was-missing column for each" if params.get("indicator") else "",
               "method_text": _METHOD_TEXT.get(params.get("method"), ""),
+              "method_name": _METHOD_NAMES.get(params.get("method"), params.get("method")),
+              "formula": _formula(params), "new_name": f" '{params['name']}'" if params.get("name") else "",
               "right_text": f" and {params['right']}" if params.get("right") else "",
               "parts_text": ", ".join(p.replace("dayofweek", "day of week").replace("_", " ")
                                       for p in params.get("parts") or []),

@@ -19,7 +19,7 @@ from sklearn.model_selection import GroupKFold, KFold, StratifiedKFold, TimeSeri
 
 from engine.errors import RecipeError, TrainingError
 from engine.metrics import METRICS, compute_metrics
-from engine.models import MODELS, make_estimator, models_for_task
+from engine.models import MODELS, default_models, make_estimator, models_for_task
 from engine.preprocessing import build_pipeline, feature_columns
 from engine.problem import Problem
 from engine.recipe import validate_recipe
@@ -34,8 +34,10 @@ __all__ = [
     "TrainingFitter",
     "balanced",
     "best_candidate",
+    "call_before",
     "cv_folds",
     "evaluate",
+    "loss_params",
     "prepare_target",
     "refit",
     "train_candidates",
@@ -43,7 +45,11 @@ __all__ = [
 ]
 
 Progress = Callable[[float, str], None]
-DEFAULT_SETTINGS = {"models": None, "cv_folds": 5, "seed": 42, "time_budget": None}
+DEFAULT_SETTINGS = {"models": None, "cv_folds": 5, "seed": 42, "time_budget": None,
+                    "search": "none", "n_trials": 20, "pruner": "median", "patience": None, "automl": False,
+                    "ensemble": False, "losses": {}}
+SEARCHES = ("none", "grid", "random", "tpe")
+PRUNERS = ("none", "median", "halving")
 
 
 class TimeBudgetExceeded(TrainingError):
@@ -61,6 +67,7 @@ class Candidate(NamedTuple):
     valid_predictions: pd.DataFrame | None
     fit_seconds: float
     error: str = ""
+    tuning: dict | None = None  # the search behind it: trial number and parameters, or ensemble members
 
 
 def validate_settings(settings: dict | None, task: str) -> dict:
@@ -70,7 +77,7 @@ def validate_settings(settings: dict | None, task: str) -> dict:
     if unknown:
         raise RecipeError(f"Unknown training settings {unknown}; known ones are {sorted(DEFAULT_SETTINGS)}.")
     allowed = models_for_task(task)
-    models = out["models"] or [m for m in allowed]
+    models = out["models"] or default_models(task)
     bad = [m for m in models if m not in allowed]
     if bad:
         raise RecipeError(f"Models {bad} cannot do {task}; choose from {allowed}.")
@@ -84,10 +91,45 @@ def validate_settings(settings: dict | None, task: str) -> dict:
         )
     if not isinstance(out["seed"], int) or isinstance(out["seed"], bool) or out["seed"] < 0:
         raise RecipeError(f"The 'seed' parameter of train must be a non-negative int. Got {out['seed']!r} instead.")
+    _check_search(out)
+    _check_losses(out, task)
     budget = out["time_budget"]
     if budget is not None and (not isinstance(budget, (int, float)) or budget <= 0):
         raise RecipeError(f"The 'time_budget' of train must be a positive number of seconds. Got {budget!r} instead.")
     return out
+
+
+def _check_losses(settings: dict, task: str) -> None:
+    losses = settings["losses"]
+    if not isinstance(losses, dict):
+        raise RecipeError(f"The 'losses' setting must map model names to a loss. Got {losses!r} instead.")
+    for name, loss in losses.items():
+        offered = MODELS[name].losses.get(task, ()) if name in MODELS else ()
+        if loss not in offered:
+            raise RecipeError(f"Model '{name}' offers the losses {list(offered)} for {task}. Got {loss!r} instead.")
+
+
+def loss_params(settings: dict, name: str) -> dict:
+    """The estimator parameters that carry the user's chosen loss for model ``name`` (none if not chosen)."""
+    loss = settings.get("losses", {}).get(name)
+    return {"loss": loss} if loss else {}
+
+
+def _check_search(settings: dict) -> None:
+    for key, allowed in (("search", SEARCHES), ("pruner", PRUNERS)):
+        if settings[key] not in allowed:
+            raise RecipeError(f"The '{key}' setting must be one of {list(allowed)}. Got {settings[key]!r} instead.")
+    trials = settings["n_trials"]
+    if not isinstance(trials, int) or isinstance(trials, bool) or not 1 <= trials <= 10_000:
+        raise RecipeError(f"The 'n_trials' setting must be an int in [1, 10000]. Got {trials!r} instead.")
+    patience = settings["patience"]
+    if patience is not None and (not isinstance(patience, int) or isinstance(patience, bool) or patience < 1):
+        raise RecipeError(f"The 'patience' setting must be a positive int or null. Got {patience!r} instead.")
+    for key in ("automl", "ensemble"):
+        if not isinstance(settings[key], bool):
+            raise RecipeError(f"The '{key}' setting must be true or false. Got {settings[key]!r} instead.")
+    if settings["search"] == "grid" and settings["automl"]:
+        raise RecipeError("A grid search tunes each model family on its own grid; use random or TPE for AutoML.")
 
 
 def prepare_target(frame: pd.DataFrame, problem: Problem) -> tuple[pd.DataFrame, pd.Series]:
@@ -111,6 +153,7 @@ def train_candidates(
     split: Split,
     progress: Progress | None = None,
     on_candidate: Callable[[Candidate], None] | None = None,
+    require_model: bool = True,
 ) -> list[Candidate]:
     """Cross-validate on train and score on validation each model family in ``settings``.
 
@@ -130,13 +173,14 @@ def train_candidates(
     models = settings["models"]
     for i, name in enumerate(models):
         progress(i / len(models), f"Training {MODELS[name].label} ({i + 1} of {len(models)})")
-        estimator = balanced(make_estimator(name, problem.task, settings["seed"]), recipe, problem.task)
+        estimator = make_estimator(name, problem.task, settings["seed"], loss_params(settings, name))
+        estimator = balanced(estimator, recipe, problem.task)
         pipeline = build_pipeline(features, recipe, estimator, problem.task)
         results.append(_train_one(name, pipeline, X, y, problem, fitter, folds, split, deadline))
         if on_candidate is not None:
             on_candidate(results[-1])
     progress(1.0, "Training finished")
-    if not any(c.status == "ok" and c.model != "baseline" for c in results):
+    if require_model and not any(c.status == "ok" and c.model != "baseline" for c in results):
         reasons = "; ".join(f"{c.model}: {c.error}" for c in results if c.error)
         raise TrainingError(f"No model could be trained ({reasons}).")
     return results
@@ -156,8 +200,11 @@ class TrainingFitter(NamedTuple):
 
 def balanced(estimator, recipe: dict, task: str):
     """The estimator with ``class_weight='balanced'`` when the recipe asks for class weights and it supports them."""
-    if task == "classification" and recipe["balance"] == "class_weight" and "class_weight" in estimator.get_params():
-        estimator.set_params(class_weight="balanced")
+    params = estimator.get_params()
+    # Calibrated wrappers (SVM, linear SVM, ridge) hold the classifier's class_weight one level down.
+    key = next((k for k in ("class_weight", "estimator__class_weight") if k in params), None)
+    if task == "classification" and recipe["balance"] == "class_weight" and key:
+        estimator.set_params(**{key: "balanced"})
     return estimator
 
 
@@ -190,7 +237,7 @@ def _train_one(name, pipeline, X, y, problem, fitter, folds, split, deadline) ->
     try:
         cv_scores = _cross_validate(pipeline, X.iloc[split.train], y.iloc[split.train], problem, fitter, folds,
                                     deadline)
-        fitted = _call_before(deadline, lambda: fitter.fit(pipeline, X.iloc[split.train], y.iloc[split.train]))
+        fitted = call_before(deadline, lambda: fitter.fit(pipeline, X.iloc[split.train], y.iloc[split.train]))
         metrics, predictions = evaluate(fitted, X.iloc[split.valid], y.iloc[split.valid], problem.task)
     except TimeBudgetExceeded as exc:
         return Candidate(name, "skipped", None, [], {}, None, time.monotonic() - started, str(exc))
@@ -204,7 +251,7 @@ def _cross_validate(pipeline, X, y, problem, fitter, folds, deadline) -> list[fl
     sign = 1.0 if METRICS[problem.metric].greater_is_better else -1.0
     scores = []
     for fit_rows, score_rows in folds:
-        model = _call_before(deadline, lambda rows=fit_rows: fitter.fit(pipeline, X.iloc[rows], y.iloc[rows]))
+        model = call_before(deadline, lambda rows=fit_rows: fitter.fit(pipeline, X.iloc[rows], y.iloc[rows]))
         scores.append(sign * float(scorer(model, X.iloc[score_rows], y.iloc[score_rows])))
     return scores
 
@@ -233,11 +280,11 @@ def best_candidate(candidates: list[Candidate], metric: str) -> Candidate:
 def refit(pipeline, X: pd.DataFrame, y: pd.Series, deadline: float | None, fitter: TrainingFitter | None = None):
     """A fresh copy of ``pipeline`` fitted on (X, y) (after ``fitter``'s row steps), or TimeBudgetExceeded."""
     if fitter is None:
-        return _call_before(deadline, lambda: clone(pipeline).fit(X, y))
-    return _call_before(deadline, lambda: fitter.fit(pipeline, X, y))
+        return call_before(deadline, lambda: clone(pipeline).fit(X, y))
+    return call_before(deadline, lambda: fitter.fit(pipeline, X, y))
 
 
-def _call_before(deadline: float | None, work: Callable):
+def call_before(deadline: float | None, work: Callable):
     """Run ``work``; past ``deadline`` (time.monotonic) give up and raise TimeBudgetExceeded.
 
     The work runs in a daemon thread so a slow fit cannot hold the caller past its budget;

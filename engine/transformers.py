@@ -175,14 +175,12 @@ class ColumnStep(TransformerMixin, BaseEstimator):
         if clash:
             raise RecipeError(f"{self._name()} makes columns {clash} that already exist; rename them or "
                               "remove the earlier step that made them.")
-        pieces, placed = [], False
-        for name in frame.columns:
-            if name not in selected:
-                pieces.append(frame[[name]])
-            elif not placed:
-                pieces.append(out)
-                placed = True
-        return pd.concat(pieces, axis=1) if pieces else pd.DataFrame(index=frame.index)
+        names = list(frame.columns)
+        first = next(i for i, name in enumerate(names) if name in selected)
+        before = [c for c in names[:first] if c not in selected]
+        after = [c for c in names[first:] if c not in selected]
+        # Three blocks, not one frame per column: this runs on every predict call.
+        return pd.concat([frame[before], out, frame[after]], axis=1)
 
 
 class ModelInputGuard(TransformerMixin, BaseEstimator):

@@ -6,7 +6,7 @@ import json
 
 import streamlit as st
 
-from engine import MODELS
+from engine import model_label
 from engine.io import SUPPORTED_EXTENSIONS
 from pages import ui
 from usecases import evaluation, scoring
@@ -23,7 +23,7 @@ if trained.empty:
 
 ids = trained["model_id"].tolist()
 champion = project["champion_model_id"]
-names = trained.set_index("model_id")["model"].map(lambda m: MODELS[m].label)
+names = trained.set_index("model_id")["model"].map(model_label)
 model_id = st.selectbox("Model", ids, index=ids.index(champion) if champion in ids else 0,
                         format_func=lambda i: f"#{i} {names[i]}" + (" (champion)" if i == champion else ""),
                         key="deploy_model")

@@ -4,16 +4,18 @@ from __future__ import annotations
 
 import streamlit as st
 
-from engine import METRICS, MODELS
-from engine.plots import confusion_figure, residual_figure, scores_figure
+from engine import METRICS, model_label
+from engine.evaluation_plots import cv_scores_figure
+from engine.plots import scores_figure
+from pages import evaluate_details as details
 from pages import ui
-from usecases import evaluation, projects
+from usecases import evaluation
 
 st.title("Evaluate")
 project = ui.require_project(need_problem=True)
 ws = ui.workspace()
+home = str(ws.home)
 pid = project["id"]
-problem = projects.project_problem(ws, pid)
 board = evaluation.leaderboard(ws, pid)
 if board.empty:
     st.info("No trained models yet. Train some on the **Train** page.")
@@ -22,14 +24,22 @@ if board.empty:
 
 metric = board["metric"].iloc[0]
 label = METRICS[metric].label
+records = {m["id"]: m for m in ws.list_models(pid)}
+board["interval"] = [
+    "{:.4f} – {:.4f}".format(*details.interval(home, i, records[i]["sha256"], metric)) if s == "ok" else ""
+    for i, s in zip(board["model_id"], board["status"], strict=True)]
 st.subheader("Leaderboard")
 st.caption(f"Ranked by validation {label} ({'higher' if METRICS[metric].greater_is_better else 'lower'} is "
-           "better). CV columns: mean and spread over the folds of the training split.")
+           "better), with a 95% bootstrap interval over the validation rows. CV columns: mean and spread over "
+           "the folds of the training split.")
 shown = board.drop(columns=["metric", "status"] + ([] if board["error"].any() else ["error"]))
-shown["model"] = shown["model"].map(lambda m: MODELS[m].label)
+shown["model"] = shown["model"].map(model_label)
 st.dataframe(shown, hide_index=True, width="stretch",
+             column_order=["model_id", "run_id", "model", "validation", "interval", "cv_mean", "cv_std", "test",
+                           "fit_seconds", "champion", "error"],
              column_config={"model_id": "model #", "run_id": "run #",
                             "validation": st.column_config.NumberColumn(f"validation {label}", format="%.4f"),
+                            "interval": "95% interval",
                             "cv_mean": st.column_config.NumberColumn("CV mean", format="%.4f"),
                             "cv_std": st.column_config.NumberColumn("CV std", format="%.4f"),
                             "test": st.column_config.NumberColumn(f"test {label}", format="%.4f"),
@@ -37,32 +47,44 @@ st.dataframe(shown, hide_index=True, width="stretch",
                             "champion": st.column_config.CheckboxColumn("champion")})
 trained = board[board["status"] == "ok"]
 latest_run = trained["run_id"].max()
-latest = trained[trained["run_id"] == latest_run].assign(model=lambda t: t["model"].map(lambda m: MODELS[m].label))
-st.plotly_chart(scores_figure(latest, label), width="stretch")
+latest = trained[trained["run_id"] == latest_run].assign(model=lambda t: t["model"].map(model_label))
+folds = evaluation.cv_fold_scores(ws, pid, int(latest_run))
+left, right = st.columns(2) if not folds.empty else (st.container(), None)
+left.plotly_chart(scores_figure(latest, label), width="stretch")
+if right is not None:
+    right.plotly_chart(cv_scores_figure(folds.assign(model=folds["model"].map(model_label)), label),
+                       width="stretch")
 
 st.subheader("Model details")
 ids = trained["model_id"].tolist()
 champion = project["champion_model_id"]
 model_id = st.selectbox("Model", ids, index=ids.index(champion) if champion in ids else 0,
-                        format_func=lambda i: f"#{i} {MODELS[trained.set_index('model_id').loc[i, 'model']].label}"
+                        format_func=lambda i: f"#{i} {model_label(trained.set_index('model_id').loc[i, 'model'])}"
                         + (" (champion)" if i == champion else ""), key="evaluate_model")
 model = ws.get_model(model_id)
+valid = model["valid_metrics"]
 baseline = trained[(trained["model"] == "baseline") & (trained["run_id"] == model["run_id"])]
-shown = [metric] + [m for m in model["valid_metrics"] if m not in (metric, "mse")]
-for col, name in zip(st.columns(4), shown[:4], strict=False):
-    col.metric(f"validation {METRICS[name].label if name in METRICS else name}", f"{model['valid_metrics'][name]:.4f}")
 if not baseline.empty and model["family"] != "baseline":
-    gain = model["valid_metrics"][metric] - baseline["validation"].iloc[0]
+    gain = valid[metric] - baseline["validation"].iloc[0]
     better = gain > 0 if METRICS[metric].greater_is_better else gain < 0
     (st.success if better else st.warning)(
         f"{'Beats' if better else 'Does not beat'} the baseline on validation {label} "
-        f"({model['valid_metrics'][metric]:.4f} vs {baseline['validation'].iloc[0]:.4f}).")
-predictions = ws.load_predictions(model_id)
-if problem.task == "classification":
-    labels = sorted(set(predictions["y_true"].astype(str)) | set(predictions["y_pred"].astype(str)))
-    st.plotly_chart(confusion_figure(predictions["y_true"], predictions["y_pred"], labels), width="stretch")
-else:
-    st.plotly_chart(residual_figure(predictions["y_true"], predictions["y_pred"]), width="stretch")
+        f"({valid[metric]:.4f} vs {baseline['validation'].iloc[0]:.4f}).")
+key = (home, model_id, model["sha256"])
+task = ws.get_run(model["run_id"])["problem"]["task"]
+classes = details.predictions(*key)[1]
+binary = task == "classification" and classes is not None and len(classes) == 2
+names = ["Scores", "Plots"] + (["Threshold"] if binary else []) + ["Explain"]
+tabs = dict(zip(names, st.tabs(names), strict=True))
+with tabs["Scores"]:
+    details.scores_tab(key, task)
+with tabs["Plots"]:
+    details.plots_tab(key, task)
+if binary:
+    with tabs["Threshold"]:
+        details.threshold_tab(key)
+with tabs["Explain"]:
+    details.explain_tab(key, metric)
 
 st.subheader("Champion and final test")
 if model_id != champion:

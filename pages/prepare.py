@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 import pandas as pd
 import plotly.express as px
 import streamlit as st
@@ -57,10 +59,18 @@ with steps_tab:
             st.session_state[f"proposal_{pid}"] = advice.propose(ws, pid)
             st.rerun()
 
+@st.cache_data(max_entries=16, show_spinner="Fitting the preparation on the training rows…")
+def _preview(project_id: int, dataset_id: int, kinds: str, problem: str, recipe_json: str):
+    """Recomputed only when the data, the column types, the problem or the recipe change."""
+    return preparation.preview(ui.workspace(), project_id)
+
+
 preview = None
 with preview_tab, ui.user_errors():
-    preview = preparation.preview(ws, pid)
-    ui.show_notes(preview.notes)
+    preview = _preview(pid, project["dataset_id"], str(project["column_kinds"]), str(project["problem"]),
+                       json.dumps(recipe, sort_keys=True))
+    for note in preview.notes:
+        st.info(note, icon=":material/info:")
     for line in preview.row_log:
         st.caption(f":material/filter_alt: {line}")
     st.markdown(f"**{preview.shape_before[1]} raw columns → {preview.shape_after[1]} model inputs**, fitted on "

@@ -67,7 +67,7 @@ def _explain_type(step_type: str) -> str:
     example = {"type": step_type, "columns": {"kind": spec.kinds[0]} if spec.kinds else {},
                "params": {k: p.default for k, p in spec.params.items()}, "enabled": True}
     if step_type == "derive":
-        example["params"].update(left="a", right="b")
+        example["params"].update(left="column A", right="column B")
     return describe_step(example)
 
 

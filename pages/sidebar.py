@@ -58,6 +58,9 @@ def project_sidebar() -> None:
                 with ui.user_errors():
                     _select_project(ws.create_project(name)["id"])
     if current in names:
+        # Page links drop the query string; put the project back so a reload or a shared link reopens it.
+        if st.query_params.get("project") != str(current):
+            st.query_params["project"] = str(current)
         _manage_project(ws, current, names[current])
 
 

@@ -6,7 +6,7 @@ import pandas as pd
 import streamlit as st
 
 from engine import METRICS, MODELS, models_for_task
-from pages import ui
+from pages import train_tuning, ui
 from usecases import jobs, projects, training
 
 st.title("Train")
@@ -33,12 +33,16 @@ with st.form("train_settings"):
     folds = a.number_input("Cross-validation folds (0 = off)", 0, 20, settings["cv_folds"])
     seed = b.number_input("Seed", 0, 2**31 - 1, settings["seed"])
     budget = c.number_input("Time budget, seconds (0 = none)", 0, 86_400, int(settings["time_budget"] or 0))
+    search = train_tuning.search_settings(settings)
+    losses = train_tuning.loss_settings(settings, problem.task)
     start = st.form_submit_button("Start training", type="primary")
+train_tuning.slow_warnings(settings["models"], ws.get_dataset(project["dataset_id"])["n_rows"])
 
 if start:
     with ui.user_errors():
         job = training.start_training(ws, pid, {"models": chosen, "cv_folds": int(folds), "seed": int(seed),
-                                                "time_budget": float(budget) or None})
+                                                "time_budget": float(budget) or None, "losses": losses,
+                                                **search})
 
 history = ws.list_jobs(pid)
 
@@ -53,6 +57,8 @@ def job_status(job_id: int, polling: bool) -> None:
         st.error(job["message"], icon=":material/error:")
     with st.expander("Log"):
         st.code(job["log"] or "(empty)", language=None)
+    with ui.user_errors():
+        train_tuning.studies_view(ws, job_id, problem.metric, finished=not active)
     if polling and not active:
         st.rerun(scope="app")
 

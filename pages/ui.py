@@ -6,6 +6,7 @@ Session state holds ids and choices only; everything else is rebuilt from storag
 from __future__ import annotations
 
 from contextlib import contextmanager
+from urllib.parse import urlparse
 
 import pandas as pd
 import streamlit as st
@@ -14,6 +15,8 @@ from storage import Workspace
 from usecases import USER_ERRORS, default_home, open_workspace
 
 PROJECT_KEY = "project_id"
+ENTERED_KEY = "entered_through_app"  # set by app.py on every run
+DEEP_LINK_KEY = "deep_link_page"  # the page a deep link asked for, before app.py took over
 
 
 @st.cache_resource
@@ -38,8 +41,21 @@ def current_project() -> dict | None:
         return None
 
 
+def enter_through_app() -> None:
+    """Route a deep link opened on a fresh server through app.py.
+
+    Until app.py has run once, Streamlit serves ``/prepare`` from the pages/ folder alone: no
+    navigation, no sidebar, no project. Remember the page and go through app.py, which returns here.
+    """
+    if st.session_state.get(ENTERED_KEY):
+        return
+    st.session_state[DEEP_LINK_KEY] = urlparse(st.context.url).path.rstrip("/").rsplit("/", 1)[-1]
+    st.switch_page("app.py", query_params=st.query_params.to_dict())
+
+
 def require_project(need_data: bool = True, need_problem: bool = False) -> dict:
     """The current project; stops the page with a pointer to what is missing first."""
+    enter_through_app()
     project = current_project()
     if project is None:
         st.info("Create or open a project in the sidebar to start.")

@@ -9,6 +9,7 @@
 
 from __future__ import annotations
 
+import os
 import shutil
 from datetime import UTC, datetime
 from pathlib import Path
@@ -145,6 +146,15 @@ class Workspace:
         """The stored table, verified against its sha256."""
         record = self.get_dataset(dataset_id)
         return read_parquet(self.home / record["path"], record["sha256"])
+
+    def dataset_path(self, dataset_id: int) -> Path:
+        """Where a dataset's Parquet file lives (for processes that read it themselves, e.g. tuning workers)."""
+        return self.home / self.get_dataset(dataset_id)["path"]
+
+    def studies_url(self) -> str:
+        """The SQLAlchemy URL of the Optuna study storage: ``$WORKBENCH_STUDIES_URL`` (e.g. a PostgreSQL
+        database that workers on other machines reach), else the workspace's own SQLite file."""
+        return os.environ.get("WORKBENCH_STUDIES_URL") or f"sqlite:///{self.home / 'studies.db'}"
 
     # -- jobs -----------------------------------------------------------------------------
     def create_job(self, project_id: int, kind: str) -> dict:

@@ -5,6 +5,7 @@
     python -m engine predict --model DIR --data FILE --out FILE.csv
     python -m engine profile --data FILE [--target COL] --out REPORT.json|REPORT.html
     python -m engine audit --data FILE --target COL [--recipe RECIPE.json] --out AUDIT.json
+    python -m engine worker --study NAME --storage URL [--n-trials N] [--timeout SECONDS] [--worker K]
 """
 
 from __future__ import annotations
@@ -36,9 +37,10 @@ from engine import (
     validate_problem,
     validate_recipe,
 )
-from engine.errors import DataError, RecipeError, TargetError
+from engine.errors import DataError, RecipeError, TargetError, TrainingError
 from engine.profile import profile
 from engine.report import html_report, profile_json
+from engine.tuning import load_study, open_storage, run_study, spec_from_study
 from storage import read_model_dir, sha256_file, write_model_dir
 from usecases import USER_ERRORS
 from usecases.training import model_card
@@ -75,6 +77,13 @@ def build_parser() -> argparse.ArgumentParser:
     audit.add_argument("--target", required=True, help="column to predict")
     audit.add_argument("--recipe", help="recipe JSON whose split and left-out columns to use")
     audit.add_argument("--out", required=True, help="JSON file to write")
+    worker = commands.add_parser("worker", help="join a tuning study started by the workbench and run trials")
+    worker.add_argument("--study", required=True, help="study name (shown on the Train page)")
+    worker.add_argument("--storage", required=True, help="Optuna storage URL, e.g. postgresql://user@host/db")
+    worker.add_argument("--n-trials", type=int, default=None, help="trials this worker runs (default: until "
+                        "--timeout, or the study's grid is done)")
+    worker.add_argument("--timeout", type=float, default=None, help="seconds this worker runs")
+    worker.add_argument("--worker", type=int, default=1, help="worker number >= 1; offsets the sampler's seed")
     return parser
 
 
@@ -89,6 +98,8 @@ def main(argv: list[str] | None = None, started: float | None = None) -> int:
             return _train(args, time.monotonic() if started is None else started)
         if args.command == "audit":
             return _audit(args)
+        if args.command == "worker":
+            return _worker(args)
         return _predict(args)
     except USER_ERRORS as exc:
         print(f"error: {exc}", file=sys.stderr)
@@ -176,6 +187,25 @@ def _audit(args) -> int:
     for tip in advice:
         print(f"split: {tip.message}")
     print(f"{len(result.findings)} leaking columns, {len(advice)} split proposals; wrote {args.out}")
+    return 0
+
+
+def _worker(args) -> int:
+    """Run trials of an existing study from this process (scale-out over Optuna's shared storage)."""
+    if args.n_trials is None and args.timeout is None:
+        raise TrainingError("Give the worker --n-trials or --timeout so it knows when to stop.")
+    if args.worker < 1:
+        raise TrainingError(f"--worker must be 1 or more (0 is the workbench's own process). Got {args.worker}.")
+    storage = open_storage(args.storage)
+    try:
+        study = load_study(args.study, storage, worker=args.worker)
+        frame = read_table(spec_from_study(study)["data"]).frame
+        ran = run_study(study, frame, n_trials=args.n_trials, timeout=args.timeout)
+        best = f"best value {study.best_value:.4f} (trial {study.best_trial.number})" if ran else "no trial finished"
+    finally:
+        storage.remove_session()
+        storage.engine.dispose()
+    print(f"worker {args.worker}: ran {ran} trials of study '{args.study}'; study {best}")
     return 0
 
 

@@ -1,15 +1,52 @@
-"""Evaluation use cases: the leaderboard, the champion and the one-time final test report."""
+"""Evaluation use cases: the leaderboard, the champion, the one-time final test report, and what the Evaluate
+page shows of one model: scores with bootstrap intervals, curves' inputs, the decision threshold, and
+explanations (permutation importance, partial dependence, learning curve) on the run's own rows.
+
+A binary model's decision threshold is kept in its ``valid_metrics`` record under ``decision_threshold``
+(a per-model JSON field, so no storage change); ``model_threshold`` reads it back for scoring.
+"""
 
 from __future__ import annotations
+
+from typing import NamedTuple
 
 import numpy as np
 import pandas as pd
 
-from engine import METRICS, Problem, evaluate, prepare_target, split_rows, validate_recipe
+from engine import METRICS, Problem, compute_metrics, evaluate, prepare_target, split_rows, validate_recipe
 from engine.errors import ModelError
-from storage import Workspace, now
+from engine.explain import (
+    LearningCurve,
+    PartialDependence,
+    importance_table,
+    learning_curve_info,
+    partial_dependence_info,
+)
+from engine.metrics import metric_interval, per_class_report, threshold_table
+from storage import Workspace, now, read_card
 
-__all__ = ["final_test_report", "leaderboard", "set_champion"]
+__all__ = [
+    "THRESHOLD_KEY",
+    "ModelRows",
+    "class_report",
+    "cv_fold_scores",
+    "final_test_report",
+    "leaderboard",
+    "learning_curve",
+    "model_rows",
+    "model_threshold",
+    "numeric_columns",
+    "partial_dependence",
+    "permutation_importance",
+    "score_table",
+    "set_champion",
+    "set_threshold",
+    "threshold_report",
+    "validation_interval",
+    "validation_predictions",
+]
+
+THRESHOLD_KEY = "decision_threshold"
 
 
 def leaderboard(ws: Workspace, project_id: int) -> pd.DataFrame:
@@ -70,3 +107,154 @@ def final_test_report(ws: Workspace, model_id: int) -> dict:
     metrics = {**metrics, "rows": int(len(split.test)), "scored_at": now()}
     ws.update_model(model_id, test_metrics=metrics)
     return metrics
+
+
+# -- one model's validation results -------------------------------------------------------------------
+
+def validation_predictions(ws: Workspace, model_id: int) -> tuple[pd.DataFrame, list[str] | None]:
+    """The validation predictions saved with a model, and its classes in probability-column order (or None)."""
+    predictions = ws.load_predictions(model_id)
+    classes = [c.removeprefix("proba_") for c in predictions.columns if c.startswith("proba_")]
+    return predictions, (classes or None)
+
+
+def _task(ws: Workspace, model: dict) -> tuple[str, str]:
+    problem = ws.get_run(model["run_id"])["problem"]
+    return problem["task"], problem["metric"]
+
+
+def _proba(predictions: pd.DataFrame, classes: list[str] | None):
+    return None if classes is None else predictions[[f"proba_{c}" for c in classes]].to_numpy(dtype=float)
+
+
+def score_table(ws: Workspace, model_id: int, n_boot: int = 200) -> pd.DataFrame:
+    """Every validation metric of a model with its bootstrap 95% interval; the project's metric first.
+
+    Columns: metric, label, value, low, high, higher_is_better.
+    """
+    model = ws.get_model(model_id)
+    task, main = _task(ws, model)
+    predictions, classes = validation_predictions(ws, model_id)
+    proba = _proba(predictions, classes)
+    values = compute_metrics(task, predictions["y_true"], predictions["y_pred"], proba, classes)
+    names = [main] * (main in values) + [m for m in METRICS if m in values and m != main]
+    rows = []
+    for name in names:
+        low, high = metric_interval(name, predictions["y_true"], predictions["y_pred"], proba, classes, n_boot)
+        rows.append({"metric": name, "label": METRICS[name].label, "value": values[name], "low": low,
+                     "high": high, "higher_is_better": METRICS[name].greater_is_better})
+    return pd.DataFrame(rows)
+
+
+def validation_interval(ws: Workspace, model_id: int, metric: str, n_boot: int = 200) -> tuple[float, float]:
+    """Bootstrap 95% interval of one validation metric of a model (for the leaderboard)."""
+    predictions, classes = validation_predictions(ws, model_id)
+    return metric_interval(metric, predictions["y_true"], predictions["y_pred"], _proba(predictions, classes),
+                           classes, n_boot)
+
+
+def class_report(ws: Workspace, model_id: int) -> pd.DataFrame:
+    """Precision, recall, F1 and support of each class on the validation rows."""
+    predictions, classes = validation_predictions(ws, model_id)
+    labels = classes or sorted(set(predictions["y_true"].astype(str)) | set(predictions["y_pred"].astype(str)))
+    return per_class_report(predictions["y_true"], predictions["y_pred"], labels)
+
+
+def cv_fold_scores(ws: Workspace, project_id: int, run_id: int | None = None) -> pd.DataFrame:
+    """One row per cross-validation fold of each trained model of a run (the latest by default).
+
+    Columns: model_id, model (family), fold, score.
+    """
+    models = [m for m in ws.list_models(project_id) if m["status"] == "ok"]
+    if run_id is None and models:
+        run_id = max(m["run_id"] for m in models)
+    rows = [{"model_id": m["id"], "model": m["family"], "fold": i + 1, "score": float(score)}
+            for m in models if m["run_id"] == run_id for i, score in enumerate(m["cv_scores"] or [])]
+    return pd.DataFrame(rows, columns=["model_id", "model", "fold", "score"])
+
+
+# -- decision threshold ---------------------------------------------------------------------------------
+
+def threshold_report(ws: Workspace, model_id: int) -> tuple[pd.DataFrame, str]:
+    """The threshold table of a binary model's validation predictions, and its positive class."""
+    predictions, classes = validation_predictions(ws, model_id)
+    if _task(ws, ws.get_model(model_id))[0] != "classification" or classes is None or len(classes) != 2:
+        raise ModelError("A decision threshold applies to two-class models that give probabilities only.")
+    return threshold_table(predictions["y_true"], predictions[f"proba_{classes[1]}"], classes[1]), classes[1]
+
+
+def set_threshold(ws: Workspace, model_id: int, threshold: float) -> float:
+    """Keep ``threshold`` as the model's decision threshold: rows with P(positive class) >= it are positive."""
+    threshold_report(ws, model_id)  # raises unless binary with probabilities
+    if not isinstance(threshold, (int, float)) or not 0 < threshold < 1:
+        raise ModelError(f"The decision threshold must be a number in (0, 1). Got {threshold!r} instead.")
+    model = ws.get_model(model_id)
+    ws.update_model(model_id, valid_metrics={**(model["valid_metrics"] or {}), THRESHOLD_KEY: float(threshold)})
+    return float(threshold)
+
+
+def model_threshold(ws: Workspace, model_id: int) -> float | None:
+    """The decision threshold saved with a model, or None (then the positive class needs P >= 0.5)."""
+    value = (ws.get_model(model_id)["valid_metrics"] or {}).get(THRESHOLD_KEY)
+    return None if value is None else float(value)
+
+
+# -- explanations on the run's own rows -----------------------------------------------------------------
+
+class ModelRows(NamedTuple):
+    """A stored model with the raw rows of its run, split as in training."""
+
+    pipeline: object
+    card: dict
+    problem: Problem
+    X: pd.DataFrame
+    y: pd.Series
+    train: np.ndarray
+    valid: np.ndarray
+
+
+def model_rows(ws: Workspace, model_id: int) -> ModelRows:
+    """Load a model and recompute its run's split from the stored dataset, recipe and seed."""
+    model = ws.get_model(model_id)
+    if model["status"] != "ok":
+        raise ModelError(f"Model {model_id} was not trained ({model['status']}); pick a trained model.")
+    run = ws.get_run(model["run_id"])
+    problem = Problem(**run["problem"])
+    rows, y = prepare_target(ws.load_dataset(run["dataset_id"]), problem)
+    split = split_rows(y, problem.task, validate_recipe(run["recipe"])["split"], rows)
+    pipeline, card = ws.load_model(model_id)
+    X = rows[[f["name"] for f in card["features"]]]
+    return ModelRows(pipeline, card, problem, X, y, split.train, split.valid)
+
+
+def numeric_columns(ws: Workspace, model_id: int) -> list[str]:
+    """The model's raw input columns of kind numeric (the ones partial dependence can vary)."""
+    model = ws.get_model(model_id)
+    if model["status"] != "ok":
+        return []
+    # the card alone: no need to unpickle the model
+    return [f["name"] for f in read_card(ws.model_dir(model_id))["features"] if f["kind"] == "numeric"]
+
+
+def permutation_importance(ws: Workspace, model_id: int, seed: int = 0) -> pd.DataFrame:
+    """Permutation importance of each raw column on (up to 2,000) validation rows, by the project's metric."""
+    m = model_rows(ws, model_id)
+    return importance_table(m.pipeline, m.X.iloc[m.valid], m.y.iloc[m.valid], m.problem.metric, seed=seed)
+
+
+def partial_dependence(ws: Workspace, model_id: int, column: str, seed: int = 0) -> PartialDependence:
+    """Mean prediction over (up to 500) validation rows with ``column`` set to each of 20 quantiles."""
+    m = model_rows(ws, model_id)
+    if column not in m.X.columns:
+        raise ModelError(f"Model {model_id} does not use column '{column}'; pick one of its input columns.")
+    return partial_dependence_info(m.pipeline, m.X.iloc[m.valid], column, m.problem.task, seed=seed)
+
+
+def learning_curve(ws: Workspace, model_id: int, seed: int = 0) -> LearningCurve:
+    """Scores of fresh copies of the model's pipeline on growing shares of (up to 5,000) training rows.
+
+    The recipe's row steps (dedupe, outliers, re-sampling) are not replayed inside these folds.
+    """
+    m = model_rows(ws, model_id)
+    return learning_curve_info(m.pipeline, m.X.iloc[m.train], m.y.iloc[m.train], m.problem.task,
+                               m.problem.metric, seed=seed)

@@ -86,8 +86,9 @@ def preview(ws: Workspace, project_id: int) -> Preview:
 def warnings(ws: Workspace, project_id: int) -> list[str]:
     """Risky or useless choices in the project's recipe, given its data and chosen models."""
     problem = project_problem(ws, project_id)
-    settings = ws.get_project(project_id)["settings"] or {}
-    dataset_rows = len(project_frame(ws, project_id))
+    project = ws.get_project(project_id)
+    settings = project["settings"] or {}
+    dataset_rows = ws.get_dataset(project["dataset_id"])["n_rows"]
     return recipe_warnings(project_recipe(ws, project_id), project_schema(ws, project_id), problem.target,
                            problem.task, settings.get("models"), dataset_rows)
 

@@ -10,21 +10,24 @@ import numpy as np
 
 from engine import (
     METRICS,
-    MODELS,
     Candidate,
     TrainingError,
     apply_row_steps,
     best_candidate,
     feature_columns,
     library_versions,
+    model_label,
     prepare_target,
     split_rows,
     train_candidates,
     validate_problem,
+    validate_settings,
 )
+from engine.automl import tune_candidates
 from engine.errors import TargetError
+from engine.tuning import open_storage
 from storage import Workspace, now
-from usecases.advice import apply_audit, leakage_audit
+from usecases.advice import apply_audit, ensure_recipe, leakage_audit
 from usecases.jobs import ACTIVE, refresh_job, spawn_worker
 from usecases.projects import (
     active_dataset,
@@ -35,7 +38,7 @@ from usecases.projects import (
     save_settings,
 )
 
-__all__ = ["JobCancelled", "model_card", "run_training_job", "start_training", "training_row_log"]
+__all__ = ["JobCancelled", "model_card", "run_training_job", "start_training", "study_name", "training_row_log"]
 
 _HEARTBEAT_SECONDS = 2.0
 
@@ -119,19 +122,31 @@ def _train_project(ws: Workspace, job_id: int, project_id: int) -> None:
         _save_candidate(ws, project_id, candidate, context)
         ws.append_job_log(job_id, f"{candidate.model}: {candidate.status} {candidate.error}".strip())
 
-    candidates = train_candidates(rows, schema, problem, recipe, settings, split, progress, save)
+    if validate_settings(settings, problem.task)["search"] == "none":
+        candidates = train_candidates(rows, schema, problem, recipe, settings, split, progress, save)
+    else:
+        candidates = tune_candidates(rows, schema, problem, recipe, settings, split,
+                                     storage=open_storage(ws.studies_url()), study_name=study_name(run["id"]),
+                                     data_path=str(ws.dataset_path(dataset["id"])), progress=progress,
+                                     on_candidate=save)
     best = best_candidate(candidates, problem.metric)
     ws.update_run(run["id"], seconds=round(time.monotonic() - started, 3))
     models = {m["family"]: m for m in ws.list_models(project_id, run["id"])}
     if not ws.get_project(project_id)["champion_model_id"]:
         ws.update_project(project_id, champion_model_id=models[best.model]["id"])
     ws.update_job(job_id, status="succeeded", progress=1.0, finished_at=now(),
-                  message=f"Done: best on validation is {MODELS[best.model].label} ({METRICS[problem.metric].label} "
+                  message=f"Done: best on validation is {model_label(best.model)} ({METRICS[problem.metric].label} "
                           f"{best.valid_metrics[problem.metric]:.4f}).")
+
+
+def study_name(run_id: int) -> str:
+    """The prefix of the Optuna studies of one run (one study per family, or ``-automl``)."""
+    return f"run{run_id}"
 
 
 def _audit_before_training(ws: Workspace, project_id: int) -> list[str]:
     """Run the leakage audit on the training rows and leave out what it flags (unless the user kept it)."""
+    ensure_recipe(ws, project_id)  # a project trained before its Prepare page was opened gets the proposal too
     result = leakage_audit(ws, project_id)
     apply_audit(ws, project_id, result)
     excluded = project_recipe(ws, project_id)["leakage"]["excluded"]
@@ -189,6 +204,7 @@ def model_card(candidate: Candidate, context: dict) -> dict:
         "recipe": context["recipe"],
         "settings": context["settings"],
         "run_id": context["run_id"],
+        "tuning": candidate.tuning,
         "fit_seconds": round(candidate.fit_seconds, 3),
         "versions": library_versions(),
         "created_at": now(),

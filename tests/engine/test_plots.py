@@ -89,3 +89,61 @@ def test_profile_dict_is_json_ready(frame):
     assert data["correlations"]["mixed"]["rows_used"] == 300
     assert data["target_association"][0]["feature"] in {"x", "y", "g"}
     assert profile_dict(result)["target"] == "label"
+
+
+# -- evaluation figures ---------------------------------------------------------------------------
+
+from engine import evaluation_plots as ep  # noqa: E402
+from engine.metrics import threshold_table  # noqa: E402
+
+
+def test_confusion_matrix_counts_and_shares():
+    y, pred = ["a", "a", "a", "b"], ["a", "a", "b", "b"]
+    counts = ep.confusion_matrix_figure(y, pred, ["a", "b"])
+    assert [list(r) for r in counts.data[0].z] == [[2, 1], [0, 1]]
+    shares = ep.confusion_matrix_figure(y, pred, ["a", "b"], normalize=True)
+    assert [list(r) for r in shares.data[0].z] == [[pytest.approx(2 / 3), pytest.approx(1 / 3)], [0, 1]]
+    assert "share of each actual class" in shares.layout.title.text
+
+
+def test_binary_curves_show_auc_and_one_curve():
+    y = np.array(["n", "n", "y", "y"])
+    proba = np.array([[0.9, 0.1], [0.6, 0.4], [0.3, 0.7], [0.2, 0.8]])
+    roc = ep.roc_figure(y, proba, ["n", "y"])
+    assert [t.name for t in roc.data] == ["chance", "y (AUC 1.000)"]
+    pr = ep.pr_figure(y, proba, ["n", "y"])
+    assert pr.data[0].name == "y (AP 1.000)"
+    calibration = ep.calibration_figure(y, proba, ["n", "y"])
+    assert [t.name for t in calibration.data] == ["perfectly calibrated", "y", "y: rows per bin"]
+    gain = ep.gain_lift_figure(y, proba[:, 1], "y")
+    assert list(gain.data[0].y) == [0.5, 1.0, 1.0, 1.0] and list(gain.data[2].y) == [2.0, 2.0, 4 / 3, 1.0]
+
+
+def test_multiclass_roc_has_a_curve_per_class():
+    proba = np.array([[0.8, 0.1, 0.1], [0.1, 0.8, 0.1], [0.1, 0.6, 0.3], [0.1, 0.1, 0.8]])
+    roc = ep.roc_figure(["a", "b", "c", "c"], proba, ["a", "b", "c"])
+    assert [t.name.split(" ")[0] for t in roc.data[1:]] == ["a", "b", "c"]
+    assert "one-vs-rest" in roc.layout.title.text
+
+
+def test_regression_figures_sample_to_5000_points():
+    rng = np.random.default_rng(0)
+    y = rng.normal(size=12_000)
+    pred = y + rng.normal(size=12_000)
+    scatter = ep.predicted_actual_figure(y, pred)
+    assert len(scatter.data[0].x) == 5_000 and "(5,000 of 12,000 rows sampled)" in scatter.layout.title.text
+    assert len(ep.residuals_figure(y, pred).data[0].x) == 5_000
+    assert sum(ep.residual_histogram_figure(y, pred).data[0].y) == 12_000
+    big = ep.roc_figure(np.where(y > 0, "y", "n"), np.c_[1 - 1 / (1 + np.exp(-pred)), 1 / (1 + np.exp(-pred))],
+                        ["n", "y"])
+    assert len(big.data[1].x) <= 5_000
+
+
+def test_threshold_and_cv_figures():
+    table = threshold_table(["n", "y", "y"], [0.2, 0.6, 0.9], "y")
+    figure = ep.threshold_figure(table, 0.4)
+    assert [t.name for t in figure.data] == ["precision", "recall", "f1", "accuracy"]
+    assert figure.layout.shapes[0].x0 == 0.4
+    folds = pd.DataFrame({"model": ["a", "a", "b", "b"], "score": [0.7, 0.8, 0.6, 0.65]})
+    box = ep.cv_scores_figure(folds, "Accuracy")
+    assert [t.name for t in box.data] == ["a", "b"] and list(box.data[1].y) == [0.6, 0.65]

@@ -58,7 +58,8 @@ def frame() -> pd.DataFrame:
                      "The task must be one of ['classification', 'regression']. Got 'clustering' instead.",
                      id="unknown-task"),
         pytest.param(Problem("price", "regression", "accuracy"),
-                     "Metric 'accuracy' does not fit a regression task; use one of ['rmse', 'mae', 'r2'].",
+                     "Metric 'accuracy' does not fit a regression task; use one of ['rmse', 'mae', 'r2', 'mse', "
+                     "'mape'].",
                      id="metric-of-other-task"),
         pytest.param(Problem("colour", "classification", "roc_auc"),
                      "Metric 'roc_auc' needs two classes but 'colour' has 3; use f1_macro or accuracy.",

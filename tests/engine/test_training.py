@@ -25,7 +25,7 @@ from engine import (
     train_candidates,
     validate_settings,
 )
-from engine.training import _call_before
+from engine.training import call_before
 
 
 @pytest.fixture(autouse=True)
@@ -56,7 +56,8 @@ def _train(frame, problem, settings, recipe=DEFAULT_RECIPE, **kwargs):
 def test_default_settings_train_every_family_with_the_baseline_first():
     assert validate_settings(None, "classification") == {
         "models": ["baseline", "linear", "random_forest", "gradient_boosting"],
-        "cv_folds": 5, "seed": 42, "time_budget": None,
+        "cv_folds": 5, "seed": 42, "time_budget": None, "search": "none", "n_trials": 20, "pruner": "median",
+        "patience": None, "automl": False, "ensemble": False, "losses": {},
     }
 
 
@@ -69,10 +70,19 @@ def test_baseline_is_always_added_in_catalog_order():
 @pytest.mark.parametrize(
     ("settings", "message"),
     [
-        pytest.param({"epochs": 3}, "Unknown training settings ['epochs']; known ones are ['cv_folds', 'models', "
-                     "'seed', 'time_budget'].", id="unknown-key"),
-        pytest.param({"models": ["svm"]}, "Models ['svm'] cannot do classification; choose from ['baseline', "
-                     "'linear', 'random_forest', 'gradient_boosting'].", id="unknown-model"),
+        pytest.param({"epochs": 3}, "Unknown training settings ['epochs']; known ones are ['automl', 'cv_folds', "
+                     "'ensemble', 'losses', 'models', 'n_trials', 'patience', 'pruner', 'search', 'seed', "
+                     "'time_budget'].",
+                     id="unknown-key"),
+        pytest.param({"models": ["lasso"]}, "Models ['lasso'] cannot do classification; choose from ['baseline', "
+                     "'linear', 'ridge', 'decision_tree', 'random_forest', 'extra_trees', 'gradient_boosting', "
+                     "'svm', 'linear_svm', 'knn', 'naive_bayes', 'mlp'].", id="unknown-model"),
+        pytest.param({"search": "bayes"}, "The 'search' setting must be one of ['none', 'grid', 'random', 'tpe']. "
+                     "Got 'bayes' instead.", id="bad-search"),
+        pytest.param({"n_trials": 0}, "The 'n_trials' setting must be an int in [1, 10000]. Got 0 instead.",
+                     id="no-trials"),
+        pytest.param({"automl": "yes"}, "The 'automl' setting must be true or false. Got 'yes' instead.",
+                     id="automl-not-bool"),
         pytest.param({"cv_folds": 1}, "The 'cv_folds' parameter of train must be 0 (off) or an int in [2, 20]. "
                      "Got 1 instead.", id="one-fold"),
         pytest.param({"cv_folds": 21}, "The 'cv_folds' parameter of train must be 0 (off) or an int in [2, 20]. "
@@ -133,24 +143,24 @@ def test_best_candidate_ignores_failures_and_needs_one_score():
 
 # -- time budget -------------------------------------------------------------------------------
 def test_call_before_without_deadline_just_runs():
-    assert _call_before(None, lambda: 42) == 42
+    assert call_before(None, lambda: 42) == 42
 
 
 def test_call_before_past_the_deadline_does_not_start():
     with pytest.raises(TimeBudgetExceeded, match="ran out before this model could start"):
-        _call_before(time.monotonic() - 1, lambda: 42)
+        call_before(time.monotonic() - 1, lambda: 42)
 
 
 def test_call_before_gives_up_on_slow_work_at_the_deadline():
     started = time.monotonic()
     with pytest.raises(TimeBudgetExceeded, match="ran out while this model was training"):
-        _call_before(started + 0.2, lambda: time.sleep(3))
+        call_before(started + 0.2, lambda: time.sleep(3))
     assert time.monotonic() - started < 1.5
 
 
 def test_call_before_hands_errors_back():
     with pytest.raises(ZeroDivisionError):
-        _call_before(time.monotonic() + 5, lambda: 1 / 0)
+        call_before(time.monotonic() + 5, lambda: 1 / 0)
 
 
 def test_time_budget_exceeded_is_a_training_error():

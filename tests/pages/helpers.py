@@ -12,6 +12,7 @@ ROOT = Path(__file__).resolve().parents[2]
 def open_page(name: str, project_id: int | None = None) -> AppTest:
     """An AppTest of ``pages/<name>.py`` with the given project selected, already run once."""
     at = AppTest.from_file(str(ROOT / "pages" / f"{name}.py"), default_timeout=60)
+    at.session_state["entered_through_app"] = True  # as app.py sets it; pages run alone here
     if project_id is not None:
         at.session_state["project_id"] = project_id
     return at.run()

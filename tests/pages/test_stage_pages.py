@@ -78,4 +78,7 @@ def test_evaluate_regression_shows_predicted_vs_actual(ws):
     board = at.dataframe[0].value
     assert list(board["model"]) == ["Logistic / linear regression", "Baseline (majority class / mean)"]
     assert board.loc[0, "validation"] < board.loc[1, "validation"]
-    assert "Predicted vs actual" in at.get("plotly_chart")[1].proto.spec
+    specs = [chart.proto.spec for chart in at.get("plotly_chart")]
+    assert any("Predicted vs actual" in spec for spec in specs)
+    assert any("Residuals vs predicted" in spec for spec in specs)
+    assert [t.label for t in at.tabs] == ["Scores", "Plots", "Explain"]

@@ -184,7 +184,9 @@ def test_settings_need_a_problem_and_are_validated(ws, project, loaded):
     with pytest.raises(RecipeError, match="'cv_folds'"):
         projects.save_settings(ws, loaded, {"cv_folds": 1})
     saved = projects.save_settings(ws, loaded, {"models": ["linear"]})
-    assert saved == {"models": ["baseline", "linear"], "cv_folds": 5, "seed": 42, "time_budget": None}
+    assert saved == {"models": ["baseline", "linear"], "cv_folds": 5, "seed": 42, "time_budget": None,
+                     "search": "none", "n_trials": 20, "pruner": "median", "patience": None, "automl": False,
+                     "ensemble": False, "losses": {}}
     assert projects.project_settings(ws, loaded) == saved
 
 

@@ -136,6 +136,60 @@ def test_no_final_test_without_a_test_split(ws, loaded, keep_sigterm):
         evaluation.final_test_report(ws, ws.get_project(loaded)["champion_model_id"])
 
 
+@pytest.mark.slow
+def test_score_table_has_intervals_and_the_project_metric_first(ws, loaded, trained):
+    champion = ws.get_project(loaded)["champion_model_id"]
+    table = evaluation.score_table(ws, champion, n_boot=50)
+    assert table["metric"].iloc[0] == "accuracy"
+    assert {"roc_auc", "pr_auc", "mcc", "f1_weighted", "log_loss"} <= set(table["metric"])
+    assert ((table["low"] <= table["value"] + 1e-9) & (table["value"] <= table["high"] + 1e-9)).all()
+    assert evaluation.validation_interval(ws, champion, "accuracy") == (1.0, 1.0)  # 4 rows, all right
+    report = evaluation.class_report(ws, champion)
+    assert report["class"].tolist() == ["no", "yes"] and report["support"].sum() == 4
+    predictions, classes = evaluation.validation_predictions(ws, champion)
+    assert classes == ["no", "yes"] and len(predictions) == 4
+
+
+@pytest.mark.slow
+def test_threshold_is_stored_with_the_model(ws, loaded, trained):
+    champion = ws.get_project(loaded)["champion_model_id"]
+    assert evaluation.model_threshold(ws, champion) is None
+    table, positive = evaluation.threshold_report(ws, champion)
+    assert positive == "yes" and len(table) == 99
+    assert evaluation.set_threshold(ws, champion, 0.35) == 0.35
+    assert evaluation.model_threshold(ws, champion) == 0.35
+    board = evaluation.leaderboard(ws, loaded)  # the stored threshold does not disturb the scores
+    assert board.set_index("model_id").loc[champion, "validation"] == 1.0
+    assert evaluation.score_table(ws, champion, n_boot=10)["metric"].str.contains("threshold").sum() == 0
+    with pytest.raises(ModelError, match=r"must be a number in \(0, 1\)"):
+        evaluation.set_threshold(ws, champion, 1.5)
+
+
+@pytest.mark.slow
+def test_explanations_use_the_runs_rows(ws, loaded, trained):
+    champion = ws.get_project(loaded)["champion_model_id"]
+    rows = evaluation.model_rows(ws, champion)
+    assert (len(rows.train), len(rows.valid)) == (22, 4)
+    importance = evaluation.permutation_importance(ws, champion)
+    assert set(importance["column"]) == set(rows.X.columns) and importance["rows"].iloc[0] == 4
+    assert evaluation.numeric_columns(ws, champion) == ["age", "visits"]
+    dependence = evaluation.partial_dependence(ws, champion, "visits")
+    assert dependence.n_rows == 4 and list(dependence.curves) == ["P(yes)"]
+    with pytest.raises(ModelError, match="does not use column 'nope'"):
+        evaluation.partial_dependence(ws, champion, "nope")
+    curve = evaluation.learning_curve(ws, champion)
+    assert curve.metric == "accuracy" and len(curve.sizes) == 5 and curve.n_rows == 22
+
+
+@pytest.mark.slow
+def test_cv_fold_scores_of_the_latest_run(ws, loaded, keep_sigterm):
+    projects.save_settings(ws, loaded, {"models": ["linear"], "cv_folds": 3})
+    run_training_job(ws, ws.create_job(loaded, "train")["id"])
+    folds = evaluation.cv_fold_scores(ws, loaded)
+    assert folds.groupby("model")["fold"].count().to_dict() == {"baseline": 3, "linear": 3}
+    assert evaluation.cv_fold_scores(ws, ws.create_project("Empty")["id"]).empty
+
+
 # -- scoring -----------------------------------------------------------------------------------
 @pytest.mark.slow
 def test_score_upload_puts_predictions_after_the_inputs(ws, loaded, trained):

@@ -1,0 +1,165 @@
+"""Tuned training: Optuna studies per model family (or one AutoML study across families), then the
+best parameters of each family refitted on the training rows and scored on validation; optionally a
+soft-voting ensemble of the best families when it beats them on validation.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+
+import optuna
+import pandas as pd
+from sklearn.base import clone
+from sklearn.ensemble import VotingClassifier, VotingRegressor
+
+from engine.metrics import METRICS
+from engine.models import make_estimator
+from engine.preprocessing import build_pipeline, feature_columns
+from engine.problem import Problem
+from engine.recipe import validate_recipe
+from engine.schema import ColumnInfo
+from engine.split import Split
+from engine.training import (
+    Candidate,
+    TimeBudgetExceeded,
+    TrainingFitter,
+    balanced,
+    call_before,
+    evaluate,
+    prepare_target,
+    train_candidates,
+    validate_settings,
+)
+from engine.tuning import best_params_by_family, create_study, run_study
+
+__all__ = ["tune_candidates", "tuning_spec"]
+
+Progress = Callable[[float, str], None]
+_ENSEMBLE_SIZE = 3
+
+
+def tuning_spec(data_path: str, problem: Problem, recipe: dict, schema: list[ColumnInfo], settings: dict,
+                families: list[str]) -> dict:
+    """The JSON a study carries so any worker can rebuild its objective."""
+    return {"data": str(data_path), "problem": problem.to_dict(), "recipe": validate_recipe(recipe),
+            "schema": [c.to_dict() for c in schema], "families": list(families), "automl": settings["automl"],
+            "search": settings["search"], "pruner": settings["pruner"], "cv_folds": settings["cv_folds"],
+            "seed": settings["seed"], "losses": dict(settings.get("losses", {}))}
+
+
+def tune_candidates(frame: pd.DataFrame, schema: list[ColumnInfo], problem: Problem, recipe: dict, settings: dict,
+                    split: Split, *, storage, study_name: str, data_path: str, progress: Progress | None = None,
+                    on_candidate: Callable[[Candidate], None] | None = None) -> list[Candidate]:
+    """Search each chosen family's parameters (or all at once with AutoML) and return one candidate per family."""
+    settings = validate_settings(settings, problem.task)
+    recipe = validate_recipe(recipe)
+    progress = progress or (lambda fraction, message: None)
+    started = time.monotonic()
+    budget = settings["time_budget"]
+    deadline = None if budget is None else started + budget
+    baseline = train_candidates(frame, schema, problem, recipe, {**settings, "models": ["baseline"],
+                                                                 "time_budget": None}, split,
+                                require_model=False)
+    results = [c for c in baseline if c.model == "baseline"]
+    for candidate in results:
+        if on_candidate:
+            on_candidate(candidate)
+    families = [m for m in settings["models"] if m != "baseline"]
+    groups = [families] if settings["automl"] else [[f] for f in families]
+    total = settings["n_trials"] * len(groups)
+    done = {"trials": 0}
+
+    def on_trial(study: optuna.Study, trial: optuna.trial.FrozenTrial) -> None:
+        done["trials"] += 1
+        best = _best_text(study, problem.metric)
+        progress(min(done["trials"] / total, 0.99) * 0.9, f"Trial {done['trials']} of {total} done; {best}")
+
+    tuned: dict[str, tuple[dict, optuna.trial.FrozenTrial]] = {}
+    for i, group in enumerate(groups):
+        name = f"{study_name}-automl" if settings["automl"] else f"{study_name}-{group[0]}"
+        spec = tuning_spec(data_path, problem, recipe, schema, settings, group)
+        study = create_study(spec, storage, name)
+        timeout = None if deadline is None else max((deadline - time.monotonic()) / (len(groups) - i), 0.5)
+        progress(done["trials"] / total * 0.9, f"Searching {' / '.join(group)} ({settings['search']})")
+        run_study(study, frame, n_trials=settings["n_trials"], timeout=timeout, patience=settings["patience"],
+                  on_trial=on_trial)
+        tuned.update(best_params_by_family(study))
+    progress(0.9, "Refitting the best parameters of each model on the training rows")
+    refitted = _refit_best(frame, schema, problem, recipe, settings, split, tuned, deadline)
+    for candidate in refitted:
+        if on_candidate:
+            on_candidate(candidate)
+    results += refitted
+    if settings["ensemble"]:
+        ensemble = _ensemble(frame, schema, problem, recipe, settings, split, refitted, deadline)
+        if ensemble is not None:
+            results.append(ensemble)
+            if on_candidate:
+                on_candidate(ensemble)
+    progress(1.0, "Tuning finished")
+    return results
+
+
+def _refit_best(frame, schema, problem, recipe, settings, split, tuned, deadline) -> list[Candidate]:
+    rows, y = prepare_target(frame, problem)
+    features = feature_columns(schema, problem.target, recipe)
+    X = rows[[c.name for c in features]]
+    fitter = TrainingFitter(recipe, problem.task, {c.name: c.kind for c in features})
+    out = []
+    for family, (params, trial) in tuned.items():
+        started = time.monotonic()
+        estimator = balanced(make_estimator(family, problem.task, settings["seed"], params), recipe, problem.task)
+        pipeline = build_pipeline(features, recipe, estimator, problem.task)
+        sign = 1.0 if METRICS[problem.metric].greater_is_better else -1.0
+        cv = [sign * s for s in trial.user_attrs.get("fold_scores", [])] if settings["cv_folds"] else []
+        try:
+            fitted = call_before(deadline, lambda p=pipeline: fitter.fit(p, X.iloc[split.train], y.iloc[split.train]))
+        except TimeBudgetExceeded as exc:
+            out.append(Candidate(family, "skipped", None, [], {}, None, time.monotonic() - started, str(exc)))
+            continue
+        metrics, predictions = evaluate(fitted, X.iloc[split.valid], y.iloc[split.valid], problem.task)
+        out.append(Candidate(family, "ok", fitted, cv, metrics, predictions, time.monotonic() - started,
+                             tuning={"trial": trial.number, "params": params}))
+    return out
+
+
+def _ensemble(frame, schema, problem, recipe, settings, split, candidates, deadline) -> Candidate | None:
+    """Soft voting over the best families (those with probabilities); kept only when it beats each of them."""
+    metric = METRICS[problem.metric]
+    ok = [c for c in candidates if c.status == "ok" and problem.metric in c.valid_metrics]
+    if problem.task == "classification":
+        ok = [c for c in ok if hasattr(c.pipeline.named_steps["model"], "predict_proba")]
+    ok.sort(key=lambda c: c.valid_metrics[problem.metric], reverse=metric.greater_is_better)
+    members = ok[:_ENSEMBLE_SIZE]
+    if len(members) < 2:
+        return None
+    started = time.monotonic()
+    estimators = [(c.model, clone(c.pipeline.named_steps["model"])) for c in members]
+    voter = (VotingClassifier(estimators, voting="soft") if problem.task == "classification"
+             else VotingRegressor(estimators))
+    rows, y = prepare_target(frame, problem)
+    features = feature_columns(schema, problem.target, recipe)
+    X = rows[[c.name for c in features]]
+    fitter = TrainingFitter(recipe, problem.task, {c.name: c.kind for c in features})
+    pipeline = build_pipeline(features, recipe, voter, problem.task)
+    try:
+        fitted = call_before(deadline, lambda: fitter.fit(pipeline, X.iloc[split.train], y.iloc[split.train]))
+    except TimeBudgetExceeded as exc:
+        return Candidate("ensemble", "skipped", None, [], {}, None, time.monotonic() - started, str(exc))
+    metrics, predictions = evaluate(fitted, X.iloc[split.valid], y.iloc[split.valid], problem.task)
+    best = members[0].valid_metrics[problem.metric]
+    better = metrics[problem.metric] > best if metric.greater_is_better else metrics[problem.metric] < best
+    if not better:
+        note = (f"the vote of {', '.join(c.model for c in members)} scored {metrics[problem.metric]:.4f}, "
+                f"not better than {members[0].model} alone ({best:.4f})")
+        return Candidate("ensemble", "skipped", None, [], metrics, None, time.monotonic() - started, note)
+    return Candidate("ensemble", "ok", fitted, [], metrics, predictions, time.monotonic() - started,
+                     tuning={"members": [c.model for c in members]})
+
+
+def _best_text(study: optuna.Study, metric: str) -> str:
+    try:
+        return f"best {METRICS[metric].label} so far {study.best_value:.4f}"
+    except ValueError:
+        return "no finished trial yet"

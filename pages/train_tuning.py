@@ -1,0 +1,84 @@
+"""Train page sections: the search settings, and a live view of the tuning studies behind a job."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from engine import METRICS, MODELS
+from engine.models import too_slow
+from engine.tuning_report import best_so_far_figure, study_plots, trials_table
+from usecases import tuning
+
+_SEARCH_LABELS = {"none": "No search: each model's sensible defaults", "grid": "Grid search",
+                  "random": "Random search", "tpe": "Bayesian search (TPE)"}
+_PRUNER_LABELS = {"none": "Never", "median": "Below the median of earlier trials at the same fold",
+                  "halving": "Successive halving"}
+
+
+def search_settings(settings: dict) -> dict:
+    """Widgets for the tuning settings (inside the Train form); returns their values."""
+    st.markdown("**Tuning**")
+    a, b = st.columns([3, 2])
+    search = a.selectbox("Hyper-parameter search", list(_SEARCH_LABELS), format_func=_SEARCH_LABELS.get,
+                         index=list(_SEARCH_LABELS).index(settings["search"]),
+                         help="Optuna tries parameter sets, each scored by cross-validation on the training rows.")
+    trials = b.number_input("Trials per model (in total with AutoML)", 1, 10_000, settings["n_trials"])
+    c, d = st.columns([3, 2])
+    pruner = c.selectbox("Stop a trial early when its folds score", list(_PRUNER_LABELS),
+                         format_func=_PRUNER_LABELS.get, index=list(_PRUNER_LABELS).index(settings["pruner"]))
+    patience = d.number_input("Stop after this many trials without improvement (0 = never)", 0, 10_000,
+                              settings["patience"] or 0)
+    automl = st.toggle("AutoML: search all chosen models at once, under one budget", value=settings["automl"],
+                       help="One study picks the model family as one more parameter, so promising families get "
+                            "more trials.")
+    ensemble = st.toggle("Try a voting ensemble of the best models (kept only if it beats them on validation)",
+                         value=settings["ensemble"])
+    return {"search": search, "n_trials": int(trials), "pruner": pruner, "patience": int(patience) or None,
+            "automl": automl, "ensemble": ensemble}
+
+
+def loss_settings(settings: dict, task: str) -> dict:
+    """A loss picker for each model family that offers a choice (inside the Train form)."""
+    offered = {name: f.losses.get(task, ()) for name, f in MODELS.items() if len(f.losses.get(task, ())) > 1}
+    chosen = {}
+    with st.expander("Loss / objective per model"):
+        for name, losses in offered.items():
+            current = settings["losses"].get(name, losses[0])
+            chosen[name] = st.selectbox(MODELS[name].label, losses, index=losses.index(current), key=f"loss_{name}")
+    return {name: loss for name, loss in chosen.items() if loss != offered[name][0]}
+
+
+def slow_warnings(models: list[str], n_rows: int) -> None:
+    """Say before the user waits which chosen families get slow on this much data."""
+    for name in models:
+        note = too_slow(name, n_rows)
+        if note:
+            st.warning(note, icon=":material/hourglass:")
+
+
+def studies_view(ws, job_id: int, metric: str, finished: bool) -> None:
+    """The job's trials so far, the best-so-far curve and, once finished, Optuna's plots."""
+    studies = tuning.job_studies(ws, job_id)
+    if not studies:
+        return
+    table = trials_table(studies)
+    states = table["state"].value_counts().to_dict()
+    st.caption(f"{len(table)} trials: " + ", ".join(f"{n} {s}" for s, n in states.items()))
+    st.plotly_chart(best_so_far_figure(studies, METRICS[metric].label, METRICS[metric].greater_is_better),
+                    width="stretch", key=f"best_{job_id}_{len(table)}")
+    with st.expander("Trials", expanded=not finished):
+        st.dataframe(table.sort_values(["study", "trial"], ascending=[True, False]), hide_index=True,
+                     width="stretch", height=260)
+    with st.expander("Add workers from other processes or machines"):
+        st.code(tuning.worker_command(ws, studies[0]), language="bash")
+        st.caption("A worker joins the study through its storage and runs trials beside this job. Several "
+                   "machines need a shared database (PostgreSQL) as the storage; see the README.")
+    if finished:
+        with st.expander("What the search learned: parameter importance, parallel coordinates, slices"):
+            names = [study.study_name for study in studies]
+            name = st.selectbox("Study", names, key=f"study_{job_id}") if len(names) > 1 else names[0]
+            plots = study_plots(studies[names.index(name)])
+            if not plots:
+                st.caption("Too few finished trials with parameters to plot.")
+            for tab, (title, figure) in zip(st.tabs(list(plots)), plots.items(), strict=True):
+                tab.plotly_chart(figure, width="stretch", key=f"{name}_{title}")

@@ -1,0 +1,65 @@
+"""The Evaluate page's tabs for one model: scores with intervals, plots, the threshold, explanations."""
+
+from __future__ import annotations
+
+import json
+
+from engine import METRICS
+from tests.pages.helpers import assert_clean, open_page
+from usecases import evaluation, projects
+
+
+def _label(ws, project) -> str:
+    return METRICS[projects.project_problem(ws, project["id"]).metric].label
+
+
+def _titles(at) -> list[str]:
+    return [json.loads(chart.proto.spec)["layout"]["title"]["text"] for chart in at.get("plotly_chart")]
+
+
+def test_tabs_scores_and_plots_of_a_binary_model(ws, trained_project):
+    at = open_page("evaluate", trained_project["id"])
+    assert_clean(at)
+    assert [t.label for t in at.tabs] == ["Scores", "Plots", "Threshold", "Explain"]
+    board = at.dataframe[0].value
+    low, high = (float(v) for v in board.loc[0, "interval"].split(" – "))
+    assert low <= board.loc[0, "validation"] <= high
+    scores = at.dataframe[1].value
+    assert scores["label"].iloc[0] == _label(ws, trained_project)  # the project's metric first
+    assert {"ROC-AUC", "PR-AUC (average precision)", "MCC (Matthews correlation)"} <= set(scores["label"])
+    assert (scores["low"] <= scores["value"] + 1e-9).all() and (scores["value"] <= scores["high"] + 1e-9).all()
+    assert set(at.dataframe[2].value["class"]) == {"yes", "no"}
+    titles = _titles(at)
+    for start in (f"Cross-validation {_label(ws, trained_project)} per fold",
+                  "Confusion matrix (validation, row counts)", "ROC curve", "Precision-recall curve",
+                  "Calibration", "Cumulative gain and lift", "Trade-off by decision threshold"):
+        assert any(t.startswith(start) for t in titles), start
+    at.toggle[0].set_value(True).run()
+    assert "Confusion matrix (validation, share of each actual class)" in _titles(at)
+
+
+def test_threshold_is_saved_with_the_model(ws, trained_project):
+    champion = trained_project["champion_model_id"]
+    at = open_page("evaluate", trained_project["id"])
+    at.slider(key=f"evaluate_threshold_{champion}").set_value(0.3).run()
+    assert_clean(at)
+    at.button(key=f"evaluate_save_threshold_{champion}").click().run()
+    assert_clean(at)
+    assert evaluation.model_threshold(ws, champion) == 0.3
+    assert any("Saved threshold: **0.3**" in c.value for c in at.caption)
+
+
+def test_explanations_run_on_a_click_and_stay(ws, trained_project):
+    champion = trained_project["champion_model_id"]
+    at = open_page("evaluate", trained_project["id"])
+    assert not any(t.startswith("Permutation importance") for t in _titles(at))
+    at.button(key=f"evaluate_explain_button_{champion}").click().run()
+    assert_clean(at)
+    titles = _titles(at)
+    assert any(t.startswith("Permutation importance") for t in titles)
+    assert any(t.startswith("Partial dependence on") for t in titles)
+    assert any(t.startswith(f"Learning curve ({_label(ws, trained_project)})") for t in titles)
+    column = at.selectbox(key=f"evaluate_pdp_{champion}").options[-1]
+    at.selectbox(key=f"evaluate_pdp_{champion}").select(column).run()
+    assert_clean(at)
+    assert f"Partial dependence on {column}" in " ".join(_titles(at))

@@ -1,0 +1,40 @@
+"""Train page: tuning settings are saved with the job, and a finished search shows its trials and plots."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.pages.helpers import assert_clean, open_page
+from usecases import projects
+from usecases.training import run_training_job
+
+
+def test_tuning_settings_reach_the_job(ws, churn_project, monkeypatch):
+    started = {}
+    monkeypatch.setattr("usecases.training.spawn_worker", lambda ws, job_id: started.setdefault("job", job_id))
+    at = open_page("train", churn_project["id"])
+    at.multiselect[0].set_value(["decision_tree", "knn"])
+    boxes = {s.label: s for s in at.selectbox}
+    boxes["Hyper-parameter search"].select("tpe")
+    inputs = {n.label: n for n in at.number_input}
+    inputs["Trials per model (in total with AutoML)"].set_value(7)
+    inputs["Stop after this many trials without improvement (0 = never)"].set_value(3)
+    at.toggle[1].set_value(True)  # the ensemble
+    at.button[0].click().run()
+    assert_clean(at)
+    settings = projects.project_settings(ws, churn_project["id"])
+    assert (settings["search"], settings["n_trials"], settings["patience"], settings["ensemble"]) == (
+        "tpe", 7, 3, True)
+    assert settings["models"] == ["baseline", "decision_tree", "knn"]
+
+
+@pytest.mark.slow
+def test_a_finished_search_shows_its_trials(ws, churn_project):
+    pid = churn_project["id"]
+    projects.save_settings(ws, pid, {"models": ["decision_tree"], "cv_folds": 2, "search": "random", "n_trials": 4})
+    job = ws.create_job(pid, "train")
+    run_training_job(ws, job["id"])
+    at = open_page("train", pid)
+    assert_clean(at)
+    assert any(c.value.startswith("4 trials: 4 complete") for c in at.caption)
+    assert [e.label for e in at.expander if e.label.startswith("What the search learned")]

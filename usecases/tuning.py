@@ -1,0 +1,29 @@
+"""Tuning use cases: the Optuna studies behind a training job, for the Train page and for workers."""
+
+from __future__ import annotations
+
+import optuna
+
+from engine.tuning import open_storage
+from storage import Workspace
+from usecases.training import study_name
+
+__all__ = ["job_studies", "worker_command"]
+
+
+def job_studies(ws: Workspace, job_id: int) -> list[optuna.Study]:
+    """The studies of the run a job started (none for a job without a search)."""
+    runs = [r for r in ws.list_runs(ws.get_job(job_id)["project_id"]) if r["job_id"] == job_id]
+    if not runs:
+        return []
+    prefix = study_name(runs[0]["id"]) + "-"
+    storage = open_storage(ws.studies_url())
+    names = [s.study_name for s in optuna.get_all_study_summaries(storage, include_best_trial=False)
+             if s.study_name.startswith(prefix)]
+    return [optuna.load_study(study_name=name, storage=storage) for name in sorted(names)]
+
+
+def worker_command(ws: Workspace, study: optuna.Study) -> str:
+    """The command that adds a worker process to ``study`` on this machine."""
+    return (f"python -m engine worker --study {study.study_name} --storage {ws.studies_url()} "
+            "--timeout 600 --worker 2")
