@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import numpy as np
 import pandas as pd
 
 from engine.errors import ColumnError, EmptyDataError
@@ -27,13 +28,21 @@ def check_input(frame: pd.DataFrame, features: list[dict]) -> list[str]:
     return notes
 
 
-def predict_frame(pipeline, frame: pd.DataFrame, features: list[dict], task: str) -> pd.DataFrame:
-    """Predictions in input row order: ``prediction`` and, for classifiers, ``proba_<class>``."""
+def predict_frame(pipeline, frame: pd.DataFrame, features: list[dict], task: str,
+                  threshold: float | None = None) -> pd.DataFrame:
+    """Predictions in input row order: ``prediction`` and, for classifiers, ``proba_<class>``.
+
+    For a two-class model, ``threshold`` is the probability of the second class (in sorted
+    order, the one the Evaluate page calls positive) from which a row is predicted positive.
+    """
     check_input(frame, features)
     X = frame[[f["name"] for f in features]]
     out = pd.DataFrame({"prediction": pipeline.predict(X)}, index=frame.index)
     if task == "classification" and hasattr(pipeline, "predict_proba"):
         proba = pipeline.predict_proba(X)
-        for j, label in enumerate(pipeline.classes_):
+        classes = list(pipeline.classes_)
+        for j, label in enumerate(classes):
             out[f"proba_{label}"] = proba[:, j]
+        if threshold is not None and len(classes) == 2:
+            out["prediction"] = np.where(proba[:, 1] >= threshold, classes[1], classes[0])
     return out.reset_index(drop=True)

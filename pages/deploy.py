@@ -29,6 +29,7 @@ model_id = st.selectbox("Model", ids, index=ids.index(champion) if champion in i
                         key="deploy_model")
 folder = ws.model_dir(model_id)
 card = json.loads((folder / "model.json").read_text())
+card["decision_threshold"] = evaluation.model_threshold(ws, model_id)  # set on Evaluate after training
 
 st.subheader("Download")
 buttons = st.container(horizontal=True)

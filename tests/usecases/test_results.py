@@ -204,6 +204,12 @@ def test_score_upload_puts_predictions_after_the_inputs(ws, loaded, trained):
     assert scored["prediction"].tolist() == ["yes", "no", "yes"]
     assert (scored["proba_no"] + scored["proba_yes"]).round(9).tolist() == [1.0, 1.0, 1.0]
     assert notes == ["Missing values are filled as in training: {'age': 1, 'plan': 1, 'signup': 1}."]
+    # A decision threshold saved on Evaluate decides the classes from then on.
+    evaluation.set_threshold(ws, champion, 0.999)
+    rescored, notes = scoring.score_upload(ws, champion, upload, "new.csv")
+    assert rescored["prediction"].tolist() == ["no", "no", "no"]
+    assert rescored["proba_yes"].tolist() == scored["proba_yes"].tolist()
+    assert notes[-1] == "Classes are decided with the decision threshold 0.999 saved with the model."
 
 
 @pytest.mark.slow
