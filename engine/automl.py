@@ -37,6 +37,7 @@ __all__ = ["tune_candidates", "tuning_spec"]
 
 Progress = Callable[[float, str], None]
 _ENSEMBLE_SIZE = 3
+_REFIT_SHARE = 0.3  # of the time budget, kept for refitting the best parameters after the search
 
 
 def tuning_spec(data_path: str, problem: Problem, recipe: dict, schema: list[ColumnInfo], settings: dict,
@@ -80,7 +81,9 @@ def tune_candidates(frame: pd.DataFrame, schema: list[ColumnInfo], problem: Prob
         name = f"{study_name}-automl" if settings["automl"] else f"{study_name}-{group[0]}"
         spec = tuning_spec(data_path, problem, recipe, schema, settings, group)
         study = create_study(spec, storage, name)
-        timeout = None if deadline is None else max((deadline - time.monotonic()) / (len(groups) - i), 0.5)
+        # The search gets its share of what is left; the rest refits each family's best parameters.
+        left = None if deadline is None else deadline - _REFIT_SHARE * budget - time.monotonic()
+        timeout = None if left is None else max(left / (len(groups) - i), 0.5)
         progress(done["trials"] / total * 0.9, f"Searching {' / '.join(group)} ({settings['search']})")
         run_study(study, frame, n_trials=settings["n_trials"], timeout=timeout, patience=settings["patience"],
                   on_trial=on_trial)
@@ -107,14 +110,16 @@ def _refit_best(frame, schema, problem, recipe, settings, split, tuned, deadline
     X = rows[[c.name for c in features]]
     fitter = TrainingFitter(recipe, problem.task, {c.name: c.kind for c in features})
     out = []
-    for family, (params, trial) in tuned.items():
+    sign = 1 if METRICS[problem.metric].greater_is_better else -1
+    # Best family first; it is refitted even past the deadline, so a search always yields a model.
+    for family, (params, trial) in sorted(tuned.items(), key=lambda item: -sign * item[1][1].value):
         started = time.monotonic()
+        limit = deadline if out else None
         estimator = balanced(make_estimator(family, problem.task, settings["seed"], params), recipe, problem.task)
         pipeline = build_pipeline(features, recipe, estimator, problem.task)
-        sign = 1.0 if METRICS[problem.metric].greater_is_better else -1.0
-        cv = [sign * s for s in trial.user_attrs.get("fold_scores", [])] if settings["cv_folds"] else []
+        cv = list(trial.user_attrs.get("fold_scores", [])) if settings["cv_folds"] else []  # metric values
         try:
-            fitted = call_before(deadline, lambda p=pipeline: fitter.fit(p, X.iloc[split.train], y.iloc[split.train]))
+            fitted = call_before(limit, lambda p=pipeline: fitter.fit(p, X.iloc[split.train], y.iloc[split.train]))
         except TimeBudgetExceeded as exc:
             out.append(Candidate(family, "skipped", None, [], {}, None, time.monotonic() - started, str(exc)))
             continue

@@ -13,8 +13,11 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+import tempfile
 import time
 from pathlib import Path
+
+import optuna
 
 from engine import (
     TASKS,
@@ -27,6 +30,7 @@ from engine import (
     feature_columns,
     infer_schema,
     library_versions,
+    models_for_task,
     predict_frame,
     prepare_target,
     propose_problem,
@@ -37,6 +41,7 @@ from engine import (
     validate_problem,
     validate_recipe,
 )
+from engine.automl import tune_candidates
 from engine.errors import DataError, RecipeError, TargetError, TrainingError
 from engine.profile import profile
 from engine.report import html_report, profile_json
@@ -49,7 +54,9 @@ __all__ = ["main"]
 
 _CLI_SPLIT = {"train": 0.8, "valid": 0.2, "test": 0.0, "strategy": "stratified"}
 _SELECTION_SHARE = 0.6  # of the budget for choosing a model; the rest refits it on all rows
-_CV_MIN_BUDGET = 30.0  # seconds; below this, models are compared on the holdout only
+_CV_MIN_BUDGET = 30.0  # seconds; below this, default models are compared on the holdout only; from it, AutoML
+_AUTOML_MODELS = ("linear", "random_forest", "extra_trees", "gradient_boosting", "knn")
+_AUTOML_SETTINGS = {"search": "tpe", "automl": True, "ensemble": True, "n_trials": 10_000, "pruner": "median"}
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -91,6 +98,7 @@ def main(argv: list[str] | None = None, started: float | None = None) -> int:
     """Run one command; ``started`` (time.monotonic) is when the process began, so the time
     budget also covers start-up and imports."""
     args = build_parser().parse_args(argv)
+    optuna.logging.set_verbosity(optuna.logging.WARNING)  # one line per command, not one per trial
     try:
         if args.command == "profile":
             return _profile(args)
@@ -104,6 +112,20 @@ def main(argv: list[str] | None = None, started: float | None = None) -> int:
     except USER_ERRORS as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 1
+
+
+def _automl(rows, schema, problem, recipe, settings, split) -> list:
+    """The one-click AutoML of the Train page, with a throw-away study storage."""
+    with tempfile.TemporaryDirectory(prefix="workbench-cli-") as folder:
+        data = Path(folder) / "data.parquet"
+        rows.to_parquet(data)
+        storage = open_storage(f"sqlite:///{Path(folder) / 'studies.db'}")
+        try:
+            return tune_candidates(rows, schema, problem, recipe, settings, split, storage=storage,
+                                   study_name="cli", data_path=str(data))
+        finally:
+            storage.remove_session()
+            storage.engine.dispose()
 
 
 def _recipe(args) -> dict:
@@ -138,7 +160,11 @@ def _train(args, started: float) -> int:
                 "time_budget": None if budget is None else _selection_budget(budget, started)}
     rows, y = prepare_target(frame, problem)
     split = split_rows(y, task, recipe["split"], rows)
-    candidates = train_candidates(rows, schema, problem, recipe, settings, split)
+    if budget is not None and budget >= _CV_MIN_BUDGET:
+        settings.update(_AUTOML_SETTINGS, models=[m for m in _AUTOML_MODELS if m in models_for_task(task)])
+        candidates = _automl(rows, schema, problem, recipe, settings, split)
+    else:
+        candidates = train_candidates(rows, schema, problem, recipe, settings, split)
     best = best_candidate(candidates, metric)
     features = feature_columns(schema, problem.target, recipe)
     X = rows[[c.name for c in features]]

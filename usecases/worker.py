@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import sys
 
+import optuna
+
 from usecases import open_workspace
 from usecases.training import run_training_job
 
@@ -11,6 +13,7 @@ _KINDS = {"train": run_training_job}
 
 
 def main(argv: list[str]) -> int:
+    optuna.logging.set_verbosity(optuna.logging.WARNING)  # the job log gets one line per trial instead
     home, job_id = argv[0], int(argv[1])
     ws = open_workspace(home)
     job = ws.get_job(job_id)

@@ -212,3 +212,18 @@ def test_audit_reports_leaks_and_split_advice(tmp_path, capsys):
     assert [leak["column"] for leak in report["leaks"]] == ["refund"]
     assert {tip["update"]["strategy"] for tip in report["split_advice"]} >= {"group"}
     assert capsys.readouterr().out.splitlines()[0].startswith("leak: refund: ")
+
+
+@pytest.mark.slow
+def test_a_budget_of_30_seconds_or_more_runs_automl(tmp_path):
+    out = tmp_path / "model"
+    started = time.monotonic()
+    result = cli("train", "--data", str(DATA / "tiny_churn.csv"), "--target", "churned", "--time-budget", "30",
+                 "--out", str(out))
+    elapsed = time.monotonic() - started
+    assert result.returncode == 0, result.stderr
+    assert elapsed < 30 + 8, f"took {elapsed:.1f} s"
+    card = json.loads((out / "model.json").read_text())
+    assert card["settings"]["automl"] is True and card["settings"]["search"] == "tpe"
+    assert len(card["leaderboard"]) >= 3  # the baseline and at least two searched families
+    assert card["tuning"]  # the search behind the chosen model: its trial and parameters, or ensemble members
