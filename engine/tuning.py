@@ -28,7 +28,15 @@ from engine.problem import Problem
 from engine.recipe import validate_recipe
 from engine.schema import ColumnInfo, schema_from_dicts
 from engine.split import split_rows
-from engine.training import TrainingFitter, balanced, cv_folds, loss_params, prepare_target
+from engine.training import (
+    TimeBudgetExceeded,
+    TrainingFitter,
+    balanced,
+    call_before,
+    cv_folds,
+    loss_params,
+    prepare_target,
+)
 
 __all__ = ["PRUNERS", "SAMPLERS", "TuningSpec", "best_params_by_family", "create_study", "load_study",
            "make_objective", "make_pruner", "make_sampler", "open_storage", "run_study", "spec_from_study"]
@@ -98,8 +106,13 @@ def spec_from_study(study: optuna.Study) -> TuningSpec:
     return study.user_attrs["spec"]
 
 
-def make_objective(spec: TuningSpec, frame: pd.DataFrame) -> Callable[[optuna.Trial], float]:
-    """The function a trial runs: suggest a family and parameters, cross-validate on training rows."""
+def make_objective(spec: TuningSpec, frame: pd.DataFrame, deadline: float | None = None
+                   ) -> Callable[[optuna.Trial], float]:
+    """The function a trial runs: suggest a family and parameters, cross-validate on training rows.
+
+    Past ``deadline`` (time.monotonic) a fold's fit is abandoned and the trial pruned, so a slow
+    trial cannot carry the search far beyond its time budget.
+    """
     problem = Problem(**spec["problem"])
     recipe = validate_recipe(spec["recipe"])
     schema = schema_from_dicts(spec["schema"])
@@ -127,10 +140,10 @@ def make_objective(spec: TuningSpec, frame: pd.DataFrame) -> Callable[[optuna.Tr
         plan = folds or [(None, None)]
         for step, (fit_rows, score_rows) in enumerate(plan):
             if fit_rows is None:  # no cross-validation: the validation split scores the trial
-                model = fitter.fit(pipeline, X_train, y_train)
+                model = _fit_before(deadline, fitter, pipeline, X_train, y_train)
                 scores.append(sign * float(scorer(model, *holdout)))
             else:
-                model = fitter.fit(pipeline, X_train.iloc[fit_rows], y_train.iloc[fit_rows])
+                model = _fit_before(deadline, fitter, pipeline, X_train.iloc[fit_rows], y_train.iloc[fit_rows])
                 scores.append(sign * float(scorer(model, X_train.iloc[score_rows], y_train.iloc[score_rows])))
             trial.report(float(np.mean(scores)), step)
             if trial.should_prune():
@@ -147,8 +160,8 @@ def run_study(study: optuna.Study, frame: pd.DataFrame, *, n_trials: int | None,
               | None = None) -> int:
     """Run trials until ``n_trials`` (this process's share), ``timeout`` seconds, or ``patience``
     finished trials without improvement, whichever comes first; return how many this process ran."""
-    objective = make_objective(spec_from_study(study), frame)
     started = time.monotonic()
+    objective = make_objective(spec_from_study(study), frame, None if timeout is None else started + timeout)
     ran = []
 
     def after_trial(study: optuna.Study, trial: optuna.trial.FrozenTrial) -> None:
@@ -175,6 +188,13 @@ def best_params_by_family(study: optuna.Study) -> dict[str, tuple[dict, optuna.t
         if family and (family not in best or sign * trial.value > sign * best[family][1].value):
             best[family] = (trial.user_attrs["params"], trial)
     return best
+
+
+def _fit_before(deadline: float | None, fitter: TrainingFitter, pipeline, X, y):
+    try:
+        return call_before(deadline, lambda: fitter.fit(pipeline, X, y))
+    except TimeBudgetExceeded as exc:
+        raise optuna.TrialPruned(f"time budget: {exc}") from exc
 
 
 def _family(trial: optuna.Trial, spec: TuningSpec) -> str:
