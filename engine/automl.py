@@ -31,7 +31,7 @@ from engine.training import (
     train_candidates,
     validate_settings,
 )
-from engine.tuning import best_params_by_family, create_study, run_study
+from engine.tuning import best_params_by_family, create_study, family_errors, run_study
 
 __all__ = ["tune_candidates", "tuning_spec"]
 
@@ -77,6 +77,7 @@ def tune_candidates(frame: pd.DataFrame, schema: list[ColumnInfo], problem: Prob
         progress(min(done["trials"] / total, 0.99) * 0.9, f"Trial {done['trials']} of {total} done; {best}")
 
     tuned: dict[str, tuple[dict, optuna.trial.FrozenTrial]] = {}
+    errors: dict[str, str] = {}
     for i, group in enumerate(groups):
         name = f"{study_name}-automl" if settings["automl"] else f"{study_name}-{group[0]}"
         spec = tuning_spec(data_path, problem, recipe, schema, settings, group)
@@ -88,8 +89,11 @@ def tune_candidates(frame: pd.DataFrame, schema: list[ColumnInfo], problem: Prob
         run_study(study, frame, n_trials=settings["n_trials"], timeout=timeout, patience=settings["patience"],
                   on_trial=on_trial)
         tuned.update(best_params_by_family(study))
+        errors.update(family_errors(study))
     progress(0.9, "Refitting the best parameters of each model on the training rows")
     refitted = _refit_best(frame, schema, problem, recipe, settings, split, tuned, deadline)
+    refitted += [Candidate(f, "failed", None, [], {}, None, 0.0, f"no trial of this model finished; last error: "
+                           f"{errors.get(f, 'none recorded (out of time?)')}") for f in families if f not in tuned]
     for candidate in refitted:
         if on_candidate:
             on_candidate(candidate)

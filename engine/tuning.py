@@ -38,7 +38,7 @@ from engine.training import (
     prepare_target,
 )
 
-__all__ = ["PRUNERS", "SAMPLERS", "TuningSpec", "best_params_by_family", "create_study", "load_study",
+__all__ = ["PRUNERS", "SAMPLERS", "TuningSpec", "best_params_by_family", "create_study", "family_errors", "load_study",
            "make_objective", "make_pruner", "make_sampler", "open_storage", "run_study", "spec_from_study"]
 
 SAMPLERS = ("grid", "random", "tpe")
@@ -139,12 +139,16 @@ def make_objective(spec: TuningSpec, frame: pd.DataFrame, deadline: float | None
         scores = []
         plan = folds or [(None, None)]
         for step, (fit_rows, score_rows) in enumerate(plan):
-            if fit_rows is None:  # no cross-validation: the validation split scores the trial
-                model = _fit_before(deadline, fitter, pipeline, X_train, y_train)
-                scores.append(sign * float(scorer(model, *holdout)))
-            else:
-                model = _fit_before(deadline, fitter, pipeline, X_train.iloc[fit_rows], y_train.iloc[fit_rows])
-                scores.append(sign * float(scorer(model, X_train.iloc[score_rows], y_train.iloc[score_rows])))
+            try:
+                if fit_rows is None:  # no cross-validation: the validation split scores the trial
+                    model = _fit_before(deadline, fitter, pipeline, X_train, y_train)
+                    scores.append(sign * float(scorer(model, *holdout)))
+                else:
+                    model = _fit_before(deadline, fitter, pipeline, X_train.iloc[fit_rows], y_train.iloc[fit_rows])
+                    scores.append(sign * float(scorer(model, X_train.iloc[score_rows], y_train.iloc[score_rows])))
+            except (ValueError, ArithmeticError, np.linalg.LinAlgError) as exc:
+                trial.set_user_attr("error", f"{type(exc).__name__}: {str(exc).strip()[:300]}")
+                raise  # the study records the trial as failed and goes on
             trial.report(float(np.mean(scores)), step)
             if trial.should_prune():
                 trial.set_user_attr("fold_scores", scores)
@@ -177,6 +181,16 @@ def run_study(study: optuna.Study, frame: pd.DataFrame, *, n_trials: int | None,
     study.optimize(objective, n_trials=n_trials, timeout=timeout, callbacks=[after_trial],
                    catch=(ValueError, ArithmeticError, np.linalg.LinAlgError), gc_after_trial=False)
     return len(ran)
+
+
+def family_errors(study: optuna.Study) -> dict[str, str]:
+    """For each family whose trials failed, the error of its last failed trial."""
+    errors = {}
+    for trial in study.get_trials(deepcopy=False, states=(optuna.trial.TrialState.FAIL,)):
+        family = trial.user_attrs.get("family")
+        if family and "error" in trial.user_attrs:
+            errors[family] = trial.user_attrs["error"]
+    return errors
 
 
 def best_params_by_family(study: optuna.Study) -> dict[str, tuple[dict, optuna.trial.FrozenTrial]]:

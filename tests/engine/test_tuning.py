@@ -110,3 +110,22 @@ def test_a_worker_joins_an_existing_study(data, tmp_path, capsys):
     run_study(study, frame, n_trials=1, timeout=None)
     assert len(study.trials) == 3
     assert main(["worker", "--study", "nope", "--storage", url, "--n-trials", "1"]) == 1
+
+
+def test_a_family_whose_every_trial_fails_is_reported_with_the_reason(tmp_path):
+    rng = np.random.default_rng(0)
+    frame = pd.DataFrame({"x": rng.normal(size=200)})
+    frame["y"] = np.where(np.arange(200) < 3, "rare", np.where(frame["x"] > 0, "a", "b"))  # 3 rows: fewer than folds
+    problem = Problem("y", "classification", "f1_macro")
+    recipe = validate_recipe({})
+    rows, y = prepare_target(frame, problem)
+    split = split_rows(y, "classification", recipe["split"], rows)
+    frame.to_parquet(tmp_path / "d.parquet")
+    candidates = tune_candidates(frame, infer_schema(frame), problem, recipe,
+                                 {"models": ["linear", "gradient_boosting"], "cv_folds": 5, "search": "random",
+                                  "n_trials": 2}, split, storage=open_storage(f"sqlite:///{tmp_path / 's.db'}"),
+                                 study_name="rare", data_path=str(tmp_path / "d.parquet"))
+    status = {c.model: (c.status, c.error) for c in candidates}
+    assert status["linear"][0] == "ok"
+    assert status["gradient_boosting"][0] == "failed"
+    assert status["gradient_boosting"][1].startswith("no trial of this model finished; last error: ValueError: ")
