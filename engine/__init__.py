@@ -39,6 +39,7 @@ from engine.split_advisor import SplitAdvice, advise_split
 from engine.training import (
     Candidate,
     TimeBudgetExceeded,
+    TrainingData,
     TrainingFitter,
     balanced,
     best_candidate,
@@ -47,6 +48,7 @@ from engine.training import (
     prepare_target,
     refit,
     train_candidates,
+    training_data,
     validate_settings,
 )
 from engine.versions import library_versions
@@ -78,6 +80,7 @@ __all__ = [
     "TargetError",
     "TimeBudgetExceeded",
     "TrainingError",
+    "TrainingData",
     "TrainingFitter",
     "WorkbenchError",
     "advise_split",
@@ -109,6 +112,7 @@ __all__ = [
     "schema_from_dicts",
     "split_rows",
     "train_candidates",
+    "training_data",
     "validate_problem",
     "validate_recipe",
     "validate_settings",

@@ -15,7 +15,7 @@ from sklearn.ensemble import VotingClassifier, VotingRegressor
 
 from engine.metrics import METRICS
 from engine.models import make_estimator
-from engine.preprocessing import build_pipeline, feature_columns
+from engine.preprocessing import build_pipeline
 from engine.problem import Problem
 from engine.recipe import validate_recipe
 from engine.schema import ColumnInfo
@@ -23,12 +23,12 @@ from engine.split import Split
 from engine.training import (
     Candidate,
     TimeBudgetExceeded,
-    TrainingFitter,
+    TrainingData,
     balanced,
     call_before,
     evaluate,
-    prepare_target,
     train_candidates,
+    training_data,
     validate_settings,
 )
 from engine.tuning import best_params_by_family, create_study, family_errors, run_study
@@ -91,7 +91,8 @@ def tune_candidates(frame: pd.DataFrame, schema: list[ColumnInfo], problem: Prob
         tuned.update(best_params_by_family(study))
         errors.update(family_errors(study))
     progress(0.9, "Refitting the best parameters of each model on the training rows")
-    refitted = _refit_best(frame, schema, problem, recipe, settings, split, tuned, deadline)
+    data = training_data(frame, schema, problem, recipe)
+    refitted = _refit_best(data, problem, recipe, settings, split, tuned, deadline)
     refitted += [Candidate(f, "failed", None, [], {}, None, 0.0, f"no trial of this model finished; last error: "
                            f"{errors.get(f, 'none recorded (out of time?)')}") for f in families if f not in tuned]
     for candidate in refitted:
@@ -99,7 +100,7 @@ def tune_candidates(frame: pd.DataFrame, schema: list[ColumnInfo], problem: Prob
             on_candidate(candidate)
     results += refitted
     if settings["ensemble"]:
-        ensemble = _ensemble(frame, schema, problem, recipe, settings, split, refitted, deadline)
+        ensemble = _ensemble(data, problem, recipe, split, refitted, deadline)
         if ensemble is not None:
             results.append(ensemble)
             if on_candidate:
@@ -108,11 +109,8 @@ def tune_candidates(frame: pd.DataFrame, schema: list[ColumnInfo], problem: Prob
     return results
 
 
-def _refit_best(frame, schema, problem, recipe, settings, split, tuned, deadline) -> list[Candidate]:
-    rows, y = prepare_target(frame, problem)
-    features = feature_columns(schema, problem.target, recipe)
-    X = rows[[c.name for c in features]]
-    fitter = TrainingFitter(recipe, problem.task, {c.name: c.kind for c in features})
+def _refit_best(data: TrainingData, problem, recipe, settings, split, tuned, deadline) -> list[Candidate]:
+    _, y, features, X, fitter = data
     out = []
     sign = 1 if METRICS[problem.metric].greater_is_better else -1
     # Best family first; it is refitted even past the deadline, so a search always yields a model.
@@ -133,7 +131,7 @@ def _refit_best(frame, schema, problem, recipe, settings, split, tuned, deadline
     return out
 
 
-def _ensemble(frame, schema, problem, recipe, settings, split, candidates, deadline) -> Candidate | None:
+def _ensemble(data: TrainingData, problem, recipe, split, candidates, deadline) -> Candidate | None:
     """Soft voting over the best families (those with probabilities); kept only when it beats each of them."""
     metric = METRICS[problem.metric]
     ok = [c for c in candidates if c.status == "ok" and problem.metric in c.valid_metrics]
@@ -147,10 +145,7 @@ def _ensemble(frame, schema, problem, recipe, settings, split, candidates, deadl
     estimators = [(c.model, clone(c.pipeline.named_steps["model"])) for c in members]
     voter = (VotingClassifier(estimators, voting="soft") if problem.task == "classification"
              else VotingRegressor(estimators))
-    rows, y = prepare_target(frame, problem)
-    features = feature_columns(schema, problem.target, recipe)
-    X = rows[[c.name for c in features]]
-    fitter = TrainingFitter(recipe, problem.task, {c.name: c.kind for c in features})
+    _, y, features, X, fitter = data
     pipeline = build_pipeline(features, recipe, voter, problem.task)
     try:
         fitted = call_before(deadline, lambda: fitter.fit(pipeline, X.iloc[split.train], y.iloc[split.train]))

@@ -27,9 +27,12 @@ from sklearn.model_selection import KFold, StratifiedKFold
 from sklearn.tree import DecisionTreeClassifier, DecisionTreeRegressor
 
 from engine.errors import TargetError
+from engine.problem import Problem
 from engine.schema import ColumnInfo, convert_series, infer_schema
+from engine.split import split_rows
+from engine.training import prepare_target
 
-__all__ = ["AuditResult", "LeakFinding", "audit_leakage"]
+__all__ = ["AuditResult", "LeakFinding", "audit_leakage", "audit_training_rows"]
 
 MIN_AUC, MIN_R2 = 0.97, 0.95  # predicts_target: a single column this strong is suspicious
 ID_MIN_AUC, ID_MIN_R2 = 0.75, 0.5  # identifier_shortcut: an identifier should not predict anything
@@ -79,6 +82,17 @@ def _audit_column(name: str, series: pd.Series, kind: str, y: np.ndarray, folds:
     score, metric = _cv_score(_tree_input(values), y, folds, task, n_classes)
     finding = _judge(name, series, kind, _ordinal(values), y, score, metric, target, task)
     return {"column": name, "kind": kind, "score": score, "metric": metric}, finding
+
+
+def audit_training_rows(frame: pd.DataFrame, schema: list[ColumnInfo], problem: Problem, recipe: dict) -> AuditResult:
+    """The audit as the workbench runs it: every column the user has not left out, on the recipe's training
+    split only (the validation and test rows stay unseen)."""
+    rows, y = prepare_target(frame, problem)
+    split = split_rows(y, problem.task, recipe["split"], rows)
+    candidates = [c for c in schema if c.name != problem.target and c.name not in recipe["drop_columns"]]
+    train = rows.iloc[split.train]
+    return audit_leakage(train[[c.name for c in candidates]], y.iloc[split.train], candidates, problem.target,
+                         problem.task, seed=recipe["split"]["seed"])
 
 
 def _prepare(frame: pd.DataFrame, y: pd.Series, target: str, task: str, max_rows: int,

@@ -31,6 +31,7 @@ __all__ = [
     "DEFAULT_SETTINGS",
     "Candidate",
     "TimeBudgetExceeded",
+    "TrainingData",
     "TrainingFitter",
     "balanced",
     "best_candidate",
@@ -41,6 +42,7 @@ __all__ = [
     "prepare_target",
     "refit",
     "train_candidates",
+    "training_data",
     "validate_settings",
 ]
 
@@ -163,10 +165,7 @@ def train_candidates(
     settings = validate_settings(settings, problem.task)
     recipe = validate_recipe(recipe)
     progress = progress or (lambda fraction, message: None)
-    rows, y = prepare_target(frame, problem)
-    features = feature_columns(schema, problem.target, recipe)
-    X = rows[[c.name for c in features]]
-    fitter = TrainingFitter(recipe, problem.task, {c.name: c.kind for c in features})
+    rows, y, features, X, fitter = training_data(frame, schema, problem, recipe)
     folds = cv_folds(rows.iloc[split.train], y.iloc[split.train], problem.task, recipe["split"], settings)
     deadline = None if settings["time_budget"] is None else time.monotonic() + settings["time_budget"]
     results: list[Candidate] = []
@@ -184,6 +183,25 @@ def train_candidates(
         reasons = "; ".join(f"{c.model}: {c.error}" for c in results if c.error)
         raise TrainingError(f"No model could be trained ({reasons}).")
     return results
+
+
+class TrainingData(NamedTuple):
+    """What every fit of a run starts from: the rows with a target, the target, the feature columns,
+    their raw values, and the fitter that applies the recipe's row steps."""
+
+    rows: pd.DataFrame
+    y: pd.Series
+    features: list[ColumnInfo]
+    X: pd.DataFrame
+    fitter: TrainingFitter
+
+
+def training_data(frame: pd.DataFrame, schema: list[ColumnInfo], problem: Problem, recipe: dict) -> TrainingData:
+    """Rows, target, features and fitter of ``frame`` under ``recipe`` (``split`` positions index these rows)."""
+    rows, y = prepare_target(frame, problem)
+    features = feature_columns(schema, problem.target, recipe)
+    fitter = TrainingFitter(recipe, problem.task, {c.name: c.kind for c in features})
+    return TrainingData(rows, y, features, rows[[c.name for c in features]], fitter)
 
 
 class TrainingFitter(NamedTuple):

@@ -23,7 +23,7 @@ from sklearn.metrics import get_scorer
 from engine.errors import RecipeError, TrainingError
 from engine.metrics import METRICS
 from engine.models import grid_for, make_estimator, suggest_params
-from engine.preprocessing import build_pipeline, feature_columns
+from engine.preprocessing import build_pipeline
 from engine.problem import Problem
 from engine.recipe import validate_recipe
 from engine.schema import ColumnInfo, schema_from_dicts
@@ -35,7 +35,7 @@ from engine.training import (
     call_before,
     cv_folds,
     loss_params,
-    prepare_target,
+    training_data,
 )
 
 __all__ = ["PRUNERS", "SAMPLERS", "TuningSpec", "best_params_by_family", "create_study", "family_errors", "load_study",
@@ -116,12 +116,9 @@ def make_objective(spec: TuningSpec, frame: pd.DataFrame, deadline: float | None
     problem = Problem(**spec["problem"])
     recipe = validate_recipe(spec["recipe"])
     schema = schema_from_dicts(spec["schema"])
-    rows, y = prepare_target(frame, problem)
+    rows, y, features, X, fitter = training_data(frame, schema, problem, recipe)
     split = split_rows(y, problem.task, recipe["split"], rows)
-    features = feature_columns(schema, problem.target, recipe)
-    X = rows[[c.name for c in features]]
     X_train, y_train = X.iloc[split.train].reset_index(drop=True), y.iloc[split.train].reset_index(drop=True)
-    fitter = TrainingFitter(recipe, problem.task, {c.name: c.kind for c in features})
     settings = {"cv_folds": spec["cv_folds"], "seed": spec["seed"]}
     folds = cv_folds(rows.iloc[split.train].reset_index(drop=True), y_train, problem.task, recipe["split"], settings)
     holdout = (X.iloc[split.valid], y.iloc[split.valid])

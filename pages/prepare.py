@@ -67,8 +67,7 @@ def _preview(project_id: int, dataset_id: int, kinds: str, problem: str, recipe_
 
 preview = None
 with preview_tab, ui.user_errors():
-    preview = _preview(pid, project["dataset_id"], str(project["column_kinds"]), str(project["problem"]),
-                       json.dumps(recipe, sort_keys=True))
+    preview = _preview(*ui.data_key(project), json.dumps(recipe, sort_keys=True))
     for note in preview.notes:
         st.info(note, icon=":material/info:")
     for line in preview.row_log:
@@ -89,10 +88,10 @@ with preview_tab, ui.user_errors():
                                 title="PCA scree plot"), width="stretch")
 
 with split_tab:
-    prepare_advice.split_section(ws, pid, recipe, schema, problem, preview.split_table if preview else None)
+    prepare_advice.split_section(ws, project, recipe, schema, problem, preview.split_table if preview else None)
 
 with leak_tab:
-    prepare_advice.leakage_section(ws, pid, recipe, schema, problem)
+    prepare_advice.leakage_section(ws, project, recipe, schema, problem)
 
 with file_tab:
     st.download_button("Download the recipe (JSON)", preparation.export_recipe(ws, pid),

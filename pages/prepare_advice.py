@@ -14,8 +14,9 @@ _STRATEGY_LABELS = {"stratified": "Random, stratified by the target", "random": 
                     "group": "Grouped (all rows of an entity in one part)"}
 
 
-def split_section(ws, pid: int, recipe: dict, schema, problem, split_table: pd.DataFrame | None) -> None:
-    for tip in _cached_split_advice(ws, pid, recipe):
+def split_section(ws, project: dict, recipe: dict, schema, problem, split_table: pd.DataFrame | None) -> None:
+    pid = project["id"]
+    for tip in _split_advice(*ui.data_key(project), str(recipe["split"])):
         with st.container(border=True):
             st.markdown(f":material/lightbulb: **Split advisor** — {tip.message}")
             if st.button(f"Use a {tip.strategy} split by '{tip.column}'", key=f"advice_{tip.strategy}_{tip.column}"):
@@ -52,12 +53,13 @@ def split_section(ws, pid: int, recipe: dict, schema, problem, split_table: pd.D
         st.dataframe(split_table, hide_index=True)
 
 
-def leakage_section(ws, pid: int, recipe: dict, schema, problem) -> None:
+def leakage_section(ws, project: dict, recipe: dict, schema, problem) -> None:
+    pid = project["id"]
     st.caption("Each column alone is scored against the target on the training rows. A column that predicts the "
                "target almost perfectly on its own is usually a copy of it or recorded after the outcome: such "
                "columns are left out unless you keep them.")
     with ui.user_errors():
-        result = _cached_audit(ws, pid, recipe)
+        result = _audit(*ui.data_key(project), str(recipe["split"]), str(recipe["drop_columns"]))
         newly = advice.apply_audit(ws, pid, result)
         if newly:
             st.rerun()
@@ -87,22 +89,9 @@ def _index(options: list, value) -> int:
     return options.index(value) if value in options else 0
 
 
-def _key(ws, pid: int, recipe: dict) -> tuple:
-    project = ws.get_project(pid)
-    return pid, project["dataset_id"], str(project["column_kinds"]), str(project["problem"])
-
-
-def _cached_split_advice(ws, pid, recipe):
-    return _split_advice(*_key(ws, pid, recipe), str(recipe["split"]))
-
-
 @st.cache_data(max_entries=16, show_spinner="Looking for repeated identifiers and dates…")
 def _split_advice(pid: int, dataset_id: int, kinds: str, problem: str, split: str):
     return advice.split_advice(ui.workspace(), pid)
-
-
-def _cached_audit(ws, pid, recipe):
-    return _audit(*_key(ws, pid, recipe), str(recipe["split"]), str(recipe["drop_columns"]))
 
 
 @st.cache_data(max_entries=16, show_spinner="Auditing columns for leakage…")

@@ -65,7 +65,7 @@ def _param_widget(key: str, name: str, param, value, numeric: list[str]):
     if param.optional or name == "fill_value":
         text = st.text_input(label, value="" if value is None else str(value), key=key)
         return _parse(text, param)
-    if param.type is int or param.type == (int,):
+    if param.type is int:
         return int(st.number_input(label, int(param.low), int(param.high), int(value), key=key))
     return float(st.number_input(label, float(param.low), float(param.high), float(value), key=key))
 

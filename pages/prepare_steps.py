@@ -7,7 +7,7 @@ import json
 
 import streamlit as st
 
-from engine import STEP_TYPES, describe_step
+from engine import STEP_TYPES, describe_step, validate_step
 from pages.prepare_forms import step_form
 from usecases import USER_ERRORS, preparation
 
@@ -63,12 +63,8 @@ def _title(step_type: str) -> str:
 
 
 def _explain_type(step_type: str) -> str:
-    spec = STEP_TYPES[step_type]
-    example = {"type": step_type, "columns": {"kind": spec.kinds[0]} if spec.kinds else {},
-               "params": {k: p.default for k, p in spec.params.items()}, "enabled": True}
-    if step_type == "derive":
-        example["params"].update(left="column A", right="column B")
-    return describe_step(example)
+    params = {"left": "column A", "right": "column B"} if step_type == "derive" else {}
+    return describe_step(validate_step({"type": step_type, "params": params}))
 
 
 def _do(action, *args) -> None:

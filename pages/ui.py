@@ -80,6 +80,11 @@ def user_errors():
         st.error(str(exc), icon=":material/error:")
 
 
+def data_key(project: dict) -> tuple:
+    """What a cached result about a project's data depends on: project, dataset, column types and target."""
+    return project["id"], project["dataset_id"], str(project["column_kinds"]), str(project["problem"])
+
+
 @st.cache_data(max_entries=8, show_spinner="Loading data…")
 def load_dataset(home: str, dataset_id: int, sha256: str) -> pd.DataFrame:
     """A stored dataset, cached by its sha256 (a new upload never hits a stale entry)."""

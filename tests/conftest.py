@@ -8,6 +8,7 @@ import pwd
 import secrets
 import shutil
 import socket
+import sqlite3
 import subprocess
 import sys
 import tempfile
@@ -36,6 +37,22 @@ def ws(_isolated_home):
     from storage import Workspace
 
     return Workspace(_isolated_home)
+
+
+@pytest.fixture
+def orders_db(tmp_path):
+    """``make(n, step)`` writes a SQLite file with table orders: id 1..n, city Oslo / Lima, amount id * step."""
+
+    def make(n: int, step: float) -> Path:
+        path = tmp_path / "shop.db"
+        with sqlite3.connect(path) as conn:
+            conn.execute("CREATE TABLE orders (id INTEGER, city TEXT, amount REAL)")
+            conn.executemany("INSERT INTO orders VALUES (?, ?, ?)",
+                             [(i, "Oslo" if i % 2 else "Lima", i * step) for i in range(1, n + 1)])
+        conn.close()
+        return path
+
+    return make
 
 
 @pytest.fixture

@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-from engine import prepare_target, split_rows
-from engine.leakage import AuditResult, audit_leakage
+from engine.leakage import AuditResult, audit_training_rows
 from engine.recipe_advice import propose_recipe
 from engine.split_advisor import SplitAdvice, advise_split
 from storage import Workspace
@@ -49,15 +48,8 @@ def apply_split(ws: Workspace, project_id: int, update: dict) -> dict:
 
 def leakage_audit(ws: Workspace, project_id: int) -> AuditResult:
     """Score every candidate column alone against the target, on the training rows only."""
-    problem = project_problem(ws, project_id)
-    recipe = project_recipe(ws, project_id)
-    schema = project_schema(ws, project_id)
-    rows, y = prepare_target(project_frame(ws, project_id), problem)
-    split = split_rows(y, problem.task, recipe["split"], rows)
-    candidates = [c for c in schema if c.name != problem.target and c.name not in recipe["drop_columns"]]
-    train = rows.iloc[split.train]
-    return audit_leakage(train[[c.name for c in candidates]], y.iloc[split.train], candidates, problem.target,
-                         problem.task, seed=recipe["split"]["seed"])
+    return audit_training_rows(project_frame(ws, project_id), project_schema(ws, project_id),
+                               project_problem(ws, project_id), project_recipe(ws, project_id))
 
 
 def apply_audit(ws: Workspace, project_id: int, result: AuditResult) -> list[str]:

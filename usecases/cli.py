@@ -23,26 +23,24 @@ from engine import (
     TASKS,
     Problem,
     TimeBudgetExceeded,
-    TrainingFitter,
     advise_split,
-    audit_leakage,
     best_candidate,
-    feature_columns,
     infer_schema,
     library_versions,
     models_for_task,
     predict_frame,
-    prepare_target,
     propose_problem,
     read_table,
     refit,
     split_rows,
     train_candidates,
+    training_data,
     validate_problem,
     validate_recipe,
 )
 from engine.automl import tune_candidates
 from engine.errors import DataError, RecipeError, TargetError, TrainingError
+from engine.leakage import audit_training_rows
 from engine.profile import profile
 from engine.report import html_report, profile_json
 from engine.tuning import load_study, open_storage, run_study, spec_from_study
@@ -138,15 +136,20 @@ def _recipe(args) -> dict:
     return validate_recipe(recipe)
 
 
-def _train(args, started: float) -> int:
-    if args.time_budget is not None and args.time_budget <= 0:
-        raise TargetError(f"--time-budget must be a positive number of seconds. Got {args.time_budget} instead.")
+def _load_with_target(args) -> tuple:
+    """The file of ``--data``, its column kinds, and the problem proposed for ``--target``."""
     frame = read_table(args.data).frame
     schema = infer_schema(frame)
     kinds = {c.name: c.kind for c in schema}
     if args.target not in kinds:
         raise TargetError(f"Target column '{args.target}' is not in {args.data}; columns are {list(kinds)[:20]}.")
-    proposed = propose_problem(frame[args.target], kinds[args.target], args.target)
+    return frame, schema, propose_problem(frame[args.target], kinds[args.target], args.target)
+
+
+def _train(args, started: float) -> int:
+    if args.time_budget is not None and args.time_budget <= 0:
+        raise TargetError(f"--time-budget must be a positive number of seconds. Got {args.time_budget} instead.")
+    frame, schema, proposed = _load_with_target(args)
     task = args.task or proposed.task
     metric = proposed.metric if task == proposed.task else ("rmse" if task == "regression" else "f1_macro")
     problem = Problem(args.target, task, metric)
@@ -158,7 +161,7 @@ def _train(args, started: float) -> int:
     folds = 0 if budget is not None and budget < _CV_MIN_BUDGET else 3
     settings = {"cv_folds": folds, "seed": args.seed,
                 "time_budget": None if budget is None else _selection_budget(budget, started)}
-    rows, y = prepare_target(frame, problem)
+    rows, y, features, X, fitter = training_data(frame, schema, problem, recipe)
     split = split_rows(y, task, recipe["split"], rows)
     if budget is not None and budget >= _CV_MIN_BUDGET:
         settings.update(_AUTOML_SETTINGS, models=[m for m in _AUTOML_MODELS if m in models_for_task(task)])
@@ -166,12 +169,9 @@ def _train(args, started: float) -> int:
     else:
         candidates = train_candidates(rows, schema, problem, recipe, settings, split)
     best = best_candidate(candidates, metric)
-    features = feature_columns(schema, problem.target, recipe)
-    X = rows[[c.name for c in features]]
     deadline = None if budget is None else started + budget * 0.9
     pipeline, trained_on = best.pipeline, {"split": "train", "rows": int(len(split.train))}
     try:
-        fitter = TrainingFitter(recipe, task, {c.name: c.kind for c in features})
         pipeline = refit(best.pipeline, X, y, deadline, fitter)
         trained_on = {"split": "all", "rows": int(len(rows))}
     except TimeBudgetExceeded:
@@ -191,19 +191,9 @@ def _train(args, started: float) -> int:
 
 def _audit(args) -> int:
     """The Prepare page's advisors, headless: which columns leak the target, which split the rows call for."""
-    frame = read_table(args.data).frame
-    schema = infer_schema(frame)
-    kinds = {c.name: c.kind for c in schema}
-    if args.target not in kinds:
-        raise TargetError(f"Target column '{args.target}' is not in {args.data}; columns are {list(kinds)[:20]}.")
-    problem = propose_problem(frame[args.target], kinds[args.target], args.target)
+    frame, schema, problem = _load_with_target(args)
     recipe = _recipe(args) if args.recipe else validate_recipe({})
-    rows, y = prepare_target(frame, problem)
-    split = split_rows(y, problem.task, recipe["split"], rows)
-    candidates = [c for c in schema if c.name != args.target and c.name not in recipe["drop_columns"]]
-    train = rows.iloc[split.train]
-    result = audit_leakage(train[[c.name for c in candidates]], y.iloc[split.train], candidates, args.target,
-                           problem.task, seed=recipe["split"]["seed"])
+    result = audit_training_rows(frame, schema, problem, recipe)
     advice = advise_split(frame, schema, args.target, problem.task, recipe["split"])
     report = {"task": problem.task, "leaks": [f._asdict() for f in result.findings],
               "scores": result.scores.to_dict("records"), "split_advice": [a._asdict() for a in advice]}

@@ -10,9 +10,8 @@ import pandas as pd
 from engine import (
     RecipeError,
     build_preprocessor,
-    feature_columns,
-    prepare_target,
     split_rows,
+    training_data,
     validate_recipe,
     validate_step,
 )
@@ -64,23 +63,24 @@ def preview(ws: Workspace, project_id: int) -> Preview:
     recipe = project_recipe(ws, project_id)
     schema = project_schema(ws, project_id)
     frame = project_frame(ws, project_id)
-    rows, y = prepare_target(frame, problem)
-    split = split_rows(y, problem.task, recipe["split"], rows)
-    features = feature_columns(schema, problem.target, recipe)
-    train = rows.iloc[split.train][[c.name for c in features]]
+    data = training_data(frame, schema, problem, recipe)
+    y = data.y
+    split = split_rows(y, problem.task, recipe["split"], data.rows)
+    train = data.X.iloc[split.train]
     sampled = len(train) > _PREVIEW_FIT_ROWS
     fit_rows = train.sample(_PREVIEW_FIT_ROWS, random_state=0) if sampled else train
-    preprocessor = build_preprocessor(features, recipe, problem.task).fit(fit_rows, y.loc[fit_rows.index])
+    preprocessor = build_preprocessor(data.features, recipe, problem.task).fit(fit_rows, y.loc[fit_rows.index])
     head = train.head(_PREVIEW_SHOW_ROWS)
-    shown = preprocessor.transform(head)
+    stages, prepared = _stages(preprocessor, head, recipe)
+    shown = preprocessor.named_steps["guard"].transform(prepared)
     notes = list(split.notes)
     if len(y) < len(frame):
         missing = len(frame) - len(y)
         notes.append(f"{missing:,} row{'s' if missing > 1 else ''} without a target value "
                      f"{'are' if missing > 1 else 'is'} left out of every split.")
     return Preview(split_table(y, problem.task, split), notes, train.shape, (len(train), shown.shape[1]),
-                   len(fit_rows), sampled, head, shown, _stages(preprocessor, head, recipe),
-                   training_row_log(rows, y, split, features, recipe, problem.task), _pca_variance(preprocessor))
+                   len(fit_rows), sampled, head, shown, stages, training_row_log(data, split, recipe, problem.task),
+                   _pca_variance(preprocessor))
 
 
 def warnings(ws: Workspace, project_id: int) -> list[str]:
@@ -93,7 +93,8 @@ def warnings(ws: Workspace, project_id: int) -> list[str]:
                            problem.task, settings.get("models"), dataset_rows)
 
 
-def _stages(preprocessor, head: pd.DataFrame, recipe: dict) -> pd.DataFrame:
+def _stages(preprocessor, head: pd.DataFrame, recipe: dict) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """What each column step adds and removes, and ``head`` as the last step leaves it (before the guard)."""
     data = preprocessor.named_steps["cast"].transform(head)
     rows = []
     for position, step in column_steps(recipe):
@@ -103,7 +104,7 @@ def _stages(preprocessor, head: pd.DataFrame, recipe: dict) -> pd.DataFrame:
         removed = [c for c in before if c not in data.columns]
         rows.append({"step": position + 1, "what": STEP_TYPES[step["type"]].label, "columns after": data.shape[1],
                      "added": _few(added), "removed": _few(removed)})
-    return pd.DataFrame(rows, columns=["step", "what", "columns after", "added", "removed"])
+    return pd.DataFrame(rows, columns=["step", "what", "columns after", "added", "removed"]), data
 
 
 def _few(names: list[str]) -> str:

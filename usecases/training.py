@@ -11,15 +11,15 @@ import numpy as np
 from engine import (
     METRICS,
     Candidate,
+    TrainingData,
     TrainingError,
     apply_row_steps,
     best_candidate,
-    feature_columns,
     library_versions,
     model_label,
-    prepare_target,
     split_rows,
     train_candidates,
+    training_data,
     validate_problem,
     validate_settings,
 )
@@ -102,10 +102,10 @@ def _train_project(ws: Workspace, job_id: int, project_id: int) -> None:
     frame = project_frame(ws, project_id)
     schema = project_schema(ws, project_id)
     notes = validate_problem(frame, problem)
-    rows, y = prepare_target(frame, problem)
+    data = training_data(frame, schema, problem, recipe)
+    rows, y, features = data.rows, data.y, data.features
     split = split_rows(y, problem.task, recipe["split"], rows)
-    features = feature_columns(schema, problem.target, recipe)
-    row_log = training_row_log(rows, y, split, features, recipe, problem.task)
+    row_log = training_row_log(data, split, recipe, problem.task)
     run = ws.add_run(project_id, job_id=job_id, dataset_id=dataset["id"], dataset_sha256=dataset["sha256"],
                      problem=problem.to_dict(), recipe=recipe, settings=settings,
                      split={**split.sizes(), "stratified": split.stratified, "strategy": recipe["split"]["strategy"]},
@@ -153,10 +153,9 @@ def _audit_before_training(ws: Workspace, project_id: int) -> list[str]:
     return [f"Leakage audit left out '{f.column}': {f.message}" for f in result.findings if f.column in excluded]
 
 
-def training_row_log(rows, y, split, features, recipe: dict, task: str) -> list[str]:
+def training_row_log(data: TrainingData, split, recipe: dict, task: str) -> list[str]:
     """One line per row step saying how many training rows it removed or added."""
-    X = rows.iloc[split.train][[c.name for c in features]]
-    _, _, log = apply_row_steps(X, y.iloc[split.train], recipe, task, {c.name: c.kind for c in features},
+    _, _, log = apply_row_steps(data.X.iloc[split.train], data.y.iloc[split.train], recipe, task, data.fitter.kinds,
                                 seed=recipe["split"]["seed"])
     lines = []
     for entry in log:

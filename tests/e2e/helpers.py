@@ -340,3 +340,15 @@ def load_data_and_pick_target(st: StreamlitPage, csv: Path, n_rows: int) -> None
     st.main.locator('[data-testid="stMetricValue"]').filter(has_text=f"{n_rows:,}").wait_for()
     st.select("Target column (what to predict)", TARGET)
     st.main.locator('[data-testid="stAlertContentSuccess"]').filter(has_text=f"Predict {TARGET}").wait_for()
+
+
+def train_and_wait(st: StreamlitPage, folds: int, timeout_ms: int = 180_000) -> None:
+    """On the Train page: set the cross-validation folds, start training, wait for the job to succeed."""
+    box = st.main.get_by_label("Cross-validation folds (0 = off)", exact=True)
+    box.fill(str(folds))
+    box.press("Tab")
+    st.click("Start training")
+    st.main.get_by_text("See the results on Evaluate").wait_for(timeout=timeout_ms)
+    st.wait_idle()
+    assert st.main.get_by_text(re.compile(r"Job \d+: succeeded")).count() == 1
+    st.assert_no_exception("train")

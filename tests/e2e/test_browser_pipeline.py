@@ -13,7 +13,7 @@ import joblib
 import pandas as pd
 import pytest
 
-from tests.e2e.helpers import ROOT, TARGET, create_project, load_data_and_pick_target
+from tests.e2e.helpers import ROOT, TARGET, create_project, load_data_and_pick_target, train_and_wait
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
@@ -43,14 +43,7 @@ def test_project_to_deployed_model(app_server, open_page, churn_csv, artifacts, 
     st.screenshot("04_prepare")
 
     st.nav("Train")
-    folds = st.main.get_by_label("Cross-validation folds (0 = off)", exact=True)
-    folds.fill("2")  # every model family, but 2 folds instead of 5: the same path, a third of the work
-    folds.press("Tab")
-    st.click("Start training")
-    st.main.get_by_text("See the results on Evaluate").wait_for(timeout=180_000)
-    st.wait_idle()
-    assert st.main.get_by_text(re.compile(r"Job \d+: succeeded")).count() == 1
-    st.assert_no_exception("train")
+    train_and_wait(st, folds=2)  # every default family, but 2 folds instead of 5: the same path, a third of the work
     st.screenshot("05_train_done")
 
     st.nav("Evaluate")

@@ -19,7 +19,7 @@ from playwright.sync_api import TimeoutError as PlaywrightTimeoutError
 from playwright.sync_api import expect
 
 from storage import Workspace
-from tests.e2e.helpers import ROOT, StreamlitPage, create_project, load_data_and_pick_target
+from tests.e2e.helpers import ROOT, StreamlitPage, create_project, load_data_and_pick_target, train_and_wait
 from usecases import preparation, projects
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
@@ -274,14 +274,7 @@ def test_newcomer_builds_recipe_that_survives_restart_and_ships_with_the_model(
     for chip in models.get_by_role("button", name=re.compile(r"^Remove ")).all()[::-1]:
         chip.click()
     form_multiselect(st, st.main, "Models", ["Logistic / linear regression"])
-    folds = st.main.get_by_label("Cross-validation folds (0 = off)", exact=True)
-    folds.fill("0")
-    folds.press("Tab")
-    st.click("Start training")
-    st.main.get_by_text("See the results on Evaluate").wait_for(timeout=120_000)
-    st.wait_idle()
-    assert st.main.get_by_text(re.compile(r"Job \d+: succeeded")).count() == 1
-    st.assert_no_exception("train")
+    train_and_wait(st, folds=0, timeout_ms=120_000)
     st.screenshot("06_trained")
 
     trained = [m for m in ws.list_models(pid) if m["path"]]

@@ -11,15 +11,9 @@ from engine.sql import ConnectError, QueryError, check_select, read_query, redac
 
 
 @pytest.fixture
-def shop(tmp_path):
+def shop(orders_db):
     """A SQLite file with 12 orders: id 1..12, city alternating Oslo/Lima, amount id * 2.5."""
-    path = tmp_path / "shop.db"
-    with sqlite3.connect(path) as conn:
-        conn.execute("CREATE TABLE orders (id INTEGER, city TEXT, amount REAL)")
-        conn.executemany("INSERT INTO orders VALUES (?, ?, ?)",
-                         [(i, "Oslo" if i % 2 else "Lima", i * 2.5) for i in range(1, 13)])
-    conn.close()
-    return path
+    return orders_db(12, 2.5)
 
 
 def test_reads_every_row_with_names_and_values(shop):

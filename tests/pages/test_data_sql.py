@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import sqlite3
-
 import pytest
 from streamlit.testing.v1 import AppTest
 
@@ -19,15 +17,9 @@ def _sql_app():
 
 
 @pytest.fixture
-def shop_url(tmp_path):
-    """A SQLite file with 150 orders, as a URL carrying a (for SQLite meaningless) password."""
-    path = tmp_path / "shop.db"
-    with sqlite3.connect(path) as conn:
-        conn.execute("CREATE TABLE orders (id INTEGER, city TEXT, amount REAL)")
-        conn.executemany("INSERT INTO orders VALUES (?, ?, ?)",
-                         [(i, "Oslo" if i % 2 else "Lima", i * 1.5) for i in range(1, 151)])
-    conn.close()
-    return f"sqlite://ann:hunter2@/{path}"
+def shop_url(orders_db):
+    """A SQLite file with 150 orders (amount id * 1.5), as a URL carrying a (for SQLite meaningless) password."""
+    return f"sqlite://ann:hunter2@/{orders_db(150, 1.5)}"
 
 
 @pytest.fixture
