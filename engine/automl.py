@@ -5,16 +5,17 @@ soft-voting ensemble of the best families when it beats them on validation.
 
 from __future__ import annotations
 
+import threading
 import time
 from collections.abc import Callable
 
+import numpy as np
 import optuna
 import pandas as pd
-from sklearn.base import clone
 from sklearn.ensemble import VotingClassifier, VotingRegressor
 
+from engine.errors import TrainingError
 from engine.metrics import METRICS
-from engine.models import make_estimator
 from engine.preprocessing import build_pipeline
 from engine.problem import Problem
 from engine.recipe import validate_recipe
@@ -24,16 +25,19 @@ from engine.training import (
     Candidate,
     TimeBudgetExceeded,
     TrainingData,
-    balanced,
     call_before,
     evaluate,
+    family_pipeline,
+    no_model_message,
+    out_of_memory,
+    short_error,
     train_candidates,
     training_data,
     validate_settings,
 )
 from engine.tuning import best_params_by_family, create_study, family_errors, run_study
 
-__all__ = ["tune_candidates", "tuning_spec"]
+__all__ = ["tune_candidates", "tuning_spec", "voting_pipeline"]
 
 Progress = Callable[[float, str], None]
 _ENSEMBLE_SIZE = 3
@@ -51,8 +55,14 @@ def tuning_spec(data_path: str, problem: Problem, recipe: dict, schema: list[Col
 
 def tune_candidates(frame: pd.DataFrame, schema: list[ColumnInfo], problem: Problem, recipe: dict, settings: dict,
                     split: Split, *, storage, study_name: str, data_path: str, progress: Progress | None = None,
-                    on_candidate: Callable[[Candidate], None] | None = None) -> list[Candidate]:
-    """Search each chosen family's parameters (or all at once with AutoML) and return one candidate per family."""
+                    on_candidate: Callable[[Candidate], None] | None = None,
+                    stop: threading.Event | None = None) -> list[Candidate]:
+    """Search each chosen family's parameters (or all at once with AutoML) and return one candidate per family.
+
+    Studies named ``study_name``-… that already exist are continued (their trials kept), so calling
+    this again with the same name extends a search. Setting ``stop`` (a cancel) ends the search after
+    the trial in progress; the best family found so far is still refitted, the others are skipped.
+    """
     settings = validate_settings(settings, problem.task)
     recipe = validate_recipe(recipe)
     progress = progress or (lambda fraction, message: None)
@@ -74,11 +84,17 @@ def tune_candidates(frame: pd.DataFrame, schema: list[ColumnInfo], problem: Prob
     def on_trial(study: optuna.Study, trial: optuna.trial.FrozenTrial) -> None:
         done["trials"] += 1
         best = _best_text(study, problem.metric)
-        progress(min(done["trials"] / total, 0.99) * 0.9, f"Trial {done['trials']} of {total} done; {best}")
+        # Under a time budget the clock, not the trial count, says how far the search is.
+        share = done["trials"] / total if budget is None else max(done["trials"] / total,
+                                                                  (time.monotonic() - started) / budget)
+        limit = "" if budget is None else f" ({time.monotonic() - started:.0f} s of {budget:g} s)"
+        progress(min(share, 0.99) * 0.9, f"Trial {done['trials']} of at most {total} done{limit}; {best}")
 
     tuned: dict[str, tuple[dict, optuna.trial.FrozenTrial]] = {}
     errors: dict[str, str] = {}
     for i, group in enumerate(groups):
+        if stop is not None and stop.is_set():
+            break
         name = f"{study_name}-automl" if settings["automl"] else f"{study_name}-{group[0]}"
         spec = tuning_spec(data_path, problem, recipe, schema, settings, group)
         study = create_study(spec, storage, name)
@@ -87,20 +103,23 @@ def tune_candidates(frame: pd.DataFrame, schema: list[ColumnInfo], problem: Prob
         timeout = None if left is None else max(left / (len(groups) - i), 0.5)
         progress(done["trials"] / total * 0.9, f"Searching {' / '.join(group)} ({settings['search']})")
         run_study(study, frame, n_trials=settings["n_trials"], timeout=timeout, patience=settings["patience"],
-                  on_trial=on_trial)
+                  on_trial=on_trial, stop=stop)
         tuned.update(best_params_by_family(study))
         errors.update(family_errors(study))
-    progress(0.9, "Refitting the best parameters of each model on the training rows")
+    stopped = stop is not None and stop.is_set()
+    progress(0.9, "Stopped: refitting the best parameters found so far" if stopped
+             else "Refitting the best parameters of each model on the training rows")
     data = training_data(frame, schema, problem, recipe)
-    refitted = _refit_best(data, problem, recipe, settings, split, tuned, deadline)
-    refitted += [Candidate(f, "failed", None, [], {}, None, 0.0, f"no trial of this model finished; last error: "
-                           f"{errors.get(f, 'none recorded (out of time?)')}") for f in families if f not in tuned]
+    refitted = _refit_best(data, problem, recipe, settings, split, tuned, deadline, stop)
+    refitted += [_untried(f, errors, stopped) for f in families if f not in tuned]
     for candidate in refitted:
         if on_candidate:
             on_candidate(candidate)
     results += refitted
-    if settings["ensemble"]:
-        ensemble = _ensemble(data, problem, recipe, split, refitted, deadline)
+    if not stopped and not any(c.status == "ok" and c.model != "baseline" for c in results):
+        raise TrainingError(no_model_message(results))
+    if settings["ensemble"] and not stopped:
+        ensemble = _ensemble(data, problem, recipe, split, refitted, deadline, settings["seed"])
         if ensemble is not None:
             results.append(ensemble)
             if on_candidate:
@@ -109,29 +128,54 @@ def tune_candidates(frame: pd.DataFrame, schema: list[ColumnInfo], problem: Prob
     return results
 
 
-def _refit_best(data: TrainingData, problem, recipe, settings, split, tuned, deadline) -> list[Candidate]:
+def _untried(family: str, errors: dict[str, str], stopped: bool) -> Candidate:
+    """A family the search never finished a trial of: failed (with the last trial's error) or out of time."""
+    if family in errors:
+        return Candidate(family, "failed", None, [], {}, None, 0.0,
+                         f"no trial of this model finished; last error: {errors[family]}")
+    why = "the search was stopped" if stopped else "the time budget ran out"
+    return Candidate(family, "skipped", None, [], {}, None, 0.0, f"{why} before any trial of this model finished")
+
+
+def _refit_best(data: TrainingData, problem, recipe, settings, split, tuned, deadline, stop) -> list[Candidate]:
     _, y, features, X, fitter = data
     out = []
     sign = 1 if METRICS[problem.metric].greater_is_better else -1
-    # Best family first; it is refitted even past the deadline, so a search always yields a model.
+    # Best family first; it is refitted even past the deadline or a stop, so a search always yields a model.
     for family, (params, trial) in sorted(tuned.items(), key=lambda item: -sign * item[1][1].value):
         started = time.monotonic()
-        limit = deadline if out else None
-        estimator = balanced(make_estimator(family, problem.task, settings["seed"], params), recipe, problem.task)
-        pipeline = build_pipeline(features, recipe, estimator, problem.task)
-        cv = list(trial.user_attrs.get("fold_scores", [])) if settings["cv_folds"] else []  # metric values
+        limit, halt = (deadline, stop) if out else (None, None)
+        pipeline = family_pipeline(family, params, features, recipe, problem.task, settings["seed"])
+        scores = list(trial.user_attrs.get("fold_scores", []))
+        cv = scores if settings["cv_folds"] and len(scores) > 1 else []  # one score: the holdout, not folds
         try:
-            fitted = call_before(limit, lambda p=pipeline: fitter.fit(p, X.iloc[split.train], y.iloc[split.train]))
+            fitted = call_before(limit, lambda p=pipeline: fitter.fit(p, X.iloc[split.train], y.iloc[split.train]),
+                                 halt)
+            metrics, predictions = evaluate(fitted, X.iloc[split.valid], y.iloc[split.valid], problem.task)
         except TimeBudgetExceeded as exc:
             out.append(Candidate(family, "skipped", None, [], {}, None, time.monotonic() - started, str(exc)))
             continue
-        metrics, predictions = evaluate(fitted, X.iloc[split.valid], y.iloc[split.valid], problem.task)
+        except (ValueError, ArithmeticError, MemoryError, np.linalg.LinAlgError) as exc:
+            message = out_of_memory(exc) if isinstance(exc, MemoryError) else short_error(exc)
+            out.append(Candidate(family, "failed", None, [], {}, None, time.monotonic() - started, message))
+            continue
         out.append(Candidate(family, "ok", fitted, cv, metrics, predictions, time.monotonic() - started,
                              tuning={"trial": trial.number, "params": params}))
     return out
 
 
-def _ensemble(data: TrainingData, problem, recipe, split, candidates, deadline) -> Candidate | None:
+def voting_pipeline(members: list[tuple[str, dict]], features: list[ColumnInfo], recipe: dict, task: str,
+                    seed: int):
+    """The unfitted Pipeline of a voting ensemble of ``(family, params)`` members over one shared preprocessing
+    (soft voting on probabilities for classification, the mean for regression)."""
+    estimators = [(name, family_pipeline(name, params, features, recipe, task, seed).named_steps["model"])
+                  for name, params in members]
+    voter = (VotingClassifier(estimators, voting="soft") if task == "classification"
+             else VotingRegressor(estimators))
+    return build_pipeline(features, recipe, voter, task)
+
+
+def _ensemble(data: TrainingData, problem, recipe, split, candidates, deadline, seed) -> Candidate | None:
     """Soft voting over the best families (those with probabilities); kept only when it beats each of them."""
     metric = METRICS[problem.metric]
     ok = [c for c in candidates if c.status == "ok" and problem.metric in c.valid_metrics]
@@ -142,11 +186,9 @@ def _ensemble(data: TrainingData, problem, recipe, split, candidates, deadline) 
     if len(members) < 2:
         return None
     started = time.monotonic()
-    estimators = [(c.model, clone(c.pipeline.named_steps["model"])) for c in members]
-    voter = (VotingClassifier(estimators, voting="soft") if problem.task == "classification"
-             else VotingRegressor(estimators))
     _, y, features, X, fitter = data
-    pipeline = build_pipeline(features, recipe, voter, problem.task)
+    pipeline = voting_pipeline([(c.model, c.tuning["params"]) for c in members], features, recipe, problem.task,
+                               seed)
     try:
         fitted = call_before(deadline, lambda: fitter.fit(pipeline, X.iloc[split.train], y.iloc[split.train]))
     except TimeBudgetExceeded as exc:
@@ -159,7 +201,8 @@ def _ensemble(data: TrainingData, problem, recipe, split, candidates, deadline) 
                 f"not better than {members[0].model} alone ({best:.4f})")
         return Candidate("ensemble", "skipped", None, [], metrics, None, time.monotonic() - started, note)
     return Candidate("ensemble", "ok", fitted, [], metrics, predictions, time.monotonic() - started,
-                     tuning={"members": [c.model for c in members]})
+                     tuning={"members": [c.model for c in members],
+                             "params": {c.model: c.tuning["params"] for c in members}})
 
 
 def _best_text(study: optuna.Study, metric: str) -> str:

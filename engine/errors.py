@@ -13,7 +13,8 @@ catch that base class and show its message. Anything else is a bug and should su
     ├── TargetError                the chosen target cannot be learned
     ├── RecipeError                a preparation recipe is invalid
     ├── TrainingError              no model could be trained
-    └── ModelError                 a stored model is missing, tampered with or mismatched
+    ├── ModelError                 a stored model is missing, tampered with or mismatched
+    └── ServingError               a model server could not start (port in use, process died)
 """
 
 from __future__ import annotations
@@ -26,6 +27,7 @@ __all__ = [
     "FileTooLargeError",
     "MalformedFileError",
     "ModelError",
+    "ServingError",
     "RecipeError",
     "TargetError",
     "TrainingError",
@@ -75,3 +77,7 @@ class TrainingError(WorkbenchError):
 
 class ModelError(WorkbenchError):
     """A stored model is missing, tampered with, or does not fit the data given to it."""
+
+
+class ServingError(WorkbenchError):
+    """A model's REST server could not be started or reached."""

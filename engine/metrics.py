@@ -242,8 +242,9 @@ def _classification_scores(metric: str, t, p, proba, k: int, w: np.ndarray) -> n
             return (recall * (support > 0)).sum(1) / (support > 0).sum(1)
         if metric == "mcc":
             denominator = np.sqrt((total ** 2 - (predicted ** 2).sum(1)) * (total ** 2 - (support ** 2).sum(1)))
+            # 0 when one side is constant (e.g. a baseline predicting one class), as scikit-learn defines it
             return np.where(denominator > 0, (hits.sum(1) * total - (predicted * support).sum(1)) / denominator,
-                            np.nan)
+                            0.0)
     name, average = metric.rsplit("_", 1)
     values = {"f1": f1, "precision": precision, "recall": recall}[name]
     if average == "macro":

@@ -37,12 +37,14 @@ def predict_frame(pipeline, frame: pd.DataFrame, features: list[dict], task: str
     """
     check_input(frame, features)
     X = frame[[f["name"] for f in features]]
-    out = pd.DataFrame({"prediction": pipeline.predict(X)}, index=frame.index)
-    if task == "classification" and hasattr(pipeline, "predict_proba"):
-        proba = pipeline.predict_proba(X)
-        classes = list(pipeline.classes_)
-        for j, label in enumerate(classes):
-            out[f"proba_{label}"] = proba[:, j]
-        if threshold is not None and len(classes) == 2:
-            out["prediction"] = np.where(proba[:, 1] >= threshold, classes[1], classes[0])
-    return out.reset_index(drop=True)
+    if not (task == "classification" and hasattr(pipeline, "predict_proba")):
+        return pd.DataFrame({"prediction": pipeline.predict(X)}).reset_index(drop=True)
+    # One pass through the pipeline: every classifier the workbench trains predicts the most probable class.
+    proba = pipeline.predict_proba(X)
+    classes = np.asarray(pipeline.classes_)
+    out = pd.DataFrame({"prediction": classes[proba.argmax(axis=1)]})
+    for j, label in enumerate(classes):
+        out[f"proba_{label}"] = proba[:, j]
+    if threshold is not None and len(classes) == 2:
+        out["prediction"] = np.where(proba[:, 1] >= threshold, classes[1], classes[0])
+    return out

@@ -14,7 +14,7 @@ import pandas as pd
 from engine.errors import TargetError
 from engine.metrics import METRICS, metrics_for_task
 
-__all__ = ["TASKS", "Problem", "propose_problem", "validate_problem"]
+__all__ = ["TASKS", "Problem", "numeric_target", "propose_problem", "validate_problem"]
 
 TASKS = ("classification", "regression")
 _MAX_CLASSES = 50
@@ -80,6 +80,21 @@ def validate_problem(frame: pd.DataFrame, problem: Problem) -> list[str]:
     return notes
 
 
+def numeric_target(name: str, values: pd.Series) -> pd.Series:
+    """The values (none missing) of regression target ``name`` as floats; TargetError if any is text or infinite."""
+    numeric = pd.to_numeric(values, errors="coerce").astype(float)
+    bad = int(numeric.isna().sum())
+    if bad:
+        example = values[numeric.isna()].iloc[0]
+        raise TargetError(
+            f"Target '{name}' has {bad} non-numeric values (e.g. {example!r}); "
+            "regression needs numbers. Fix the values or choose classification."
+        )
+    if not bool(pd.Series(numeric).map(lambda v: abs(v) != float("inf")).all()):
+        raise TargetError(f"Target '{name}' has infinite values; remove those rows.")
+    return numeric
+
+
 def _check_classes(problem: Problem, values: pd.Series) -> list[str]:
     counts = values.astype(str).value_counts()
     if len(counts) < 2:
@@ -97,22 +112,18 @@ def _check_classes(problem: Problem, values: pd.Series) -> list[str]:
             f"Metric '{problem.metric}' needs two classes but '{problem.target}' has {len(counts)}; "
             "use f1_macro or accuracy."
         )
+    notes = []
     rare = counts[counts < 3]
     if len(rare):
-        return [f"Classes with fewer than 3 rows ({', '.join(map(str, rare.index[:5]))}) make scores unstable."]
-    return []
+        notes.append(f"Classes with fewer than 3 rows ({', '.join(map(str, rare.index[:5]))}) make scores unstable.")
+    single = counts[counts == 1]
+    if len(single):
+        notes.append(f"Classes with a single row ({', '.join(map(str, single.index[:5]))}) cannot be learned from "
+                     "one example nor cross-validated; add rows of those classes or merge them into others.")
+    return notes
 
 
 def _check_regression(problem: Problem, values: pd.Series) -> None:
-    numeric = pd.to_numeric(values, errors="coerce")
-    bad = int(numeric.isna().sum())
-    if bad:
-        example = values[numeric.isna()].iloc[0]
-        raise TargetError(
-            f"Target '{problem.target}' has {bad} non-numeric values (e.g. {example!r}); "
-            "regression needs numbers. Fix the values or choose classification."
-        )
-    if not bool(pd.Series(numeric).map(lambda v: abs(v) != float("inf")).all()):
-        raise TargetError(f"Target '{problem.target}' has infinite values; remove those rows.")
+    numeric = numeric_target(problem.target, values)
     if numeric.nunique() < 2:
         raise TargetError(f"Target '{problem.target}' is constant; there is nothing to predict.")

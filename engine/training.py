@@ -21,7 +21,7 @@ from engine.errors import RecipeError, TrainingError
 from engine.metrics import METRICS, compute_metrics
 from engine.models import MODELS, default_models, make_estimator, models_for_task
 from engine.preprocessing import build_pipeline, feature_columns
-from engine.problem import Problem
+from engine.problem import Problem, numeric_target
 from engine.recipe import validate_recipe
 from engine.rows import apply_row_steps
 from engine.schema import ColumnInfo, convert_series
@@ -30,6 +30,7 @@ from engine.split import Split
 __all__ = [
     "DEFAULT_SETTINGS",
     "Candidate",
+    "StopRequested",
     "TimeBudgetExceeded",
     "TrainingData",
     "TrainingFitter",
@@ -37,10 +38,15 @@ __all__ = [
     "best_candidate",
     "call_before",
     "cv_folds",
+    "cv_note",
     "evaluate",
+    "family_pipeline",
     "loss_params",
+    "no_model_message",
+    "out_of_memory",
     "prepare_target",
     "refit",
+    "short_error",
     "train_candidates",
     "training_data",
     "validate_settings",
@@ -56,6 +62,13 @@ PRUNERS = ("none", "median", "halving")
 
 class TimeBudgetExceeded(TrainingError):
     """The time budget ran out before this step finished."""
+
+
+class StopRequested(TimeBudgetExceeded):
+    """The user asked the search to stop (a cancel): treated like the end of the time budget."""
+
+
+_STOP_POLL_SECONDS = 0.25
 
 
 class Candidate(NamedTuple):
@@ -140,7 +153,7 @@ def prepare_target(frame: pd.DataFrame, problem: Problem) -> tuple[pd.DataFrame,
     rows = frame.loc[keep].reset_index(drop=True)
     y = rows[problem.target]
     if problem.task == "regression":
-        y = pd.to_numeric(y, errors="coerce").astype(float)
+        y = numeric_target(problem.target, y)
     elif not (pd.api.types.is_numeric_dtype(y) or pd.api.types.is_bool_dtype(y)):
         y = y.astype(str)
     return rows, y
@@ -172,17 +185,28 @@ def train_candidates(
     models = settings["models"]
     for i, name in enumerate(models):
         progress(i / len(models), f"Training {MODELS[name].label} ({i + 1} of {len(models)})")
-        estimator = make_estimator(name, problem.task, settings["seed"], loss_params(settings, name))
-        estimator = balanced(estimator, recipe, problem.task)
-        pipeline = build_pipeline(features, recipe, estimator, problem.task)
+        pipeline = family_pipeline(name, loss_params(settings, name), features, recipe, problem.task,
+                                   settings["seed"])
         results.append(_train_one(name, pipeline, X, y, problem, fitter, folds, split, deadline))
         if on_candidate is not None:
             on_candidate(results[-1])
     progress(1.0, "Training finished")
     if require_model and not any(c.status == "ok" and c.model != "baseline" for c in results):
-        reasons = "; ".join(f"{c.model}: {c.error}" for c in results if c.error)
-        raise TrainingError(f"No model could be trained ({reasons}).")
+        raise TrainingError(no_model_message(results))
     return results
+
+
+def no_model_message(results: list[Candidate]) -> str:
+    """Why no model beyond the baseline was trained, per model, and what to try next."""
+    reasons = "; ".join(f"{c.model}: {c.error}" for c in results if c.error)
+    advice = []
+    if any(c.status == "skipped" for c in results):
+        advice.append("raise the time budget or choose faster models")
+    if any(c.status == "failed" for c in results):
+        advice.append("choose other models or fix the data they failed on")
+    kept = " The baseline is kept." if any(c.model == "baseline" and c.status == "ok" for c in results) else ""
+    todo = f" To train one, {' or '.join(advice)}." if advice else ""
+    return f"No model could be trained ({reasons}).{kept}{todo}"
 
 
 class TrainingData(NamedTuple):
@@ -213,7 +237,22 @@ class TrainingFitter(NamedTuple):
 
     def fit(self, pipeline, X: pd.DataFrame, y: pd.Series):
         X, y, _ = apply_row_steps(X, y, self.recipe, self.task, self.kinds, seed=self.recipe["split"]["seed"])
-        return clone(pipeline).fit(X, y)
+        pipeline = clone(pipeline)
+        if self.task == "classification":
+            _no_early_stopping_on_rare_classes(pipeline, y)
+        return pipeline.fit(X, y)
+
+
+def _no_early_stopping_on_rare_classes(pipeline, y: pd.Series) -> None:
+    """Early stopping (gradient boosting, MLP) holds out a stratified share of the rows, which fails when a
+    class has a single row or the share has fewer rows than there are classes; train without it then."""
+    params = pipeline.get_params()
+    if params.get("model__early_stopping") is not True:
+        return
+    counts = y.astype(str).value_counts()
+    held_out = int(np.ceil(params.get("model__validation_fraction", 0.1) * len(y)))
+    if counts.min() < 2 or held_out < len(counts):
+        pipeline.set_params(model__early_stopping=False)
 
 
 def balanced(estimator, recipe: dict, task: str):
@@ -250,6 +289,25 @@ def cv_folds(rows: pd.DataFrame, y: pd.Series, task: str, split: dict, settings:
     return list(KFold(folds, shuffle=True, random_state=settings["seed"]).split(rows)) if folds >= 2 else []
 
 
+def cv_note(y: pd.Series, task: str, split: dict, settings: dict) -> str | None:
+    """Why cross-validation over training target ``y`` uses fewer folds than asked, or none; None when as asked.
+
+    >>> cv_note(pd.Series(["a"] * 8 + ["b"] * 2), "classification", {"strategy": "random"}, {"cv_folds": 5})
+    "Cross-validation uses 2 folds, not 5: class 'b' has only 2 training rows."
+    """
+    asked = settings["cv_folds"]
+    if task != "classification" or split["strategy"] in ("group", "time") or asked < 2:
+        return None
+    counts = y.astype(str).value_counts()
+    if counts.min() >= asked:
+        return None
+    rare, n = counts.idxmin(), int(counts.min())
+    if n < 2:
+        return (f"Cross-validation is off (asked for {asked} folds): class {rare!r} has only {n} training row, so "
+                "scores come from the validation rows alone. Add rows of that class or merge it into another.")
+    return f"Cross-validation uses {n} folds, not {asked}: class {rare!r} has only {n} training rows."
+
+
 def _train_one(name, pipeline, X, y, problem, fitter, folds, split, deadline) -> Candidate:
     started = time.monotonic()
     try:
@@ -259,8 +317,10 @@ def _train_one(name, pipeline, X, y, problem, fitter, folds, split, deadline) ->
         metrics, predictions = evaluate(fitted, X.iloc[split.valid], y.iloc[split.valid], problem.task)
     except TimeBudgetExceeded as exc:
         return Candidate(name, "skipped", None, [], {}, None, time.monotonic() - started, str(exc))
-    except (ValueError, ArithmeticError, MemoryError, np.linalg.LinAlgError) as exc:
-        return Candidate(name, "failed", None, [], {}, None, time.monotonic() - started, _short(exc))
+    except MemoryError as exc:
+        return Candidate(name, "failed", None, [], {}, None, time.monotonic() - started, out_of_memory(exc))
+    except (ValueError, ArithmeticError, np.linalg.LinAlgError) as exc:
+        return Candidate(name, "failed", None, [], {}, None, time.monotonic() - started, short_error(exc))
     return Candidate(name, "ok", fitted, cv_scores, metrics, predictions, time.monotonic() - started)
 
 
@@ -283,6 +343,9 @@ def evaluate(pipeline, X: pd.DataFrame, y: pd.Series, task: str) -> tuple[dict[s
         proba = pipeline.predict_proba(X)
         for j, label in enumerate(classes):
             predictions[f"proba_{label}"] = proba[:, j]
+        # A class the model never saw (its rows all fell outside the training rows) gets probability 0.
+        unseen = sorted(set(y.astype(str)) - {str(c) for c in classes})
+        classes, proba = classes + unseen, np.hstack([proba, np.zeros((len(proba), len(unseen)))])
     return compute_metrics(task, y, predictions["y_pred"], proba, classes), predictions
 
 
@@ -302,17 +365,18 @@ def refit(pipeline, X: pd.DataFrame, y: pd.Series, deadline: float | None, fitte
     return call_before(deadline, lambda: fitter.fit(pipeline, X, y))
 
 
-def call_before(deadline: float | None, work: Callable):
-    """Run ``work``; past ``deadline`` (time.monotonic) give up and raise TimeBudgetExceeded.
+def call_before(deadline: float | None, work: Callable, stop: threading.Event | None = None):
+    """Run ``work``; past ``deadline`` (time.monotonic), or once ``stop`` is set, give up and raise
+    TimeBudgetExceeded (StopRequested for a stop).
 
     The work runs in a daemon thread so a slow fit cannot hold the caller past its budget;
     an abandoned fit finishes (or dies with the process) in the background.
     """
-    if deadline is None:
+    if deadline is None and stop is None:
         return work()
-    remaining = deadline - time.monotonic()
-    if remaining <= 0:
+    if deadline is not None and deadline - time.monotonic() <= 0:
         raise TimeBudgetExceeded("the time budget ran out before this model could start")
+    _check_stop(stop)
     outcome: dict = {}
 
     def run() -> None:
@@ -323,14 +387,39 @@ def call_before(deadline: float | None, work: Callable):
 
     thread = threading.Thread(target=run, daemon=True)
     thread.start()
-    thread.join(remaining)
-    if thread.is_alive():
-        raise TimeBudgetExceeded("the time budget ran out while this model was training")
+    while thread.is_alive():
+        wait = _STOP_POLL_SECONDS if stop is not None else None
+        if deadline is not None:
+            remaining = deadline - time.monotonic()
+            if remaining <= 0:
+                raise TimeBudgetExceeded("the time budget ran out while this model was training")
+            wait = remaining if wait is None else min(wait, remaining)
+        thread.join(wait)
+        _check_stop(stop)
     if "error" in outcome:
         raise outcome["error"]
     return outcome["value"]
 
 
-def _short(exc: BaseException) -> str:
+def _check_stop(stop: threading.Event | None) -> None:
+    if stop is not None and stop.is_set():
+        raise StopRequested("stopped on request")
+
+
+def family_pipeline(name: str, params: dict, features: list[ColumnInfo], recipe: dict, task: str, seed: int):
+    """The unfitted Pipeline of model family ``name`` with ``params``: the recipe's preprocessing, then the
+    estimator (class-weighted when the recipe asks). Every fit of a family goes through here, so a
+    replay of a stored model rebuilds exactly what was trained."""
+    estimator = balanced(make_estimator(name, task, seed, params), recipe, task)
+    return build_pipeline(features, recipe, estimator, task)
+
+
+def out_of_memory(exc: MemoryError) -> str:
+    """What a model that ran out of memory reports: the error, then what to try."""
+    return f"{short_error(exc)} (out of memory; use fewer rows or features, or a lighter model)"
+
+
+def short_error(exc: BaseException) -> str:
+    """An exception as one short line: its type and the first line of its message."""
     text = str(exc).strip().splitlines()
     return f"{type(exc).__name__}: {text[0] if text else ''}"[:300]

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import os
 import socket
+import threading
 import time
 import warnings
 from collections.abc import Callable
@@ -18,23 +19,24 @@ from collections.abc import Callable
 import numpy as np
 import optuna
 import pandas as pd
+import sqlalchemy.exc
 from sklearn.metrics import get_scorer
 
 from engine.errors import RecipeError, TrainingError
 from engine.metrics import METRICS
-from engine.models import grid_for, make_estimator, suggest_params
-from engine.preprocessing import build_pipeline
+from engine.models import grid_for, suggest_params
 from engine.problem import Problem
 from engine.recipe import validate_recipe
-from engine.schema import ColumnInfo, schema_from_dicts
+from engine.schema import schema_from_dicts
 from engine.split import split_rows
 from engine.training import (
     TimeBudgetExceeded,
     TrainingFitter,
-    balanced,
     call_before,
     cv_folds,
+    family_pipeline,
     loss_params,
+    out_of_memory,
     training_data,
 )
 
@@ -44,6 +46,7 @@ __all__ = ["PRUNERS", "SAMPLERS", "TuningSpec", "best_params_by_family", "create
 SAMPLERS = ("grid", "random", "tpe")
 PRUNERS = ("none", "median", "halving")
 TuningSpec = dict  # JSON: data, problem, recipe, schema, families, automl, search, pruner, cv_folds, seed
+_OPEN_ATTEMPTS = 5
 
 def make_sampler(spec: TuningSpec, worker: int = 0) -> optuna.samplers.BaseSampler:
     """The spec's sampler; worker ``k`` > 0 gets seed + k so parallel workers explore different points."""
@@ -74,16 +77,32 @@ def open_storage(url: str) -> optuna.storages.RDBStorage:
     """Optuna's RDB storage at ``url`` (SQLite, PostgreSQL, MySQL). Heartbeats let a trial whose
     process died (a cancelled job, a killed worker) be marked failed instead of running forever."""
     kwargs = {"connect_args": {"timeout": 30}} if url.startswith("sqlite") else {"pool_pre_ping": True}
-    with warnings.catch_warnings():  # heartbeats are "experimental" in Optuna 5, and what a shared study needs
-        warnings.simplefilter("ignore", optuna.exceptions.ExperimentalWarning)
-        return optuna.storages.RDBStorage(url, engine_kwargs=kwargs, heartbeat_interval=10, grace_period=60)
+    # Processes opening a new storage at once (two jobs, or a job and the page polling it) race to create
+    # its tables and version row; the losers find them made on a second look.
+    for attempt in range(_OPEN_ATTEMPTS):
+        try:
+            with warnings.catch_warnings():  # heartbeats are "experimental" in Optuna 5, and what a shared study needs
+                warnings.simplefilter("ignore", optuna.exceptions.ExperimentalWarning)
+                return optuna.storages.RDBStorage(url, engine_kwargs=kwargs, heartbeat_interval=10, grace_period=60)
+        except (sqlalchemy.exc.IntegrityError, sqlalchemy.exc.OperationalError):
+            if attempt == _OPEN_ATTEMPTS - 1:
+                raise
+            time.sleep(0.1 * (attempt + 1))
+    raise AssertionError("unreachable")
 
 
 def create_study(spec: TuningSpec, storage, name: str) -> optuna.Study:
-    """A new study (or the existing one of that name, to resume) carrying ``spec``."""
+    """A new study (or the existing one of that name, to resume) carrying ``spec``.
+
+    A resumed study keeps its trials; its sampler is seeded past them (seed + trials so far), so a
+    random search does not replay the points it already tried and a resume stays reproducible.
+    """
     direction = "maximize" if METRICS[spec["problem"]["metric"]].greater_is_better else "minimize"
     study = optuna.create_study(study_name=name, storage=storage, direction=direction,
                                 sampler=make_sampler(spec), pruner=make_pruner(spec), load_if_exists=True)
+    earlier = len(study.get_trials(deepcopy=False))
+    if earlier:
+        study.sampler = make_sampler(spec, worker=earlier)
     study.set_user_attr("spec", spec)
     return study
 
@@ -106,12 +125,12 @@ def spec_from_study(study: optuna.Study) -> TuningSpec:
     return study.user_attrs["spec"]
 
 
-def make_objective(spec: TuningSpec, frame: pd.DataFrame, deadline: float | None = None
-                   ) -> Callable[[optuna.Trial], float]:
+def make_objective(spec: TuningSpec, frame: pd.DataFrame, deadline: float | None = None,
+                   stop: threading.Event | None = None) -> Callable[[optuna.Trial], float]:
     """The function a trial runs: suggest a family and parameters, cross-validate on training rows.
 
-    Past ``deadline`` (time.monotonic) a fold's fit is abandoned and the trial pruned, so a slow
-    trial cannot carry the search far beyond its time budget.
+    Past ``deadline`` (time.monotonic), or once ``stop`` is set (a cancel), a fold's fit is abandoned
+    and the trial pruned, so a slow trial cannot carry the search beyond its budget or a cancel.
     """
     problem = Problem(**spec["problem"])
     recipe = validate_recipe(spec["recipe"])
@@ -132,17 +151,21 @@ def make_objective(spec: TuningSpec, frame: pd.DataFrame, deadline: float | None
         trial.set_user_attr("family", family)
         trial.set_user_attr("worker", f"{socket.gethostname()}:{os.getpid()}")
         trial.set_user_attr("params", params)
-        pipeline = _pipeline(features, recipe, family, params, problem.task, spec["seed"])
+        pipeline = family_pipeline(family, params, features, recipe, problem.task, spec["seed"])
         scores = []
         plan = folds or [(None, None)]
         for step, (fit_rows, score_rows) in enumerate(plan):
             try:
                 if fit_rows is None:  # no cross-validation: the validation split scores the trial
-                    model = _fit_before(deadline, fitter, pipeline, X_train, y_train)
+                    model = _fit_before(deadline, stop, fitter, pipeline, X_train, y_train)
                     scores.append(sign * float(scorer(model, *holdout)))
                 else:
-                    model = _fit_before(deadline, fitter, pipeline, X_train.iloc[fit_rows], y_train.iloc[fit_rows])
+                    model = _fit_before(deadline, stop, fitter, pipeline, X_train.iloc[fit_rows],
+                                        y_train.iloc[fit_rows])
                     scores.append(sign * float(scorer(model, X_train.iloc[score_rows], y_train.iloc[score_rows])))
+            except MemoryError as exc:
+                trial.set_user_attr("error", out_of_memory(exc))
+                raise  # the study records the trial as failed and goes on
             except (ValueError, ArithmeticError, np.linalg.LinAlgError) as exc:
                 trial.set_user_attr("error", f"{type(exc).__name__}: {str(exc).strip()[:300]}")
                 raise  # the study records the trial as failed and goes on
@@ -158,11 +181,12 @@ def make_objective(spec: TuningSpec, frame: pd.DataFrame, deadline: float | None
 
 def run_study(study: optuna.Study, frame: pd.DataFrame, *, n_trials: int | None, timeout: float | None,
               patience: int | None = None, on_trial: Callable[[optuna.Study, optuna.trial.FrozenTrial], None]
-              | None = None) -> int:
-    """Run trials until ``n_trials`` (this process's share), ``timeout`` seconds, or ``patience``
-    finished trials without improvement, whichever comes first; return how many this process ran."""
+              | None = None, stop: threading.Event | None = None) -> int:
+    """Run trials until ``n_trials`` (this process's share), ``timeout`` seconds, ``patience``
+    finished trials without improvement, or ``stop`` is set, whichever comes first; return how many
+    this process ran (a trial cut short by ``stop`` is recorded as pruned)."""
     started = time.monotonic()
-    objective = make_objective(spec_from_study(study), frame, None if timeout is None else started + timeout)
+    objective = make_objective(spec_from_study(study), frame, None if timeout is None else started + timeout, stop)
     ran = []
 
     def after_trial(study: optuna.Study, trial: optuna.trial.FrozenTrial) -> None:
@@ -173,10 +197,12 @@ def run_study(study: optuna.Study, frame: pd.DataFrame, *, n_trials: int | None,
             study.stop()
         if timeout is not None and time.monotonic() - started >= timeout:
             study.stop()
+        if stop is not None and stop.is_set():
+            study.stop()
 
-    # A failing fit (e.g. a solver refusing a parameter mix) fails its trial, not the study.
+    # A failing fit (e.g. a solver refusing a parameter mix, or a fit out of memory) fails its trial, not the study.
     study.optimize(objective, n_trials=n_trials, timeout=timeout, callbacks=[after_trial],
-                   catch=(ValueError, ArithmeticError, np.linalg.LinAlgError), gc_after_trial=False)
+                   catch=(ValueError, ArithmeticError, MemoryError, np.linalg.LinAlgError), gc_after_trial=False)
     return len(ran)
 
 
@@ -201,9 +227,9 @@ def best_params_by_family(study: optuna.Study) -> dict[str, tuple[dict, optuna.t
     return best
 
 
-def _fit_before(deadline: float | None, fitter: TrainingFitter, pipeline, X, y):
+def _fit_before(deadline: float | None, stop: threading.Event | None, fitter: TrainingFitter, pipeline, X, y):
     try:
-        return call_before(deadline, lambda: fitter.fit(pipeline, X, y))
+        return call_before(deadline, lambda: fitter.fit(pipeline, X, y), stop)
     except TimeBudgetExceeded as exc:
         raise optuna.TrialPruned(f"time budget: {exc}") from exc
 
@@ -212,11 +238,6 @@ def _family(trial: optuna.Trial, spec: TuningSpec) -> str:
     if spec["automl"] and len(spec["families"]) > 1:
         return trial.suggest_categorical("family", spec["families"])
     return spec["families"][0]
-
-
-def _pipeline(features: list[ColumnInfo], recipe: dict, family: str, params: dict, task: str, seed: int):
-    estimator = balanced(make_estimator(family, task, seed, params), recipe, task)
-    return build_pipeline(features, recipe, estimator, task)
 
 
 def _trials_since_best(study: optuna.Study) -> int:

@@ -1,4 +1,4 @@
-"""Deploy: download a trained model as one scikit-learn Pipeline, and score a file in the browser."""
+"""Deploy: download a trained model (joblib, skops, ONNX) with its model card, and score a file in the browser."""
 
 from __future__ import annotations
 
@@ -8,8 +8,8 @@ import streamlit as st
 
 from engine import model_label
 from engine.io import SUPPORTED_EXTENSIONS
-from pages import ui
-from usecases import evaluation, scoring
+from pages import deploy_server, ui
+from usecases import evaluation, export, scoring
 
 st.title("Deploy")
 project = ui.require_project(need_problem=True)
@@ -27,29 +27,84 @@ names = trained.set_index("model_id")["model"].map(model_label)
 model_id = st.selectbox("Model", ids, index=ids.index(champion) if champion in ids else 0,
                         format_func=lambda i: f"#{i} {names[i]}" + (" (champion)" if i == champion else ""),
                         key="deploy_model")
-folder = ws.model_dir(model_id)
-card = json.loads((folder / "model.json").read_text())
-card["decision_threshold"] = evaluation.model_threshold(ws, model_id)  # set on Evaluate after training
+stem = f"{project['name']}-model-{model_id}".replace(" ", "_")
 
 st.subheader("Download")
-buttons = st.container(horizontal=True)
-buttons.download_button("Download model (.joblib)", (folder / "model.joblib").read_bytes(),
-                  file_name=f"{project['name']}-model-{model_id}.joblib".replace(" ", "_"),
-                  mime="application/octet-stream", type="primary", key="deploy_download_model")
-buttons.download_button("Download model card (.json)", json.dumps(card, indent=2), file_name=f"model-{model_id}.json",
-                  mime="application/json", key="deploy_download_card")
-features = [f["name"] for f in card["features"]]
-st.caption(f"One scikit-learn Pipeline (preprocessing + {card['estimator']}) that takes the raw columns: "
-           f"{', '.join(features[:12])}{' …' if len(features) > 12 else ''}. sha256 `{card['sha256'][:16]}…`")
-st.code("import joblib, pandas as pd\nmodel = joblib.load('model.joblib')  # only load files you trust\n"
-        "rows = pd.read_csv('new_rows.csv')\nprint(model.predict(rows))", language="python")
+with ui.user_errors():
+    card = export.card_json(ws, model_id)
+    features = [f["name"] for f in card["features"]]
+    st.caption(f"One scikit-learn Pipeline (preprocessing + {card['estimator']}) that takes the raw columns: "
+               f"{', '.join(features[:12])}{' …' if len(features) > 12 else ''}. sha256 `{card['sha256'][:16]}…`, "
+               "checked against the workspace record before every download.")
+    with st.spinner("Writing the skops file…"):
+        skops = export.skops_export(ws, model_id)
+    onnx = export.onnx_status(ws, model_id)
+    buttons = st.container(horizontal=True)
+    buttons.download_button("Model (.joblib)", export.joblib_bytes(ws, model_id), file_name=f"{stem}.joblib",
+                            mime="application/octet-stream", type="primary", key="deploy_download_model")
+    if skops.data is not None:
+        buttons.download_button("Model (.skops, safe to load)", skops.data, file_name=f"{stem}.skops",
+                                mime="application/octet-stream", key="deploy_download_skops")
+    if onnx is not None and onnx.data is not None:
+        buttons.download_button("Model (.onnx)", onnx.data, file_name=f"{stem}.onnx",
+                                mime="application/octet-stream", key="deploy_download_onnx")
+    elif onnx is None and buttons.button("Convert to ONNX and check it", key="deploy_onnx",
+                                         help="Converted once, then compared with scikit-learn on the validation rows"):
+        with st.spinner("Converting to ONNX and comparing predictions on the validation rows…"):
+            export.onnx_export(ws, model_id)
+        st.rerun()
+    buttons.download_button("Model card (.md)", export.card_markdown(ws, model_id), file_name=f"{stem}-card.md",
+                            mime="text/markdown", key="deploy_download_card_md")
+    buttons.download_button("Model card (.json)", json.dumps(card, indent=2, default=str),
+                            file_name=f"{stem}-card.json", mime="application/json", key="deploy_download_card")
+    if skops.data is None:
+        st.warning(f"No skops file: {skops.info['reason']}", icon=":material/warning:")
+    if onnx is not None and onnx.data is None:
+        st.warning(f"No ONNX file: {onnx.info['reason']}", icon=":material/warning:")
+    elif onnx is not None:
+        info = onnx.info
+        labels = "the same classes, " if info["labels_equal"] else ""
+        st.caption(f"ONNX checked on {info['rows']:,} validation rows: {labels}largest difference "
+                   f"{info['max_diff']:.2g} (relative; tolerance {info['tolerance']:g}); the model runs in "
+                   f"{'float64' if info['model_dtype'] == 'double' else 'float32'}.")
+    if card["decision_threshold"] is not None:
+        st.caption(f"Decision threshold {card['decision_threshold']:g} (set on Evaluate): the files predict the "
+                   "most probable class; apply the threshold to the positive class's probability yourself.")
+
+    with st.expander("How to load these files"):
+        joblib_tab, skops_tab, onnx_tab = st.tabs(["joblib", "skops", "ONNX"])
+        joblib_tab.code(f"import joblib, pandas as pd\nmodel = joblib.load('{stem}.joblib')  # runs code: only "
+                        "files you trust\nrows = pd.read_csv('new_rows.csv')\nprint(model.predict(rows))",
+                        language="python")
+        trusted = (skops.info.get("trusted_types") or [])
+        skops_tab.code("import skops.io as sio\n"
+                       f"trusted = {json.dumps(trusted, indent=4)}  # the workbench's own and scikit-learn types\n"
+                       f"assert sorted(sio.get_untrusted_types(file='{stem}.skops')) == sorted(trusted)\n"
+                       f"model = sio.load('{stem}.skops', trusted=trusted)  # needs this workbench's engine/ package\n"
+                       "print(model.predict(rows))", language="python")
+        onnx_tab.code("import numpy as np, onnxruntime as ort\n"
+                      f"session = ort.InferenceSession('{stem}.onnx')\n"
+                      "# one [N, 1] input per column: numbers (booleans 0/1) as float64 with NaN for gaps, dates as\n"
+                      "# float64 seconds since 1970-01-01, categories and text as str with '' for gaps (see the card)\n"
+                      "feeds = {i.name: (rows[[i.name]].fillna('').astype(str).to_numpy(object)\n"
+                      "                  if i.type == 'tensor(string)' else rows[[i.name]].to_numpy('float64'))\n"
+                      "         for i in session.get_inputs()}\n"
+                      "outputs = dict(zip([o.name for o in session.get_outputs()], session.run(None, feeds)))\n"
+                      "print(outputs)  # label + probabilities, or prediction", language="python")
+
+with ui.user_errors():
+    deploy_server.server_section(ws, pid, model_id, export.card_json(ws, model_id)["features"])
 
 st.subheader("Score a file")
 upload = st.file_uploader("Rows to score (same columns as the training data; the target may be absent)",
                           type=list(SUPPORTED_EXTENSIONS), key="deploy_score_upload")
+level = None
+if card["task"] == "regression" and st.checkbox("Add a 90% prediction interval (lower and upper bounds)",
+                                                key="deploy_intervals"):
+    level = 0.9
 if upload is not None:
     with ui.user_errors():
-        scored, notes = scoring.score_upload(ws, model_id, upload.getvalue(), upload.name)
+        scored, notes = scoring.score_upload(ws, model_id, upload.getvalue(), upload.name, level)
         ui.show_notes(notes)
         st.success(f"Scored {len(scored):,} rows.")
         st.dataframe(scored.head(500), width="stretch", height=260)

@@ -7,9 +7,9 @@ import streamlit as st
 from engine import METRICS, model_label
 from engine.evaluation_plots import cv_scores_figure
 from engine.plots import scores_figure
+from pages import evaluate_compare, ui
 from pages import evaluate_details as details
-from pages import ui
-from usecases import evaluation
+from usecases import comparison, evaluation
 
 st.title("Evaluate")
 project = ui.require_project(need_problem=True)
@@ -25,21 +25,23 @@ if board.empty:
 metric = board["metric"].iloc[0]
 label = METRICS[metric].label
 records = {m["id"]: m for m in ws.list_models(pid)}
-board["interval"] = [
-    "{:.4f} – {:.4f}".format(*details.interval(home, i, records[i]["sha256"], metric)) if s == "ok" else ""
-    for i, s in zip(board["model_id"], board["status"], strict=True)]
+intervals = {i: details.interval(home, i, records[i]["sha256"], metric)
+             for i, s in zip(board["model_id"], board["status"], strict=True) if s == "ok"}
+board["interval"] = ["{:.4f} – {:.4f}".format(*intervals[i]) if i in intervals else "" for i in board["model_id"]]
+board["versus_best"] = comparison.mark_clear_differences(ws, board, intervals)
 st.subheader("Leaderboard")
 st.caption(f"Ranked by validation {label} ({'higher' if METRICS[metric].greater_is_better else 'lower'} is "
            "better), with a 95% bootstrap interval over the validation rows. CV columns: mean and spread over "
-           "the folds of the training split.")
+           "the folds of the training split. Versus the best: whether a model's interval overlaps the best model's "
+           "(on the same validation rows); compare two models below for a sharper, paired test.")
 shown = board.drop(columns=["metric", "status"] + ([] if board["error"].any() else ["error"]))
 shown["model"] = shown["model"].map(model_label)
 st.dataframe(shown, hide_index=True, width="stretch",
-             column_order=["model_id", "run_id", "model", "validation", "interval", "cv_mean", "cv_std", "test",
-                           "fit_seconds", "champion", "error"],
+             column_order=["model_id", "run_id", "model", "validation", "interval", "versus_best", "cv_mean",
+                           "cv_std", "test", "fit_seconds", "champion", "error"],
              column_config={"model_id": "model #", "run_id": "run #",
                             "validation": st.column_config.NumberColumn(f"validation {label}", format="%.4f"),
-                            "interval": "95% interval",
+                            "interval": "95% interval", "versus_best": "versus the best",
                             "cv_mean": st.column_config.NumberColumn("CV mean", format="%.4f"),
                             "cv_std": st.column_config.NumberColumn("CV std", format="%.4f"),
                             "test": st.column_config.NumberColumn(f"test {label}", format="%.4f"),
@@ -104,3 +106,5 @@ else:
         with ui.user_errors():
             evaluation.final_test_report(ws, model_id)
             st.rerun()
+
+evaluate_compare.render(ws, pid, board)

@@ -11,7 +11,7 @@ import streamlit as st
 
 from engine import METRICS
 from engine import evaluation_plots as ep
-from pages import ui
+from pages import evaluate_replay, ui
 from usecases import evaluation
 
 
@@ -65,12 +65,14 @@ def scores_tab(key: tuple, task: str) -> None:
         st.dataframe(classes, hide_index=True, width="stretch",
                      column_config={c: st.column_config.NumberColumn(format="%.3f")
                                     for c in ("precision", "recall", "f1")})
+    evaluate_replay.reproducibility(key)
 
 
 def plots_tab(key: tuple, task: str) -> None:
     frame, classes = predictions(*key)
     y, pred = frame["y_true"], frame["y_pred"]
     if task == "regression":
+        evaluate_replay.interval_note(key[1])
         st.plotly_chart(ep.predicted_actual_figure(y, pred), width="stretch")
         left, right = st.columns(2)
         left.plotly_chart(ep.residuals_figure(y, pred), width="stretch")

@@ -51,14 +51,21 @@ def job_status(job_id: int, polling: bool) -> None:
     job = jobs.refresh_job(ws, job_id)
     active = job["status"] in jobs.ACTIVE
     st.progress(float(job["progress"] or 0), text=f"Job {job_id}: {job['status']} — {job['message']}")
-    if active and st.button("Cancel training", key=f"train_cancel_{job_id}"):
-        jobs.cancel_job(ws, job_id)
+    if active:
+        stopping = job["status"] == "cancelling"
+        if st.button("Stop now, skip the refit" if stopping else "Cancel training", key=f"train_cancel_{job_id}"):
+            jobs.cancel_job(ws, job_id)
+        if stopping:
+            st.caption("A search stops after the trial in progress and refits the best parameters found so far, "
+                       "so you keep a model. Its trials stay in the study: you can continue it later.")
     if job["status"] in ("failed", "interrupted"):
         st.error(job["message"], icon=":material/error:")
     with st.expander("Log"):
         st.code(job["log"] or "(empty)", language=None)
     with ui.user_errors():
         train_tuning.studies_view(ws, job_id, problem.metric, finished=not active)
+    if not active:
+        train_tuning.extend_form(ws, pid, job_id)
     if polling and not active:
         st.rerun(scope="app")
 

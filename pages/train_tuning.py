@@ -7,7 +7,8 @@ import streamlit as st
 from engine import METRICS, MODELS
 from engine.models import too_slow
 from engine.tuning_report import best_so_far_figure, study_plots, trials_table
-from usecases import tuning
+from pages import ui
+from usecases import training, tuning
 
 _SEARCH_LABELS = {"none": "No search: each model's sensible defaults", "grid": "Grid search",
                   "random": "Random search", "tpe": "Bayesian search (TPE)"}
@@ -63,7 +64,7 @@ def studies_view(ws, job_id: int, metric: str, finished: bool) -> None:
         return
     table = trials_table(studies)
     states = table["state"].value_counts().to_dict()
-    st.caption(f"{len(table)} trials: " + ", ".join(f"{n} {s}" for s, n in states.items()))
+    st.caption(f"{len(table)} trial{'s' * (len(table) != 1)}: " + ", ".join(f"{n} {s}" for s, n in states.items()))
     st.plotly_chart(best_so_far_figure(studies, METRICS[metric].label, METRICS[metric].greater_is_better),
                     width="stretch", key=f"best_{job_id}_{len(table)}")
     with st.expander("Trials", expanded=not finished):
@@ -80,5 +81,27 @@ def studies_view(ws, job_id: int, metric: str, finished: bool) -> None:
             plots = study_plots(studies[names.index(name)])
             if not plots:
                 st.caption("Too few finished trials with parameters to plot.")
+                return
             for tab, (title, figure) in zip(st.tabs(list(plots)), plots.items(), strict=True):
                 tab.plotly_chart(figure, width="stretch", key=f"{name}_{title}")
+
+
+def extend_form(ws, project_id: int, job_id: int) -> None:
+    """Give a finished or cancelled search more trials or more time: same studies, earlier trials kept."""
+    run = tuning.job_run(ws, job_id)
+    if run is None or (run["settings"] or {}).get("search", "none") == "none":
+        return
+    trials = sum(len(study.trials) for study in tuning.job_studies(ws, job_id))
+    with st.form(f"extend_{job_id}"):
+        st.markdown("**Continue this search**")
+        st.caption(f"More trials in the same studies: the {trials} trials so far are kept and guide the search. "
+                   f"It uses run {run['id']}'s data, recipe and settings; the refitted models appear on Evaluate "
+                   "as a new run.")
+        a, b = st.columns(2)
+        more = a.number_input("More trials (0 = as many as time allows)", 0, 10_000, run["settings"]["n_trials"],
+                              key=f"extend_trials_{job_id}")
+        seconds = b.number_input("More seconds (0 = no time limit)", 0, 86_400, 0, key=f"extend_seconds_{job_id}")
+        if st.form_submit_button("Continue the search"):
+            with ui.user_errors():
+                training.extend_training(ws, project_id, run["id"], int(more) or None, float(seconds) or None)
+                st.rerun()

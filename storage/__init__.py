@@ -2,7 +2,15 @@
 
 from storage.db import SCHEMA_VERSION
 from storage.errors import IntegrityError, NameTakenError, NotFoundError, StorageError
-from storage.files import read_card, read_model_dir, sha256_file, write_model_dir
+from storage.files import (
+    read_card,
+    read_export,
+    read_model_bytes,
+    read_model_dir,
+    sha256_file,
+    write_export,
+    write_model_dir,
+)
 from storage.workspace import Workspace, now
 
 __all__ = [
@@ -13,8 +21,11 @@ __all__ = [
     "StorageError",
     "Workspace",
     "read_card",
+    "read_export",
+    "read_model_bytes",
     "read_model_dir",
     "sha256_file",
     "now",
+    "write_export",
     "write_model_dir",
 ]

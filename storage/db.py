@@ -56,6 +56,34 @@ def m002_run_versions_and_timing(db: Database) -> None:
     db["runs"].add_column("seconds", float)
 
 
+@migrations()
+def m003_resumable_runs(db: Database) -> None:
+    """A run records the column schema it trained with (so it can be replayed exactly), the Optuna study
+    prefix it searched (an extended run continues an earlier run's studies) and the run it extends; a job
+    records its parameters (e.g. how many more trials an extension runs)."""
+    db["runs"].add_column("schema", str)
+    db["runs"].add_column("study", str)
+    db["runs"].add_column("extends", int)
+    db["jobs"].add_column("params", str)
+
+
+@migrations()
+def m004_prediction_log(db: Database) -> None:
+    """Requests a served model scored (inputs, outputs, time, model version), for monitoring; and the local
+    REST servers the Deploy page started."""
+    db["prediction_log"].create(
+        {"id": int, "project_id": int, "model_id": int, "created_at": str, "n_rows": int, "inputs": str,
+         "outputs": str, "ms": float, "model_version": str, "source": str},
+        pk="id", foreign_keys=[("project_id", "projects", "id"), ("model_id", "models", "id")],
+    )
+    db["prediction_log"].create_index(["model_id", "created_at"])
+    db["servers"].create(
+        {"id": int, "project_id": int, "model_id": int, "host": str, "port": int, "pid": int, "status": str,
+         "started_at": str, "stopped_at": str},
+        pk="id", foreign_keys=[("project_id", "projects", "id"), ("model_id", "models", "id")],
+    )
+
+
 #: The number of migrations this code knows; a database at this version is fully up to date.
 SCHEMA_VERSION = len(migrations.pending(Database(memory=True)))
 

@@ -18,7 +18,8 @@ import pandas as pd
 
 from storage.errors import IntegrityError
 
-__all__ = ["read_card", "read_model_dir", "read_parquet", "sha256_file", "write_model_dir", "write_parquet"]
+__all__ = ["read_card", "read_export", "read_model_bytes", "read_model_dir", "read_parquet", "sha256_file",
+           "write_export", "write_model_dir", "write_parquet"]
 
 MODEL_FILE = "model.joblib"
 CARD_FILE = "model.json"
@@ -94,3 +95,54 @@ def _verify(path: Path, sha256: str | None) -> None:
             f"Artifact '{path}' does not match its recorded sha256; it was changed outside the workbench "
             "and will not be loaded."
         )
+
+
+# -- exports kept next to a model (added for Deploy's model artifacts) --------------------------------------------
+
+EXPORTS_FILE = "exports.json"
+
+
+def write_export(directory: str | Path, file_name: str, data: bytes | None, info: dict) -> dict:
+    """Keep an export of a model (e.g. ``model.onnx``) in its directory, with ``info`` and its sha256.
+
+    ``data`` None records only ``info`` (e.g. why the model does not convert). Returns the stored info.
+    """
+    directory = Path(directory)
+    if Path(file_name).name != file_name or file_name in (MODEL_FILE, CARD_FILE, EXPORTS_FILE):
+        raise IntegrityError(f"'{file_name}' cannot be an export file name; use a plain new name like 'model.onnx'.")
+    info = {**info, "file": None, "sha256": None}
+    if data is not None:
+        tmp = _atomic_path(directory / file_name)
+        tmp.write_bytes(data)
+        os.replace(tmp, directory / file_name)
+        info = {**info, "file": file_name, "sha256": hashlib.sha256(data).hexdigest()}
+    exports = _read_exports(directory)
+    exports[file_name] = info
+    tmp = _atomic_path(directory / EXPORTS_FILE)
+    tmp.write_text(json.dumps(exports, indent=2, sort_keys=True, default=str))
+    os.replace(tmp, directory / EXPORTS_FILE)
+    return info
+
+
+def read_export(directory: str | Path, file_name: str) -> tuple[bytes | None, dict] | None:
+    """(bytes or None, info) of an export written by ``write_export``, checked by sha256; None if never written."""
+    info = _read_exports(Path(directory)).get(file_name)
+    if info is None:
+        return None
+    if info.get("file") is None:
+        return None, info
+    path = Path(directory) / file_name
+    _verify(path, info["sha256"])
+    return path.read_bytes(), info
+
+
+def _read_exports(directory: Path) -> dict:
+    path = directory / EXPORTS_FILE
+    return json.loads(path.read_text()) if path.is_file() else {}
+
+
+def read_model_bytes(directory: str | Path, sha256: str) -> bytes:
+    """The bytes of a model directory's ``model.joblib`` (for download), after checking them against ``sha256``."""
+    path = Path(directory) / MODEL_FILE
+    _verify(path, sha256)
+    return path.read_bytes()

@@ -25,9 +25,11 @@ __all__ = ["Workspace", "now"]
 _JSON = {
     "projects": ("problem", "column_kinds", "recipe", "settings"),
     "datasets": ("schema", "notes"),
-    "jobs": (),
-    "runs": ("problem", "recipe", "settings", "split", "notes", "versions"),
+    "jobs": ("params",),
+    "runs": ("problem", "recipe", "settings", "split", "notes", "versions", "schema"),
     "models": ("cv_scores", "valid_metrics", "test_metrics"),
+    "prediction_log": ("inputs", "outputs"),
+    "servers": (),
 }
 
 
@@ -103,7 +105,7 @@ class Workspace:
         """Delete a project, its records and its files."""
         self._get("projects", project_id)
         with write_db(self.db_path) as db:
-            for table in ("models", "runs", "jobs", "datasets"):
+            for table in ("servers", "prediction_log", "models", "runs", "jobs", "datasets"):
                 db.execute(f"DELETE FROM {table} WHERE project_id = ?", [project_id])
             db.execute("DELETE FROM projects WHERE id = ?", [project_id])
         shutil.rmtree(self.project_dir(project_id), ignore_errors=True)
@@ -157,10 +159,10 @@ class Workspace:
         return os.environ.get("WORKBENCH_STUDIES_URL") or f"sqlite:///{self.home / 'studies.db'}"
 
     # -- jobs -----------------------------------------------------------------------------
-    def create_job(self, project_id: int, kind: str) -> dict:
+    def create_job(self, project_id: int, kind: str, params: dict | None = None) -> dict:
         return self._insert("jobs", {"project_id": project_id, "kind": kind, "status": "queued",
                                      "progress": 0.0, "message": "Waiting to start", "log": "",
-                                     "created_at": now()})
+                                     "params": params or {}, "created_at": now()})
 
     def get_job(self, job_id: int) -> dict:
         return self._get("jobs", job_id)
@@ -238,6 +240,31 @@ class Workspace:
         """(pipeline, card) of a stored model, verified against the sha256 in the database."""
         record = self.get_model(model_id)
         return read_model_dir(self.model_dir(model_id), record["sha256"])
+
+    def log_prediction(self, model_id: int, *, inputs: list[dict], outputs: dict, ms: float, model_version: str,
+                       source: str = "rest", created_at: str | None = None) -> dict:
+        """Record one scored request of a model (for monitoring)."""
+        model = self.get_model(model_id)
+        return self._insert("prediction_log", {
+            "project_id": model["project_id"], "model_id": model_id, "created_at": created_at or now(),
+            "n_rows": len(inputs), "inputs": inputs, "outputs": outputs, "ms": ms, "model_version": model_version,
+            "source": source})
+
+    def list_prediction_log(self, model_id: int) -> list[dict]:
+        """The scored requests of a model, oldest first."""
+        return self._list("prediction_log", "model_id = ?", [model_id])
+
+    def add_server(self, project_id: int, model_id: int, *, host: str, port: int, pid: int) -> dict:
+        return self._insert("servers", {"project_id": project_id, "model_id": model_id, "host": host, "port": port,
+                                        "pid": pid, "status": "running", "started_at": now()})
+
+    def update_server(self, server_id: int, **values) -> dict:
+        return self._update("servers", server_id, values)
+
+    def list_servers(self, project_id: int, status: str | None = None) -> list[dict]:
+        if status is None:
+            return self._list("servers", "project_id = ?", [project_id], order="id desc")
+        return self._list("servers", "project_id = ? AND status = ?", [project_id, status], order="id desc")
 
     def load_predictions(self, model_id: int) -> pd.DataFrame:
         """The validation predictions saved with a model."""

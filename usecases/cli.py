@@ -44,7 +44,7 @@ from engine.leakage import audit_training_rows
 from engine.profile import profile
 from engine.report import html_report, profile_json
 from engine.tuning import load_study, open_storage, run_study, spec_from_study
-from storage import read_model_dir, sha256_file, write_model_dir
+from storage import NotFoundError, read_model_dir, sha256_file, write_model_dir
 from usecases import USER_ERRORS
 from usecases.training import model_card
 
@@ -89,6 +89,22 @@ def build_parser() -> argparse.ArgumentParser:
                         "--timeout, or the study's grid is done)")
     worker.add_argument("--timeout", type=float, default=None, help="seconds this worker runs")
     worker.add_argument("--worker", type=int, default=1, help="worker number >= 1; offsets the sampler's seed")
+    serve = commands.add_parser("serve", help="serve a model as a REST API (POST /predict, GET /health, GET /model, "
+                                "docs at /docs)")
+    source = serve.add_mutually_exclusive_group(required=True)
+    source.add_argument("--model", help="model directory written by train")
+    source.add_argument("--model-id", type=int, help="model number in --workspace (shown on the Evaluate page)")
+    serve.add_argument("--workspace", help="workspace directory, with --model-id (requests are logged there)")
+    serve.add_argument("--host", default="127.0.0.1", help="address to listen on (default: this machine only)")
+    serve.add_argument("--port", type=int, default=8000)
+    serve.add_argument("--no-log", action="store_true", help="do not log requests to the workspace")
+    serve.add_argument("--runtime", choices=("auto", "onnx", "scikit-learn"), default="auto",
+                       help="auto (default): the model's verified ONNX export when there is one (made on the Deploy "
+                       "page; much faster for single rows), else the scikit-learn pipeline")
+    verify = commands.add_parser("verify", help="refit a workspace's model from its run's stored inputs and check "
+                                 "that it reproduces its validation results (exit 0 match, 3 mismatch)")
+    verify.add_argument("--workspace", required=True, help="workspace directory (WORKBENCH_HOME of the app)")
+    verify.add_argument("--model", required=True, type=int, help="model number (shown on the Evaluate page)")
     return parser
 
 
@@ -106,6 +122,10 @@ def main(argv: list[str] | None = None, started: float | None = None) -> int:
             return _audit(args)
         if args.command == "worker":
             return _worker(args)
+        if args.command == "verify":
+            return _verify(args)
+        if args.command == "serve":
+            return _serve(args)
         return _predict(args)
     except USER_ERRORS as exc:
         print(f"error: {exc}", file=sys.stderr)
@@ -223,6 +243,40 @@ def _worker(args) -> int:
         storage.engine.dispose()
     print(f"worker {args.worker}: ran {ran} trials of study '{args.study}'; study {best}")
     return 0
+
+
+def _existing_workspace(home: str | None):
+    from usecases import open_workspace
+
+    if not home or not (Path(home) / "workbench.db").is_file():
+        raise NotFoundError(f"There is no workspace at {home} (no workbench.db); give the folder the app uses "
+                            "(its WORKBENCH_HOME) with --workspace.")
+    return open_workspace(home)
+
+
+def _serve(args) -> int:
+    import uvicorn
+
+    from usecases.serving import model_app
+
+    if args.model_id is not None:
+        app = model_app(ws=_existing_workspace(args.workspace), model_id=args.model_id, log=not args.no_log,
+                        runtime=args.runtime)
+    else:
+        app = model_app(model_dir=args.model, runtime=args.runtime)
+    print(f"serving on http://{args.host}:{args.port} with {app.state.runtime} (docs at /docs); Ctrl+C stops",
+          flush=True)
+    uvicorn.run(app, host=args.host, port=args.port, log_level="warning")
+    return 0
+
+
+def _verify(args) -> int:
+    from usecases.replay import verify_model
+
+    check = verify_model(_existing_workspace(args.workspace), args.model)
+    print(check.metrics.to_string(index=False))
+    print(check.message)
+    return 0 if check.match else 3
 
 
 def _selection_budget(budget: float, started: float) -> float:

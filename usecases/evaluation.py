@@ -14,6 +14,7 @@ import numpy as np
 import pandas as pd
 
 from engine import METRICS, Problem, compute_metrics, evaluate, prepare_target, split_rows, validate_recipe
+from engine.conformal import PredictionInterval, conformal_interval
 from engine.errors import ModelError
 from engine.explain import (
     LearningCurve,
@@ -38,6 +39,7 @@ __all__ = [
     "numeric_columns",
     "partial_dependence",
     "permutation_importance",
+    "prediction_interval",
     "score_table",
     "set_champion",
     "set_threshold",
@@ -151,6 +153,14 @@ def validation_interval(ws: Workspace, model_id: int, metric: str, n_boot: int =
     predictions, classes = validation_predictions(ws, model_id)
     return metric_interval(metric, predictions["y_true"], predictions["y_pred"], _proba(predictions, classes),
                            classes, n_boot)
+
+
+def prediction_interval(ws: Workspace, model_id: int, level: float = 0.9) -> PredictionInterval:
+    """The split-conformal prediction interval of a regression model, from its validation residuals."""
+    if _task(ws, ws.get_model(model_id))[0] != "regression":
+        raise ModelError("Prediction intervals are for regression models; a classifier gives class probabilities.")
+    predictions, _ = validation_predictions(ws, model_id)
+    return conformal_interval(predictions["y_true"], predictions["y_pred"], level)
 
 
 def class_report(ws: Workspace, model_id: int) -> pd.DataFrame:

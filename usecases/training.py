@@ -5,12 +5,14 @@ from __future__ import annotations
 import signal
 import threading
 import time
+from typing import NamedTuple
 
 import numpy as np
 
 from engine import (
     METRICS,
     Candidate,
+    Problem,
     TrainingData,
     TrainingError,
     apply_row_steps,
@@ -21,10 +23,13 @@ from engine import (
     train_candidates,
     training_data,
     validate_problem,
+    validate_recipe,
     validate_settings,
 )
 from engine.automl import tune_candidates
 from engine.errors import TargetError
+from engine.schema import schema_from_dicts
+from engine.training import cv_note
 from engine.tuning import open_storage
 from storage import Workspace, now
 from usecases.advice import apply_audit, ensure_recipe, leakage_audit
@@ -38,7 +43,8 @@ from usecases.projects import (
     save_settings,
 )
 
-__all__ = ["JobCancelled", "model_card", "run_training_job", "start_training", "study_name", "training_row_log"]
+__all__ = ["JobCancelled", "RunInputs", "extend_training", "model_card", "run_inputs", "run_training_job",
+           "start_training", "study_name", "training_row_log"]
 
 _HEARTBEAT_SECONDS = 2.0
 
@@ -53,24 +59,63 @@ def start_training(ws: Workspace, project_id: int, settings: dict) -> dict:
     if problem is None:
         raise TargetError("Choose a target column on the Data page first.")
     validate_problem(project_frame(ws, project_id), problem)
-    running = [j for j in ws.list_jobs(project_id) if refresh_job(ws, j["id"])["status"] in ACTIVE]
-    if running:  # checked before saving: the running job may not have read its settings yet
-        raise TrainingError(f"Training job {running[0]['id']} is still running; wait for it or cancel it.")
+    _refuse_if_running(ws, project_id)
     save_settings(ws, project_id, settings)
     job = ws.create_job(project_id, "train")
     spawn_worker(ws, job["id"])
     return ws.get_job(job["id"])
 
 
+def extend_training(ws: Workspace, project_id: int, run_id: int, n_trials: int | None = None,
+                    time_budget: float | None = None) -> dict:
+    """Continue the search of a finished or cancelled run with more trials and / or more seconds, as a
+    background job: the same studies (earlier trials kept), data, recipe and settings; the refitted
+    models form a new run that records the one it extends."""
+    run = ws.get_run(run_id)
+    if run["project_id"] != project_id:
+        raise TrainingError(f"Run {run_id} belongs to another project.")
+    if (run["settings"] or {}).get("search", "none") == "none":
+        raise TrainingError(f"Run {run_id} trained each model with its defaults, without a search; there is no "
+                            "search to continue. Start a new training with a search instead.")
+    if not n_trials and not time_budget:
+        raise TrainingError("Say how many more trials, or how many more seconds, the search may run.")
+    validate_settings({**run["settings"], "n_trials": n_trials or run["settings"]["n_trials"],
+                       "time_budget": time_budget}, run["problem"]["task"])
+    _refuse_if_running(ws, project_id)
+    job = ws.create_job(project_id, "extend", {"run_id": run_id, "n_trials": n_trials, "time_budget": time_budget})
+    spawn_worker(ws, job["id"])
+    return ws.get_job(job["id"])
+
+
+def _refuse_if_running(ws: Workspace, project_id: int) -> None:
+    running = [j for j in ws.list_jobs(project_id) if refresh_job(ws, j["id"])["status"] in ACTIVE]
+    if running:  # checked before saving: the running job may not have read its settings yet
+        raise TrainingError(f"Training job {running[0]['id']} is still running; wait for it or cancel it.")
+
+
 def run_training_job(ws: Workspace, job_id: int) -> None:
-    """The body of a training job, run by the worker process."""
+    """The body of a training job (kind "train" or "extend"), run by the worker process.
+
+    The first cancel (SIGTERM) of a search stops it after the trial in progress and still refits the best
+    parameters found so far; a second one, or a cancel outside a search, stops the job at once.
+    """
     job = ws.get_job(job_id)
     ws.update_job(job_id, status="running", started_at=now(), heartbeat_at=now(), message="Loading data")
-    stop = threading.Event()
+    stop, search = threading.Event(), threading.Event()
     threading.Thread(target=_heartbeat, args=(ws, job_id, stop), daemon=True).start()
-    signal.signal(signal.SIGTERM, _raise_cancelled)
+
+    def on_sigterm(signum, frame) -> None:
+        if search.is_set() and not stop.is_set():
+            stop.set()
+            return
+        raise JobCancelled()
+
+    signal.signal(signal.SIGTERM, on_sigterm)
     try:
-        _train_project(ws, job_id, job["project_id"])
+        if job["kind"] == "extend":
+            _extend_run(ws, job_id, job["project_id"], job["params"], stop, search)
+        else:
+            _train_project(ws, job_id, job["project_id"], stop, search)
     except JobCancelled:
         ws.update_job(job_id, status="cancelled", finished_at=now(), message="Cancelled; finished models are kept.")
     except (TrainingError, TargetError) as exc:
@@ -83,33 +128,78 @@ def run_training_job(ws: Workspace, job_id: int) -> None:
         stop.set()
 
 
-def _raise_cancelled(signum, frame) -> None:
-    raise JobCancelled()
-
-
 def _heartbeat(ws: Workspace, job_id: int, stop: threading.Event) -> None:
     while not stop.wait(_HEARTBEAT_SECONDS):
         ws.update_job(job_id, heartbeat_at=now())
 
 
-def _train_project(ws: Workspace, job_id: int, project_id: int) -> None:
+def _train_project(ws: Workspace, job_id: int, project_id: int, stop: threading.Event,
+                   search: threading.Event) -> None:
+    leak_notes = _audit_before_training(ws, project_id)
     project = ws.get_project(project_id)
     problem = project_problem(ws, project_id)
-    leak_notes = _audit_before_training(ws, project_id)
     recipe = project_recipe(ws, project_id)
-    settings = project["settings"]
     dataset = active_dataset(ws, project_id)
     frame = project_frame(ws, project_id)
     schema = project_schema(ws, project_id)
-    notes = validate_problem(frame, problem)
+    notes = validate_problem(frame, problem) + leak_notes
+    _run(ws, job_id, project_id, RunInputs(dataset, frame, schema, problem, recipe, project["settings"]), notes,
+         None, stop, search)
+
+
+def _extend_run(ws: Workspace, job_id: int, project_id: int, params: dict, stop: threading.Event,
+                search: threading.Event) -> None:
+    earlier = ws.get_run(params["run_id"])
+    inputs = run_inputs(ws, earlier)
+    # Only more time given: as many trials as fit in it.
+    settings = {**inputs.settings, "n_trials": params["n_trials"] or 10_000, "time_budget": params["time_budget"]}
+    more = " and ".join(([f"{params['n_trials']} more trials"] if params["n_trials"] else [])
+                        + ([f"{params['time_budget']:g} more seconds"] if params["time_budget"] else []))
+    notes = [f"Continues the search of run {earlier['id']} ({more}); its earlier trials are kept."]
+    _run(ws, job_id, project_id, inputs._replace(settings=settings), notes, earlier, stop, search)
+
+
+class RunInputs(NamedTuple):
+    """What a run trains from: the dataset record and its table, the column schema, problem, recipe and settings."""
+
+    dataset: dict
+    frame: object
+    schema: list
+    problem: object
+    recipe: dict
+    settings: dict
+
+
+def run_inputs(ws: Workspace, run: dict) -> RunInputs:
+    """The exact inputs of a stored run: its dataset version (checked against the run's sha256), its schema
+    (the project's current one for runs saved before schemas were stored), problem, recipe and settings."""
+    dataset = ws.get_dataset(run["dataset_id"])
+    if dataset["sha256"] != run["dataset_sha256"]:
+        raise TrainingError(f"The data of run {run['id']} has changed since it ran (sha256 "
+                            f"{run['dataset_sha256'][:12]}… then, {dataset['sha256'][:12]}… now).")
+    schema = schema_from_dicts(run["schema"]) if run.get("schema") else project_schema(ws, run["project_id"])
+    return RunInputs(dataset, ws.load_dataset(dataset["id"]), schema, Problem(**run["problem"]),
+                     validate_recipe(run["recipe"]), run["settings"])
+
+
+def _run(ws: Workspace, job_id: int, project_id: int, inputs: RunInputs, notes: list[str], extends: dict | None,
+         stop: threading.Event, search: threading.Event) -> None:
+    dataset, frame, schema, problem, recipe, settings = inputs
     data = training_data(frame, schema, problem, recipe)
     rows, y, features = data.rows, data.y, data.features
     split = split_rows(y, problem.task, recipe["split"], rows)
     row_log = training_row_log(data, split, recipe, problem.task)
+    if validate_settings(settings, problem.task)["search"] != "none":
+        open_storage(ws.studies_url())  # create its tables before the page, polling the run, opens it too
+    fold_note = cv_note(y.iloc[split.train], problem.task, recipe["split"], validate_settings(settings, problem.task))
+    notes = notes + ([fold_note] if fold_note else [])
     run = ws.add_run(project_id, job_id=job_id, dataset_id=dataset["id"], dataset_sha256=dataset["sha256"],
                      problem=problem.to_dict(), recipe=recipe, settings=settings,
                      split={**split.sizes(), "stratified": split.stratified, "strategy": recipe["split"]["strategy"]},
-                     notes=notes + split.notes + leak_notes + row_log, versions=library_versions())
+                     notes=notes + split.notes + row_log, versions=library_versions(),
+                     schema=[c.to_dict() for c in schema], extends=extends and extends["id"])
+    study = (extends or {}).get("study") or (extends and study_name(extends["id"])) or study_name(run["id"])
+    run = ws.update_run(run["id"], study=study)
     started = time.monotonic()
     context = {"dataset": dataset, "problem": problem, "recipe": recipe, "settings": settings,
                "features": features, "split": split, "run_id": run["id"]}
@@ -125,18 +215,24 @@ def _train_project(ws: Workspace, job_id: int, project_id: int) -> None:
     if validate_settings(settings, problem.task)["search"] == "none":
         candidates = train_candidates(rows, schema, problem, recipe, settings, split, progress, save)
     else:
+        search.set()
         candidates = tune_candidates(rows, schema, problem, recipe, settings, split,
-                                     storage=open_storage(ws.studies_url()), study_name=study_name(run["id"]),
+                                     storage=open_storage(ws.studies_url()), study_name=study,
                                      data_path=str(ws.dataset_path(dataset["id"])), progress=progress,
-                                     on_candidate=save)
+                                     on_candidate=save, stop=stop)
     best = best_candidate(candidates, problem.metric)
     ws.update_run(run["id"], seconds=round(time.monotonic() - started, 3))
     models = {m["family"]: m for m in ws.list_models(project_id, run["id"])}
     if not ws.get_project(project_id)["champion_model_id"]:
         ws.update_project(project_id, champion_model_id=models[best.model]["id"])
-    ws.update_job(job_id, status="succeeded", progress=1.0, finished_at=now(),
-                  message=f"Done: best on validation is {model_label(best.model)} ({METRICS[problem.metric].label} "
-                          f"{best.valid_metrics[problem.metric]:.4f}).")
+    result = (f"best on validation is {model_label(best.model)} ({METRICS[problem.metric].label} "
+              f"{best.valid_metrics[problem.metric]:.4f})")
+    if stop.is_set():
+        ws.update_job(job_id, status="cancelled", progress=1.0, finished_at=now(),
+                      message=f"Cancelled: the search stopped early and its best parameters so far were refitted; "
+                              f"{result}.")
+    else:
+        ws.update_job(job_id, status="succeeded", progress=1.0, finished_at=now(), message=f"Done: {result}.")
 
 
 def study_name(run_id: int) -> str:

@@ -8,15 +8,22 @@ from engine.tuning import open_storage
 from storage import Workspace
 from usecases.training import study_name
 
-__all__ = ["job_studies", "worker_command"]
+__all__ = ["job_run", "job_studies", "worker_command"]
+
+
+def job_run(ws: Workspace, job_id: int) -> dict | None:
+    """The run a training job started, or None (the job has not got that far, or failed before)."""
+    runs = [r for r in ws.list_runs(ws.get_job(job_id)["project_id"]) if r["job_id"] == job_id]
+    return runs[0] if runs else None
 
 
 def job_studies(ws: Workspace, job_id: int) -> list[optuna.Study]:
-    """The studies of the run a job started (none for a job without a search)."""
-    runs = [r for r in ws.list_runs(ws.get_job(job_id)["project_id"]) if r["job_id"] == job_id]
-    if not runs:
+    """The studies of the run a job started (none for a job without a search). An extension's run
+    shares the studies of the run it extends."""
+    run = job_run(ws, job_id)
+    if run is None:
         return []
-    prefix = study_name(runs[0]["id"]) + "-"
+    prefix = (run.get("study") or study_name(run["id"])) + "-"
     storage = open_storage(ws.studies_url())
     names = [s.study_name for s in optuna.get_all_study_summaries(storage, include_best_trial=False)
              if s.study_name.startswith(prefix)]

@@ -9,7 +9,7 @@ import optuna
 from usecases import open_workspace
 from usecases.training import run_training_job
 
-_KINDS = {"train": run_training_job}
+_KINDS = {"train": run_training_job, "extend": run_training_job}
 
 
 def main(argv: list[str]) -> int:

@@ -352,3 +352,77 @@ def train_and_wait(st: StreamlitPage, folds: int, timeout_ms: int = 180_000) -> 
     st.wait_idle()
     assert st.main.get_by_text(re.compile(r"Job \d+: succeeded")).count() == 1
     st.assert_no_exception("train")
+
+
+def open_sample(st: StreamlitPage, label: str, target: str, n_rows: int) -> None:
+    """On the Data page: open the bundled sample ``label`` and check its rows and proposed target."""
+    st.page.get_by_role("tab", name="Open a sample dataset").click()
+    st.select("Sample dataset", label)
+    st.click("Open sample")
+    st.main.locator('[data-testid="stMetricValue"]').filter(has_text=f"{n_rows:,}").wait_for()
+    combo = st.widget("stSelectbox", "Target column (what to predict)").get_by_role("combobox")
+    if combo.input_value() != target:
+        st.select("Target column (what to predict)", target)
+    st.main.locator('[data-testid="stAlertContentSuccess"]').filter(has_text=f"Predict {target}").wait_for()
+
+
+def set_toggle(st: StreamlitPage, label: str | re.Pattern, on: bool, scope=None) -> None:
+    """Switch the st.toggle / st.checkbox labelled ``label`` on or off (a click on its label, like a user)."""
+    box = st.widget("stCheckbox", label, scope)
+    switch = box.locator("input")
+    if switch.is_checked() != on:
+        st.act(lambda: box.locator("label").first.click(), grace=0.5)  # no rerun inside a form
+    expect(switch).to_be_checked(checked=on)
+
+
+def fill_number(st: StreamlitPage, label: str, value: int | float, scope=None) -> None:
+    """Type ``value`` into the st.number_input labelled ``label`` and leave it with Tab (safe inside forms)."""
+    box = (scope or st.main).get_by_label(label, exact=True)
+    box.fill(str(value))
+    st.act(lambda: box.press("Tab"), grace=0.5)
+    expect(box).to_have_value(str(value))
+
+
+def set_multiselect(st: StreamlitPage, label: str, options: list[str], scope=None) -> None:
+    """Make ``options`` exactly the chosen values of the st.multiselect labelled ``label`` (safe inside forms)."""
+    box = st.widget("stMultiSelect", label, scope)
+    chosen = box.locator('[role="group"][aria-label="Selected values"] [data-tag]')
+    for name in [n for n in dict.fromkeys(chosen.evaluate_all("els => els.map(e => e.ariaLabel)")) if n not in options]:
+        st.act(lambda name=name: box.get_by_role("button", name=f"Remove {name}", exact=True).first.click(), grace=0.5)
+    for name in options:
+        if box.locator(f'[data-tag][aria-label="{name}"]').count():
+            continue
+        box.get_by_role("combobox").click()
+        st.act(lambda name=name: st.page.get_by_role("option", name=name, exact=True).click(), grace=0.5)
+        st.page.keyboard.press("Escape")
+    for name in options:
+        expect(box.locator(f'[data-tag][aria-label="{name}"]').first).to_be_visible()
+    assert set(chosen.evaluate_all("els => els.map(e => e.ariaLabel)")) == set(options)
+
+
+def act_live(st: StreamlitPage, action, timeout: float = 30.0) -> None:
+    """Run ``action()`` and wait for the script run it asks for to finish, on a page that never goes quiet.
+
+    A page with an ``st.fragment(run_every=...)`` (a running job's live view) reruns its fragment every second,
+    so ``StreamlitPage.wait_idle`` may never see the app idle; this waits on the websocket only.
+    """
+    sent = st.ws["sent"]
+    action()
+    deadline = time.monotonic() + timeout
+    while st.ws["sent"] <= sent:
+        assert time.monotonic() < deadline, f"no rerun was asked for within {timeout}s"
+        st.page.wait_for_timeout(25)
+    asked = st.ws["last_sent"]
+    while st.ws["last_finished"] < asked:
+        assert not st.ws["closed"], "Streamlit's websocket closed (did the server die?)"
+        assert time.monotonic() < deadline, f"the app was still running after {timeout}s"
+        st.page.wait_for_timeout(25)
+
+
+def nav_live(st: StreamlitPage, title: str, timeout: float = 30.0) -> None:
+    """``StreamlitPage.nav`` to a page that may be polling a running job (see ``act_live``)."""
+    link = st.page.locator('[data-testid="stSidebarNavLink"]').filter(has=st.page.get_by_text(title, exact=True))
+    old = st.page.url
+    act_live(st, link.click, timeout)
+    st.page.wait_for_url(lambda url: url != old, timeout=10_000)
+    st.main.locator("h1").filter(has_text=title).wait_for()

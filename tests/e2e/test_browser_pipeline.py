@@ -6,8 +6,10 @@ Evaluate page is also saved there (the README picture).
 
 from __future__ import annotations
 
+import json
 import os
 import re
+import urllib.request
 
 import joblib
 import pandas as pd
@@ -59,7 +61,7 @@ def test_project_to_deployed_model(app_server, open_page, churn_csv, artifacts, 
 
     st.nav("Deploy")
     button = st.main.locator('[data-testid="stDownloadButton"]').get_by_role(
-        "button", name="Download model (.joblib)", exact=True)
+        "button", name="Model (.joblib)", exact=True)
     with st.page.expect_download() as download:
         st.act(button.click, grace=1.0)
     saved = artifacts / "downloads" / download.value.suggested_filename
@@ -78,4 +80,17 @@ def test_project_to_deployed_model(app_server, open_page, churn_csv, artifacts, 
     st.main.get_by_text(f"Scored {len(rows)} rows.").wait_for()
     st.assert_no_exception("deploy")
     st.screenshot("07_deploy_scored")
+
+    st.act(st.main.get_by_role("button", name="Start REST server").click, grace=1.0)
+    serving = st.main.get_by_text(re.compile(r"^Serving model #\d+ at http://127\.0\.0\.1:\d+"))
+    serving.wait_for(timeout=90_000)
+    url = re.search(r"http://127\.0\.0\.1:\d+", serving.inner_text()).group(0)
+    body = json.dumps(rows.head(3).astype(object).where(rows.head(3).notna(), None).to_dict("records")).encode()
+    request = urllib.request.Request(f"{url}/predict", body, {"Content-Type": "application/json"})
+    with urllib.request.urlopen(request, timeout=30) as response:
+        served = json.loads(response.read())
+    assert served["predictions"] == [str(p) if isinstance(p, str) else p for p in predictions[:3].tolist()]
+    st.screenshot("08_deploy_serving")
+    st.act(st.main.get_by_role("button", name="Stop the server").click, grace=1.0)
+    st.main.get_by_role("button", name="Start REST server").wait_for()
     assert "Traceback" not in app_server.log_tail(10**7), "the server logged an error; see test-artifacts/e2e/"

@@ -7,6 +7,7 @@ import optuna
 import pandas as pd
 import pytest
 from sklearn.datasets import make_classification
+from threadpoolctl import threadpool_limits
 
 from engine import Problem, RecipeError, infer_schema, prepare_target, split_rows, validate_recipe
 from engine.automl import tune_candidates, tuning_spec
@@ -112,7 +113,10 @@ def test_a_worker_joins_an_existing_study(data, tmp_path, capsys):
     assert main(["worker", "--study", "nope", "--storage", url, "--n-trials", "1"]) == 1
 
 
-def test_a_family_whose_every_trial_fails_is_reported_with_the_reason(tmp_path):
+@pytest.mark.slow
+def test_a_class_with_fewer_rows_than_folds_trains_every_family(tmp_path):
+    # Gradient boosting used to fail here (its early stopping needs 2 rows of each class); a family whose every
+    # trial fails is covered in tests/engine/test_tuning_edges.py.
     rng = np.random.default_rng(0)
     frame = pd.DataFrame({"x": rng.normal(size=200)})
     frame["y"] = np.where(np.arange(200) < 3, "rare", np.where(frame["x"] > 0, "a", "b"))  # 3 rows: fewer than folds
@@ -121,11 +125,10 @@ def test_a_family_whose_every_trial_fails_is_reported_with_the_reason(tmp_path):
     rows, y = prepare_target(frame, problem)
     split = split_rows(y, "classification", recipe["split"], rows)
     frame.to_parquet(tmp_path / "d.parquet")
-    candidates = tune_candidates(frame, infer_schema(frame), problem, recipe,
-                                 {"models": ["linear", "gradient_boosting"], "cv_folds": 5, "search": "random",
-                                  "n_trials": 2}, split, storage=open_storage(f"sqlite:///{tmp_path / 's.db'}"),
-                                 study_name="rare", data_path=str(tmp_path / "d.parquet"))
+    with threadpool_limits(1):  # boosting's OpenMP threads crawl on a busy machine
+        candidates = tune_candidates(frame, infer_schema(frame), problem, recipe,
+                                     {"models": ["linear", "gradient_boosting"], "cv_folds": 5, "search": "random",
+                                      "n_trials": 2}, split, storage=open_storage(f"sqlite:///{tmp_path / 's.db'}"),
+                                     study_name="rare", data_path=str(tmp_path / "d.parquet"))
     status = {c.model: (c.status, c.error) for c in candidates}
-    assert status["linear"][0] == "ok"
-    assert status["gradient_boosting"][0] == "failed"
-    assert status["gradient_boosting"][1].startswith("no trial of this model finished; last error: ValueError: ")
+    assert status == {"baseline": ("ok", ""), "linear": ("ok", ""), "gradient_boosting": ("ok", "")}

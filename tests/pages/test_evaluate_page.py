@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import json
 
+import pytest
+
 from engine import METRICS
 from tests.pages.helpers import assert_clean, open_page
 from usecases import evaluation, projects
@@ -63,3 +65,25 @@ def test_explanations_run_on_a_click_and_stay(ws, trained_project):
     at.selectbox(key=f"evaluate_pdp_{champion}").select(column).run()
     assert_clean(at)
     assert f"Partial dependence on {column}" in " ".join(_titles(at))
+
+
+def test_verify_reproducibility_reports_a_match(ws, trained_project):
+    at = open_page("evaluate", trained_project["id"])
+    next(b for b in at.button if b.label == "Verify reproducibility").click().run()
+    assert_clean(at)
+    assert [s.value for s in at.success if s.value.startswith("Reproduced: all")]
+
+
+@pytest.mark.slow
+def test_a_regression_model_shows_its_prediction_interval(ws):
+    from engine import Problem
+    from usecases.training import run_training_job
+
+    project = ws.create_project("Diabetes")
+    projects.import_sample(ws, project["id"], "diabetes")
+    projects.set_problem(ws, project["id"], Problem("progression", "regression", "rmse"))
+    projects.save_settings(ws, project["id"], {"models": ["linear"], "cv_folds": 0})
+    run_training_job(ws, ws.create_job(project["id"], "train")["id"])
+    at = open_page("evaluate", project["id"])
+    assert_clean(at)
+    assert [i.value for i in at.info if i.value.startswith("90% prediction interval: prediction ± ")]

@@ -38,3 +38,24 @@ def test_a_finished_search_shows_its_trials(ws, churn_project):
     assert_clean(at)
     assert any(c.value.startswith("4 trials: 4 complete") for c in at.caption)
     assert [e.label for e in at.expander if e.label.startswith("What the search learned")]
+
+
+@pytest.mark.slow
+def test_a_finished_search_can_be_continued(ws, churn_project, monkeypatch):
+    pid = churn_project["id"]
+    projects.save_settings(ws, pid, {"models": ["decision_tree"], "cv_folds": 2, "search": "random", "n_trials": 3})
+    job = ws.create_job(pid, "train")
+    run_training_job(ws, job["id"])
+    started = []
+    monkeypatch.setattr("usecases.training.spawn_worker", lambda ws, job_id: started.append(job_id))
+    at = open_page("train", pid)
+    assert any("the 3 trials so far are kept" in c.value for c in at.caption)
+    inputs = {n.label: n for n in at.number_input}
+    inputs["More trials (0 = as many as time allows)"].set_value(5)
+    inputs["More seconds (0 = no time limit)"].set_value(20)
+    next(b for b in at.button if b.label == "Continue the search").click().run()
+    assert_clean(at)
+    extension = ws.get_job(started[0])
+    run = ws.list_runs(pid)[0]
+    assert (extension["kind"], extension["params"]) == ("extend", {"run_id": run["id"], "n_trials": 5,
+                                                                  "time_budget": 20.0})

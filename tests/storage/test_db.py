@@ -84,5 +84,6 @@ def test_json_columns_round_trip_and_null_stays_null():
 def test_storage_all_is_exactly_its_public_names():
     assert sorted(storage.__all__) == sorted(
         ["SCHEMA_VERSION", "IntegrityError", "NameTakenError", "NotFoundError", "StorageError", "Workspace",
-         "read_card", "read_model_dir", "sha256_file", "now", "write_model_dir"]
+         "read_card", "read_export", "read_model_bytes", "read_model_dir", "sha256_file", "now", "write_export",
+         "write_model_dir"]
     )

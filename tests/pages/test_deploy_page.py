@@ -1,0 +1,72 @@
+"""Deploy page: the Download section offers joblib, skops, ONNX (or why not) and the model card."""
+
+from __future__ import annotations
+
+import pytest
+
+from engine.export import OnnxExport
+from tests.pages.helpers import assert_clean, open_page
+from usecases import export
+
+pytestmark = pytest.mark.slow  # each test trains a model first
+
+
+def _labels(at) -> list[str]:
+    return [b.label for b in at.get("download_button")]
+
+
+def test_deploy_offers_every_format_with_a_checked_onnx_file(ws, trained_project):
+    at = open_page("deploy", trained_project["id"])
+    assert_clean(at)
+    assert _labels(at) == ["Model (.joblib)", "Model (.skops, safe to load)", "Model card (.md)", "Model card (.json)"]
+    at.button(key="deploy_onnx").click().run()
+    assert_clean(at)
+    assert _labels(at)[2] == "Model (.onnx)"
+    checked = [c.value for c in at.caption if c.value.startswith("ONNX checked on")]
+    assert checked and "the same classes" in checked[0] and "float64" in checked[0]
+    assert "deploy_onnx" not in [b.key for b in at.button]  # the result is kept, not recomputed
+    assert [t.label for t in at.tabs] == ["joblib", "skops", "ONNX"]
+    assert "engine.transformers.KindCaster" in at.code[1].value
+
+
+def test_deploy_says_why_a_model_does_not_convert(ws, trained_project, monkeypatch):
+    reason = "Step 3 (Encode categories) (TargetEncoder) has no ONNX translation; use one-hot encoding."
+    monkeypatch.setattr(export, "export_onnx", lambda *args: OnnxExport(None, None, reason, None))
+    at = open_page("deploy", trained_project["id"])
+    baseline = next(m["id"] for m in ws.list_models(trained_project["id"]) if m["family"] == "baseline")
+    at.selectbox(key="deploy_model").select(baseline).run()
+    at.button(key="deploy_onnx").click().run()
+    assert_clean(at)
+    assert at.warning[0].value == f"No ONNX file: {reason}"
+    assert "Model (.onnx)" not in _labels(at)
+
+
+def test_deploy_refuses_a_model_file_changed_outside_the_workbench(ws, trained_project):
+    champion = trained_project["champion_model_id"]
+    (ws.model_dir(champion) / "model.joblib").write_bytes(b"changed")
+    at = open_page("deploy", trained_project["id"])
+    assert_clean(at)
+    assert "does not match its recorded sha256" in at.error[0].value
+    assert not at.get("download_button")
+    assert at.file_uploader  # scoring is still offered (and refuses the file the same way)
+
+
+@pytest.mark.slow
+def test_start_and_stop_the_rest_server_from_the_page(ws, trained_project):
+    from usecases import servers
+
+    at = open_page("deploy", trained_project["id"])
+    next(b for b in at.button if b.label == "Start REST server").click().run(timeout=120)
+    assert_clean(at)
+    running = servers.refresh_servers(ws, trained_project["id"])
+    try:
+        assert len(running) == 1
+        assert [s.value for s in at.success if s.value.startswith(f"Serving model #{running[0]['model_id']}")]
+        assert any(c.value.startswith(f"curl -s {servers.server_url(running[0])}/predict") for c in at.code)
+        next(b for b in at.button if b.label == "Stop the server").click().run()
+        assert_clean(at)
+        assert servers.refresh_servers(ws, trained_project["id"]) == []
+        assert any(b.label == "Start REST server" for b in at.button)
+    finally:
+        for server in servers.refresh_servers(ws, trained_project["id"]):
+            servers.stop_server(ws, server)

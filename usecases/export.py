@@ -1,0 +1,145 @@
+"""Export use cases: a stored model as joblib, skops or ONNX bytes, and its model card (JSON and Markdown).
+
+Every export starts from the stored pipeline verified against the sha256 in the workspace database. skops and
+ONNX files are made once, checked on the run's validation rows, and kept next to the model (with their own
+sha256 and the model sha256 they came from), so a page shows them without redoing the work.
+"""
+
+from __future__ import annotations
+
+from typing import NamedTuple
+
+import numpy as np
+
+from engine.export import ONNX_TOLERANCE, ExportError, dumps_skops, export_onnx, loads_skops, model_card_markdown
+from engine.export import untrusted_skops_types as _untrusted
+from storage import Workspace, now, read_card, read_export, read_model_bytes, write_export
+from usecases.evaluation import model_rows, model_threshold
+
+__all__ = ["CHECK_ROWS", "ExportFile", "card_json", "card_markdown", "joblib_bytes", "onnx_export", "onnx_status",
+           "skops_export"]
+
+#: At most this many validation rows check an export.
+CHECK_ROWS = 2000
+#: Bump when the converters change, so exports (and reasons) kept from an earlier version are made again.
+EXPORT_VERSION = 1
+SKOPS_FILE = "model.skops"
+ONNX_FILE = "model.onnx"
+
+
+class ExportFile(NamedTuple):
+    """An export's bytes (None when the model does not export in that format) and what is known about it."""
+
+    data: bytes | None
+    info: dict
+
+
+def joblib_bytes(ws: Workspace, model_id: int) -> bytes:
+    """The stored ``model.joblib``, after checking it against the sha256 recorded in the database."""
+    record = _trained(ws, model_id)
+    return read_model_bytes(ws.model_dir(model_id), record["sha256"])
+
+
+def skops_export(ws: Workspace, model_id: int) -> ExportFile:
+    """The model as a skops file, made once and checked: loaded back with the trusted types, it predicts
+    exactly what the joblib pipeline predicts on the validation rows."""
+    record = _trained(ws, model_id)
+    cached = _cached(ws, model_id, SKOPS_FILE, record["sha256"])
+    if cached is not None:
+        return cached
+    m = model_rows(ws, model_id)
+    rows = _check_rows(m)
+    info = {"model_sha256": record["sha256"], "export_version": EXPORT_VERSION, "created_at": now(),
+            "rows": int(len(rows))}
+    try:
+        data = dumps_skops(m.pipeline)
+        loaded = loads_skops(data)
+    except ExportError as exc:
+        return ExportFile(None, write_export(ws.model_dir(model_id), SKOPS_FILE, None, {**info, "reason": str(exc)}))
+    same = np.array_equal(loaded.predict(rows), m.pipeline.predict(rows))
+    if same and hasattr(m.pipeline, "predict_proba") and m.problem.task == "classification":
+        same = np.array_equal(loaded.predict_proba(rows), m.pipeline.predict_proba(rows))
+    if not same:
+        reason = "The skops file, loaded back, predicts differently from the stored pipeline, so it is not offered."
+        return ExportFile(None, write_export(ws.model_dir(model_id), SKOPS_FILE, None, {**info, "reason": reason}))
+    info = {**info, "reason": None, "trusted_types": _untrusted(data), "versions": _versions()}
+    return ExportFile(data, write_export(ws.model_dir(model_id), SKOPS_FILE, data, info))
+
+
+def onnx_status(ws: Workspace, model_id: int) -> ExportFile | None:
+    """The ONNX export made earlier for this model (bytes or the reason there are none), or None if not yet made."""
+    return _cached(ws, model_id, ONNX_FILE, _trained(ws, model_id)["sha256"])
+
+
+def onnx_export(ws: Workspace, model_id: int) -> ExportFile:
+    """Convert the model to ONNX and check it on the validation rows (once; later calls read the result).
+
+    ``info`` holds ``reason`` (None when it converts), ``rows``, ``labels_equal``, ``max_diff``, ``tolerance``
+    and ``model_dtype``. An export whose check fails is never returned, only its reason and figures.
+    """
+    record = _trained(ws, model_id)
+    cached = _cached(ws, model_id, ONNX_FILE, record["sha256"])
+    if cached is not None:
+        return cached
+    m = model_rows(ws, model_id)
+    result = export_onnx(m.pipeline, m.card["features"], m.problem.task, _check_rows(m))
+    check = result.check
+    info = {"model_sha256": record["sha256"], "export_version": EXPORT_VERSION, "created_at": now(),
+            "reason": result.reason,
+            "rows": check.rows if check else None, "labels_equal": check.labels_equal if check else None,
+            "max_diff": check.max_diff if check else None, "tolerance": ONNX_TOLERANCE,
+            "model_dtype": result.model_dtype,
+            "inputs": [{"name": f["name"], "type": _INPUT_TYPES.get(f["kind"], "double")} for f in m.card["features"]],
+            "versions": _versions()}
+    return ExportFile(result.data, write_export(ws.model_dir(model_id), ONNX_FILE, result.data, info))
+
+
+def card_json(ws: Workspace, model_id: int) -> dict:
+    """The model card: ``model.json`` plus the decision threshold, final test metrics, run time and exports."""
+    record = _trained(ws, model_id)
+    card = read_card(ws.model_dir(model_id))
+    run = ws.get_run(record["run_id"])
+    exports = {}
+    for name in (SKOPS_FILE, ONNX_FILE):
+        cached = _cached(ws, model_id, name, record["sha256"])
+        if cached is not None:
+            exports[name] = {k: v for k, v in cached.info.items() if k != "inputs"}
+    return {**card, "sha256": record["sha256"], "decision_threshold": model_threshold(ws, model_id),
+            "test_metrics": record["test_metrics"] or None, "fit_seconds": record["fit_seconds"],
+            "run_seconds": run.get("seconds"), "exports": exports}
+
+
+def card_markdown(ws: Workspace, model_id: int) -> str:
+    """The model card as Markdown."""
+    return model_card_markdown(card_json(ws, model_id))
+
+
+_INPUT_TYPES = {"categorical": "string", "text": "string", "boolean": "double (0 or 1)",
+                "datetime": "double (seconds since 1970-01-01)"}
+
+
+def _versions() -> dict[str, str]:
+    """Versions of the export libraries (the model's own are in its card)."""
+    from importlib import metadata
+
+    return {name: metadata.version(name) for name in ("skops", "skl2onnx", "onnx", "onnxruntime")}
+
+
+def _trained(ws: Workspace, model_id: int) -> dict:
+    record = ws.get_model(model_id)
+    if record["status"] != "ok" or not record["sha256"]:
+        raise ExportError(f"Model {model_id} was not trained ({record['status']}); pick a trained model.")
+    return record
+
+
+def _cached(ws: Workspace, model_id: int, name: str, model_sha256: str) -> ExportFile | None:
+    found = read_export(ws.model_dir(model_id), name)
+    if found is None or found[1].get("model_sha256") != model_sha256 \
+            or found[1].get("export_version") != EXPORT_VERSION:
+        return None
+    return ExportFile(*found)
+
+
+def _check_rows(m):
+    rows = m.valid if len(m.valid) else m.train
+    return m.X.iloc[rows[:CHECK_ROWS]]
