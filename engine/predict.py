@@ -7,7 +7,7 @@ import pandas as pd
 
 from engine.errors import ColumnError, EmptyDataError
 
-__all__ = ["check_input", "predict_frame"]
+__all__ = ["check_input", "predict_frame", "probability_frame"]
 
 
 def check_input(frame: pd.DataFrame, features: list[dict]) -> list[str]:
@@ -40,11 +40,17 @@ def predict_frame(pipeline, frame: pd.DataFrame, features: list[dict], task: str
     if not (task == "classification" and hasattr(pipeline, "predict_proba")):
         return pd.DataFrame({"prediction": pipeline.predict(X)}).reset_index(drop=True)
     # One pass through the pipeline: every classifier the workbench trains predicts the most probable class.
-    proba = pipeline.predict_proba(X)
-    classes = np.asarray(pipeline.classes_)
-    out = pd.DataFrame({"prediction": classes[proba.argmax(axis=1)]})
-    for j, label in enumerate(classes):
+    return probability_frame(pipeline.predict_proba(X), pipeline.classes_, threshold)
+
+
+def probability_frame(proba, classes, threshold: float | None = None) -> pd.DataFrame:
+    """``prediction`` (the most probable class, or for two classes P(second) >= ``threshold``) and
+    ``proba_<class>`` columns from a probability matrix whose columns follow ``classes``."""
+    proba = np.asarray(proba, dtype=float)
+    labels = np.asarray(classes)
+    out = pd.DataFrame({"prediction": labels[proba.argmax(axis=1)]})
+    for j, label in enumerate(labels):
         out[f"proba_{label}"] = proba[:, j]
-    if threshold is not None and len(classes) == 2:
-        out["prediction"] = np.where(proba[:, 1] >= threshold, classes[1], classes[0])
+    if threshold is not None and len(labels) == 2:
+        out["prediction"] = np.where(proba[:, 1] >= threshold, labels[1], labels[0])
     return out

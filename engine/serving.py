@@ -34,7 +34,7 @@ from fastapi import Body, FastAPI, HTTPException
 from pydantic import BaseModel, ConfigDict, Field, create_model
 
 from engine.errors import WorkbenchError
-from engine.predict import predict_frame
+from engine.predict import predict_frame, probability_frame
 
 __all__ = ["MAX_ROWS", "create_app", "onnx_predictor", "request_model"]
 
@@ -69,14 +69,7 @@ def onnx_predictor(runner, classes: list | None, task: str, threshold: float | N
         outputs = runner(frame)
         if task != "classification":
             return pd.DataFrame({"prediction": np.ravel(outputs["prediction"]).astype(float)})
-        proba = np.asarray(outputs["probabilities"], dtype=float)
-        labels = np.asarray(classes)
-        out = pd.DataFrame({"prediction": labels[proba.argmax(axis=1)]})
-        for j, label in enumerate(labels):
-            out[f"proba_{label}"] = proba[:, j]
-        if threshold is not None and len(labels) == 2:
-            out["prediction"] = np.where(proba[:, 1] >= threshold, labels[1], labels[0])
-        return out
+        return probability_frame(outputs["probabilities"], classes, threshold)
 
     return predict
 

@@ -30,6 +30,7 @@ model_id = st.selectbox("Model", ids, index=ids.index(champion) if champion in i
 stem = f"{project['name']}-model-{model_id}".replace(" ", "_")
 
 st.subheader("Download")
+card = None
 with ui.user_errors():
     card = export.card_json(ws, model_id)
     features = [f["name"] for f in card["features"]]
@@ -92,8 +93,10 @@ with ui.user_errors():
                       "outputs = dict(zip([o.name for o in session.get_outputs()], session.run(None, feeds)))\n"
                       "print(outputs)  # label + probabilities, or prediction", language="python")
 
+if card is None:  # the model's files failed their check: the message above says so
+    st.stop()
 with ui.user_errors():
-    deploy_server.server_section(ws, pid, model_id, export.card_json(ws, model_id)["features"])
+    deploy_server.server_section(ws, pid, model_id, card["features"])
 
 st.subheader("Score a file")
 upload = st.file_uploader("Rows to score (same columns as the training data; the target may be absent)",

@@ -62,10 +62,11 @@ def job_status(job_id: int, polling: bool) -> None:
         st.error(job["message"], icon=":material/error:")
     with st.expander("Log"):
         st.code(job["log"] or "(empty)", language=None)
+    trials = 0
     with ui.user_errors():
-        train_tuning.studies_view(ws, job_id, problem.metric, finished=not active)
+        trials = train_tuning.studies_view(ws, job_id, problem.metric, finished=not active)
     if not active:
-        train_tuning.extend_form(ws, pid, job_id)
+        train_tuning.extend_form(ws, pid, job_id, trials)
     if polling and not active:
         st.rerun(scope="app")
 

@@ -57,11 +57,11 @@ def slow_warnings(models: list[str], n_rows: int) -> None:
             st.warning(note, icon=":material/hourglass:")
 
 
-def studies_view(ws, job_id: int, metric: str, finished: bool) -> None:
-    """The job's trials so far, the best-so-far curve and, once finished, Optuna's plots."""
+def studies_view(ws, job_id: int, metric: str, finished: bool) -> int:
+    """The job's trials so far, the best-so-far curve and, once finished, Optuna's plots; returns the trial count."""
     studies = tuning.job_studies(ws, job_id)
     if not studies:
-        return
+        return 0
     table = trials_table(studies)
     states = table["state"].value_counts().to_dict()
     st.caption(f"{len(table)} trial{'s' * (len(table) != 1)}: " + ", ".join(f"{n} {s}" for s, n in states.items()))
@@ -81,17 +81,18 @@ def studies_view(ws, job_id: int, metric: str, finished: bool) -> None:
             plots = study_plots(studies[names.index(name)])
             if not plots:
                 st.caption("Too few finished trials with parameters to plot.")
-                return
-            for tab, (title, figure) in zip(st.tabs(list(plots)), plots.items(), strict=True):
-                tab.plotly_chart(figure, width="stretch", key=f"{name}_{title}")
+            else:
+                for tab, (title, figure) in zip(st.tabs(list(plots)), plots.items(), strict=True):
+                    tab.plotly_chart(figure, width="stretch", key=f"{name}_{title}")
+    return len(table)
 
 
-def extend_form(ws, project_id: int, job_id: int) -> None:
-    """Give a finished or cancelled search more trials or more time: same studies, earlier trials kept."""
+def extend_form(ws, project_id: int, job_id: int, trials: int) -> None:
+    """Give a finished or cancelled search (of ``trials`` trials so far) more trials or more time: same studies,
+    earlier trials kept."""
     run = tuning.job_run(ws, job_id)
     if run is None or (run["settings"] or {}).get("search", "none") == "none":
         return
-    trials = sum(len(study.trials) for study in tuning.job_studies(ws, job_id))
     with st.form(f"extend_{job_id}"):
         st.markdown("**Continue this search**")
         st.caption(f"More trials in the same studies: the {trials} trials so far are kept and guide the search. "

@@ -189,9 +189,10 @@ def _run(ws: Workspace, job_id: int, project_id: int, inputs: RunInputs, notes: 
     rows, y, features = data.rows, data.y, data.features
     split = split_rows(y, problem.task, recipe["split"], rows)
     row_log = training_row_log(data, split, recipe, problem.task)
-    if validate_settings(settings, problem.task)["search"] != "none":
+    checked = validate_settings(settings, problem.task)
+    if checked["search"] != "none":
         open_storage(ws.studies_url())  # create its tables before the page, polling the run, opens it too
-    fold_note = cv_note(y.iloc[split.train], problem.task, recipe["split"], validate_settings(settings, problem.task))
+    fold_note = cv_note(y.iloc[split.train], problem.task, recipe["split"], checked)
     notes = notes + ([fold_note] if fold_note else [])
     run = ws.add_run(project_id, job_id=job_id, dataset_id=dataset["id"], dataset_sha256=dataset["sha256"],
                      problem=problem.to_dict(), recipe=recipe, settings=settings,
@@ -212,7 +213,7 @@ def _run(ws: Workspace, job_id: int, project_id: int, inputs: RunInputs, notes: 
         _save_candidate(ws, project_id, candidate, context)
         ws.append_job_log(job_id, f"{candidate.model}: {candidate.status} {candidate.error}".strip())
 
-    if validate_settings(settings, problem.task)["search"] == "none":
+    if checked["search"] == "none":
         candidates = train_candidates(rows, schema, problem, recipe, settings, split, progress, save)
     else:
         search.set()
