@@ -35,13 +35,14 @@ from engine.training import (
     training_data,
     validate_settings,
 )
-from engine.tuning import best_params_by_family, create_study, family_errors, run_study
+from engine.tuning import best_params_by_family, create_study, family_errors, pruned_families, run_study
 
 __all__ = ["tune_candidates", "tuning_spec", "voting_pipeline"]
 
 Progress = Callable[[float, str], None]
 _ENSEMBLE_SIZE = 3
 _REFIT_SHARE = 0.3  # of the time budget, kept for refitting the best parameters after the search
+_AUTOML_REFIT_SHARE = 0.2  # AutoML's floor; it also stops once the time left nears what its refits will take
 
 
 def tuning_spec(data_path: str, problem: Problem, recipe: dict, schema: list[ColumnInfo], settings: dict,
@@ -89,9 +90,13 @@ def tune_candidates(frame: pd.DataFrame, schema: list[ColumnInfo], problem: Prob
                                                                   (time.monotonic() - started) / budget)
         limit = "" if budget is None else f" ({time.monotonic() - started:.0f} s of {budget:g} s)"
         progress(min(share, 0.99) * 0.9, f"Trial {done['trials']} of at most {total} done{limit}; {best}")
+        # One AutoML study: stop when what is left is about what refitting its best families will take.
+        if settings["automl"] and deadline is not None and deadline - time.monotonic() < _refit_seconds(study):
+            study.stop()
 
     tuned: dict[str, tuple[dict, optuna.trial.FrozenTrial]] = {}
     errors: dict[str, str] = {}
+    pruned: set[str] = set()
     for i, group in enumerate(groups):
         if stop is not None and stop.is_set():
             break
@@ -99,19 +104,21 @@ def tune_candidates(frame: pd.DataFrame, schema: list[ColumnInfo], problem: Prob
         spec = tuning_spec(data_path, problem, recipe, schema, settings, group)
         study = create_study(spec, storage, name)
         # The search gets its share of what is left; the rest refits each family's best parameters.
-        left = None if deadline is None else deadline - _REFIT_SHARE * budget - time.monotonic()
+        reserve = _AUTOML_REFIT_SHARE if settings["automl"] else _REFIT_SHARE
+        left = None if deadline is None else deadline - reserve * budget - time.monotonic()
         timeout = None if left is None else max(left / (len(groups) - i), 0.5)
         progress(done["trials"] / total * 0.9, f"Searching {' / '.join(group)} ({settings['search']})")
         run_study(study, frame, n_trials=settings["n_trials"], timeout=timeout, patience=settings["patience"],
                   on_trial=on_trial, stop=stop)
         tuned.update(best_params_by_family(study))
         errors.update(family_errors(study))
+        pruned |= pruned_families(study)
     stopped = stop is not None and stop.is_set()
     progress(0.9, "Stopped: refitting the best parameters found so far" if stopped
              else "Refitting the best parameters of each model on the training rows")
     data = training_data(frame, schema, problem, recipe)
     refitted = _refit_best(data, problem, recipe, settings, split, tuned, deadline, stop)
-    refitted += [_untried(f, errors, stopped) for f in families if f not in tuned]
+    refitted += [_untried(f, errors, f in pruned, stopped) for f in families if f not in tuned]
     for candidate in refitted:
         if on_candidate:
             on_candidate(candidate)
@@ -128,11 +135,28 @@ def tune_candidates(frame: pd.DataFrame, schema: list[ColumnInfo], problem: Prob
     return results
 
 
-def _untried(family: str, errors: dict[str, str], stopped: bool) -> Candidate:
-    """A family the search never finished a trial of: failed (with the last trial's error) or out of time."""
+def _refit_seconds(study: optuna.Study) -> float:
+    """About how long refitting the best trial of the top families on the training rows, then their vote, takes:
+    a fold's fit of each (its trial's time over its folds, x1.2 for the larger training set), then half again for
+    the vote (measured: the vote's one shared preprocessing makes it cheaper than refitting its members)."""
+    best = best_params_by_family(study)
+    sign = 1 if study.direction == optuna.study.StudyDirection.MAXIMIZE else -1
+    top = sorted((trial for _, trial in best.values()), key=lambda t: -sign * t.value)[:_ENSEMBLE_SIZE]
+    fits = [t.duration.total_seconds() / max(len(t.user_attrs.get("fold_scores", [])), 1) * 1.2
+            for t in top if t.duration is not None]
+    return 1.5 * sum(fits)
+
+
+def _untried(family: str, errors: dict[str, str], pruned: bool, stopped: bool) -> Candidate:
+    """A family the search never finished a trial of: failed (with the last trial's error), pruned as
+    worse than the others, or out of time."""
     if family in errors:
         return Candidate(family, "failed", None, [], {}, None, 0.0,
                          f"no trial of this model finished; last error: {errors[family]}")
+    if pruned:
+        return Candidate(family, "skipped", None, [], {}, None, 0.0,
+                         "its trials were stopped early (pruned): after the first folds they scored below the "
+                         "median of the other trials")
     why = "the search was stopped" if stopped else "the time budget ran out"
     return Candidate(family, "skipped", None, [], {}, None, 0.0, f"{why} before any trial of this model finished")
 

@@ -41,7 +41,7 @@ from sklearn.tree import DecisionTreeClassifier, DecisionTreeRegressor
 
 from engine.errors import RecipeError
 
-__all__ = ["BOTH", "MODELS", "ModelFamily"]
+__all__ = ["AUTOML_STARTS", "BOTH", "MODELS", "ModelFamily"]
 
 BOTH = ("classification", "regression")
 Params = dict[str, Any]
@@ -151,7 +151,7 @@ def _tree_space(trial, task: str, prefix: str = "") -> Params:
 
 
 def _forest_space(trial, task: str, prefix: str = "") -> Params:
-    return {"n_estimators": trial.suggest_int(f"{prefix}n_estimators", 100, 500, step=50),
+    return {"n_estimators": trial.suggest_int(f"{prefix}n_estimators", 50, 500, step=50),
             "min_samples_leaf": trial.suggest_int(f"{prefix}min_samples_leaf", 1, 20, log=True),
             "max_features": trial.suggest_float(f"{prefix}max_features", 0.1, 1.0)}
 
@@ -363,4 +363,33 @@ MODELS: dict[str, ModelFamily] = {
         True, 200_000, {"classification": ("log_loss",), "regression": ("squared_error",)},
         "Layers of neurons trained by gradient descent; flexible, needs scaled features and more data.",
         ("gradient_boosting",)),
+}
+
+
+def _same(params: Params) -> dict[str, Params]:
+    return {"classification": params, "regression": params}
+
+
+#: The first trials of an AutoML search, in the order they run: per family and task, one point of the family's
+#: search space (parameter names without the AutoML prefix) near its defaults but cheap to fit. Queued before
+#: the sampler takes over, they give every family a finished trial early (a 350-tree forest drawn first could
+#: take a short budget's first half on this 2-core machine), and they are points the sampler then learns from.
+#: Strong, cheap families come first: under a short budget the search may end after a few of them.
+AUTOML_STARTS: dict[str, dict[str, Params]] = {
+    "gradient_boosting": _same({"learning_rate": 0.1, "max_leaf_nodes": 31, "min_samples_leaf": 20,
+                                "l2_regularization": 1e-6, "max_iter": 100}),
+    "linear": {"classification": {"C": 1.0, "penalty": "l2"}, "regression": {"alpha": 1.0}},
+    "random_forest": {"classification": {"n_estimators": 100, "min_samples_leaf": 1, "max_features": 0.3},
+                      "regression": {"n_estimators": 100, "min_samples_leaf": 1, "max_features": 0.5}},
+    "extra_trees": {"classification": {"n_estimators": 100, "min_samples_leaf": 1, "max_features": 0.5},
+                    "regression": {"n_estimators": 100, "min_samples_leaf": 1, "max_features": 1.0}},
+    "knn": _same({"n_neighbors": 10, "weights": "distance", "p": 2}),
+    "ridge": _same({"alpha": 1.0}),
+    "lasso": {"regression": {"alpha": 0.01}},
+    "naive_bayes": {"classification": {"var_smoothing": 1e-9}},
+    "linear_svm": {"classification": {"C": 1.0}, "regression": {"C": 1.0, "epsilon": 0.1}},
+    "svm": {"classification": {"kernel": "rbf", "C": 1.0, "gamma": 0.05},
+            "regression": {"kernel": "rbf", "C": 1.0, "gamma": 0.05, "epsilon": 0.1}},
+    "mlp": _same({"hidden_layer_sizes": "64", "alpha": 1e-4, "learning_rate_init": 1e-3}),
+    "decision_tree": _same({"max_depth": 8, "min_samples_leaf": 5}),
 }

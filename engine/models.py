@@ -15,12 +15,13 @@ from __future__ import annotations
 from typing import Any
 
 from engine.errors import RecipeError
-from engine.model_families import MODELS, ModelFamily
+from engine.model_families import AUTOML_STARTS, MODELS, ModelFamily
 
 __all__ = [
     "DEFAULT_FAMILIES",
     "MODELS",
     "ModelFamily",
+    "automl_starts",
     "default_models",
     "family_for_task",
     "grid_for",
@@ -90,6 +91,12 @@ def suggest_params(name: str, trial, task: str, prefix: str = "") -> dict[str, A
     """Parameters for ``make_estimator`` drawn by an Optuna ``trial``; ``prefix`` namespaces the trial's names."""
     family = family_for_task(name, task)
     return {} if family.space is None else family.space(trial, task, prefix)
+
+
+def automl_starts(families: list[str], task: str) -> list[tuple[str, dict[str, Any]]]:
+    """``(family, space params)`` of the first trials an AutoML search over ``families`` runs, in running order."""
+    return [(name, dict(starts[task])) for name, starts in AUTOML_STARTS.items()
+            if name in families and task in starts]
 
 
 def grid_for(name: str, task: str) -> dict[str, list]:

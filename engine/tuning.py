@@ -24,7 +24,7 @@ from sklearn.metrics import get_scorer
 
 from engine.errors import RecipeError, TrainingError
 from engine.metrics import METRICS
-from engine.models import grid_for, suggest_params
+from engine.models import automl_starts, grid_for, suggest_params
 from engine.problem import Problem
 from engine.recipe import validate_recipe
 from engine.schema import schema_from_dicts
@@ -41,7 +41,8 @@ from engine.training import (
 )
 
 __all__ = ["PRUNERS", "SAMPLERS", "TuningSpec", "best_params_by_family", "create_study", "family_errors", "load_study",
-           "make_objective", "make_pruner", "make_sampler", "open_storage", "run_study", "spec_from_study"]
+           "make_objective", "make_pruner", "make_sampler", "open_storage", "pruned_families", "run_study",
+           "spec_from_study"]
 
 SAMPLERS = ("grid", "random", "tpe")
 PRUNERS = ("none", "median", "halving")
@@ -95,7 +96,8 @@ def create_study(spec: TuningSpec, storage, name: str) -> optuna.Study:
     """A new study (or the existing one of that name, to resume) carrying ``spec``.
 
     A resumed study keeps its trials; its sampler is seeded past them (seed + trials so far), so a
-    random search does not replay the points it already tried and a resume stays reproducible.
+    random search does not replay the points it already tried and a resume stays reproducible. A new
+    AutoML study first queues one cheap, sensible point per family (``engine.models.automl_starts``).
     """
     direction = "maximize" if METRICS[spec["problem"]["metric"]].greater_is_better else "minimize"
     study = optuna.create_study(study_name=name, storage=storage, direction=direction,
@@ -103,8 +105,17 @@ def create_study(spec: TuningSpec, storage, name: str) -> optuna.Study:
     earlier = len(study.get_trials(deepcopy=False))
     if earlier:
         study.sampler = make_sampler(spec, worker=earlier)
+    elif spec["automl"]:
+        _queue_starts(study, spec)
     study.set_user_attr("spec", spec)
     return study
+
+
+def _queue_starts(study: optuna.Study, spec: TuningSpec) -> None:
+    several = len(spec["families"]) > 1  # one family: the objective does not suggest "family"
+    for family, params in automl_starts(spec["families"], spec["problem"]["task"]):
+        point = {f"{family}__{name}": value for name, value in params.items()}
+        study.enqueue_trial({"family": family, **point} if several else point)
 
 
 def load_study(name: str, storage, worker: int = 0) -> optuna.Study:
@@ -172,6 +183,7 @@ def make_objective(spec: TuningSpec, frame: pd.DataFrame, deadline: float | None
             trial.report(float(np.mean(scores)), step)
             if trial.should_prune():
                 trial.set_user_attr("fold_scores", scores)
+                trial.set_user_attr("pruned", True)  # by the pruner, not the clock or a cancel
                 raise optuna.TrialPruned()
         trial.set_user_attr("fold_scores", scores)
         return float(np.mean(scores))
@@ -214,6 +226,12 @@ def family_errors(study: optuna.Study) -> dict[str, str]:
         if family and "error" in trial.user_attrs:
             errors[family] = trial.user_attrs["error"]
     return errors
+
+
+def pruned_families(study: optuna.Study) -> set[str]:
+    """Families with a trial the pruner stopped as worse than the others at the same fold."""
+    return {t.user_attrs["family"] for t in study.get_trials(deepcopy=False, states=(optuna.trial.TrialState.PRUNED,))
+            if t.user_attrs.get("pruned") and "family" in t.user_attrs}
 
 
 def best_params_by_family(study: optuna.Study) -> dict[str, tuple[dict, optuna.trial.FrozenTrial]]:

@@ -18,6 +18,7 @@ from engine.errors import RecipeError
 from engine.model_families import BOTH, hidden_layers
 from engine.models import (
     MODELS,
+    automl_starts,
     default_models,
     family_for_task,
     grid_for,
@@ -183,6 +184,19 @@ def test_conditional_parameters_appear_only_when_they_matter(name, task, fixed, 
     params = suggest_params(name, optuna.trial.FixedTrial(fixed), task)
     assert params == expected
     make_estimator(name, task, 0, params)
+
+
+@pytest.mark.parametrize("task", BOTH)
+def test_automl_starts_are_points_of_each_space_that_fit(task):
+    searchable = [name for name, t in SEARCHABLE if t == task]
+    starts = automl_starts(searchable, task)
+    assert [name for name, _ in starts][:3] == ["gradient_boosting", "linear", "random_forest"]
+    assert sorted(name for name, _ in starts) == sorted(searchable)  # every searchable family has a start
+    X, y = data(task, rows=100)
+    for name, params in starts:
+        # FixedTrial refuses a missing parameter and warns (an error here) about a value outside the space
+        assert suggest_params(name, optuna.trial.FixedTrial(params), task) == params
+        make_estimator(name, task, 0, params).fit(X, y)
 
 
 def test_the_baseline_has_nothing_to_search():

@@ -66,6 +66,10 @@ def test_automl_searches_across_families_in_one_study(data, tmp_path):
     assert len(study.trials) == 8
     tried = {t.params["family"] for t in study.trials}
     assert tried == {"linear", "decision_tree"}
+    # each family's cheap start point runs first, then the sampler takes over
+    assert [t.params["family"] for t in study.trials[:2]] == ["linear", "decision_tree"]
+    assert study.trials[1].params == {"family": "decision_tree", "decision_tree__max_depth": 8,
+                                      "decision_tree__min_samples_leaf": 5}
     assert {c.model for c in candidates[1:]} == tried
     assert set(best_params_by_family(study)) == tried
 
