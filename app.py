@@ -6,6 +6,7 @@ from pathlib import Path
 
 import streamlit as st
 
+from pages.password import password_form, signed_in
 from pages.sidebar import project_sidebar
 from pages.ui import DEEP_LINK_KEY, ENTERED_KEY
 
@@ -21,7 +22,16 @@ PAGES = [
     st.Page("pages/train.py", title="Train", icon=":material/model_training:"),
     st.Page("pages/evaluate.py", title="Evaluate", icon=":material/leaderboard:"),
     st.Page("pages/deploy.py", title="Deploy", icon=":material/rocket_launch:"),
+    st.Page("pages/monitor.py", title="Monitor", icon=":material/monitor_heart:"),
 ]
+
+# A share link opens one project's read-only report and nothing else: no navigation, no sidebar, no password.
+if "share" in st.query_params:
+    st.navigation([st.Page("pages/shared_report.py", title="Shared report", default=True)], position="hidden").run()
+    st.stop()
+if not signed_in():  # WORKBENCH_PASSWORD is set and this session has not typed it yet
+    st.navigation([st.Page(password_form, title="Sign in", default=True)], position="hidden").run()
+    st.stop()
 
 st.session_state[ENTERED_KEY] = True
 navigation = st.navigation(PAGES)

@@ -62,6 +62,26 @@ def _in_process_ms(home: Path, model_id: int, rows: list[dict], n: int) -> float
     return statistics.median(times) * 1000
 
 
+def _in_process_onnx_ms(home: Path, model_id: int, rows: list[dict], n: int) -> float:
+    """Median time of what the server does for one row with the ONNX runtime, without HTTP: records -> ONNX
+    inputs -> onnxruntime -> response body (``engine.serving.onnx_predictor``)."""
+    from engine.onnx_feeds import OnnxRunner
+    from engine.serving import onnx_predictor
+    from storage import read_export
+    from usecases import open_workspace
+
+    ws = open_workspace(home)
+    pipeline, card = ws.load_model(model_id)
+    runner = OnnxRunner(read_export(ws.model_dir(model_id), "model.onnx")[0], card["features"])
+    predict = onnx_predictor(runner, list(pipeline.classes_), card["task"])
+    times = []
+    for i in range(n):
+        started = time.perf_counter()
+        predict([rows[i % len(rows)]])
+        times.append(time.perf_counter() - started)
+    return statistics.median(times) * 1000
+
+
 def _post(connection: http.client.HTTPConnection, row: dict) -> int:
     connection.request("POST", "/predict", json.dumps(row), {"Content-Type": "application/json"})
     response = connection.getresponse()
@@ -145,6 +165,8 @@ def main(argv: list[str] | None = None) -> int:
         model_id, rows = _model(home)
         inprocess = _in_process_ms(home, model_id, rows, n)
         print(f"in-process pipeline.predict_proba, one row: median {inprocess:.2f} ms")
+        print(f"in-process ONNX scoring (records -> body), one row: median "
+              f"{_in_process_onnx_ms(home, model_id, rows, n):.2f} ms")
         print(f"{'runtime':<13} {'median ms':>9} {'p99 ms':>8} {'x in-process':>12} {'clients':>7} {'req/s':>8} "
               f"{'errors':>6}")
         for runtime in ("scikit-learn", "onnx"):

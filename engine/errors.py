@@ -14,20 +14,26 @@ catch that base class and show its message. Anything else is a bug and should su
     ├── RecipeError                a preparation recipe is invalid
     ├── TrainingError              no model could be trained
     ├── ModelError                 a stored model is missing, tampered with or mismatched
-    └── ServingError               a model server could not start (port in use, process died)
+    ├── ServingError               a model server could not start (port in use, process died)
+    ├── DriftError                 drift cannot be measured (no rows, no shared column, corrupt reference)
+    └── ShareError                 a share link is wrong, revoked or expired (one message for all three)
 """
 
 from __future__ import annotations
 
 __all__ = [
+    "AlertError",
     "ColumnError",
     "DataError",
+    "DecayError",
+    "DriftError",
     "EmptyDataError",
     "EncodingError",
     "FileTooLargeError",
     "MalformedFileError",
     "ModelError",
     "ServingError",
+    "ShareError",
     "RecipeError",
     "TargetError",
     "TrainingError",
@@ -81,3 +87,19 @@ class ModelError(WorkbenchError):
 
 class ServingError(WorkbenchError):
     """A model's REST server could not be started or reached."""
+
+
+class DriftError(WorkbenchError):
+    """Drift cannot be measured: no incoming rows, no column shared with the reference, or a corrupt reference."""
+
+
+class AlertError(WorkbenchError):
+    """An alert setting is invalid, e.g. a webhook URL that is not http(s)."""
+
+
+class DecayError(WorkbenchError):
+    """Late labels cannot be matched or scored: no key column, repeated keys, no label matching a scored row."""
+
+
+class ShareError(WorkbenchError):
+    """A share link cannot be opened, or cannot be made as asked."""

@@ -25,10 +25,10 @@ import pandas as pd
 from engine.cleaners import DropSparseColumns, IsolationFlag, OutlierClipper
 from engine.errors import ModelError
 from engine.features import DerivedFeature, FrequencyEncoder, TextTfidf
-from engine.onnx_converters import STRING_KINDS, OnnxUnsupported, pipeline_to_onnx
+from engine.onnx_converters import OnnxUnsupported, pipeline_to_onnx
+from engine.onnx_feeds import OnnxRunner, onnx_inputs
 from engine.preprocessing import ShrinkingStratifiedKFold, signed_log1p
 from engine.recipe_steps import describe_step
-from engine.schema import convert_series
 from engine.selection import FeatureSelector, PCAReducer
 from engine.transformers import ColumnSelector, ColumnStep, DateParts, KindCaster, ModelInputGuard
 
@@ -167,47 +167,9 @@ class OnnxExport(NamedTuple):
     model_dtype: str | None  # "double" or "float": the precision the estimator runs in
 
 
-def onnx_inputs(frame: pd.DataFrame, features: list[dict]) -> dict[str, np.ndarray]:
-    """The ONNX model's inputs for raw rows: one [N, 1] array per feature (float64, or str with "" missing).
-
-    Dates become float64 seconds since 1970-01-01 of their wall-clock time (NaN when missing).
-    """
-    feeds = {}
-    for feature in features:
-        values = convert_series(frame[feature["name"]], feature["kind"])
-        if feature["kind"] == "datetime":
-            if getattr(values.dt, "tz", None) is not None:
-                values = values.dt.tz_localize(None)
-            seconds = (values - pd.Timestamp("1970-01-01")) / pd.Timedelta(seconds=1)
-            feeds[feature["name"]] = seconds.to_numpy(dtype=np.float64, na_value=np.nan).reshape(-1, 1)
-        elif feature["kind"] in STRING_KINDS:
-            feeds[feature["name"]] = np.array(["" if pd.isna(v) else str(v) for v in values],
-                                              dtype=object).reshape(-1, 1)
-        else:
-            feeds[feature["name"]] = values.to_numpy(dtype=np.float64, na_value=np.nan).reshape(-1, 1)
-    return feeds
-
-
 def run_onnx(data: bytes, frame: pd.DataFrame, features: list[dict]) -> dict[str, np.ndarray]:
     """Run an exported ONNX model on raw rows with onnxruntime; outputs by name."""
     return OnnxRunner(data, features)(frame)
-
-
-class OnnxRunner:
-    """An onnxruntime session of an exported model, kept open to score raw rows again and again (serving)."""
-
-    def __init__(self, data: bytes, features: list[dict], threads: int = 1):
-        import onnxruntime as ort
-
-        options = ort.SessionOptions()
-        options.log_severity_level = 3  # errors only
-        options.intra_op_num_threads = threads  # small batches: threads cost more than they give
-        self.session = ort.InferenceSession(data, options, providers=["CPUExecutionProvider"])
-        self.features = features
-        self.outputs = [o.name for o in self.session.get_outputs()]
-
-    def __call__(self, frame: pd.DataFrame) -> dict[str, np.ndarray]:
-        return dict(zip(self.outputs, self.session.run(None, onnx_inputs(frame, self.features)), strict=True))
 
 
 def check_onnx(data: bytes, pipeline, frame: pd.DataFrame, features: list[dict], task: str) -> OnnxCheck:

@@ -6,27 +6,16 @@ import json
 
 import streamlit as st
 
-from engine import model_label
 from engine.io import SUPPORTED_EXTENSIONS
-from pages import deploy_server, ui
-from usecases import evaluation, export, scoring
+from pages import deploy_bundle, deploy_server, deploy_share, ui
+from usecases import export, scoring
 
 st.title("Deploy")
 project = ui.require_project(need_problem=True)
 ws = ui.workspace()
 pid = project["id"]
-board = evaluation.leaderboard(ws, pid)
-trained = board[board["status"] == "ok"] if not board.empty else board
-if trained.empty:
-    st.info("No trained models yet. Train some on the **Train** page.")
-    st.stop()
-
-ids = trained["model_id"].tolist()
-champion = project["champion_model_id"]
-names = trained.set_index("model_id")["model"].map(model_label)
-model_id = st.selectbox("Model", ids, index=ids.index(champion) if champion in ids else 0,
-                        format_func=lambda i: f"#{i} {names[i]}" + (" (champion)" if i == champion else ""),
-                        key="deploy_model")
+model_id = ui.pick_trained_model(ws, project, "deploy_model", "No trained models yet. Train some on the "
+                                  "**Train** page.")
 stem = f"{project['name']}-model-{model_id}".replace(" ", "_")
 
 st.subheader("Download")
@@ -58,6 +47,7 @@ with ui.user_errors():
                             mime="text/markdown", key="deploy_download_card_md")
     buttons.download_button("Model card (.json)", json.dumps(card, indent=2, default=str),
                             file_name=f"{stem}-card.json", mime="application/json", key="deploy_download_card")
+    deploy_bundle.bundle_button(buttons, ws, model_id)
     if skops.data is None:
         st.warning(f"No skops file: {skops.info['reason']}", icon=":material/warning:")
     if onnx is not None and onnx.data is None:
@@ -113,3 +103,5 @@ if upload is not None:
         st.dataframe(scored.head(500), width="stretch", height=260)
         st.download_button("Download predictions (.csv)", scored.to_csv(index=False).encode(),
                            file_name=f"predictions-{model_id}.csv", mime="text/csv", key="deploy_download_preds")
+
+deploy_share.share_section(ws, project)

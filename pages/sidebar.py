@@ -5,7 +5,7 @@ from __future__ import annotations
 import streamlit as st
 
 from pages import ui
-from usecases import USER_ERRORS
+from usecases import USER_ERRORS, alerts
 
 _PENDING = "pending_project"
 _PICKER = "sidebar_project"
@@ -62,6 +62,7 @@ def project_sidebar() -> None:
         if st.query_params.get("project") != str(current):
             st.query_params["project"] = str(current)
         _manage_project(ws, current, names[current])
+        _open_alerts(ws, current)
 
 
 def _manage_project(ws, project_id: int, name: str) -> None:
@@ -75,3 +76,11 @@ def _manage_project(ws, project_id: int, name: str) -> None:
         if st.button("Delete project", disabled=not sure, key=f"delete_{project_id}"):
             ws.delete_project(project_id)
             _select_project(None)
+
+
+def _open_alerts(ws, project_id: int) -> None:
+    """A link to Monitor when the monitor raised alerts on this project that nobody acknowledged yet."""
+    count = len(alerts.open_alerts(ws, project_id))
+    if count:
+        st.sidebar.page_link("pages/monitor.py", label=f"{count} open monitor alert{'s' if count > 1 else ''}",
+                             icon=":material/notifications_active:")

@@ -11,8 +11,9 @@ from urllib.parse import urlparse
 import pandas as pd
 import streamlit as st
 
+from engine import model_label
 from storage import Workspace
-from usecases import USER_ERRORS, default_home, open_workspace
+from usecases import USER_ERRORS, default_home, evaluation, open_workspace
 
 PROJECT_KEY = "project_id"
 ENTERED_KEY = "entered_through_app"  # set by app.py on every run
@@ -100,3 +101,20 @@ def project_data(project: dict) -> pd.DataFrame:
 def show_notes(notes: list[str]) -> None:
     for note in notes or []:
         st.warning(note, icon=":material/warning:")
+
+
+def pick_trained_model(ws: Workspace, project: dict, key: str, none_text: str) -> int:
+    """A selectbox of the project's trained models (the champion first chosen); ``none_text`` and a stop when
+    there is none yet."""
+    board = evaluation.leaderboard(ws, project["id"])
+    trained = board[board["status"] == "ok"] if not board.empty else board
+    if trained.empty:
+        st.info(none_text)
+        st.page_link("pages/train.py", label="Go to Train", icon=":material/model_training:")
+        st.stop()
+    ids = trained["model_id"].tolist()
+    champion = project["champion_model_id"]
+    names = trained.set_index("model_id")["model"].map(model_label)
+    return st.selectbox("Model", ids, index=ids.index(champion) if champion in ids else 0,
+                        format_func=lambda i: f"#{i} {names[i]}" + (" (champion)" if i == champion else ""),
+                        key=key)

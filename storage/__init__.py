@@ -7,9 +7,11 @@ from storage.files import (
     read_export,
     read_model_bytes,
     read_model_dir,
+    read_reference,
     sha256_file,
     write_export,
     write_model_dir,
+    write_reference,
 )
 from storage.workspace import Workspace, now
 
@@ -24,8 +26,10 @@ __all__ = [
     "read_export",
     "read_model_bytes",
     "read_model_dir",
+    "read_reference",
     "sha256_file",
     "now",
     "write_export",
     "write_model_dir",
+    "write_reference",
 ]

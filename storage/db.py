@@ -84,6 +84,65 @@ def m004_prediction_log(db: Database) -> None:
     )
 
 
+@migrations()
+def m005_shares(db: Database) -> None:
+    """Read-only share links of a project: only the sha256 of each token is kept (the token is shown once).
+    They go when their project goes (ON DELETE CASCADE)."""
+    db.execute("""CREATE TABLE shares (
+        id INTEGER PRIMARY KEY,
+        project_id INTEGER NOT NULL REFERENCES projects(id) ON DELETE CASCADE,
+        token_sha256 TEXT NOT NULL, label TEXT, created_at TEXT, expires_at TEXT, revoked_at TEXT,
+        allow_predict INTEGER NOT NULL DEFAULT 0, last_opened_at TEXT, opens INTEGER NOT NULL DEFAULT 0)""")
+    db["shares"].create_index(["token_sha256"], unique=True)
+    db["shares"].create_index(["project_id"])
+
+
+@migrations()
+def m006_monitoring(db: Database) -> None:
+    """Incoming data batches a project's models are monitored on, and each project's drift thresholds.
+    Both go when their project goes (ON DELETE CASCADE); a batch outlives the model it came in for."""
+    db.execute("""CREATE TABLE monitor_batches (
+        id INTEGER PRIMARY KEY,
+        project_id INTEGER NOT NULL REFERENCES projects(id) ON DELETE CASCADE,
+        model_id INTEGER REFERENCES models(id) ON DELETE SET NULL,
+        created_at TEXT, source TEXT, name TEXT, path TEXT, sha256 TEXT, n_rows INTEGER, n_cols INTEGER)""")
+    db["monitor_batches"].create_index(["project_id", "created_at"])
+    db.execute("""CREATE TABLE monitor_settings (
+        project_id INTEGER PRIMARY KEY REFERENCES projects(id) ON DELETE CASCADE,
+        thresholds TEXT, updated_at TEXT)""")
+
+
+
+@migrations()
+def m007_late_labels(db: Database) -> None:
+    """Ground-truth files that arrive after the predictions (joined to scored rows by a key column), and each
+    project's decay thresholds beside its drift thresholds."""
+    db.execute("""CREATE TABLE monitor_labels (
+        id INTEGER PRIMARY KEY,
+        project_id INTEGER NOT NULL REFERENCES projects(id) ON DELETE CASCADE,
+        created_at TEXT, name TEXT, key TEXT, target TEXT, path TEXT, sha256 TEXT, n_rows INTEGER)""")
+    db["monitor_labels"].create_index(["project_id", "created_at"])
+    db["monitor_settings"].add_column("decay", str)
+
+
+
+@migrations()
+def m008_alerts(db: Database) -> None:
+    """Alerts the monitor raised (drift, performance decay), each once per finding (``fingerprint``), with their
+    acknowledgement and webhook delivery; the runs of the monitor; and each project's webhook URL."""
+    db.execute("""CREATE TABLE alerts (
+        id INTEGER PRIMARY KEY,
+        project_id INTEGER NOT NULL REFERENCES projects(id) ON DELETE CASCADE,
+        model_id INTEGER REFERENCES models(id) ON DELETE SET NULL,
+        kind TEXT, fingerprint TEXT, message TEXT, details TEXT, created_at TEXT, acknowledged_at TEXT,
+        delivery TEXT, UNIQUE (project_id, fingerprint))""")
+    db.execute("""CREATE TABLE monitor_runs (
+        id INTEGER PRIMARY KEY,
+        project_id INTEGER NOT NULL REFERENCES projects(id) ON DELETE CASCADE,
+        created_at TEXT, summary TEXT)""")
+    db["monitor_settings"].add_column("webhook", str)
+
+
 #: The number of migrations this code knows; a database at this version is fully up to date.
 SCHEMA_VERSION = len(migrations.pending(Database(memory=True)))
 

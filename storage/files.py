@@ -18,8 +18,8 @@ import pandas as pd
 
 from storage.errors import IntegrityError
 
-__all__ = ["read_card", "read_export", "read_model_bytes", "read_model_dir", "read_parquet", "sha256_file",
-           "write_export", "write_model_dir", "write_parquet"]
+__all__ = ["read_card", "read_export", "read_model_bytes", "read_model_dir", "read_parquet", "read_reference",
+           "sha256_file", "write_export", "write_model_dir", "write_parquet", "write_reference"]
 
 MODEL_FILE = "model.joblib"
 CARD_FILE = "model.json"
@@ -74,6 +74,22 @@ def read_card(directory: str | Path) -> dict:
     if not path.is_file():
         raise IntegrityError(f"'{directory}' is not a model directory: it has no {CARD_FILE}.")
     return json.loads(path.read_text())
+
+
+REFERENCE_FILE = "reference.json"
+
+
+def write_reference(directory: str | Path, profile: dict) -> None:
+    """Write a model's reference profile (what its training data looked like, for drift) as ``reference.json``."""
+    tmp = _atomic_path(Path(directory) / REFERENCE_FILE)
+    tmp.write_text(json.dumps(profile, sort_keys=True, default=str))
+    os.replace(tmp, Path(directory) / REFERENCE_FILE)
+
+
+def read_reference(directory: str | Path) -> dict | None:
+    """The ``reference.json`` of a model directory, or None for a model saved before references were kept."""
+    path = Path(directory) / REFERENCE_FILE
+    return json.loads(path.read_text()) if path.is_file() else None
 
 
 def read_model_dir(directory: str | Path, sha256: str | None = None) -> tuple[object, dict]:

@@ -6,6 +6,9 @@
     python -m engine profile --data FILE [--target COL] --out REPORT.json|REPORT.html
     python -m engine audit --data FILE --target COL [--recipe RECIPE.json] --out AUDIT.json
     python -m engine worker --study NAME --storage URL [--n-trials N] [--timeout SECONDS] [--worker K]
+    python -m engine drift --model DIR --data FILE --out DRIFT.json [--thresholds JSON|FILE.json]
+        exit 0: ok / warn / too few rows; 4: alert; 2: the model has no reference.json (retrain it)
+    python -m engine bundle --workspace DIR --model-id N --out FILE.zip
 """
 
 from __future__ import annotations
@@ -39,22 +42,26 @@ from engine import (
     validate_recipe,
 )
 from engine.automl import tune_candidates
-from engine.errors import DataError, RecipeError, TargetError, TrainingError
+from engine.drift import DriftThresholds, drift_report, reference_profile
+from engine.errors import ColumnError, DataError, DriftError, RecipeError, TargetError, TrainingError
 from engine.leakage import audit_training_rows
 from engine.profile import profile
 from engine.report import html_report, profile_json
 from engine.tuning import load_study, open_storage, run_study, spec_from_study
-from storage import NotFoundError, read_model_dir, sha256_file, write_model_dir
+from storage import NotFoundError, read_model_dir, read_reference, sha256_file, write_model_dir, write_reference
 from usecases import USER_ERRORS
 from usecases.training import model_card
 
 __all__ = ["main"]
 
 _CLI_SPLIT = {"train": 0.8, "valid": 0.2, "test": 0.0, "strategy": "stratified"}
-_SELECTION_SHARE = 0.6  # of the budget for choosing a model; the rest refits it on all rows
+_SELECTION_SHARE = 0.75  # of the budget for choosing a model; the rest refits it on all rows
 _CV_MIN_BUDGET = 30.0  # seconds; below this, default models are compared on the holdout only; from it, AutoML
 _AUTOML_MODELS = ("linear", "random_forest", "extra_trees", "gradient_boosting", "knn")
 _AUTOML_SETTINGS = {"search": "tpe", "automl": True, "ensemble": True, "n_trials": 10_000, "pruner": "median"}
+_ALERT_EXIT = 4  # ``drift``: the overall verdict is "alert"; ``monitor``: alerts are open (1 bad input, 3 mismatch)
+_NO_REFERENCE = 2
+_REFERENCE_PREDICTIONS = 5_000  # training rows the model predicts for the reference's prediction profile
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -101,6 +108,22 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--runtime", choices=("auto", "onnx", "scikit-learn"), default="auto",
                        help="auto (default): the model's verified ONNX export when there is one (made on the Deploy "
                        "page; much faster for single rows), else the scikit-learn pipeline")
+    drift = commands.add_parser("drift", help="compare a file with a model's training reference: per-feature drift, "
+                                "data quality and an overall verdict (exit 0 ok/warn/too few rows, 4 alert)")
+    drift.add_argument("--model", required=True, help="model directory written by train (with its reference.json)")
+    drift.add_argument("--data", required=True, help="new rows: CSV / Parquet / Excel / JSON file")
+    drift.add_argument("--out", required=True, help="drift report JSON to write")
+    drift.add_argument("--thresholds", help='JSON object or file, e.g. \'{"psi_alert": 0.3, "min_rows": 50}\' '
+                       "(default: PSI 0.1 warn / 0.25 alert, p 0.01, JS 0.1 / 0.2, 100 rows)")
+    bundle = commands.add_parser("bundle", help="write a workspace model's deployment bundle: model, serve.py, "
+                                 "pinned requirements, Dockerfile, README (a zip)")
+    bundle.add_argument("--workspace", required=True, help="workspace directory (WORKBENCH_HOME of the app)")
+    bundle.add_argument("--model-id", required=True, type=int, help="model number (shown on the Evaluate page)")
+    bundle.add_argument("--out", required=True, help="zip file to write")
+    monitor = commands.add_parser("monitor", help="check every project's champion for drift and performance decay, "
+                                  "record new alerts and post them to webhooks (exit 4 while alerts are open)")
+    monitor.add_argument("--workspace", required=True, help="workspace directory (WORKBENCH_HOME of the app)")
+    monitor.add_argument("--project", help="only this project (by name)")
     verify = commands.add_parser("verify", help="refit a workspace's model from its run's stored inputs and check "
                                  "that it reproduces its validation results (exit 0 match, 3 mismatch)")
     verify.add_argument("--workspace", required=True, help="workspace directory (WORKBENCH_HOME of the app)")
@@ -124,8 +147,14 @@ def main(argv: list[str] | None = None, started: float | None = None) -> int:
             return _worker(args)
         if args.command == "verify":
             return _verify(args)
+        if args.command == "drift":
+            return _drift(args)
+        if args.command == "monitor":
+            return _monitor(args)
         if args.command == "serve":
             return _serve(args)
+        if args.command == "bundle":
+            return _bundle(args)
         return _predict(args)
     except USER_ERRORS as exc:
         print(f"error: {exc}", file=sys.stderr)
@@ -205,6 +234,7 @@ def _train(args, started: float) -> int:
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
     write_model_dir(out, pipeline, card)
+    _write_reference(out, pipeline, card, X)
     print(f"{best.model}: validation {metric} {best.valid_metrics[metric]:.4f}; wrote {out / 'model.joblib'}")
     return 0
 
@@ -268,6 +298,74 @@ def _serve(args) -> int:
           flush=True)
     uvicorn.run(app, host=args.host, port=args.port, log_level="warning")
     return 0
+
+
+def _write_reference(out: Path, pipeline, card: dict, X) -> None:
+    """Keep the profile of the training rows and of the model's predictions on them, for ``drift``."""
+    sample = X.sample(_REFERENCE_PREDICTIONS, random_state=0) if len(X) > _REFERENCE_PREDICTIONS else X
+    predictions = predict_frame(pipeline, sample, card["features"], card["task"])
+    write_reference(out, reference_profile(X, card["features"], predictions, task=card["task"]))
+
+
+def _thresholds(text: str | None) -> DriftThresholds:
+    if not text:
+        return DriftThresholds()
+    try:
+        values = json.loads(Path(text).read_text(encoding="utf-8") if Path(text).is_file() else text)
+    except (OSError, ValueError) as exc:
+        raise DriftError(f"--thresholds must be a JSON object or a JSON file; cannot read {text!r}: {exc}") from exc
+    if not isinstance(values, dict):
+        raise DriftError(f"--thresholds must be a JSON object like '{{\"psi_alert\": 0.3}}'. Got {text!r}.")
+    return DriftThresholds.from_dict(values)
+
+
+def _drift(args) -> int:
+    """One file against a model's reference: per-feature scores and verdicts, data quality, an overall verdict."""
+    thresholds = _thresholds(args.thresholds)
+    pipeline, card = read_model_dir(args.model)
+    reference = read_reference(args.model)
+    if reference is None:
+        print(f"error: '{args.model}' has no reference.json (it was trained before drift monitoring); retrain it "
+              "with `python -m engine train` to store one.", file=sys.stderr)
+        return _NO_REFERENCE
+    frame = read_table(args.data).frame
+    try:
+        predictions = predict_frame(pipeline, frame, card["features"], card["task"])
+    except ColumnError:  # a missing column is reported by the drift report itself
+        predictions = None
+    report = drift_report(reference, frame, predictions, thresholds)
+    out = Path(args.out)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(json.dumps(report.to_dict(), indent=2), encoding="utf-8")
+    rows = report.features.to_dict("records") + ([report.prediction] if report.prediction else [])
+    for row in rows:
+        print(f"{row['verdict']:<12} {row['name']}: {row['reason']}")
+    for finding in report.quality:
+        print(f"quality: {finding}")
+    print(f"{report.message} Wrote {out}")
+    return _ALERT_EXIT if report.overall == "alert" else 0
+
+
+def _bundle(args) -> int:
+    from usecases.bundle import bundle_bytes
+
+    data = bundle_bytes(_existing_workspace(args.workspace), args.model_id)
+    Path(args.out).write_bytes(data)
+    print(f"wrote the deployment bundle of model {args.model_id} to {args.out} ({len(data) / 1e3:,.0f} kB)")
+    return 0
+
+
+def _monitor(args) -> int:
+    from usecases.alerts import run_workspace
+
+    runs = run_workspace(_existing_workspace(args.workspace), args.project)
+    for run in runs:
+        print(f"{run.project['name']}: {run.summary['status']}; {len(run.new_alerts)} new alert(s), "
+              f"{run.summary.get('open_alerts', 0)} open")
+        for alert in run.new_alerts:
+            sent = f" [webhook: {alert['delivery']['message']}]" if alert["delivery"] else ""
+            print(f"  ALERT {alert['kind']}: {alert['message']}{sent}")
+    return _ALERT_EXIT if any(run.summary.get("open_alerts") for run in runs) else 0
 
 
 def _verify(args) -> int:

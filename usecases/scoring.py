@@ -8,6 +8,7 @@ from engine import check_input, predict_frame, read_table
 from engine.conformal import with_intervals
 from storage import Workspace
 from usecases.evaluation import model_threshold, prediction_interval
+from usecases.monitoring import record_batch
 
 __all__ = ["score_upload"]
 
@@ -31,4 +32,5 @@ def score_upload(ws: Workspace, model_id: int, data: bytes, filename: str,
         notes.append(f"The {interval.level:.0%} prediction interval is the prediction ± {interval.half_width:.4g} "
                      f"(split-conformal; {interval.coverage:.1%} of validation rows were covered when checked).")
     inputs = table.frame.drop(columns=predictions.columns, errors="ignore")  # a re-scored file's old predictions
+    record_batch(ws, model_id, inputs, filename, "batch scoring")  # for the Monitor page
     return pd.concat([inputs.reset_index(drop=True), predictions], axis=1), notes

@@ -12,7 +12,7 @@ import threading
 from pathlib import Path
 
 from engine.errors import ModelError, ServingError
-from engine.export import OnnxRunner
+from engine.onnx_feeds import OnnxRunner
 from engine.serving import create_app, onnx_predictor
 from storage import Workspace, read_export, read_model_dir
 from usecases.evaluation import model_threshold

@@ -34,6 +34,7 @@ from engine.tuning import open_storage
 from storage import Workspace, now
 from usecases.advice import apply_audit, ensure_recipe, leakage_audit
 from usecases.jobs import ACTIVE, refresh_job, spawn_worker
+from usecases.monitoring import save_reference
 from usecases.projects import (
     active_dataset,
     project_frame,
@@ -203,7 +204,7 @@ def _run(ws: Workspace, job_id: int, project_id: int, inputs: RunInputs, notes: 
     run = ws.update_run(run["id"], study=study)
     started = time.monotonic()
     context = {"dataset": dataset, "problem": problem, "recipe": recipe, "settings": settings,
-               "features": features, "split": split, "run_id": run["id"]}
+               "features": features, "split": split, "run_id": run["id"], "train_rows": data.X.iloc[split.train]}
 
     def progress(fraction: float, message: str) -> None:
         ws.update_job(job_id, progress=round(fraction, 4), message=message, heartbeat_at=now())
@@ -269,8 +270,10 @@ def _save_candidate(ws: Workspace, project_id: int, candidate: Candidate, contex
     if candidate.pipeline is None:
         return ws.add_model(project_id, context["run_id"], **values)
     card = model_card(candidate, context)
-    return ws.add_model(project_id, context["run_id"], pipeline=candidate.pipeline, card=card,
-                        predictions=candidate.valid_predictions, **values)
+    record = ws.add_model(project_id, context["run_id"], pipeline=candidate.pipeline, card=card,
+                          predictions=candidate.valid_predictions, **values)
+    save_reference(ws, record["id"], candidate.pipeline, context["train_rows"])  # for drift monitoring
+    return record
 
 
 def model_card(candidate: Candidate, context: dict) -> dict:

@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import numpy as np
 import pandas as pd
 import pytest
 from fastapi.testclient import TestClient
 
 from engine import DEFAULT_RECIPE, Problem, infer_schema, prepare_target, split_rows, validate_recipe
-from engine.serving import MAX_ROWS, create_app
+from engine.export import export_onnx
+from engine.onnx_feeds import OnnxRunner
+from engine.predict import predict_frame, probability_frame
+from engine.serving import MAX_ROWS, create_app, onnx_predictor, pipeline_predictor, scores
 from engine.training import train_candidates
 
 
@@ -125,3 +129,53 @@ def test_every_request_is_reported(churn):
     client.post("/predict", json=_rows(frame, card, 3))
     assert len(seen) == 1 and len(seen[0]["inputs"]) == 3 and seen[0]["ms"] > 0
     assert seen[0]["outputs"]["predictions"] and seen[0]["model_version"] == "f" * 12
+
+
+@pytest.mark.parametrize(("classes", "threshold"), [
+    (["no", "yes"], None), (["no", "yes"], 0.3), (["no", "yes"], 0.9), ([0, 1, 2], None), ([0, 1, 2], 0.2),
+    ([False, True], 0.5),
+], ids=["argmax", "low-threshold", "high-threshold", "three-int-classes", "threshold-ignored", "bools"])
+def test_scores_decide_as_probability_frame(classes, threshold):
+    """The REST body built from arrays says what ``engine.predict.probability_frame`` says (one decision rule)."""
+    rng = np.random.default_rng(0)
+    proba = rng.dirichlet(np.ones(len(classes)), size=25)
+    body = scores(proba, np.asarray(classes), threshold)
+    frame = probability_frame(proba, np.asarray(classes), threshold)
+    assert body["predictions"] == frame["prediction"].tolist()
+    assert [type(p) for p in body["predictions"]] == [type(p) for p in frame["prediction"].tolist()]
+    assert body["probabilities"] == [{c.removeprefix("proba_"): float(row[c]) for c in frame.columns[1:]}
+                                     for _, row in frame.iterrows()]
+
+
+def test_pipeline_predictor_matches_predict_frame(churn):
+    pipeline, card, frame = churn
+    rows = _rows(frame, card, 12)
+    expected = predict_frame(pipeline, pd.DataFrame.from_records(rows), card["features"], card["task"], 0.4)
+    body = pipeline_predictor(pipeline, card["features"], card["task"], 0.4)(rows)
+    assert body["predictions"] == expected["prediction"].tolist()
+    assert [p[str(c)] for p in body["probabilities"] for c in pipeline.classes_] == pytest.approx(
+        expected[[f"proba_{c}" for c in pipeline.classes_]].to_numpy().ravel().tolist(), abs=0)
+
+
+def test_onnx_runtime_answers_as_the_pipeline_on_odd_rows(churn):
+    """The records path (no DataFrame) through a verified export: gaps, unseen categories, bad dates, booleans."""
+    pipeline, card, frame = churn
+    names = [f["name"] for f in card["features"]]
+    exported = export_onnx(pipeline, card["features"], "classification", frame[names])
+    assert exported.data is not None, exported.reason
+    runner = OnnxRunner(exported.data, card["features"])
+    rows = _rows(frame, card, 6)
+    odd = [{**rows[0], "plan": "platinum"}, {**rows[1], "age": None, "signup": None},
+           {**rows[2], "signup": "not a date", "plan": None}, {**rows[3], "plan": 3, "signup": "2024-02-30"},
+           {**rows[4], "age": True}, {k: None for k in names}]
+    onnx_app = TestClient(create_app(pipeline, card, threshold=0.4, runtime="onnx",
+                                     predictor=onnx_predictor(runner, list(pipeline.classes_), "classification", 0.4)))
+    sklearn_app = TestClient(create_app(pipeline, card, threshold=0.4))
+    for row in [*rows, *odd]:
+        got, expected = onnx_app.post("/predict", json=row).json(), sklearn_app.post("/predict", json=row).json()
+        assert got["predictions"] == expected["predictions"], row
+        for p, q in zip(got["probabilities"], expected["probabilities"], strict=True):
+            assert p == pytest.approx(q, abs=1e-6)
+    assert onnx_app.post("/predict", json=odd).json()["predictions"] == (
+        sklearn_app.post("/predict", json=odd).json()["predictions"])
+    assert onnx_app.get("/health").json()["runtime"] == "onnx"

@@ -18,7 +18,8 @@ def _labels(at) -> list[str]:
 def test_deploy_offers_every_format_with_a_checked_onnx_file(ws, trained_project):
     at = open_page("deploy", trained_project["id"])
     assert_clean(at)
-    assert _labels(at) == ["Model (.joblib)", "Model (.skops, safe to load)", "Model card (.md)", "Model card (.json)"]
+    assert _labels(at) == ["Model (.joblib)", "Model (.skops, safe to load)", "Model card (.md)", "Model card (.json)",
+                           "Deployment bundle (.zip)"]
     at.button(key="deploy_onnx").click().run()
     assert_clean(at)
     assert _labels(at)[2] == "Model (.onnx)"

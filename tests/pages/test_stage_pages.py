@@ -10,7 +10,7 @@ from tests.pages.helpers import assert_clean, open_page
 from usecases import jobs, projects
 
 
-@pytest.mark.parametrize("page", ["explore", "prepare", "train", "evaluate", "deploy"])
+@pytest.mark.parametrize("page", ["explore", "prepare", "train", "evaluate", "deploy", "monitor"])
 def test_stage_pages_ask_for_data_first(ws, page):
     project = ws.create_project("Empty")
     at = open_page(page, project["id"])

@@ -86,4 +86,5 @@ def test_storage_all_is_exactly_its_public_names():
         ["SCHEMA_VERSION", "IntegrityError", "NameTakenError", "NotFoundError", "StorageError", "Workspace",
          "read_card", "read_export", "read_model_bytes", "read_model_dir", "sha256_file", "now", "write_export",
          "write_model_dir"]
+        + ["read_reference", "write_reference"]  # the monitor's reference profiles
     )

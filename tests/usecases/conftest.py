@@ -105,3 +105,16 @@ def wait_for(ws):
             os.kill(job["pid"], signal.SIGKILL)
         _wait_for(ws, job["id"], done=lambda j: _exited(j["pid"]), timeout=10)
         refresh_job(ws, job["id"])  # reaps the exited process
+
+
+@pytest.fixture
+def churn_champion(ws, keep_sigterm) -> dict:
+    """A project on the bundled churn sample (1,500 rows, a customer_id key) after one quick training job;
+    returns the project, whose ``champion_model_id`` is the trained model."""
+    project = ws.create_project("Churn")
+    projects.import_sample(ws, project["id"], "customer_churn")
+    projects.save_settings(ws, project["id"], FAST_SETTINGS)
+    job = ws.create_job(project["id"], "train")
+    run_training_job(ws, job["id"])
+    assert ws.get_job(job["id"])["status"] == "succeeded"
+    return ws.get_project(project["id"])

@@ -39,7 +39,7 @@ def model_dir(tmp_path_factory) -> Path:
 
 @pytest.mark.slow
 def test_train_writes_a_model_and_its_card(model_dir):
-    assert sorted(p.name for p in model_dir.iterdir()) == ["model.joblib", "model.json"]
+    assert sorted(p.name for p in model_dir.iterdir()) == ["model.joblib", "model.json", "reference.json"]
     card = json.loads((model_dir / "model.json").read_text())
     assert (card["task"], card["target"], card["metric"], card["classes"]) == (
         "classification", "churned", "roc_auc", ["no", "yes"])

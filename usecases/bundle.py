@@ -1,0 +1,74 @@
+"""Deployment bundle: one model as a zip that serves it anywhere Python (or Docker) runs.
+
+The zip holds the model (``model.joblib``; ``model.skops`` when it stores; ``model.onnx`` when its export passed
+its check), ``card.json`` + ``MODEL_CARD.md``, ``serve.py``, the workbench code the pipeline and the server need
+(``workbench_runtime/engine/``), a pinned ``requirements.txt``, a ``Dockerfile`` + ``.dockerignore`` and a README.
+Everything comes from the stored pipeline verified against the sha256 in the workspace database.
+"""
+
+from __future__ import annotations
+
+import json
+import platform
+
+from engine.bundle import (
+    ONNX_MODULES,
+    SERVING_MODULES,
+    SERVING_PACKAGES,
+    distributions,
+    dockerfile,
+    dockerignore,
+    engine_modules,
+    engine_sources,
+    pickled_modules,
+    readme,
+    requirements,
+    serve_script,
+    third_party_modules,
+    zip_files,
+)
+from storage import Workspace
+from usecases import export
+from usecases.servers import curl_example
+
+__all__ = ["bundle_bytes", "bundle_files", "bundle_name"]
+
+
+def bundle_files(ws: Workspace, model_id: int) -> dict[str, str | bytes]:
+    """The bundle's files (path -> text or bytes) for workspace model ``model_id``."""
+    model_file = export.joblib_bytes(ws, model_id)  # checked against the database's sha256
+    pipeline, _ = ws.load_model(model_id)
+    files: dict[str, str | bytes] = {"model.joblib": model_file}
+    skops = export.skops_export(ws, model_id)  # made once; before the card, which lists the exports
+    if skops.data is not None:
+        files["model.skops"] = skops.data
+    onnx = export.onnx_status(ws, model_id)
+    roots = set(SERVING_MODULES)
+    packages = set(SERVING_PACKAGES)
+    if onnx is not None and onnx.data is not None:
+        files["model.onnx"] = onnx.data
+        roots |= set(ONNX_MODULES)
+        packages.add("onnxruntime")
+    card = export.card_json(ws, model_id)
+    found = pickled_modules(pipeline)
+    modules = engine_modules(roots | {m for m in found if m.split(".", 1)[0] == "engine"})
+    packages |= distributions(found | third_party_modules(modules))
+    files.update(engine_sources(modules))
+    files.update({"card.json": json.dumps(card, indent=2, default=str) + "\n",
+                  "MODEL_CARD.md": export.card_markdown(ws, model_id), "serve.py": serve_script(),
+                  "requirements.txt": requirements(packages), "Dockerfile": dockerfile(),
+                  ".dockerignore": dockerignore()})
+    curl = curl_example({"host": "localhost", "port": 8000}, card["features"])
+    files["README.md"] = readme(card, [*files, "README.md"], curl, platform.python_version())
+    return files
+
+
+def bundle_bytes(ws: Workspace, model_id: int) -> bytes:
+    """The deployment bundle of ``model_id`` as zip bytes."""
+    return zip_files(bundle_files(ws, model_id))
+
+
+def bundle_name(ws: Workspace, model_id: int) -> str:
+    """A file name for the bundle: ``<project>-model-<id>-bundle.zip``."""
+    project = ws.get_project(ws.get_model(model_id)["project_id"])
+    return f"{project['name']}-model-{model_id}-bundle.zip".replace(" ", "_")
