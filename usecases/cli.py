@@ -101,7 +101,10 @@ def build_parser() -> argparse.ArgumentParser:
     source = serve.add_mutually_exclusive_group(required=True)
     source.add_argument("--model", help="model directory written by train")
     source.add_argument("--model-id", type=int, help="model number in --workspace (shown on the Evaluate page)")
-    serve.add_argument("--workspace", help="workspace directory, with --model-id (requests are logged there)")
+    source.add_argument("--project", help="project name in --workspace: serve its champion, and after a promotion "
+                        "or rollback the new one, without a restart")
+    serve.add_argument("--workspace", help="workspace directory, with --model-id or --project (requests are logged "
+                       "there)")
     serve.add_argument("--host", default="127.0.0.1", help="address to listen on (default: this machine only)")
     serve.add_argument("--port", type=int, default=8000)
     serve.add_argument("--no-log", action="store_true", help="do not log requests to the workspace")
@@ -287,8 +290,15 @@ def _existing_workspace(home: str | None):
 def _serve(args) -> int:
     import uvicorn
 
-    from usecases.serving import model_app
+    from usecases.serving import ChampionApp, model_app, project_id_by_name
 
+    if args.project is not None:
+        ws = _existing_workspace(args.workspace)
+        app = ChampionApp(ws, project_id_by_name(ws, args.project), log=not args.no_log, runtime=args.runtime)
+        print(f"serving the champion of '{args.project}' (now model {app.model_id}) on http://{args.host}:{args.port}"
+              " (docs at /docs); Ctrl+C stops", flush=True)
+        uvicorn.run(app, host=args.host, port=args.port, log_level="warning")
+        return 0
     if args.model_id is not None:
         app = model_app(ws=_existing_workspace(args.workspace), model_id=args.model_id, log=not args.no_log,
                         runtime=args.runtime)

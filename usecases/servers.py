@@ -27,26 +27,37 @@ def server_url(server: dict) -> str:
     return f"http://{server['host']}:{server['port']}"
 
 
-def start_server(ws: Workspace, project_id: int, model_id: int, port: int | None = None,
+def start_server(ws: Workspace, project_id: int, model_id: int | None, port: int | None = None,
                  host: str = "127.0.0.1") -> dict:
-    """Start serving ``model_id`` on ``host:port`` (a free port when None) and wait until it answers."""
-    model = ws.get_model(model_id)
-    if model["project_id"] != project_id or model["status"] != "ok":
-        raise ModelError(f"Model {model_id} is not a trained model of this project.")
+    """Start serving ``model_id`` on ``host:port`` (a free port when None) and wait until it answers.
+
+    ``model_id`` None serves the project's champion, whichever model that is: after a promotion or a
+    rollback the same server answers with the new one (``python -m engine serve --project``); its record
+    has no model id."""
+    if model_id is None:
+        project = ws.get_project(project_id)
+        if project["champion_model_id"] is None:
+            raise ModelError("This project has no champion yet; choose one on Evaluate, then serve it.")
+        target = ["--project", project["name"]]
+    else:
+        model = ws.get_model(model_id)
+        if model["project_id"] != project_id or model["status"] != "ok":
+            raise ModelError(f"Model {model_id} is not a trained model of this project.")
+        target = ["--model-id", str(model_id)]
     for server in refresh_servers(ws, project_id):
         if server["model_id"] == model_id:
             return server  # already running: one server per model
     port = port or _free_port(host)
     if not _port_free(host, port):
         raise ServingError(f"Port {port} is already in use on {host}; choose another port or stop what uses it.")
-    log_path = ws.home / "servers" / f"model{model_id}-{port}.log"
+    log_path = ws.home / "servers" / f"{'champion' if model_id is None else f'model{model_id}'}-{port}.log"
     log_path.parent.mkdir(parents=True, exist_ok=True)
     env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(ROOT), os.environ.get("PYTHONPATH", "")]),
            "OMP_NUM_THREADS": "1"}  # one row at a time: threads cost more than they give
     with open(log_path, "ab") as log:
         process = subprocess.Popen(
-            [sys.executable, "-m", "engine", "serve", "--workspace", str(ws.home), "--model-id", str(model_id),
-             "--host", host, "--port", str(port)],
+            [sys.executable, "-m", "engine", "serve", "--workspace", str(ws.home), *target, "--host", host,
+             "--port", str(port)],
             cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, start_new_session=True)
     _CHILDREN[process.pid] = process
     server = ws.add_server(project_id, model_id, host=host, port=port, pid=process.pid)
@@ -56,7 +67,8 @@ def start_server(ws: Workspace, project_id: int, model_id: int, port: int | None
             _terminate(process.pid)
             ws.update_server(server["id"], status="failed", stopped_at=now())
             tail = log_path.read_text(errors="replace")[-600:] if log_path.exists() else ""
-            raise ServingError(f"The server for model {model_id} did not start on port {port}. Its log ends: {tail}")
+            what = "the champion" if model_id is None else f"model {model_id}"
+            raise ServingError(f"The server for {what} did not start on port {port}. Its log ends: {tail}")
         time.sleep(0.2)
     return server
 

@@ -9,15 +9,18 @@ from __future__ import annotations
 
 import queue
 import threading
+import time
 from pathlib import Path
 
-from engine.errors import ModelError, ServingError
+from fastapi.concurrency import run_in_threadpool
+
+from engine.errors import ModelError, ServingError, WorkbenchError
 from engine.onnx_feeds import OnnxRunner
 from engine.serving import create_app, onnx_predictor
-from storage import Workspace, read_export, read_model_dir
+from storage import StorageError, Workspace, read_export, read_model_dir
 from usecases.evaluation import model_threshold
 
-__all__ = ["ONNX_FILE", "RUNTIMES", "PredictionLogger", "model_app"]
+__all__ = ["ONNX_FILE", "RUNTIMES", "ChampionApp", "PredictionLogger", "model_app", "project_id_by_name"]
 
 ONNX_FILE = "model.onnx"
 
@@ -93,3 +96,67 @@ def _runtime(runtime: str, directory, pipeline, card: dict, threshold: float | N
     runner = OnnxRunner(export[0], card["features"])
     classes = list(getattr(pipeline, "classes_", [])) or None
     return "onnx", onnx_predictor(runner, classes, card["task"], threshold)
+
+
+def project_id_by_name(ws: Workspace, name: str) -> int:
+    """The id of the workspace's project called ``name``."""
+    for project in ws.list_projects():
+        if project["name"] == name:
+            return project["id"]
+    names = [p["name"] for p in ws.list_projects()][:10]
+    raise ModelError(f"There is no project called '{name}' in {ws.home}; its projects are {names}.")
+
+
+class ChampionApp:
+    """An ASGI app that serves whichever model is a project's champion now.
+
+    Every request first checks the project's champion (at most once per ``check_every`` seconds, a
+    single SQLite read); after a promotion or a rollback the next request loads the new champion
+    (sha256-checked, as ``model_app`` does) and from then on it answers, without a restart. Requests in
+    flight finish on the model they started with. ``GET /health`` names the model version answering.
+    """
+
+    def __init__(self, ws: Workspace, project_id: int, *, log: bool = True, runtime: str = "auto",
+                 check_every: float = 1.0):
+        self.ws, self.project_id, self.log, self.runtime, self.check_every = ws, project_id, log, runtime, check_every
+        self.model_id: int | None = None
+        self.app = None
+        self.loggers: list[PredictionLogger] = []
+        self._checked = 0.0
+        self._lock = threading.Lock()
+        self._refresh()
+
+    def _refresh(self) -> None:
+        with self._lock:
+            self._checked = time.monotonic()
+            champion = self.ws.get_project(self.project_id)["champion_model_id"]
+            if champion is None and self.app is not None:
+                return
+            if champion is None:
+                raise ModelError(f"Project {self.project_id} has no champion to serve; choose one on Evaluate.")
+            if champion == self.model_id:
+                return
+            try:
+                app = model_app(ws=self.ws, model_id=champion, log=self.log, runtime=self.runtime)
+            except (WorkbenchError, StorageError):
+                if self.app is None:
+                    raise
+                return  # a new champion that cannot load (e.g. its file fails its sha256): keep serving the last one
+            if app.state.logger is not None:
+                self.loggers.append(app.state.logger)
+            self.app, self.model_id = app, champion
+
+    async def __call__(self, scope, receive, send) -> None:
+        if scope["type"] == "lifespan":  # the served apps come and go; this app owns start-up and shutdown
+            while True:
+                message = await receive()
+                if message["type"] == "lifespan.startup":
+                    await send({"type": "lifespan.startup.complete"})
+                elif message["type"] == "lifespan.shutdown":
+                    for logger in self.loggers:
+                        logger.flush()
+                    await send({"type": "lifespan.shutdown.complete"})
+                    return
+        if time.monotonic() - self._checked >= self.check_every:
+            await run_in_threadpool(self._refresh)  # loading a new champion must not block other requests
+        await self.app(scope, receive, send)

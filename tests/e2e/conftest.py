@@ -3,12 +3,16 @@
 from __future__ import annotations
 
 import shutil
+import signal
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
 
+from storage import Workspace
 from tests.e2e.helpers import CHROMIUM, CHROMIUM_ARGS, ROOT, AppServer, StreamlitPage
+from usecases import projects
+from usecases.training import run_training_job
 
 ARTIFACTS = ROOT / "test-artifacts" / "e2e"
 
@@ -94,3 +98,21 @@ def churn_csv(tmp_path_factory) -> Path:
     path = tmp_path_factory.mktemp("e2e_data") / "churn.csv"
     load_sample("customer_churn").to_csv(path, index=False)
     return path
+
+
+@pytest.fixture
+def trained_churn(tmp_path):
+    """A workspace with the churn sample (1,500 rows, a customer_id key) and one quickly trained model, made
+    headlessly as a training job would (the training path has its own browser test); returns (ws, project id)."""
+    ws = Workspace(tmp_path / "home")
+    project = ws.create_project("Churn")
+    projects.import_sample(ws, project["id"], "customer_churn")
+    projects.save_settings(ws, project["id"], {"models": ["linear"], "cv_folds": 0})
+    previous = signal.getsignal(signal.SIGTERM)  # the job installs its own SIGTERM handler
+    try:
+        job = ws.create_job(project["id"], "train")
+        run_training_job(ws, job["id"])
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+    assert ws.get_job(job["id"])["status"] == "succeeded"
+    return ws, project["id"]

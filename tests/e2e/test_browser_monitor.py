@@ -6,40 +6,18 @@ test-artifacts/e2e/monitor/.
 
 from __future__ import annotations
 
-import signal
-
 import numpy as np
 import pandas as pd
 import pytest
 
 from engine.samples import load_sample
-from storage import Workspace
-from usecases import projects
-from usecases.training import run_training_job
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
 
-@pytest.fixture
-def trained_home(tmp_path):
-    """A workspace with the churn sample and a trained model; returns (home, project id)."""
-    home = tmp_path / "home"
-    ws = Workspace(home)
-    project = ws.create_project("Monitored churn")
-    projects.import_sample(ws, project["id"], "customer_churn")
-    projects.save_settings(ws, project["id"], {"models": ["linear"], "cv_folds": 0})
-    previous = signal.getsignal(signal.SIGTERM)  # the job installs its own SIGTERM handler
-    try:
-        job = ws.create_job(project["id"], "train")
-        run_training_job(ws, job["id"])
-    finally:
-        signal.signal(signal.SIGTERM, previous)
-    assert ws.get_job(job["id"])["status"] == "succeeded"
-    return home, project["id"]
-
-
-def test_a_drifted_upload_is_flagged_with_its_distribution(start_server, open_page, trained_home, tmp_path):
-    home, project_id = trained_home
+def test_a_drifted_upload_is_flagged_with_its_distribution(start_server, open_page, trained_churn, tmp_path):
+    ws, project_id = trained_churn
+    home = ws.home
     rows = load_sample("customer_churn").sample(400, random_state=5)
     flipped = np.random.default_rng(0).random(len(rows)) < 0.4  # the world changed: 40% of outcomes flipped
     labels = tmp_path / "june_labels.csv"

@@ -138,6 +138,30 @@ def test_start_and_stop_a_server_from_the_workspace(ws, trained):
     assert len(ws.list_prediction_log(model["id"])) == 1
 
 
+def test_a_champion_server_process_follows_a_promotion(ws, trained):
+    from usecases import evaluation, servers
+
+    pid = trained["project_id"]
+    models = {m["family"]: m for m in ws.list_models(pid)}
+    evaluation.set_champion(ws, pid, models["linear"]["id"])
+    server = servers.start_server(ws, pid, None)
+    try:
+        assert server["model_id"] is None
+        health = f"{servers.server_url(server)}/health"
+        with urllib.request.urlopen(health, timeout=10) as response:
+            assert json.loads(response.read())["model_version"].startswith(f"{models['linear']['id']}-")
+        evaluation.set_champion(ws, pid, models["baseline"]["id"])
+        deadline = time.monotonic() + 20
+        version = ""
+        while not version.startswith(f"{models['baseline']['id']}-") and time.monotonic() < deadline:
+            time.sleep(0.5)
+            with urllib.request.urlopen(health, timeout=10) as response:
+                version = json.loads(response.read())["model_version"]
+        assert version.startswith(f"{models['baseline']['id']}-")  # the same process, the new champion
+    finally:
+        servers.stop_server(ws, server)
+
+
 @pytest.mark.slow
 def test_a_verified_onnx_export_serves_the_same_answers(ws, trained):
     from usecases import export
@@ -183,3 +207,28 @@ def test_a_classifier_has_no_prediction_interval(ws, trained):
 
     with pytest.raises(ModelError, match="for regression models"):
         evaluation.prediction_interval(ws, _linear(ws, trained)["id"], 0.9)
+
+
+def test_a_project_server_picks_up_a_new_champion_without_a_restart(ws, trained):
+    from usecases import evaluation
+    from usecases.serving import ChampionApp, project_id_by_name
+
+    project_id = project_id_by_name(ws, "Churn")
+    models = {m["family"]: m for m in ws.list_models(project_id)}
+    evaluation.set_champion(ws, project_id, models["linear"]["id"])
+    app = ChampionApp(ws, project_id, check_every=0.0)
+    row = _row(ws, models["linear"])
+    with TestClient(app) as client:  # with: the lifespan runs, so shutdown writes the queued log
+        first = client.post("/predict", json=row).json()
+        assert first["model_version"] == f"{models['linear']['id']}-{models['linear']['sha256'][:12]}"
+        evaluation.set_champion(ws, project_id, models["baseline"]["id"])  # a promotion, from another process
+        second = client.post("/predict", json=row).json()
+        assert second["model_version"].startswith(f"{models['baseline']['id']}-")
+        assert client.get("/health").json()["model_version"] == second["model_version"]
+        with open(ws.model_dir(models["linear"]["id"]) / "model.joblib", "ab") as file:
+            file.write(b"tampered")
+        evaluation.set_champion(ws, project_id, models["linear"]["id"])  # its file now fails its sha256
+        assert client.post("/predict", json=row).json()["model_version"] == second["model_version"]
+    assert [len(ws.list_prediction_log(m["id"])) for m in (models["linear"], models["baseline"])] == [1, 2]
+    with pytest.raises(ModelError, match="no project called 'Nope'"):
+        project_id_by_name(ws, "Nope")

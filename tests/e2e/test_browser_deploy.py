@@ -1,0 +1,69 @@
+"""Deploy in headless Chromium, as the issue's newcomer does it: download the model in every format and the
+deployment bundle, start the REST server from the page and score with the curl command it shows, serve the
+champion, stop. Screenshots land in test-artifacts/e2e/deploy/.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import shutil
+import subprocess
+import zipfile
+
+import pytest
+
+from usecases import servers
+
+pytestmark = [pytest.mark.browser, pytest.mark.slow]
+
+DOWNLOADS = ("Model (.joblib)", "Model (.skops, safe to load)", "Model card (.md)", "Model card (.json)")
+
+
+def _download(st, name: str, tmp_path):
+    with st.page.expect_download(timeout=120_000) as info:
+        st.main.get_by_role("button", name=name, exact=True).click()
+    path = tmp_path / info.value.suggested_filename
+    info.value.save_as(path)
+    return path
+
+
+def test_download_every_format_serve_and_score_with_curl(start_server, open_page, trained_churn, tmp_path):
+    ws, pid = trained_churn
+    model_id = ws.get_project(pid)["champion_model_id"]
+    server = start_server(ws.home, "deploy.log")
+    st = open_page(server.url, "deploy")
+    st.goto(f"/deploy?project={pid}")
+    st.main.get_by_role("heading", name="Download").wait_for(timeout=60_000)
+
+    files = {name: _download(st, name, tmp_path) for name in DOWNLOADS}
+    card = json.loads(files["Model card (.json)"].read_text())
+    assert hashlib.sha256(files["Model (.joblib)"].read_bytes()).hexdigest() == card["sha256"]
+    assert files["Model (.skops, safe to load)"].stat().st_size > 1000
+    assert card["target"] in files["Model card (.md)"].read_text()
+    st.click("Convert to ONNX and check it", timeout=120)
+    onnx = _download(st, "Model (.onnx)", tmp_path)
+    assert onnx.suffix == ".onnx" and onnx.stat().st_size > 100
+    bundle = _download(st, "Deployment bundle (.zip)", tmp_path)
+    with zipfile.ZipFile(bundle) as archive:
+        names = {name.split("/")[-1] for name in archive.namelist()}
+    assert {"model.joblib", "serve.py", "requirements.txt", "Dockerfile", "README.md"} <= names
+    st.assert_no_exception("downloads")
+    st.screenshot("01_downloads")
+
+    st.click("Start REST server", timeout=120)
+    code = st.main.locator('[data-testid="stCode"]').filter(has_text="/predict").first
+    code.wait_for(timeout=60_000)
+    command = code.inner_text().strip()
+    assert command.startswith("curl -s http://127.0.0.1:")
+    st.screenshot("02_server_running")
+    if shutil.which("curl"):  # exactly what the analyst pastes into a terminal
+        answer = json.loads(subprocess.run(["bash", "-c", command], capture_output=True, text=True, timeout=60,
+                                           check=True).stdout)
+        assert answer["predictions"][0] in ("yes", "no")
+        assert answer["model_version"].startswith(f"{model_id}-")
+    st.click("Stop the server", timeout=60)
+    st.main.get_by_role("button", name="Start REST server").wait_for(timeout=60_000)
+    assert servers.refresh_servers(ws, pid) == []
+    st.assert_no_exception("server stopped")
+    assert "Traceback" not in server.log_tail(10**7), f"the server logged an error; see {server.log_path}"
