@@ -16,6 +16,8 @@ catch that base class and show its message. Anything else is a bug and should su
     ├── ModelError                 a stored model is missing, tampered with or mismatched
     ├── ServingError               a model server could not start (port in use, process died)
     ├── DriftError                 drift cannot be measured (no rows, no shared column, corrupt reference)
+    ├── DecayError                 late labels cannot be matched to scored rows (no key, repeated keys)
+    ├── AlertError                 an alert setting is invalid (e.g. a webhook URL that is not http(s))
     └── ShareError                 a share link is wrong, revoked or expired (one message for all three)
 """
 

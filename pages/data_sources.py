@@ -96,7 +96,8 @@ def append_section(ws: Workspace, pid: int, dataset: dict) -> None:
         onto, key = dataset["id"], f"data_append_{pid}_{dataset['id']}_{last[2] if last else 0}"
     with st.expander("Append rows (new data with the same columns)", expanded=onto != dataset["id"]):
         st.caption(f"The rows are added below **{dataset['name']}** ({dataset['n_rows']:,} rows) as a new "
-                   "version; the current version is kept." if onto == dataset["id"] else
+                   "version; the current version is kept. With a champion model, they also reach its **Monitor** "
+                   "as new data." if onto == dataset["id"] else
                    f"Added below version #{onto} as version #{dataset['id']}; reading the file again below "
                    f"adds its rows to version #{onto} again.")
         upload = st.file_uploader("File with new rows", type=TYPES, key=key)

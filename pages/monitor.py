@@ -5,7 +5,7 @@ from __future__ import annotations
 import streamlit as st
 
 from engine.io import SUPPORTED_EXTENSIONS
-from pages import monitor_alerts, monitor_labels, monitor_thresholds, ui
+from pages import monitor_alerts, monitor_batches, monitor_labels, monitor_registry, monitor_thresholds, ui
 from pages import monitor_report as report
 from usecases import monitoring
 
@@ -22,8 +22,8 @@ monitor_alerts.alerts_section(ws, pid)
 st.caption("New data is compared with a profile of the rows this model was trained on (its training split): "
            "per feature, how far the distribution moved (PSI for every kind, Kolmogorov-Smirnov for numbers, "
            "chi-square and Jensen-Shannon for categories), plus data-quality checks and the drift of the "
-           "model's own predictions. Data arrives as files uploaded here, files scored on Deploy and REST "
-           "requests (one batch per day).")
+           "model's own predictions. Data arrives as files uploaded here, files scored on Deploy, rows "
+           "appended on Data and REST requests (one batch per day).")
 
 st.subheader("New data")
 upload = st.file_uploader("Rows that arrived after training (same columns as the training data)",
@@ -49,6 +49,7 @@ labels[monitoring.ALL] = f"All incoming data ({len(batches)} batches, {sum(b['n_
 if st.session_state.get(BATCH_KEY) not in labels:
     st.session_state[BATCH_KEY] = batches[-1]["key"]
 key = st.selectbox("Check", list(labels), format_func=labels.get, key=BATCH_KEY)
+monitor_batches.batches_expander(ws, pid, batches)
 
 st.subheader("Drift")
 with ui.user_errors():
@@ -57,3 +58,4 @@ with ui.user_errors():
     report.render_over_time(ws, model_id, batches, thresholds)
 
 monitor_labels.labels_section(ws, pid, model_id)
+monitor_registry.registry_section(ws, pid)

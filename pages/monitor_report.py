@@ -76,7 +76,7 @@ def render_check(check: monitoring.MonitorCheck, thresholds: DriftThresholds) ->
         st.caption("Predictions: not compared (the model could not score these rows, or its reference has none).")
     number = st.column_config.NumberColumn
     st.dataframe(_table(report).style.map(verdict_colour, subset=["verdict"]), hide_index=True, width="stretch",
-                 column_config={"PSI": number(format="%.3f"), "KS p": number(format="%.3g"),
+                 key="monitor_drift_table", column_config={"PSI": number(format="%.3f"), "KS p": number(format="%.3g"),
                                 "chi-square p": number(format="%.3g"), "JS": number(format="%.3f"),
                                 "reason": st.column_config.TextColumn(width="large")})
     st.markdown("**Data quality**")

@@ -115,6 +115,9 @@ def pick_trained_model(ws: Workspace, project: dict, key: str, none_text: str) -
     ids = trained["model_id"].tolist()
     champion = project["champion_model_id"]
     names = trained.set_index("model_id")["model"].map(model_label)
-    return st.selectbox("Model", ids, index=ids.index(champion) if champion in ids else 0,
-                        format_func=lambda i: f"#{i} {names[i]}" + (" (champion)" if i == champion else ""),
-                        key=key)
+    promoted = st.session_state.get(f"{key}_champion", champion) != champion
+    if st.session_state.get(key) not in ids or promoted:  # after a promotion show the new champion: the old
+        st.session_state[key] = champion if champion in ids else ids[0]  # one's label would keep its mark
+    st.session_state[f"{key}_champion"] = champion
+    return st.selectbox("Model", ids, key=key,
+                        format_func=lambda i: f"#{i} {names[i]}" + (" (champion)" if i == champion else ""))

@@ -143,6 +143,21 @@ def m008_alerts(db: Database) -> None:
     db["monitor_settings"].add_column("webhook", str)
 
 
+@migrations()
+def m009_model_stages(db: Database) -> None:
+    """The model registry: each model's stage (champion / challenger / archived; NULL for an ordinary
+    leaderboard model) and every change of a project's champion, so a rollback knows where to go back to.
+    A project's current champion becomes its first 'champion' stage."""
+    db["models"].add_column("stage", str)
+    db.execute("""CREATE TABLE champion_history (
+        id INTEGER PRIMARY KEY,
+        project_id INTEGER NOT NULL REFERENCES projects(id) ON DELETE CASCADE,
+        model_id INTEGER, previous_model_id INTEGER, promoted_at TEXT, reason TEXT)""")
+    db["champion_history"].create_index(["project_id"])
+    db.execute("UPDATE models SET stage = 'champion' WHERE id IN "
+               "(SELECT champion_model_id FROM projects WHERE champion_model_id IS NOT NULL)")
+
+
 #: The number of migrations this code knows; a database at this version is fully up to date.
 SCHEMA_VERSION = len(migrations.pending(Database(memory=True)))
 

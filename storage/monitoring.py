@@ -24,8 +24,9 @@ from storage.workspace import Workspace, now
 __all__ = ["BATCH_SOURCES", "add_batch", "delete_batch", "get_batch", "get_thresholds", "list_batches",
            "load_batch", "load_log_day", "log_days", "save_thresholds"]
 
-#: Where a batch came from: "upload" (Monitor page), "batch scoring" (Deploy page), "rest" (the prediction log).
-BATCH_SOURCES = ("upload", "batch scoring", "rest")
+#: Where a batch came from: "upload" (Monitor page), "batch scoring" (Deploy page), "append" (rows appended to the
+#: project's data on the Data page), "rest" (the prediction log).
+BATCH_SOURCES = ("upload", "batch scoring", "append", "rest")
 
 
 def add_batch(ws: Workspace, project_id: int, frame: pd.DataFrame, *, source: str, name: str,

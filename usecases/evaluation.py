@@ -25,6 +25,7 @@ from engine.explain import (
 )
 from engine.metrics import metric_interval, per_class_report, threshold_table
 from storage import Workspace, now, read_card
+from usecases import registry
 
 __all__ = [
     "THRESHOLD_KEY",
@@ -80,11 +81,8 @@ def leaderboard(ws: Workspace, project_id: int) -> pd.DataFrame:
 
 
 def set_champion(ws: Workspace, project_id: int, model_id: int) -> dict:
-    """Make ``model_id`` the project's champion (the model deployed and tested)."""
-    model = ws.get_model(model_id)
-    if model["project_id"] != project_id or model["status"] != "ok":
-        raise ModelError(f"Model {model_id} is not a trained model of this project.")
-    return ws.update_project(project_id, champion_model_id=model_id)
+    """Make ``model_id`` the project's champion (the model deployed and tested), through the registry."""
+    return registry.promote(ws, project_id, model_id)
 
 
 def final_test_report(ws: Workspace, model_id: int) -> dict:

@@ -20,7 +20,8 @@ from storage import labels as label_store
 from storage import monitoring as batch_store
 from usecases.monitoring import batch_rows
 
-__all__ = ["DecayCheck", "add_label_file", "decay_check", "decay_thresholds", "key_columns", "save_decay_thresholds"]
+__all__ = ["DecayCheck", "add_label_file", "decay_check", "decay_thresholds", "key_columns", "latest_labels",
+           "save_decay_thresholds", "scored_batches"]
 
 
 class DecayCheck(NamedTuple):
@@ -33,7 +34,7 @@ class DecayCheck(NamedTuple):
     notes: list[str]
 
 
-def _scored_batches(ws: Workspace, model_id: int) -> pd.DataFrame:
+def scored_batches(ws: Workspace, model_id: int) -> pd.DataFrame:
     """Every stored batch's rows with the model's predictions (``prediction``, ``proba_*``) and arrival time."""
     project_id = ws.get_model(model_id)["project_id"]
     pipeline, card = ws.load_model(model_id)
@@ -69,7 +70,7 @@ def add_label_file(ws: Workspace, model_id: int, data: bytes, filename: str, key
         if column not in frame.columns:
             raise ColumnError(f"'{filename}' has no column '{column}'; a labels file needs the key '{key}' and the "
                               f"target '{card['target']}'. Its columns are {list(frame.columns)[:20]}.")
-    scored = _scored_batches(ws, model_id)
+    scored = scored_batches(ws, model_id)
     if scored.empty:
         raise DecayError("This model has not scored any stored rows yet: upload new data on Monitor (or score a "
                          "file on Deploy) first, then the labels for those rows.")
@@ -94,20 +95,30 @@ def save_decay_thresholds(ws: Workspace, project_id: int, values: dict | None) -
     return thresholds
 
 
+def latest_labels(ws: Workspace, project_id: int, target: str) -> tuple[str, pd.DataFrame] | None:
+    """(key, labels) of the project's label files on the newest file's key, one label per key (a later label of a
+    key wins); None when no labels were uploaded yet."""
+    files = label_store.list_labels(ws, project_id)
+    if not files:
+        return None
+    key = files[-1]["key"]
+    labels = pd.concat([label_store.load_labels(ws, f["id"]) for f in files if f["key"] == key],
+                       ignore_index=True)
+    labels = labels[[key, target]].dropna()
+    return key, labels[~labels[key].astype(str).duplicated(keep="last")]
+
+
 def decay_check(ws: Workspace, model_id: int, freq: str = "W") -> DecayCheck | None:
     """The model's metric per window (``freq`` "D", "W", "batch" or "all") on every label that matches a scored
     row, against its validation score; None when no labels were uploaded yet. A later label of a key wins."""
     project_id = ws.get_model(model_id)["project_id"]
-    files = label_store.list_labels(ws, project_id)
-    if not files:
-        return None
     card = read_card(ws.model_dir(model_id))
-    key, target = files[-1]["key"], card["target"]
-    labels = pd.concat([label_store.load_labels(ws, f["id"]) for f in files if f["key"] == key],
-                       ignore_index=True)
-    labels = labels[[key, target]].dropna()
-    labels = labels[~labels[key].astype(str).duplicated(keep="last")]
-    joined, notes = join_labels(_scored_batches(ws, model_id), labels, key, target)
+    latest = latest_labels(ws, project_id, card["target"])
+    if latest is None:
+        return None
+    key, labels = latest
+    target = card["target"]
+    joined, notes = join_labels(scored_batches(ws, model_id), labels, key, target)
     metric = card["metric"]
     baseline = card["metrics"]["validation"].get(metric)
     if baseline is None:

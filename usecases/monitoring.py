@@ -1,7 +1,8 @@
 """Monitoring use cases: a model's reference profile, the incoming data batches, drift and data-quality reports.
 
 Incoming data reaches a model's monitor as batches: files uploaded on the Monitor page ("upload"), files scored
-on the Deploy page ("batch scoring"), both stored in the project, and the REST server's prediction log read as
+on the Deploy page ("batch scoring"), rows appended to the project's data on the Data page ("append"), all stored
+in the project, and the REST server's prediction log read as
 one batch per day ("rest", never copied). Every check compares a batch with the model's reference profile, a
 compact summary of its training rows kept as ``reference.json`` next to the model, so the raw training file is
 never needed again.
@@ -20,7 +21,8 @@ from storage import Workspace, now, read_card, read_reference, write_reference
 from storage import monitoring as store
 from usecases.evaluation import model_rows, model_threshold
 
-__all__ = ["ALL", "MonitorCheck", "add_upload", "batch_rows", "drift_check", "drift_over_time", "incoming_batches",
+__all__ = ["ALL", "MonitorCheck", "add_upload", "batch_rows", "delete_batch", "drift_check", "drift_over_time",
+           "incoming_batches",
            "model_reference", "project_thresholds", "rebuild_reference", "record_batch", "save_reference",
            "save_thresholds"]
 
@@ -107,6 +109,15 @@ def record_batch(ws: Workspace, model_id: int, frame: pd.DataFrame, name: str, s
     """Keep rows that reached a model (an upload, a scored file) as an incoming batch of its project."""
     model = ws.get_model(model_id)
     return store.add_batch(ws, model["project_id"], frame, source=source, name=name, model_id=model_id)
+
+
+def delete_batch(ws: Workspace, project_id: int, batch_id: int) -> None:
+    """Forget a stored batch of the project (e.g. a file uploaded by mistake): its rows leave every drift check,
+    decay window and retraining. The REST log is not a stored batch and cannot be deleted this way."""
+    batch = store.get_batch(ws, batch_id)
+    if batch["project_id"] != project_id:
+        raise ColumnError(f"Batch {batch_id} belongs to another project; pick one of this project's batches.")
+    store.delete_batch(ws, batch_id)
 
 
 def incoming_batches(ws: Workspace, model_id: int) -> list[dict]:

@@ -22,6 +22,7 @@ from engine.samples import SAMPLES
 from engine.schema import KINDS
 from engine.sources import append_rows as stack_rows
 from storage import Workspace
+from storage import monitoring as batch_store
 
 __all__ = [
     "add_frame",
@@ -79,7 +80,20 @@ def append_file(ws: Workspace, project_id: int, data: bytes, filename: str, *,
                            f"({len(frame):,} -> {len(combined):,} rows)."]
     dataset = add_frame(ws, project_id, combined, f"{base} + {filename}", f"append:{filename}", notes)
     ws.update_project(project_id, column_kinds=kinds)
+    _record_appended(ws, project_id, table.frame, f"{filename} (added to data version #{current['id']})")
     return dataset
+
+
+def _record_appended(ws: Workspace, project_id: int, frame: pd.DataFrame, name: str) -> None:
+    """Appended rows are also new data for the champion's monitor; the same file read again (other options)
+    replaces its earlier batch instead of counting twice."""
+    champion = ws.get_project(project_id)["champion_model_id"]
+    if not champion:
+        return
+    for batch in batch_store.list_batches(ws, project_id):
+        if batch["source"] == "append" and batch["name"] == name:
+            batch_store.delete_batch(ws, batch["id"])
+    batch_store.add_batch(ws, project_id, frame, source="append", name=name, model_id=champion)
 
 
 def project_datasets(ws: Workspace, project_id: int) -> list[dict]:

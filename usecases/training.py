@@ -43,9 +43,10 @@ from usecases.projects import (
     project_schema,
     save_settings,
 )
+from usecases.registry import mark_challenger, promote
 
-__all__ = ["JobCancelled", "RunInputs", "extend_training", "model_card", "run_inputs", "run_training_job",
-           "start_training", "study_name", "training_row_log"]
+__all__ = ["JobCancelled", "RunInputs", "extend_training", "model_card", "refuse_if_running", "run_inputs",
+           "run_training_job", "start_training", "study_name", "training_row_log"]
 
 _HEARTBEAT_SECONDS = 2.0
 
@@ -60,7 +61,7 @@ def start_training(ws: Workspace, project_id: int, settings: dict) -> dict:
     if problem is None:
         raise TargetError("Choose a target column on the Data page first.")
     validate_problem(project_frame(ws, project_id), problem)
-    _refuse_if_running(ws, project_id)
+    refuse_if_running(ws, project_id)
     save_settings(ws, project_id, settings)
     job = ws.create_job(project_id, "train")
     spawn_worker(ws, job["id"])
@@ -82,13 +83,13 @@ def extend_training(ws: Workspace, project_id: int, run_id: int, n_trials: int |
         raise TrainingError("Say how many more trials, or how many more seconds, the search may run.")
     validate_settings({**run["settings"], "n_trials": n_trials or run["settings"]["n_trials"],
                        "time_budget": time_budget}, run["problem"]["task"])
-    _refuse_if_running(ws, project_id)
+    refuse_if_running(ws, project_id)
     job = ws.create_job(project_id, "extend", {"run_id": run_id, "n_trials": n_trials, "time_budget": time_budget})
     spawn_worker(ws, job["id"])
     return ws.get_job(job["id"])
 
 
-def _refuse_if_running(ws: Workspace, project_id: int) -> None:
+def refuse_if_running(ws: Workspace, project_id: int) -> None:
     running = [j for j in ws.list_jobs(project_id) if refresh_job(ws, j["id"])["status"] in ACTIVE]
     if running:  # checked before saving: the running job may not have read its settings yet
         raise TrainingError(f"Training job {running[0]['id']} is still running; wait for it or cancel it.")
@@ -115,6 +116,8 @@ def run_training_job(ws: Workspace, job_id: int) -> None:
     try:
         if job["kind"] == "extend":
             _extend_run(ws, job_id, job["project_id"], job["params"], stop, search)
+        elif (job["params"] or {}).get("retrain"):
+            _retrain_run(ws, job_id, job["project_id"], job["params"]["retrain"], stop, search)
         else:
             _train_project(ws, job_id, job["project_id"], stop, search)
     except JobCancelled:
@@ -160,6 +163,17 @@ def _extend_run(ws: Workspace, job_id: int, project_id: int, params: dict, stop:
     _run(ws, job_id, project_id, inputs._replace(settings=settings), notes, earlier, stop, search)
 
 
+def _retrain_run(ws: Workspace, job_id: int, project_id: int, params: dict, stop: threading.Event,
+                 search: threading.Event) -> None:
+    """A retraining (``usecases.retraining.retrain``): the champion run's recipe, settings, schema and problem on
+    a new dataset version; its best model becomes a challenger, never the champion."""
+    inputs = run_inputs(ws, ws.get_run(params["run_id"]))
+    dataset = ws.get_dataset(params["dataset_id"])
+    notes = [f"Retrains run {params['run_id']} (the champion's) on '{dataset['name']}'."]
+    _run(ws, job_id, project_id, inputs._replace(dataset=dataset, frame=ws.load_dataset(dataset["id"])), notes,
+         None, stop, search, challenger=True)
+
+
 class RunInputs(NamedTuple):
     """What a run trains from: the dataset record and its table, the column schema, problem, recipe and settings."""
 
@@ -184,7 +198,7 @@ def run_inputs(ws: Workspace, run: dict) -> RunInputs:
 
 
 def _run(ws: Workspace, job_id: int, project_id: int, inputs: RunInputs, notes: list[str], extends: dict | None,
-         stop: threading.Event, search: threading.Event) -> None:
+         stop: threading.Event, search: threading.Event, challenger: bool = False) -> None:
     dataset, frame, schema, problem, recipe, settings = inputs
     data = training_data(frame, schema, problem, recipe)
     rows, y, features = data.rows, data.y, data.features
@@ -225,8 +239,10 @@ def _run(ws: Workspace, job_id: int, project_id: int, inputs: RunInputs, notes: 
     best = best_candidate(candidates, problem.metric)
     ws.update_run(run["id"], seconds=round(time.monotonic() - started, 3))
     models = {m["family"]: m for m in ws.list_models(project_id, run["id"])}
-    if not ws.get_project(project_id)["champion_model_id"]:
-        ws.update_project(project_id, champion_model_id=models[best.model]["id"])
+    if challenger:  # a retrained model waits to be compared and promoted; it never replaces the champion itself
+        mark_challenger(ws, project_id, models[best.model]["id"])
+    elif not ws.get_project(project_id)["champion_model_id"]:
+        promote(ws, project_id, models[best.model]["id"])
     result = (f"best on validation is {model_label(best.model)} ({METRICS[problem.metric].label} "
               f"{best.valid_metrics[problem.metric]:.4f})")
     if stop.is_set():

@@ -22,6 +22,11 @@ def _figures(at) -> list[dict]:
     return [json.loads(chart.proto.spec) for chart in at.get("plotly_chart")]
 
 
+def _drift_table(at) -> pd.DataFrame:
+    """The per-feature drift table (the stored-batches table comes before it)."""
+    return next(d.value for d in at.dataframe if "feature" in d.value.columns).set_index("feature")
+
+
 def test_a_project_without_a_trained_model_points_to_train(ws, churn_project):
     at = open_page("monitor", churn_project["id"])
     assert_clean(at)
@@ -35,7 +40,7 @@ def test_a_stored_drifted_batch_shows_banner_table_and_charts(ws, trained_projec
     at = open_page("monitor", trained_project["id"])
     assert_clean(at)
     assert "of" in at.error[0].value and "features drifted" in at.error[0].value
-    table = at.dataframe[0].value.set_index("feature")
+    table = _drift_table(at)
     assert table.loc["monthly_charges", "verdict"] == "● alert"
     assert "PSI" in table.loc["monthly_charges", "reason"]
     titles = [figure["layout"]["title"]["text"] for figure in _figures(at)]
@@ -62,7 +67,7 @@ def test_uploading_on_the_page_stores_a_batch_and_bad_files_save_nothing(ws, tra
     assert_clean(at)
     assert "Stored 'june.csv'" in at.success[0].value
     assert [b["n_rows"] for b in monitoring.incoming_batches(ws, model_id)] == [300]
-    assert at.dataframe[0].value.set_index("feature").loc["monthly_charges", "verdict"] == "● alert"
+    assert _drift_table(at).loc["monthly_charges", "verdict"] == "● alert"
 
 
 def test_a_small_batch_says_so_without_an_alert(ws, trained_project):
@@ -129,3 +134,19 @@ def test_a_bad_labels_file_says_why_and_saves_nothing(ws, trained_project):
     assert_clean(at)
     assert any("no column 'churned'" in e.value for e in at.error)
     assert monitor_labels.decay_check(ws, model_id) is None
+
+
+def test_a_batch_uploaded_by_mistake_is_deleted_from_the_stored_batches(ws, trained_project):
+    model_id = trained_project["champion_model_id"]
+    kept = monitoring.add_upload(ws, model_id, _shifted_csv(), "june.csv")
+    wrong = monitoring.add_upload(ws, model_id, _shifted_csv(200), "wrong.csv")
+    at = open_page("monitor", trained_project["id"])
+    assert_clean(at)
+    stored = next(d.value for d in at.dataframe if "batch" in d.value.columns)
+    assert stored["batch"].tolist() == [f"#{kept['id']} june.csv", f"#{wrong['id']} wrong.csv"]
+    assert at.button(key="monitor_batch_delete").disabled  # nothing picked yet
+    at.selectbox(key="monitor_batch_delete_pick_2").select(wrong["id"]).run()
+    at.button(key="monitor_batch_delete").click().run()
+    assert_clean(at)
+    assert [b["key"] for b in monitoring.incoming_batches(ws, model_id)] == [f"batch:{kept['id']}"]
+    assert _drift_table(at).loc["monthly_charges", "verdict"] == "● alert"  # the kept batch is checked now

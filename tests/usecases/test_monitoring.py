@@ -10,7 +10,7 @@ from engine import load_sample
 from engine.errors import ColumnError, DriftError, EmptyDataError, MalformedFileError
 from storage import Workspace, read_reference
 from storage import monitoring as store
-from usecases import monitoring, scoring
+from usecases import monitoring, projects, scoring
 
 
 @pytest.fixture(scope="module")
@@ -127,3 +127,40 @@ def test_batches_from_uploads_scoring_and_rest_are_listed_and_checked_together(w
     shifted = windows[(windows["feature"] == "monthly_charges") & windows["window"].str.contains("june")]
     assert shifted["verdict"].tolist() == ["alert"]
     assert set(monitoring.drift_over_time(ws, model_id, "W")["feature"]) >= {"monthly_charges", "prediction"}
+
+
+def test_rows_appended_on_data_reach_the_champions_monitor_once(ws, churn_champion, model_id, churn):
+    pid = churn_champion["id"]
+    first = ws.get_project(pid)["dataset_id"]
+    appended = projects.append_file(ws, pid, _csv(_shifted(churn, 120)), "july.csv")
+    batches = monitoring.incoming_batches(ws, model_id)
+    assert [(b["source"], b["n_rows"]) for b in batches] == [("append", 120)]
+    assert f"july.csv (added to data version #{first})" in batches[0]["label"]
+    projects.append_file(ws, pid, _csv(_shifted(churn, 120).head(100)), "july.csv", onto=first)  # read again
+    assert [b["n_rows"] for b in monitoring.incoming_batches(ws, model_id)] == [100]  # replaced, not added
+    projects.append_file(ws, pid, _csv(churn.head(30)), "august.csv", onto=appended["id"])
+    assert [b["n_rows"] for b in monitoring.incoming_batches(ws, model_id)] == [100, 30]
+    july = store.list_batches(ws, pid)[0]
+    check = monitoring.drift_check(ws, model_id, f"batch:{july['id']}")
+    assert check.report.features.set_index("name").loc["monthly_charges", "verdict"] == "alert"
+
+
+def test_appending_rows_before_any_model_stores_no_batch(ws, churn):
+    project = ws.create_project("Fresh")
+    projects.import_sample(ws, project["id"], "customer_churn")
+    projects.append_file(ws, project["id"], _csv(churn.head(20)), "more.csv")
+    assert store.list_batches(ws, project["id"]) == []
+
+
+def test_a_deleted_batch_leaves_the_monitor_and_another_projects_batch_is_refused(ws, churn_champion, model_id,
+                                                                                  churn):
+    pid = churn_champion["id"]
+    kept = monitoring.add_upload(ws, model_id, _csv(churn.sample(100, random_state=8)), "kept.csv")
+    wrong = monitoring.add_upload(ws, model_id, _csv(_shifted(churn, 100)), "mistake.csv")
+    monitoring.delete_batch(ws, pid, wrong["id"])
+    assert [b["key"] for b in monitoring.incoming_batches(ws, model_id)] == [f"batch:{kept['id']}"]
+    assert not (ws.home / wrong["path"]).exists()
+    other = ws.create_project("Other")
+    with pytest.raises(ColumnError, match="another project"):
+        monitoring.delete_batch(ws, other["id"], kept["id"])
+    assert len(monitoring.incoming_batches(ws, model_id)) == 1

@@ -1,0 +1,149 @@
+"""Monitor page section: retrain the champion on new labelled data, compare the challenger, promote, roll back."""
+
+from __future__ import annotations
+
+import pandas as pd
+import streamlit as st
+
+from engine import model_label
+from engine.metrics import METRICS
+from pages import ui
+from usecases import jobs, registry, retraining
+
+DATA_KEY = "monitor_retrain_data"
+WINDOW_KEY = "monitor_retrain_window"
+# a coloured dot, as the other verdict tables (an emoji needs an emoji font, which many Linux browsers lack)
+VERDICT_COLORS = {"challenger better": "#54a24b", "champion better": "#e45756", "not clearly different": "#8c8c8c"}
+DONE_KEY = "monitor_registry_done"  # what the last promotion or rollback did, said after its rerun
+
+
+@st.cache_data(max_entries=8, show_spinner="Scoring champion and challenger on the same rows…")
+def _comparison(home: str, project_id: int, champion_id: int, challenger_id: int,
+                signature: tuple) -> retraining.Comparison:
+    return retraining.compare_on_recent(ui.workspace(), project_id, challenger_id)
+
+
+def registry_section(ws, project_id: int) -> None:
+    """Retrain, watch the job, compare champion and challenger, promote or roll back; the versions table."""
+    st.subheader("Retrain and promote")
+    st.caption("Retraining reuses the champion's recipe and model settings on data that includes the new rows "
+               "with late labels. The new model becomes a **challenger**: it replaces the champion only when you "
+               "promote it. Every version is kept, so you can roll back.")
+    project = ws.get_project(project_id)
+    if not project["champion_model_id"]:
+        st.info("Choose a champion on **Evaluate** first: retraining starts from it.")
+        return
+    _retrain_form(ws, project_id)
+    job = retraining.latest_job(ws, project_id)
+    running = job is not None and job["status"] in jobs.ACTIVE
+    if running:
+        st.fragment(_job_status, run_every=1.0)(ws, job["id"], polling=True)
+        st.caption("The comparison with the champion appears here when the retraining has finished.")
+    elif job is not None:
+        _job_status(ws, job["id"], polling=False)
+    challenger = registry.challenger(ws, project_id)
+    if challenger and not running:  # never promote an older challenger while a newer one is being trained
+        _compare(ws, project, challenger, retraining.data_signature(ws, project_id))
+    if done := st.session_state.pop(DONE_KEY, None):
+        st.success(done, icon=":material/military_tech:")
+    _rollback(ws, project_id)
+    _versions(ws, project_id)
+
+
+def _retrain_form(ws, project_id: int) -> None:
+    data = st.radio("Train on", list(retraining.DATA_CHOICES), format_func=retraining.DATA_CHOICES.get,
+                    horizontal=True, key=DATA_KEY)
+    window = None
+    if data == "window":
+        window = int(st.number_input("Rows in the window (the most recent, by arrival)", 10, 10_000_000, 1000, 100,
+                                     key=WINDOW_KEY))
+    st.caption(f"The most recent {retraining.HOLDOUT_SHARE:.0%} of the labelled new rows are held out of the "
+               "retraining, so both models can be compared on rows neither was trained on.")
+    if st.button("Retrain", type="primary", icon=":material/model_training:", key="monitor_retrain"):
+        with ui.user_errors():
+            job = retraining.retrain(ws, project_id, data, window)
+            st.success(f"Retraining started as job {job['id']}.", icon=":material/rocket_launch:")
+
+
+def _job_status(ws, job_id: int, polling: bool) -> None:
+    job = jobs.refresh_job(ws, job_id)
+    active = job["status"] in jobs.ACTIVE
+    st.progress(float(job["progress"] or 0), text=f"Retraining job {job_id}: {job['status']} — {job['message']}")
+    if job["status"] in ("failed", "interrupted"):
+        st.error(job["message"], icon=":material/error:")
+    if active and st.button("Cancel retraining", key=f"monitor_retrain_cancel_{job_id}"):
+        jobs.cancel_job(ws, job_id)
+    if polling and not active:
+        st.rerun(scope="app")  # the finished job brought a challenger: show it
+
+
+def _compare(ws, project: dict, challenger: int, signature: tuple) -> None:
+    champion = project["champion_model_id"]
+    names = {m: f"#{m} {model_label(ws.get_model(m)['family'])}" for m in (champion, challenger)}
+    st.markdown(f"**Champion {names[champion]} vs challenger {names[challenger]}**")
+    with ui.user_errors():
+        result = _comparison(str(ws.home), project["id"], champion, challenger, signature)
+        table = result.table
+        main = table.iloc[0]
+        text = (f"On {main['label']}: champion {main['a']:.4f}, challenger {main['b']:.4f}; challenger − champion "
+                f"{main['difference']:+.4f} (95% interval {main['low']:+.4f} to {main['high']:+.4f}): "
+                f"**{main['verdict']}**.")
+        (st.success if main["verdict"] == "challenger better" else st.info)(text)
+        st.caption(f"Both models scored on {result.where}. Intervals: 95% bootstrap; the difference is a paired "
+                   "bootstrap (the same resampled rows for both models).")
+        st.dataframe(_shown(table).style.map(_colour, subset=["verdict"]), hide_index=True, width="stretch",
+                     height="content", key="monitor_registry_compare", column_config={
+                         "metric": st.column_config.TextColumn(width=190),
+                         "champion": st.column_config.NumberColumn(format="%.4f"),
+                         "challenger": st.column_config.NumberColumn(format="%.4f"),
+                         "challenger − champion": st.column_config.NumberColumn(
+                             "difference", help="challenger − champion", format="%+.4f")})
+    if st.button(f"Promote challenger {names[challenger]}", type="primary", icon=":material/military_tech:",
+                 key="monitor_promote"):
+        with ui.user_errors():
+            registry.promote(ws, project["id"], challenger)
+            st.session_state[DONE_KEY] = (
+                f"Promoted: {names[challenger]} is the champion now. Deploy and Evaluate use it, and a server "
+                f"started with 'Serve the champion' answers with it within a second. {names[champion]} is "
+                "archived: roll back to bring it back.")
+            st.rerun()
+
+
+def _shown(table):
+    """One row per metric: each model's score and 95% interval, the difference, its interval and the verdict."""
+    def span(low, high):
+        return [f"{lo:.4f} to {hi:.4f}" for lo, hi in zip(table[low], table[high], strict=True)]
+
+    return pd.DataFrame({"metric": table["label"], "champion": table["a"], "champion 95%": span("a_low", "a_high"),
+                         "challenger": table["b"], "challenger 95%": span("b_low", "b_high"),
+                         "challenger − champion": table["difference"], "difference 95%": span("low", "high"),
+                         "verdict": "● " + table["verdict"]})
+
+
+def _colour(verdict: str) -> str:
+    return f"color: {VERDICT_COLORS.get(verdict.removeprefix('● '), 'inherit')}; font-weight: 600"
+
+
+def _rollback(ws, project_id: int) -> None:
+    previous = registry.previous_champion(ws, project_id)
+    if previous is None:
+        return
+    label = f"#{previous} {model_label(ws.get_model(previous)['family'])}"
+    if st.button(f"Roll back to the previous champion ({label})", icon=":material/undo:", key="monitor_rollback"):
+        with ui.user_errors():
+            registry.rollback(ws, project_id)
+            st.session_state[DONE_KEY] = f"Rolled back: {label} is the champion again."
+            st.rerun()
+
+
+def _versions(ws, project_id: int) -> None:
+    table = registry.versions(ws, project_id)
+    if table.empty:
+        return
+    metric = table["metric"].dropna().iloc[0] if table["metric"].notna().any() else None
+    st.markdown("**Versions**")
+    st.caption("Each model's validation score is on its own run's validation rows: models trained on other data "
+               "were scored on other rows, so compare them above, on the same rows.")
+    st.dataframe(table.drop(columns="metric"), hide_index=True, width="stretch", key="monitor_registry_versions",
+                 column_config={"validation": st.column_config.NumberColumn(
+                     f"validation {METRICS[metric].label if metric else ''}".strip(), format="%.4f")})
