@@ -23,6 +23,16 @@ if str(ROOT) not in sys.path:
 CHROMIUM = Path(os.environ.get("WORKBENCH_CHROMIUM", "/usr/bin/chromium"))
 
 
+def pytest_configure(config):
+    """Empty test-artifacts/e2e/ once per run that includes browser tests, in the process that starts the run:
+    pytest-xdist's workers (``config.workerinput``) share that folder, so none of them may empty it under the
+    others. A run of other tests leaves the last browser run's screenshots alone."""
+    e2e = ROOT / "tests" / "e2e"
+    asked = [(config.invocation_params.dir / arg.split("::")[0]).resolve() for arg in config.args]
+    if not hasattr(config, "workerinput") and any(e2e.is_relative_to(p) or p.is_relative_to(e2e) for p in asked):
+        shutil.rmtree(ROOT / "test-artifacts" / "e2e", ignore_errors=True)
+
+
 @pytest.fixture(autouse=True)
 def _isolated_home(tmp_path, monkeypatch):
     """Point WORKBENCH_HOME at a fresh folder for every test."""

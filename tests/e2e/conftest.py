@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-import shutil
+import os
 import signal
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -19,9 +19,9 @@ ARTIFACTS = ROOT / "test-artifacts" / "e2e"
 
 @pytest.fixture(scope="session")
 def artifacts() -> Path:
-    """test-artifacts/e2e/ (gitignored): screenshots, downloads and server logs, emptied once per session."""
-    shutil.rmtree(ARTIFACTS, ignore_errors=True)
-    ARTIFACTS.mkdir(parents=True)
+    """test-artifacts/e2e/ (gitignored): screenshots, downloads and server logs; emptied once per run by the root
+    conftest's pytest_configure, since pytest-xdist workers share it."""
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
     return ARTIFACTS
 
 
@@ -38,7 +38,8 @@ def browser():
 @pytest.fixture(scope="session")
 def app_server(tmp_path_factory, artifacts) -> Iterator[AppServer]:
     """One app server for the session, on a fresh WORKBENCH_HOME."""
-    server = AppServer(tmp_path_factory.mktemp("e2e_home"), artifacts / "streamlit.log").start()
+    worker = os.environ.get("PYTEST_XDIST_WORKER", "main")  # each xdist worker starts its own server
+    server = AppServer(tmp_path_factory.mktemp("e2e_home"), artifacts / f"streamlit-{worker}.log").start()
     yield server
     server.stop()
 
