@@ -8,6 +8,8 @@ interval is calibrated on the other folds and checked on that fold.
 >>> interval = conformal_interval([1.0, 2.0, 3.0, 4.0] * 10, [1.5, 2.0, 2.0, 4.0] * 10, level=0.9)
 >>> interval.half_width, interval.rows
 (1.0, 40)
+>>> [(i["level"], i["half_width"]) for i in interval_table([1.0, 2.0, 3.0, 4.0] * 10, [1.5, 2.0, 2.0, 4.0] * 10)]
+[(0.8, 1.0), (0.9, 1.0), (0.95, 1.0)]
 """
 
 from __future__ import annotations
@@ -20,7 +22,7 @@ import pandas as pd
 
 from engine.errors import ModelError
 
-__all__ = ["LEVELS", "PredictionInterval", "conformal_interval", "with_intervals"]
+__all__ = ["LEVELS", "PredictionInterval", "conformal_interval", "interval_table", "with_intervals"]
 
 LEVELS = (0.8, 0.9, 0.95)
 _FOLDS = 5
@@ -54,6 +56,14 @@ def conformal_interval(y_true, y_pred, level: float = 0.9, seed: int = 0) -> Pre
             covered.append(residuals[folds == fold] <= _quantile(calibration, level))
     coverage = float(np.concatenate(covered).mean()) if covered else float("nan")
     return PredictionInterval(level, _quantile(residuals, level), coverage, n)
+
+
+def interval_table(y_true, y_pred, levels=LEVELS) -> list[dict]:
+    """The intervals at each of ``levels`` that the validation rows can calibrate, as plain dicts (``level``,
+    ``half_width``, ``coverage``, ``rows``) for a model card; a level needing more rows than there are is left out."""
+    n = int(np.isfinite(np.asarray(y_true, dtype=float) - np.asarray(y_pred, dtype=float)).sum())
+    return [conformal_interval(y_true, y_pred, level)._asdict() for level in levels
+            if n >= math.ceil(1 / (1 - level))]
 
 
 def _quantile(residuals: np.ndarray, level: float) -> float:

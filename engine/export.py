@@ -269,6 +269,13 @@ def model_card_markdown(card: dict) -> str:
     lines += ["", "## Decision threshold", "",
               f"Positive class when its probability >= {threshold:g}." if threshold is not None
               else "None saved: the class with the highest probability is predicted."]
+    intervals = card.get("prediction_intervals") or []
+    if intervals:
+        lines += ["", "## Prediction intervals", "",
+                  "Split-conformal, from the validation residuals: the prediction ± the half-width. Over REST, "
+                  "`POST /predict?interval=0.9` adds them.", "",
+                  "| level | half-width | coverage measured on validation rows |", "|---|---|---|"]
+        lines += [f"| {i['level']:.0%} | {_number(i['half_width'])} | {_share(i.get('coverage'))} |" for i in intervals]
     lines += ["", "## Library versions", ""]
     lines += [f"- {k}: {v}" for k, v in sorted((card.get("versions") or {}).items())]
     exports = card.get("exports") or {}
@@ -299,6 +306,10 @@ def _cell(value) -> str:
 
 def _number(value) -> str:
     return f"{value:.4g}" if isinstance(value, int | float) and not isinstance(value, bool) else "–"
+
+
+def _share(value) -> str:
+    return f"{value:.1%}" if isinstance(value, int | float) and value == value else "–"
 
 
 def _seconds(value) -> str:

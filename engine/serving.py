@@ -18,6 +18,9 @@ caller's job (``usecases.serving``), so nothing here unpickles anything.
 >>> client.post("/predict", json={"agee": 35}).json()["detail"][0]["msg"]
 'Field required'
 
+A regression model whose card lists ``prediction_intervals`` (split-conformal, from its validation rows) adds one
+on request: ``POST /predict?interval=0.9`` answers ``interval: {level, half_width, coverage, lower, upper}``.
+
 """
 
 from __future__ import annotations
@@ -30,7 +33,7 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-from fastapi import Body, FastAPI, HTTPException
+from fastapi import Body, FastAPI, HTTPException, Query
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ConfigDict, Field, create_model
@@ -147,12 +150,16 @@ def create_app(pipeline, card: dict, *, threshold: float | None = None, version:
     def model() -> dict:
         return {"card": card, "decision_threshold": threshold, "input_schema": Row.model_json_schema(by_alias=True)}
 
-    def score(records: list[dict]) -> dict:
+    intervals = {round(float(i["level"]), 4): i for i in card.get("prediction_intervals") or []}
+
+    def score(records: list[dict], interval: dict | None = None) -> dict:
         clock = time.perf_counter()
         try:
             body = predictor(records)
         except (WorkbenchError, ValueError, TypeError) as exc:
             raise HTTPException(422, f"The model could not score these rows: {exc}") from exc
+        if interval is not None:
+            body["interval"] = _bounds(body["predictions"], interval)
         body["model_version"] = version
         if on_predict is not None:
             on_predict({"time": datetime.now(UTC).isoformat(timespec="milliseconds"), "inputs": records,
@@ -160,7 +167,9 @@ def create_app(pipeline, card: dict, *, threshold: float | None = None, version:
                         "model_version": version})
         return body
 
-    async def predict(rows=Body(..., examples=[_example(features)])) -> dict:
+    async def predict(rows=Body(..., examples=[_example(features)]),
+                      interval: float | None = Query(None, description=_interval_help(card, intervals))) -> dict:
+        chosen = None if interval is None else _interval(interval, intervals, card)
         rows = rows if isinstance(rows, list) else [rows]
         if not rows:
             raise HTTPException(422, "Send at least one row.")
@@ -171,15 +180,41 @@ def create_app(pipeline, card: dict, *, threshold: float | None = None, version:
         # thread pool (scoring, then serialising) cost more than that on a busy machine. Anything slower (the
         # pandas pipeline, big batches) runs in the thread pool so it never holds up other requests.
         if runtime == "onnx" and len(records) <= INLINE_ROWS:
-            body = score(records)
+            body = score(records, chosen)
         else:
-            body = await run_in_threadpool(score, records)
+            body = await run_in_threadpool(score, records, chosen)
         return JSONResponse(body)  # built from plain lists and floats already: no response model to validate
 
     # The row model is built at run time, so the annotation is set here rather than written (as a string).
     predict.__annotations__["rows"] = Row | list[Row]
     app.post("/predict")(predict)
     return app
+
+
+def _interval(level: float, intervals: dict[float, dict], card: dict) -> dict:
+    """The card's interval at ``level``, or a 422 that says which levels there are."""
+    if card.get("task") != "regression":
+        raise HTTPException(422, "Prediction intervals are for regression models; this classifier answers with "
+                                 "class probabilities.")
+    found = intervals.get(round(level, 4))
+    if found is None:
+        offered = ", ".join(f"{lv:g}" for lv in intervals) or "none (its card lists no prediction intervals)"
+        raise HTTPException(422, f"This model has no {level:g} prediction interval; the levels it offers are "
+                                 f"{offered}.")
+    return found
+
+
+def _bounds(predictions: list, interval: dict) -> dict:
+    half = float(interval["half_width"])
+    return {"level": interval["level"], "half_width": half, "coverage": interval["coverage"],
+            "lower": [p - half for p in predictions], "upper": [p + half for p in predictions]}
+
+
+def _interval_help(card: dict, intervals: dict[float, dict]) -> str:
+    if card.get("task") != "regression" or not intervals:
+        return "Not offered by this model (prediction intervals are for regression models)."
+    return ("Add a split-conformal prediction interval at this level, one of "
+            f"{', '.join(f'{lv:g}' for lv in intervals)}: lower and upper bounds for each row.")
 
 
 def _plain(value):

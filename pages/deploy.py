@@ -86,7 +86,7 @@ with ui.user_errors():
 if card is None:  # the model's files failed their check: the message above says so
     st.stop()
 with ui.user_errors():
-    deploy_server.server_section(ws, pid, model_id, card["features"])
+    deploy_server.server_section(ws, pid, model_id, card)
 
 st.subheader("Score a file")
 upload = st.file_uploader("Rows to score (same columns as the training data; the target may be absent)",

@@ -19,17 +19,22 @@ def _start(ws, project_id: int, model_id: int | None, key: str) -> None:
             st.rerun()
 
 
-def _running(ws, server: dict, what: str, features: list[dict], key: str) -> None:
+def _running(ws, server: dict, what: str, card: dict, key: str) -> None:
     url = servers.server_url(server)
     st.success(f"Serving {what} at {url} (docs: {url}/docs) since {server['started_at'][:19].replace('T', ' ')} "
                "UTC.", icon=":material/cloud_done:")
-    st.code(servers.curl_example(server, features), language="bash")
+    st.code(servers.curl_example(server, card["features"]), language="bash")
+    intervals = card.get("prediction_intervals") or []
+    if intervals:
+        st.caption("Add `?interval=0.9` to the URL for prediction intervals (lower and upper bounds of each row); "
+                   "levels offered: " + ", ".join(f"{i['level']:g} (covered {i['coverage']:.0%} of validation rows)"
+                                                  for i in intervals) + ".")
     if st.button("Stop the server", key=f"deploy_stop_{key}", icon=":material/stop:"):
         servers.stop_server(ws, server)
         st.rerun()
 
 
-def server_section(ws, project_id: int, model_id: int, features: list[dict]) -> None:
+def server_section(ws, project_id: int, model_id: int, card: dict) -> None:
     st.subheader("REST API")
     running = {s["model_id"]: s for s in servers.refresh_servers(ws, project_id)}
     server = running.get(model_id)
@@ -39,7 +44,7 @@ def server_section(ws, project_id: int, model_id: int, features: list[dict]) -> 
                    "`/docs`. Requests are logged to the workspace for monitoring.")
         _start(ws, project_id, model_id, str(model_id))
     else:
-        _running(ws, server, f"model #{model_id}", features, str(model_id))
+        _running(ws, server, f"model #{model_id}", card, str(model_id))
     others = [s for m, s in running.items() if m not in (model_id, None)]
     if others:
         st.caption("Also running: " + ", ".join(f"model #{s['model_id']} at {servers.server_url(s)}" for s in others))
@@ -48,6 +53,6 @@ def server_section(ws, project_id: int, model_id: int, features: list[dict]) -> 
                    "a promotion or a rollback (Evaluate or Monitor), with the new one within a second, without a "
                    "restart. `GET /health` names the model answering.")
         if None in running:
-            _running(ws, running[None], "the champion", features, "champion")
+            _running(ws, running[None], "the champion", card, "champion")
         else:
             _start(ws, project_id, None, "champion")

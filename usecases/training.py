@@ -27,6 +27,7 @@ from engine import (
     validate_settings,
 )
 from engine.automl import tune_candidates
+from engine.conformal import interval_table
 from engine.errors import TargetError
 from engine.schema import schema_from_dicts
 from engine.training import cv_note
@@ -320,8 +321,18 @@ def model_card(candidate: Candidate, context: dict) -> dict:
         "settings": context["settings"],
         "run_id": context["run_id"],
         "tuning": candidate.tuning,
+        "prediction_intervals": _intervals(candidate, problem.task),
         "fit_seconds": round(candidate.fit_seconds, 3),
         "versions": library_versions(),
         "created_at": now(),
         "created_unix": time.time(),
     }
+
+
+def _intervals(candidate: Candidate, task: str) -> list[dict]:
+    """The split-conformal intervals of a regression model, from its validation residuals (REST and bundles
+    serve them with ``?interval=``)."""
+    predictions = candidate.valid_predictions
+    if task != "regression" or predictions is None:
+        return []
+    return interval_table(predictions["y_true"], predictions["y_pred"])

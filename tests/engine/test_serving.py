@@ -179,3 +179,44 @@ def test_onnx_runtime_answers_as_the_pipeline_on_odd_rows(churn):
     assert onnx_app.post("/predict", json=odd).json()["predictions"] == (
         sklearn_app.post("/predict", json=odd).json()["predictions"])
     assert onnx_app.get("/health").json()["runtime"] == "onnx"
+
+
+def test_regression_prediction_intervals_on_request():
+    from sklearn.linear_model import LinearRegression
+
+    from engine.conformal import interval_table
+
+    X = pd.DataFrame({"size": np.arange(40.0)})
+    y = 3 * X["size"] + np.tile([-1.0, 1.0, -2.0, 2.0], 10)
+    model = LinearRegression().fit(X, y)
+    intervals = interval_table(y, 3 * X["size"])  # validation residuals 1, 1, 2, 2, ...
+    card = {"task": "regression", "target": "price", "family": "linear", "sha256": "ab" * 32,
+            "features": [{"name": "size", "kind": "numeric", "dtype": "float64"}], "prediction_intervals": intervals}
+    seen = []
+    client = TestClient(create_app(model, card, on_predict=seen.append))
+
+    plain = client.post("/predict", json=[{"size": 10}, {"size": 20}]).json()
+    assert "interval" not in plain
+    body = client.post("/predict?interval=0.9", json=[{"size": 10}, {"size": 20}]).json()
+    half = next(i["half_width"] for i in intervals if i["level"] == 0.9)
+    assert half == pytest.approx(2.0)  # the 90% quantile of the residuals |±1|, |±2|
+    assert body["predictions"] == plain["predictions"]
+    assert body["interval"]["level"] == 0.9 and body["interval"]["half_width"] == half
+    assert body["interval"]["lower"] == pytest.approx([p - half for p in plain["predictions"]])
+    assert body["interval"]["upper"] == pytest.approx([p + half for p in plain["predictions"]])
+    assert 0.8 <= body["interval"]["coverage"] <= 1
+    assert seen[-1]["outputs"]["interval"]["level"] == 0.9  # the monitoring log keeps what was answered
+
+    wrong = client.post("/predict?interval=0.5", json={"size": 1})
+    assert wrong.status_code == 422
+    assert wrong.json()["detail"] == ("This model has no 0.5 prediction interval; the levels it offers are "
+                                      "0.8, 0.9, 0.95.")
+    assert client.post("/predict?interval=abc", json={"size": 1}).status_code == 422
+    assert [i["level"] for i in client.get("/model").json()["card"]["prediction_intervals"]] == [0.8, 0.9, 0.95]
+
+
+def test_a_classifier_refuses_an_interval(client, churn):
+    _, card, frame = churn
+    answer = client.post("/predict?interval=0.9", json=_rows(frame, card, 1))
+    assert answer.status_code == 422
+    assert "intervals are for regression models" in answer.json()["detail"]

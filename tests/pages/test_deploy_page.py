@@ -71,3 +71,35 @@ def test_start_and_stop_the_rest_server_from_the_page(ws, trained_project):
     finally:
         for server in servers.refresh_servers(ws, trained_project["id"]):
             servers.stop_server(ws, server)
+
+
+def test_a_regression_server_offers_prediction_intervals(ws):
+    import json
+    import urllib.request
+
+    from engine import Problem
+    from usecases import projects, servers
+    from usecases.training import run_training_job
+
+    pid = ws.create_project("Diabetes")["id"]
+    projects.import_sample(ws, pid, "diabetes")
+    projects.set_problem(ws, pid, Problem("progression", "regression", "rmse"))
+    projects.save_settings(ws, pid, {"models": ["linear"], "cv_folds": 0})
+    run_training_job(ws, ws.create_job(pid, "train")["id"])
+    at = open_page("deploy", pid)
+    next(b for b in at.button if b.label == "Start REST server").click().run(timeout=120)
+    assert_clean(at)
+    running = servers.refresh_servers(ws, pid)
+    try:
+        assert any("`?interval=0.9`" in c.value and "0.95 (covered" in c.value for c in at.caption)
+        _, card = ws.load_model(running[0]["model_id"])
+        row = json.dumps({f["name"]: 0.01 for f in card["features"]}).encode()
+        request = urllib.request.Request(f"{servers.server_url(running[0])}/predict?interval=0.8", data=row,
+                                         headers={"Content-Type": "application/json"})
+        with urllib.request.urlopen(request, timeout=10) as response:
+            body = json.loads(response.read())
+        half = card["prediction_intervals"][0]["half_width"]
+        assert body["interval"]["lower"][0] == pytest.approx(body["predictions"][0] - half)
+    finally:
+        for server in running:
+            servers.stop_server(ws, server)

@@ -201,6 +201,20 @@ def test_regression_scores_carry_a_measured_prediction_interval(ws, keep_sigterm
     assert (scored["upper_90%"] - scored["lower_90%"]).round(6).eq(round(2 * interval.half_width, 6)).all()
     assert any(n.startswith("The 90% prediction interval is the prediction ± ") for n in notes)
 
+    # The same intervals travel in the model card, so the REST server (and a bundle) can answer with them.
+    _, card = ws.load_model(model["id"])
+    assert [i["level"] for i in card["prediction_intervals"]] == [0.8, 0.9, 0.95]
+    assert card["prediction_intervals"][1] == interval._asdict()
+    client = TestClient(model_app(ws=ws, model_id=model["id"], log=False))
+    rows = json.loads(frame[[f["name"] for f in card["features"]]].to_json(orient="records"))
+    body = client.post("/predict?interval=0.9", json=rows).json()
+    assert body["interval"]["upper"][0] - body["interval"]["lower"][0] == pytest.approx(2 * interval.half_width)
+    assert body["predictions"] == pytest.approx(scored["prediction"].tolist())
+    from usecases.export import card_markdown
+
+    assert "## Prediction intervals" in card_markdown(ws, model["id"])
+    assert f"| 90% | {interval.half_width:.4g} | {interval.coverage:.1%} |" in card_markdown(ws, model["id"])
+
 
 def test_a_classifier_has_no_prediction_interval(ws, trained):
     from usecases import evaluation
