@@ -67,9 +67,15 @@ def facts_table(profile: Profile) -> pd.DataFrame:
 
 
 def column_summary(profile: Profile) -> pd.DataFrame:
-    """One row per column: kind, missing, distinct, and the median or the most frequent value."""
-    stats = profile.stats
-    return stats.reindex(columns=["column", "kind", "missing", "missing_%", "distinct", "median", "top"])
+    """One row per column: kind, missing (count and %), distinct, and the median of a numeric column or the most
+    frequent value of any other, in one column so that no cell is left empty."""
+    stats = profile.stats.reindex(columns=["column", "kind", "missing", "missing_%", "distinct", "median", "top"])
+    numeric = stats["kind"].eq("numeric") & stats["median"].notna()
+    typical = stats["median"].where(numeric, stats["top"]).map(lambda v: "–" if pd.isna(v) else f"{v:.4g}"
+                                                               if isinstance(v, float) else str(v))
+    return pd.DataFrame({"column": stats["column"], "kind": stats["kind"], "missing": stats["missing"],
+                         "missing %": stats["missing_%"], "distinct": stats["distinct"],
+                         "median or most frequent": typical})
 
 
 def eda_figures(profile: Profile) -> list[go.Figure]:
