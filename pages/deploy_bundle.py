@@ -12,4 +12,4 @@ def bundle_button(container, ws, model_id: int) -> None:
         file_name=bundle.bundle_name(ws, model_id), mime="application/zip", key="deploy_download_bundle",
         icon=":material/deployed_code:",
         help="The model files and card, serve.py (FastAPI), a pinned requirements.txt, a Dockerfile and a README: "
-             "serves the model on any machine with Python 3.11, without the workbench")
+             "serves the model on any machine with Python 3.11, without the workbench", on_click="ignore")

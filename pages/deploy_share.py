@@ -101,5 +101,5 @@ def share_section(ws, project: dict) -> None:
         return
     html = cached_html(str(ws.home), pid, report_version(pid))
     st.download_button("Download the report (.html)", html, file_name=f"{project['name']}-report.html".replace(
-        " ", "_"), mime="text/html", icon=":material/download:", key="deploy_share_download_html")
+        " ", "_"), mime="text/html", icon=":material/download:", key="deploy_share_download_html", on_click="ignore")
     st.caption(f"{len(html) / 1e6:,.1f} MB, with plotly.js inside: it opens without a network.")

@@ -96,7 +96,7 @@ with leak_tab:
 with file_tab:
     st.download_button("Download the recipe (JSON)", preparation.export_recipe(ws, pid),
                        file_name=f"{project['name']}-recipe.json", mime="application/json",
-                       icon=":material/download:")
+                       icon=":material/download:", on_click="ignore")
     uploaded = st.file_uploader("Import a recipe exported from another project", type=["json"], key=f"recipe_{pid}")
     if uploaded is not None and st.button("Replace this project's recipe", type="primary"):
         with ui.user_errors():

@@ -81,7 +81,7 @@ target = f" · predicting **{report.target}** ({report.task})" if report.target 
 st.caption(f"Read-only report{target} · as of {report.generated_at}")
 st.download_button("Download this report (.html)", cached_html(str(ws.home), share["project_id"], version),
                    file_name=f"{report.project}-report.html".replace(" ", "_"), mime="text/html",
-                   icon=":material/download:", key="shared_download_html")
+                   icon=":material/download:", key="shared_download_html", on_click="ignore")
 
 if report.profile is not None:
     st.subheader(f"Data: {report.dataset}")
