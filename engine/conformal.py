@@ -42,17 +42,16 @@ def conformal_interval(y_true, y_pred, level: float = 0.9, seed: int = 0) -> Pre
     """The split-conformal interval of a regression model from its validation predictions."""
     if not 0 < level < 1:
         raise ModelError(f"The interval level must be in (0, 1), e.g. 0.9. Got {level!r} instead.")
-    residuals = np.abs(np.asarray(y_true, dtype=float) - np.asarray(y_pred, dtype=float))
-    residuals = residuals[np.isfinite(residuals)]
+    residuals = _residuals(y_true, y_pred)
     n = len(residuals)
-    if n < math.ceil(1 / (1 - level)):
-        raise ModelError(f"A {level:.0%} prediction interval needs at least {math.ceil(1 / (1 - level))} validation "
+    if n < _min_rows(level):
+        raise ModelError(f"A {level:.0%} prediction interval needs at least {_min_rows(level)} validation "
                          f"rows; this model has {n}. Give the validation split more rows.")
     folds = np.random.default_rng(seed).permutation(n) % _FOLDS
     covered = []
     for fold in range(_FOLDS):
         calibration = residuals[folds != fold]
-        if len(calibration) >= math.ceil(1 / (1 - level)):
+        if len(calibration) >= _min_rows(level):
             covered.append(residuals[folds == fold] <= _quantile(calibration, level))
     coverage = float(np.concatenate(covered).mean()) if covered else float("nan")
     return PredictionInterval(level, _quantile(residuals, level), coverage, n)
@@ -61,9 +60,19 @@ def conformal_interval(y_true, y_pred, level: float = 0.9, seed: int = 0) -> Pre
 def interval_table(y_true, y_pred, levels=LEVELS) -> list[dict]:
     """The intervals at each of ``levels`` that the validation rows can calibrate, as plain dicts (``level``,
     ``half_width``, ``coverage``, ``rows``) for a model card; a level needing more rows than there are is left out."""
-    n = int(np.isfinite(np.asarray(y_true, dtype=float) - np.asarray(y_pred, dtype=float)).sum())
-    return [conformal_interval(y_true, y_pred, level)._asdict() for level in levels
-            if n >= math.ceil(1 / (1 - level))]
+    n = len(_residuals(y_true, y_pred))
+    return [conformal_interval(y_true, y_pred, level)._asdict() for level in levels if n >= _min_rows(level)]
+
+
+def _residuals(y_true, y_pred) -> np.ndarray:
+    """The finite absolute residuals."""
+    residuals = np.abs(np.asarray(y_true, dtype=float) - np.asarray(y_pred, dtype=float))
+    return residuals[np.isfinite(residuals)]
+
+
+def _min_rows(level: float) -> int:
+    """The fewest residuals whose conformal quantile at ``level`` is not simply the largest one."""
+    return math.ceil(1 / (1 - level))
 
 
 def _quantile(residuals: np.ndarray, level: float) -> float:

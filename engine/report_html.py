@@ -71,11 +71,16 @@ def column_summary(profile: Profile) -> pd.DataFrame:
     frequent value of any other, in one column so that no cell is left empty."""
     stats = profile.stats.reindex(columns=["column", "kind", "missing", "missing_%", "distinct", "median", "top"])
     numeric = stats["kind"].eq("numeric") & stats["median"].notna()
-    typical = stats["median"].where(numeric, stats["top"]).map(lambda v: "–" if pd.isna(v) else f"{v:.4g}"
-                                                               if isinstance(v, float) else str(v))
+    typical = stats["median"].where(numeric, stats["top"]).map(_cell_text)
     return pd.DataFrame({"column": stats["column"], "kind": stats["kind"], "missing": stats["missing"],
                          "missing %": stats["missing_%"], "distinct": stats["distinct"],
                          "median or most frequent": typical})
+
+
+def _cell_text(value) -> str:
+    if pd.isna(value):
+        return "–"
+    return f"{value:.4g}" if isinstance(value, float) else str(value)
 
 
 def eda_figures(profile: Profile) -> list[go.Figure]:

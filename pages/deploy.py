@@ -30,27 +30,23 @@ with ui.user_errors():
         skops = export.skops_export(ws, model_id)
     onnx = export.onnx_status(ws, model_id)
     buttons = st.container(horizontal=True)
-    # on_click="ignore" everywhere: a download that reruns the page re-registers every file, and a second
-    # download clicked during that rerun finds its file gone (the bundle is built on click, so it is hit most).
-    buttons.download_button("Model (.joblib)", export.joblib_bytes(ws, model_id), file_name=f"{stem}.joblib",
-                            mime="application/octet-stream", type="primary", key="deploy_download_model",
-                            on_click="ignore")
+    ui.download_button(buttons, "Model (.joblib)", export.joblib_bytes(ws, model_id), file_name=f"{stem}.joblib",
+                       mime="application/octet-stream", type="primary", key="deploy_download_model")
     if skops.data is not None:
-        buttons.download_button("Model (.skops, safe to load)", skops.data, file_name=f"{stem}.skops",
-                                mime="application/octet-stream", key="deploy_download_skops", on_click="ignore")
+        ui.download_button(buttons, "Model (.skops, safe to load)", skops.data, file_name=f"{stem}.skops",
+                           mime="application/octet-stream", key="deploy_download_skops")
     if onnx is not None and onnx.data is not None:
-        buttons.download_button("Model (.onnx)", onnx.data, file_name=f"{stem}.onnx",
-                                mime="application/octet-stream", key="deploy_download_onnx", on_click="ignore")
+        ui.download_button(buttons, "Model (.onnx)", onnx.data, file_name=f"{stem}.onnx",
+                           mime="application/octet-stream", key="deploy_download_onnx")
     elif onnx is None and buttons.button("Convert to ONNX and check it", key="deploy_onnx",
                                          help="Converted once, then compared with scikit-learn on the validation rows"):
         with st.spinner("Converting to ONNX and comparing predictions on the validation rows…"):
             export.onnx_export(ws, model_id)
         st.rerun()
-    buttons.download_button("Model card (.md)", export.card_markdown(ws, model_id), file_name=f"{stem}-card.md",
-                            mime="text/markdown", key="deploy_download_card_md", on_click="ignore")
-    buttons.download_button("Model card (.json)", json.dumps(card, indent=2, default=str),
-                            file_name=f"{stem}-card.json", mime="application/json", key="deploy_download_card",
-                            on_click="ignore")
+    ui.download_button(buttons, "Model card (.md)", export.card_markdown(ws, model_id), file_name=f"{stem}-card.md",
+                       mime="text/markdown", key="deploy_download_card_md")
+    ui.download_button(buttons, "Model card (.json)", json.dumps(card, indent=2, default=str),
+                       file_name=f"{stem}-card.json", mime="application/json", key="deploy_download_card")
     deploy_bundle.bundle_button(buttons, ws, model_id)
     if skops.data is None:
         st.warning(f"No skops file: {skops.info['reason']}", icon=":material/warning:")
@@ -105,8 +101,7 @@ if upload is not None:
         ui.show_notes(notes)
         st.success(f"Scored {len(scored):,} rows.")
         st.dataframe(scored.head(500), width="stretch", height=260)
-        st.download_button("Download predictions (.csv)", scored.to_csv(index=False).encode(),
-                           file_name=f"predictions-{model_id}.csv", mime="text/csv", key="deploy_download_preds",
-                           on_click="ignore")
+        ui.download_button(st, "Download predictions (.csv)", scored.to_csv(index=False).encode(),
+                           file_name=f"predictions-{model_id}.csv", mime="text/csv", key="deploy_download_preds")
 
 deploy_share.share_section(ws, project)

@@ -100,6 +100,6 @@ def share_section(ws, project: dict) -> None:
             st.rerun()
         return
     html = cached_html(str(ws.home), pid, report_version(pid))
-    st.download_button("Download the report (.html)", html, file_name=f"{project['name']}-report.html".replace(
-        " ", "_"), mime="text/html", icon=":material/download:", key="deploy_share_download_html", on_click="ignore")
+    ui.download_button(st, "Download the report (.html)", html, file_name=f"{project['name']}-report.html".replace(
+        " ", "_"), mime="text/html", icon=":material/download:", key="deploy_share_download_html")
     st.caption(f"{len(html) / 1e6:,.1f} MB, with plotly.js inside: it opens without a network.")

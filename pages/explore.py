@@ -64,9 +64,8 @@ with tabs[0]:
                              width="stretch", height=min(400, 38 + 35 * len(finding.columns)))
     if not result.warnings:
         st.success("No data-quality warnings.", icon=":material/check_circle:")
-    st.download_button("Download the HTML report", _report(sha, kinds, target, task, project["name"], result),
-                       file_name=f"{project['name']}-profile.html", mime="text/html", icon=":material/download:",
-                       on_click="ignore")
+    ui.download_button(st, "Download the HTML report", _report(sha, kinds, target, task, project["name"], result),
+                       file_name=f"{project['name']}-profile.html", mime="text/html", icon=":material/download:")
 
 with tabs[1]:
     st.dataframe(result.stats, hide_index=True, width="stretch", column_config={

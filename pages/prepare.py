@@ -94,9 +94,9 @@ with leak_tab:
     prepare_advice.leakage_section(ws, project, recipe, schema, problem)
 
 with file_tab:
-    st.download_button("Download the recipe (JSON)", preparation.export_recipe(ws, pid),
+    ui.download_button(st, "Download the recipe (JSON)", preparation.export_recipe(ws, pid),
                        file_name=f"{project['name']}-recipe.json", mime="application/json",
-                       icon=":material/download:", on_click="ignore")
+                       icon=":material/download:")
     uploaded = st.file_uploader("Import a recipe exported from another project", type=["json"], key=f"recipe_{pid}")
     if uploaded is not None and st.button("Replace this project's recipe", type="primary"):
         with ui.user_errors():

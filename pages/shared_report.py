@@ -79,9 +79,9 @@ report = cached_report(str(ws.home), share["project_id"], version)
 st.title(report.project)
 target = f" · predicting **{report.target}** ({report.task})" if report.target else ""
 st.caption(f"Read-only report{target} · as of {report.generated_at}")
-st.download_button("Download this report (.html)", cached_html(str(ws.home), share["project_id"], version),
+ui.download_button(st, "Download this report (.html)", cached_html(str(ws.home), share["project_id"], version),
                    file_name=f"{report.project}-report.html".replace(" ", "_"), mime="text/html",
-                   icon=":material/download:", key="shared_download_html", on_click="ignore")
+                   icon=":material/download:", key="shared_download_html")
 
 if report.profile is not None:
     st.subheader(f"Data: {report.dataset}")

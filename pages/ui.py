@@ -98,6 +98,13 @@ def project_data(project: dict) -> pd.DataFrame:
     return load_dataset(str(workspace().home), dataset["id"], dataset["sha256"])
 
 
+def download_button(target, label: str, data, **kwargs) -> None:
+    """``target.download_button`` (``st`` or a container) that does not rerun the page: a rerun re-registers every
+    download on it, so a second download clicked during that rerun would find its file gone (a deferred one, built
+    on click like the deployment bundle, is hit most)."""
+    target.download_button(label, data, on_click="ignore", **kwargs)
+
+
 def show_notes(notes: list[str]) -> None:
     for note in notes or []:
         st.warning(note, icon=":material/warning:")
