@@ -37,7 +37,8 @@ Two generated tables (``gen_clf_20k``, ``gen_reg_5k``) remain available with ``-
 suite.
 
 Protocol, per dataset × seed: Workbench's split (60/20/20, stratified for classification, seed = run seed) fixes
-the test rows; every tool is scored on them with ``engine.metrics.compute_metrics``: ROC-AUC for binary, macro-F1
+the test rows; every tool is scored on them with
+``engine.evaluate.metrics.compute_metrics``: ROC-AUC for binary, macro-F1
 for multiclass, R² for regression, and every tool optimises that metric.
 
 - ``workbench``: the Train page's one-click AutoML (``tune_candidates`` with the CLI's AutoML settings: TPE
@@ -209,7 +210,7 @@ def _trial_counts(storage, name: str) -> dict:
     """Trials of study ``name`` per family and state, and the errors of failed ones."""
     import optuna
 
-    from engine.tuning import family_errors
+    from engine.train.tuning import family_errors
 
     study = optuna.load_study(study_name=name, storage=storage)
     counts: dict = {}
@@ -230,9 +231,9 @@ def _candidates(candidates, metric: str) -> dict:
 def run_workbench(frame, task, metric, seed, budget, workdir: Path) -> dict:
     """The Train page's AutoML: tune_candidates under the budget; the validation winner, fitted on train rows."""
     from engine import infer_schema
-    from engine.automl import tune_candidates
-    from engine.training import best_candidate, evaluate
-    from engine.tuning import open_storage
+    from engine.train.automl import tune_candidates
+    from engine.train.training import best_candidate, evaluate
+    from engine.train.tuning import open_storage
     from usecases.cli import _AUTOML_SETTINGS
 
     problem, recipe, rows, y, split = _split(frame, task, metric, seed)
@@ -254,8 +255,8 @@ def run_workbench(frame, task, metric, seed, budget, workdir: Path) -> dict:
 def run_workbench_cli(frame, task, metric, seed, budget, workdir: Path) -> dict:
     """``python -m engine train --time-budget`` on the train + valid rows (its steps, in-process, metric forced)."""
     from engine import Problem, infer_schema, split_rows, validate_recipe
-    from engine.training import TimeBudgetExceeded, best_candidate, evaluate, refit, training_data
-    from engine.tuning import open_storage
+    from engine.train.training import TimeBudgetExceeded, best_candidate, evaluate, refit, training_data
+    from engine.train.tuning import open_storage
     from usecases import cli
 
     problem, _, rows, y, split = _split(frame, task, metric, seed)
@@ -271,7 +272,7 @@ def run_workbench_cli(frame, task, metric, seed, budget, workdir: Path) -> dict:
     data_path = workdir / "data.parquet"
     dev.to_parquet(data_path)
     storage = open_storage(f"sqlite:///{workdir}/studies.db")
-    from engine.automl import tune_candidates
+    from engine.train.automl import tune_candidates
 
     candidates = tune_candidates(dev, schema, problem, recipe, settings, inner, storage=storage,
                                  study_name="cli", data_path=str(data_path))
@@ -298,7 +299,7 @@ def _dev_and_test(frame, task, metric, seed):
 
 
 def _score(task, model, X_test, y_test) -> dict:
-    from engine.metrics import compute_metrics
+    from engine.evaluate.metrics import compute_metrics
 
     proba = model.predict_proba(X_test) if task == "classification" else None
     classes = list(model.classes_) if task == "classification" else None

@@ -2,7 +2,7 @@
 
     .venv/bin/python -m bench.bench_eda [--rows 1000000] [--repeat 3]
 
-Times ``engine.profile.profile`` (overview, per-column statistics, warnings, correlations,
+Times ``engine.explore.profile.profile`` (overview, per-column statistics, warnings, correlations,
 target association) on the generated table, after loading it, and prints the ratio against
 the time pandas needs for a bare ``DataFrame.describe(include="all")`` of the same table in the
 same run, so a slow machine shows up in both numbers.
@@ -16,7 +16,7 @@ import time
 
 from bench.generate import benchmark_csv
 from engine import infer_schema, read_table
-from engine.profile import profile
+from engine.explore.profile import profile
 
 
 def _seconds(work) -> float:
@@ -37,7 +37,7 @@ def main() -> None:
             for _ in range(args.repeat)]
     base = [_seconds(lambda: frame.describe(include="all")) for _ in range(args.repeat)]
     print(f"table: {args.rows:,} rows × {frame.shape[1]} columns, median of {args.repeat}")
-    print(f"engine.profile (full overview)      {statistics.median(ours):6.2f} s   (target < 10 s)")
+    print(f"engine.explore.profile (full overview)      {statistics.median(ours):6.2f} s   (target < 10 s)")
     print(f"pandas describe(include='all')      {statistics.median(base):6.2f} s")
     print(f"ratio profile / describe            {statistics.median(ours) / statistics.median(base):6.2f}")
 

@@ -64,9 +64,9 @@ def _in_process_ms(home: Path, model_id: int, rows: list[dict], n: int) -> float
 
 def _in_process_onnx_ms(home: Path, model_id: int, rows: list[dict], n: int) -> float:
     """Median time of what the server does for one row with the ONNX runtime, without HTTP: records -> ONNX
-    inputs -> onnxruntime -> response body (``engine.serving.onnx_predictor``)."""
-    from engine.onnx_feeds import OnnxRunner
-    from engine.serving import onnx_predictor
+    inputs -> onnxruntime -> response body (``engine.deploy.serving.onnx_predictor``)."""
+    from engine.deploy.onnx_feeds import OnnxRunner
+    from engine.deploy.serving import onnx_predictor
     from storage import read_export
     from usecases import open_workspace
 

@@ -4,16 +4,17 @@
     .venv/bin/python -m bench.bench_tuning_overhead --quick        # 10 trials, 2 repeats
     .venv/bin/python -m bench.bench_tuning_overhead --families linear random_forest --trials 10
 
-The objective is the product's own: ``engine.tuning.make_objective`` on a spec built as ``engine/automl.py``
+The objective is the product's own: ``engine.train.tuning.make_objective`` on a spec built as ``engine/train/automl.py``
 builds it (``tuning_spec``), for breast_cancer (569 rows, 30 numeric columns), Workbench's 60/20/20 split,
 3-fold CV on the train rows, the AutoML search over ``--families`` (default: ``linear``, i.e. logistic regression
 with its searched C, penalty and l1_ratio; ``--families linear random_forest`` for dearer trials), TPE with the
 spec's seed, median pruner, ``--threads`` (default 1) BLAS / OpenMP / joblib threads for both loops.
 
-- ``engine``: ``engine.tuning.create_study(spec, storage, name)`` then ``engine.tuning.run_study(study, frame,
+- ``engine``: ``engine.train.tuning.create_study(spec, storage, name)`` then
+  ``engine.train.tuning.run_study(study, frame,
   n_trials=N, timeout=3600)``, the calls ``tune_candidates`` makes. With a timeout, as under an AutoML budget,
   each fold's fit runs behind the deadline guard (``call_before``), and ``run_study`` builds its objective
-  itself; both are counted as the engine's. The storage is ``engine.tuning.open_storage`` (heartbeats on)
+  itself; both are counted as the engine's. The storage is ``engine.train.tuning.open_storage`` (heartbeats on)
   for SQLite, ``None`` (Optuna's in-memory storage) otherwise.
 - ``bare``: ``optuna.create_study(storage=<same kind>, sampler=<same>, pruner=<same>, direction=<same>)`` then
   ``study.optimize(objective, n_trials=N)`` with the objective built once by ``make_objective`` (no deadline),
@@ -51,8 +52,8 @@ def setup(families: list[str], seed: int):
     from sklearn.datasets import load_breast_cancer
 
     from engine import Problem, infer_schema, validate_recipe
-    from engine.automl import tuning_spec
-    from engine.training import validate_settings
+    from engine.train.automl import tuning_spec
+    from engine.train.training import validate_settings
 
     frame = load_breast_cancer(as_frame=True).frame
     frame = frame.rename(columns={c: str(c).replace(" ", "_") for c in frame.columns})
@@ -66,7 +67,7 @@ def setup(families: list[str], seed: int):
 
 
 def run_engine(spec, frame, n_trials: int, sqlite_dir: Path | None) -> tuple[float, list]:
-    from engine.tuning import create_study, open_storage, run_study
+    from engine.train.tuning import create_study, open_storage, run_study
 
     storage = None if sqlite_dir is None else open_storage(f"sqlite:///{sqlite_dir}/engine.db")
     started, cpu = time.perf_counter(), time.process_time()
@@ -82,8 +83,8 @@ def run_engine(spec, frame, n_trials: int, sqlite_dir: Path | None) -> tuple[flo
 
 
 def run_bare(spec, objective, n_trials: int, sqlite_dir: Path | None) -> tuple[float, list]:
-    from engine.metrics import METRICS
-    from engine.tuning import make_pruner, make_sampler
+    from engine.evaluate.metrics import METRICS
+    from engine.train.tuning import make_pruner, make_sampler
 
     direction = "maximize" if METRICS[spec["problem"]["metric"]].greater_is_better else "minimize"
     storage = None if sqlite_dir is None else f"sqlite:///{sqlite_dir}/bare.db"
@@ -113,7 +114,7 @@ def isolate(spec, frame, objective, n_trials: int, repeats: int) -> dict:
     """Which part of the engine's loop costs, on SQLite: a bare loop with (A) a plain URL, (B) the engine's
     storage (``open_storage``: heartbeats), (C) the objective built with a deadline (fits in guarded threads),
     and (D) the engine loop; the order rotates each repeat. Medians of wall and CPU seconds per variant."""
-    from engine.tuning import create_study, make_objective, make_pruner, make_sampler, open_storage, run_study
+    from engine.train.tuning import create_study, make_objective, make_pruner, make_sampler, open_storage, run_study
 
     def bare(folder: str, heartbeat: bool, deadline: bool) -> None:
         url = f"sqlite:///{folder}/x.db"
@@ -168,7 +169,7 @@ def main() -> None:
     os.environ["LOKY_MAX_CPU_COUNT"] = str(args.threads)  # joblib reads it per call (random forest n_jobs=-1)
     from threadpoolctl import threadpool_limits
 
-    from engine.tuning import make_objective
+    from engine.train.tuning import make_objective
 
     threadpool_limits(args.threads)
 

@@ -9,6 +9,12 @@ It never imports streamlit or the storage layer. Typical use:
 'classification'
 """
 
+from engine import legacy
+from engine.data.io import LoadedTable, read_table
+from engine.data.problem import TASKS, Problem, propose_problem, validate_problem
+from engine.data.samples import SAMPLES, load_sample
+from engine.data.schema import KINDS, ColumnInfo, apply_kinds, infer_schema, schema_from_dicts
+from engine.deploy.predict import check_input, predict_frame
 from engine.errors import (
     ColumnError,
     DataError,
@@ -22,21 +28,16 @@ from engine.errors import (
     TrainingError,
     WorkbenchError,
 )
-from engine.io import LoadedTable, read_table
-from engine.leakage import AuditResult, LeakFinding, audit_leakage
-from engine.metrics import METRICS, compute_metrics, metrics_for_task
-from engine.models import MODELS, model_label, models_for_task
-from engine.predict import check_input, predict_frame
-from engine.preprocessing import build_pipeline, build_preprocessor, feature_columns
-from engine.problem import TASKS, Problem, propose_problem, validate_problem
-from engine.recipe import DEFAULT_RECIPE, excluded_columns, validate_recipe
-from engine.recipe_steps import STEP_TYPES, describe_step, validate_step
-from engine.rows import apply_row_steps
-from engine.samples import SAMPLES, load_sample
-from engine.schema import KINDS, ColumnInfo, apply_kinds, infer_schema, schema_from_dicts
-from engine.split import Split, split_rows
-from engine.split_advisor import SplitAdvice, advise_split
-from engine.training import (
+from engine.evaluate.metrics import METRICS, compute_metrics, metrics_for_task
+from engine.prepare.leakage import AuditResult, LeakFinding, audit_leakage
+from engine.prepare.pipeline import build_pipeline, build_preprocessor, feature_columns
+from engine.prepare.recipe import DEFAULT_RECIPE, excluded_columns, validate_recipe
+from engine.prepare.rows import apply_row_steps
+from engine.prepare.split import Split, split_rows
+from engine.prepare.split_advisor import SplitAdvice, advise_split
+from engine.prepare.steps import STEP_TYPES, describe_step, validate_step
+from engine.train.catalog import MODELS, model_label, models_for_task
+from engine.train.training import (
     Candidate,
     TimeBudgetExceeded,
     TrainingData,
@@ -52,6 +53,8 @@ from engine.training import (
     validate_settings,
 )
 from engine.versions import library_versions
+
+legacy.install()  # model files written before the stage packages name the old module paths
 
 __all__ = [
     "DEFAULT_RECIPE",

@@ -6,7 +6,15 @@ import pandas as pd
 import streamlit as st
 
 from engine import WorkbenchError
-from engine.io import DELIMITERS, ENCODINGS, SUPPORTED_EXTENSIONS, TEXT_EXTENSIONS, CsvOptions, excel_sheets, sniff_csv
+from engine.data.io import (
+    DELIMITERS,
+    ENCODINGS,
+    SUPPORTED_EXTENSIONS,
+    TEXT_EXTENSIONS,
+    CsvOptions,
+    excel_sheets,
+    sniff_csv,
+)
 from pages import ui
 from storage import Workspace
 from usecases import projects

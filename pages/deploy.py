@@ -6,7 +6,7 @@ import json
 
 import streamlit as st
 
-from engine.io import SUPPORTED_EXTENSIONS
+from engine.data.io import SUPPORTED_EXTENSIONS
 from pages import deploy_bundle, deploy_server, deploy_share, ui
 from usecases import export, scoring
 

@@ -9,7 +9,7 @@ from urllib.parse import urlparse
 
 import streamlit as st
 
-from engine.report_html import project_html
+from engine.deploy.project_report import project_html
 from pages import ui
 from usecases import sharing
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 import streamlit as st
 
 from engine import METRICS, model_label
-from engine.evaluation_plots import cv_scores_figure
-from engine.plots import scores_figure
+from engine.evaluate.plots import cv_scores_figure
+from engine.explore.plots import scores_figure
 from pages import evaluate_compare, ui
 from pages import evaluate_details as details
 from usecases import comparison, evaluation

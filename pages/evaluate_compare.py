@@ -7,9 +7,9 @@ import pandas as pd
 import streamlit as st
 
 from engine import METRICS, model_label
-from engine import evaluation_plots as ep
-from engine.comparison import difference_sentence
-from engine.run_diff import SETUP_AREAS
+from engine.evaluate import plots as ep
+from engine.evaluate.comparison import difference_sentence
+from engine.evaluate.run_diff import SETUP_AREAS
 from pages import evaluate_details as details
 from pages import ui
 from storage import Workspace

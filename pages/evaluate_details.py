@@ -10,7 +10,7 @@ import pandas as pd
 import streamlit as st
 
 from engine import METRICS
-from engine import evaluation_plots as ep
+from engine.evaluate import plots as ep
 from pages import evaluate_replay, ui
 from usecases import evaluation
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from engine.conformal import LEVELS
+from engine.evaluate.conformal import LEVELS
 from pages import ui
 from usecases import evaluation, replay
 

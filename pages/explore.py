@@ -5,9 +5,9 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from engine import plots
-from engine import profile as prof
-from engine.report import html_report
+from engine.explore import plots
+from engine.explore import profile as prof
+from engine.explore.report import html_report
 from pages import ui
 from usecases import projects
 
@@ -36,7 +36,7 @@ def _report(sha256: str, kinds: tuple, target: str | None, task: str | None, tit
 
 @st.cache_data(max_entries=32, show_spinner=False)
 def _view(sha256: str, what: str, args: tuple, _frame: pd.DataFrame):
-    """A chart's data (``engine.profile.<what>``), cached so widget changes elsewhere do not recompute it."""
+    """A chart's data (``engine.explore.profile.<what>``), cached so widget changes elsewhere do not recompute it."""
     return getattr(prof, what)(_frame, *args)
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from engine.io import SUPPORTED_EXTENSIONS
+from engine.data.io import SUPPORTED_EXTENSIONS
 from pages import monitor_alerts, monitor_batches, monitor_labels, monitor_registry, monitor_thresholds, ui
 from pages import monitor_report as report
 from usecases import monitoring

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import streamlit as st
 
-from engine.decay_plots import decay_figure
-from engine.io import SUPPORTED_EXTENSIONS
-from engine.metrics import METRICS
+from engine.data.io import SUPPORTED_EXTENSIONS
+from engine.evaluate.metrics import METRICS
+from engine.monitor.decay_plots import decay_figure
 from pages import ui
 from pages.monitor_report import verdict_colour
 from usecases import monitor_labels

@@ -6,7 +6,7 @@ import pandas as pd
 import streamlit as st
 
 from engine import model_label
-from engine.metrics import METRICS
+from engine.evaluate.metrics import METRICS
 from pages import ui
 from usecases import jobs, registry, retraining
 

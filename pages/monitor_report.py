@@ -7,8 +7,8 @@ import json
 import pandas as pd
 import streamlit as st
 
-from engine.drift import DriftThresholds
-from engine.drift_plots import VERDICT_COLORS, distribution_figure, drift_bar_figure, heat_strip_figure
+from engine.monitor.drift import DriftThresholds
+from engine.monitor.drift_plots import VERDICT_COLORS, distribution_figure, drift_bar_figure, heat_strip_figure
 from pages import ui
 from usecases import monitoring
 

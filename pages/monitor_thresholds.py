@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from engine.drift import DriftThresholds
+from engine.monitor.drift import DriftThresholds
 from pages import ui
 from usecases import monitoring
 

@@ -8,7 +8,7 @@ import pandas as pd
 import plotly.express as px
 import streamlit as st
 
-from engine.recipe import BALANCE
+from engine.prepare.recipe import BALANCE
 from pages import prepare_advice, prepare_steps, ui
 from usecases import advice, preparation, projects
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from engine.recipe import SPLIT_STRATEGIES
+from engine.prepare.recipe import SPLIT_STRATEGIES
 from pages import ui
 from usecases import advice, projects
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import streamlit as st
 
 from engine import STEP_TYPES
-from engine.recipe_steps import SELECTOR_KINDS
+from engine.prepare.steps import SELECTOR_KINDS
 
 _KIND_LABELS = {"numeric": "all numeric columns", "categorical": "all categorical columns",
                 "text": "all free-text columns", "datetime": "all date columns", "all": "all columns"}

@@ -9,7 +9,7 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from engine.report_html import column_summary, eda_figures, evaluation_figures, facts_table
+from engine.deploy.project_report import column_summary, eda_figures, evaluation_figures, facts_table
 from pages import ui
 from pages.deploy_share import cached_html, cached_report, report_version
 from usecases import USER_ERRORS, sharing

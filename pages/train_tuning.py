@@ -5,8 +5,8 @@ from __future__ import annotations
 import streamlit as st
 
 from engine import METRICS, MODELS
-from engine.models import too_slow
-from engine.tuning_report import best_so_far_figure, study_plots, trials_table
+from engine.train.catalog import too_slow
+from engine.train.tuning_report import best_so_far_figure, study_plots, trials_table
 from pages import ui
 from usecases import training, tuning
 

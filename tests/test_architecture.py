@@ -44,7 +44,10 @@ def test_layer_imports_only_what_it_may(layer):
     assert {k: v for k, v in offenders.items() if v} == {}
 
 
-@pytest.mark.parametrize("package", ["engine", "storage", "usecases"])
+STAGES = ["data", "explore", "prepare", "train", "evaluate", "deploy", "monitor"]
+
+
+@pytest.mark.parametrize("package", ["engine", "storage", "usecases", *(f"engine.{s}" for s in STAGES)])
 def test_public_names_resolve(package):
     module = importlib.import_module(package)
     missing = [name for name in module.__all__ if not hasattr(module, name)]
@@ -63,3 +66,24 @@ def test_requirements_are_pinned():
     assert packages and all("==" in line for line in packages)
     names = {line.split("==")[0].lower() for line in packages}
     assert {"streamlit", "pandas", "plotly", "scikit-learn", "optuna", "joblib", "sqlite-utils"} <= names
+
+
+def test_engine_is_in_stage_packages():
+    """Only shared modules (errors, versions, old paths, lazy exports) stay at the top of engine/."""
+    top = {p.name for p in (ROOT / "engine").glob("*.py")}
+    assert top == {"__init__.py", "__main__.py", "errors.py", "versions.py", "legacy.py", "_exports.py"}
+    assert {p.name for p in (ROOT / "engine").iterdir() if p.is_dir() and p.name != "__pycache__"} == set(STAGES)
+
+
+def test_nothing_imports_an_old_module_path():
+    from engine.legacy import MOVED_MODULES
+
+    offenders = {}
+    for layer in ("engine", "storage", "usecases", "pages", "tests", "bench"):
+        for path in (ROOT / layer).rglob("*.py"):
+            tree = ast.parse(path.read_text())
+            names = {a.name for n in ast.walk(tree) if isinstance(n, ast.Import) for a in n.names}
+            names |= {n.module for n in ast.walk(tree) if isinstance(n, ast.ImportFrom) and n.module}
+            if names & set(MOVED_MODULES):
+                offenders[str(path.relative_to(ROOT))] = sorted(names & set(MOVED_MODULES))
+    assert offenders == {}

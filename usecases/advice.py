@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from engine.leakage import AuditResult, audit_training_rows
-from engine.recipe_advice import propose_recipe
-from engine.split_advisor import SplitAdvice, advise_split
+from engine.prepare.advice import propose_recipe
+from engine.prepare.leakage import AuditResult, audit_training_rows
+from engine.prepare.split_advisor import SplitAdvice, advise_split
 from storage import Workspace
 from usecases.projects import project_frame, project_problem, project_recipe, project_schema, save_recipe
 

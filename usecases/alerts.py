@@ -10,7 +10,7 @@ from __future__ import annotations
 from typing import NamedTuple
 
 from engine.errors import WorkbenchError
-from engine.webhook import check_webhook_url, post_json
+from engine.monitor.webhook import check_webhook_url, post_json
 from storage import NotFoundError, Workspace
 from storage import alerts as store
 from usecases import monitor_labels, monitoring

@@ -11,7 +11,7 @@ from __future__ import annotations
 import json
 import platform
 
-from engine.bundle import (
+from engine.deploy.bundle import (
     ONNX_MODULES,
     SERVING_MODULES,
     SERVING_PACKAGES,

@@ -41,13 +41,13 @@ from engine import (
     validate_problem,
     validate_recipe,
 )
-from engine.automl import tune_candidates
-from engine.drift import DriftThresholds, drift_report, reference_profile
 from engine.errors import ColumnError, DataError, DriftError, RecipeError, TargetError, TrainingError
-from engine.leakage import audit_training_rows
-from engine.profile import profile
-from engine.report import html_report, profile_json
-from engine.tuning import load_study, open_storage, run_study, spec_from_study
+from engine.explore.profile import profile
+from engine.explore.report import html_report, profile_json
+from engine.monitor.drift import DriftThresholds, drift_report, reference_profile
+from engine.prepare.leakage import audit_training_rows
+from engine.train.automl import tune_candidates
+from engine.train.tuning import load_study, open_storage, run_study, spec_from_study
 from storage import NotFoundError, read_model_dir, read_reference, sha256_file, write_model_dir, write_reference
 from usecases import USER_ERRORS
 from usecases.training import model_card

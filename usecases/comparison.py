@@ -11,8 +11,8 @@ import numpy as np
 import pandas as pd
 
 from engine import ModelError, RecipeError, validate_recipe
-from engine.comparison import Predictions, compare_predictions
-from engine.run_diff import diff_runs
+from engine.evaluate.comparison import Predictions, compare_predictions
+from engine.evaluate.run_diff import diff_runs
 from storage import Workspace, read_card
 from usecases.evaluation import validation_predictions
 

@@ -14,16 +14,16 @@ import numpy as np
 import pandas as pd
 
 from engine import METRICS, Problem, compute_metrics, evaluate, prepare_target, split_rows, validate_recipe
-from engine.conformal import PredictionInterval, conformal_interval
 from engine.errors import ModelError
-from engine.explain import (
+from engine.evaluate.conformal import PredictionInterval, conformal_interval
+from engine.evaluate.explain import (
     LearningCurve,
     PartialDependence,
     importance_table,
     learning_curve_info,
     partial_dependence_info,
 )
-from engine.metrics import metric_interval, per_class_report, threshold_table
+from engine.evaluate.metrics import metric_interval, per_class_report, threshold_table
 from storage import Workspace, now, read_card
 from usecases import registry
 

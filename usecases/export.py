@@ -11,8 +11,8 @@ from typing import NamedTuple
 
 import numpy as np
 
-from engine.export import ONNX_TOLERANCE, ExportError, dumps_skops, export_onnx, loads_skops, model_card_markdown
-from engine.export import untrusted_skops_types as _untrusted
+from engine.deploy.export import ONNX_TOLERANCE, ExportError, dumps_skops, export_onnx, loads_skops, model_card_markdown
+from engine.deploy.export import untrusted_skops_types as _untrusted
 from storage import Workspace, now, read_card, read_export, read_model_bytes, write_export
 from usecases.evaluation import model_rows, model_threshold
 

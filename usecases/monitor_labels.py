@@ -13,8 +13,8 @@ from typing import NamedTuple
 import pandas as pd
 
 from engine import read_table
-from engine.decay import DecayThresholds, decay_report, join_labels
 from engine.errors import ColumnError, DecayError, EmptyDataError
+from engine.monitor.decay import DecayThresholds, decay_report, join_labels
 from storage import Workspace, read_card
 from storage import labels as label_store
 from storage import monitoring as batch_store

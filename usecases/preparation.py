@@ -15,10 +15,10 @@ from engine import (
     validate_recipe,
     validate_step,
 )
-from engine.preprocessing import column_steps
-from engine.recipe_advice import recipe_warnings
-from engine.recipe_steps import STEP_TYPES
-from engine.selection import PCAReducer
+from engine.prepare.advice import recipe_warnings
+from engine.prepare.pipeline import column_steps
+from engine.prepare.selection import PCAReducer
+from engine.prepare.steps import STEP_TYPES
 from storage import Workspace
 from usecases.projects import project_frame, project_problem, project_recipe, project_schema, save_recipe
 from usecases.training import training_row_log

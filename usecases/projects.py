@@ -16,11 +16,11 @@ from engine import (
     validate_recipe,
     validate_settings,
 )
+from engine.data.append import append_rows as stack_rows
+from engine.data.io import CsvOptions
+from engine.data.samples import SAMPLES
+from engine.data.schema import KINDS
 from engine.errors import ColumnError, TargetError
-from engine.io import CsvOptions
-from engine.samples import SAMPLES
-from engine.schema import KINDS
-from engine.sources import append_rows as stack_rows
 from storage import Workspace
 from storage import monitoring as batch_store
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from engine import prepare_target, split_rows
 from engine.errors import ModelError
-from engine.replay import ReplayCheck, compare_replay, replay_model
+from engine.evaluate.replay import ReplayCheck, compare_replay, replay_model
 from storage import Workspace, read_card
 from usecases.evaluation import THRESHOLD_KEY
 from usecases.training import run_inputs

@@ -17,12 +17,12 @@ import numpy as np
 import pandas as pd
 
 from engine import ColumnInfo, Problem, TrainingError, predict_frame, split_rows, validate_recipe
-from engine.comparison import Predictions, compare_predictions
-from engine.decay import ACTUAL, join_labels
+from engine.data.append import append_rows
 from engine.errors import RecipeError, TargetError
-from engine.metrics import metric_interval
-from engine.sources import append_rows
-from engine.training import prepare_target
+from engine.evaluate.comparison import Predictions, compare_predictions
+from engine.evaluate.metrics import metric_interval
+from engine.monitor.decay import ACTUAL, join_labels
+from engine.train.training import prepare_target
 from storage import Workspace, read_card
 from storage import labels as label_store
 from storage import monitoring as batch_store

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pandas as pd
 
 from engine import check_input, predict_frame, read_table
-from engine.conformal import with_intervals
+from engine.evaluate.conformal import with_intervals
 from storage import Workspace
 from usecases.evaluation import model_threshold, prediction_interval
 from usecases.monitoring import record_batch

@@ -14,9 +14,9 @@ from pathlib import Path
 
 from fastapi.concurrency import run_in_threadpool
 
+from engine.deploy.onnx_feeds import OnnxRunner
+from engine.deploy.serving import create_app, onnx_predictor
 from engine.errors import ModelError, ServingError, WorkbenchError
-from engine.onnx_feeds import OnnxRunner
-from engine.serving import create_app, onnx_predictor
 from storage import StorageError, Workspace, read_export, read_model_dir
 from usecases.evaluation import model_threshold
 

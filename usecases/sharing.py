@@ -19,10 +19,10 @@ from typing import NamedTuple
 import pandas as pd
 
 from engine import METRICS, model_label, predict_frame
-from engine import profile as prof
+from engine.deploy.export import model_card_markdown
+from engine.deploy.project_report import Champion, ProjectReport
 from engine.errors import ModelError, ShareError
-from engine.export import model_card_markdown
-from engine.report_html import Champion, ProjectReport
+from engine.explore import profile as prof
 from storage import NotFoundError, Workspace
 from storage import shares as store
 from usecases import evaluation, projects

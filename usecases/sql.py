@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pandas as pd
 
+from engine.data.sql import read_query, redact_url
 from engine.errors import EmptyDataError
-from engine.sql import read_query, redact_url
 from storage import Workspace
 from usecases.projects import add_frame
 

@@ -26,12 +26,12 @@ from engine import (
     validate_recipe,
     validate_settings,
 )
-from engine.automl import tune_candidates
-from engine.conformal import interval_table
+from engine.data.schema import schema_from_dicts
 from engine.errors import TargetError
-from engine.schema import schema_from_dicts
-from engine.training import cv_note
-from engine.tuning import open_storage
+from engine.evaluate.conformal import interval_table
+from engine.train.automl import tune_candidates
+from engine.train.training import cv_note
+from engine.train.tuning import open_storage
 from storage import Workspace, now
 from usecases.advice import apply_audit, ensure_recipe, leakage_audit
 from usecases.jobs import ACTIVE, refresh_job, spawn_worker

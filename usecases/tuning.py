@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import optuna
 
-from engine.tuning import open_storage
+from engine.train.tuning import open_storage
 from storage import Workspace
 from usecases.training import study_name
 

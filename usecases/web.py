@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-from engine.web import fetch, html_tables, read_page, read_url
+from engine.data.web import fetch, html_tables, read_page, read_url
 from storage import Workspace
 from usecases.projects import add_frame
 

@@ -94,7 +94,7 @@ def open_page(request, browser, artifacts) -> Iterator[Callable[[str, str], Stre
 @pytest.fixture(scope="session")
 def churn_csv(tmp_path_factory) -> Path:
     """The generated churn sample as a CSV: categories, dates, gaps and an ID column; target ``churned``."""
-    from engine.samples import load_sample
+    from engine.data.samples import load_sample
 
     path = tmp_path_factory.mktemp("e2e_data") / "churn.csv"
     load_sample("customer_churn").to_csv(path, index=False)

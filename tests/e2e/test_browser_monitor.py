@@ -18,7 +18,7 @@ import pandas as pd
 import pytest
 from playwright.sync_api import expect
 
-from engine.samples import load_sample
+from engine.data.samples import load_sample
 from tests.e2e.helpers import StreamlitPage, act_live
 from usecases import servers
 

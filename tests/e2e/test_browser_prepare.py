@@ -134,7 +134,7 @@ def move(st: StreamlitPage, number: int, button: str) -> int:
 
 def column_stage_names(recipe: dict) -> list[str]:
     """The pipeline's stage names for a recipe: cast, one per enabled column step (s<position>_<type>), guard."""
-    from engine.preprocessing import column_steps
+    from engine.prepare.pipeline import column_steps
 
     return ["cast"] + [f"s{i + 1}_{s['type']}" for i, s in column_steps(recipe)] + ["guard"]
 

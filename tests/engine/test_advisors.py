@@ -6,10 +6,10 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from engine.data.schema import infer_schema
 from engine.errors import TargetError
-from engine.leakage import AuditResult, LeakFinding, audit_leakage
-from engine.schema import infer_schema
-from engine.split_advisor import SplitAdvice, advise_split
+from engine.prepare.leakage import AuditResult, LeakFinding, audit_leakage
+from engine.prepare.split_advisor import SplitAdvice, advise_split
 
 
 def _customers(n_customers: int = 20, rows_each: int = 3) -> pd.DataFrame:

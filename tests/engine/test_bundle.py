@@ -17,7 +17,7 @@ from sklearn.linear_model import LogisticRegression
 from sklearn.pipeline import Pipeline
 from sklearn.preprocessing import FunctionTransformer
 
-from engine.bundle import (
+from engine.deploy.bundle import (
     RUNTIME_DIR,
     BundleError,
     distributions,
@@ -32,8 +32,8 @@ from engine.bundle import (
     third_party_modules,
     zip_files,
 )
-from engine.preprocessing import signed_log1p
-from engine.transformers import KindCaster
+from engine.prepare.pipeline import signed_log1p
+from engine.prepare.transformers import KindCaster
 
 
 def _pipeline() -> Pipeline:
@@ -44,24 +44,26 @@ def _pipeline() -> Pipeline:
 
 def test_pickled_modules_name_the_classes_and_functions_unpickling_imports():
     found = pickled_modules(_pipeline())
-    assert {"engine.transformers", "engine.preprocessing", "sklearn.pipeline", "numpy"} <= found
-    assert not any(m.startswith("engine.export") for m in found)
+    assert {"engine.prepare.transformers", "engine.prepare.pipeline", "sklearn.pipeline", "numpy"} <= found
+    assert not any(m.startswith("engine.deploy.export") for m in found)
 
 
 def test_engine_modules_are_closed_over_their_engine_imports():
-    assert engine_modules({"engine.transformers"}) == {"engine.transformers", "engine.errors", "engine.schema"}
-    assert engine_modules({"engine.onnx_feeds", "sklearn.pipeline"}) == {
-        "engine.onnx_feeds", "engine.schema", "engine.errors"}
-    assert "engine.predict" not in engine_modules({"engine.serving"})  # the server needs only its own module
+    assert engine_modules({"engine.prepare.transformers"}) == {
+        "engine.prepare.transformers", "engine.errors", "engine.data.schema"}
+    assert engine_modules({"engine.deploy.onnx_feeds", "sklearn.pipeline"}) == {
+        "engine.deploy.onnx_feeds", "engine.data.schema", "engine.errors"}
+    # the server needs only its own module
+    assert "engine.deploy.predict" not in engine_modules({"engine.deploy.serving"})
 
 
 def test_serving_code_imports_only_what_a_bundle_installs():
-    assert third_party_modules(engine_modules({"engine.serving", "engine.onnx_feeds"})) == {
+    assert third_party_modules(engine_modules({"engine.deploy.serving", "engine.deploy.onnx_feeds"})) == {
         "fastapi", "numpy", "pandas", "pydantic"}
 
 
 def test_distributions_map_modules_to_pip_names_and_refuse_unknown_ones():
-    assert distributions({"sklearn.pipeline", "numpy._core.numeric", "builtins", "collections", "engine.schema",
+    assert distributions({"sklearn.pipeline", "numpy._core.numeric", "builtins", "collections", "engine.data.schema",
                           "_cython_3_3_0"}) == {"scikit-learn", "numpy"}
     with pytest.raises(BundleError, match="no_such_package"):
         distributions({"no_such_package.sub"})
@@ -74,11 +76,12 @@ def test_requirements_pin_the_installed_versions():
 
 
 def test_engine_sources_vendor_the_modules_with_an_empty_package():
-    files = engine_sources({"engine.transformers", "engine.errors"})
-    assert set(files) == {f"{RUNTIME_DIR}/engine/__init__.py", f"{RUNTIME_DIR}/engine/transformers.py",
-                          f"{RUNTIME_DIR}/engine/errors.py"}
+    files = engine_sources({"engine.prepare.transformers", "engine.errors"})
+    assert set(files) == {f"{RUNTIME_DIR}/engine/__init__.py", f"{RUNTIME_DIR}/engine/prepare/__init__.py",
+                          f"{RUNTIME_DIR}/engine/prepare/transformers.py", f"{RUNTIME_DIR}/engine/errors.py"}
     assert "import" not in files[f"{RUNTIME_DIR}/engine/__init__.py"]
-    assert "class KindCaster" in files[f"{RUNTIME_DIR}/engine/transformers.py"]
+    assert "import" not in files[f"{RUNTIME_DIR}/engine/prepare/__init__.py"]  # a stage's real one lists its names
+    assert "class KindCaster" in files[f"{RUNTIME_DIR}/engine/prepare/transformers.py"]
     with pytest.raises(BundleError, match="not a module"):
         engine_sources({"engine.gone"})
 
@@ -100,7 +103,7 @@ def test_serve_script_checks_the_sha256_before_loading_and_uses_the_vendored_app
     text = serve_script()
     compile(text, "serve.py", "exec")
     assert text.index("verified(HERE / \"model.joblib\"") < text.index("create_app(")
-    assert f'HERE / "{RUNTIME_DIR}"' in text and "from engine.serving import create_app" in text
+    assert f'HERE / "{RUNTIME_DIR}"' in text and "from engine.deploy.serving import create_app" in text
     assert "FastAPI(" not in text  # the app is the workbench's own, vendored
 
 
@@ -155,8 +158,8 @@ def test_vendored_modules_are_enough_to_unpickle_and_serve(tmp_path):
     import joblib
 
     from engine import build_pipeline, validate_recipe
-    from engine.bundle import ONNX_MODULES, SERVING_MODULES
-    from engine.schema import ColumnInfo
+    from engine.data.schema import ColumnInfo
+    from engine.deploy.bundle import ONNX_MODULES, SERVING_MODULES
 
     rng = np.random.default_rng(0)
     n = 40
@@ -178,13 +181,14 @@ def test_vendored_modules_are_enough_to_unpickle_and_serve(tmp_path):
         expected[name] = pipeline.predict_proba(frame).tolist()
         roots |= {m for m in pickled_modules(pipeline) if m.startswith("engine.")}
     modules = engine_modules(roots)
-    assert {"engine.cleaners", "engine.features", "engine.selection", "engine.transformers"} <= modules
+    assert {"engine.prepare.cleaners", "engine.prepare.features", "engine.prepare.selection",
+            "engine.prepare.transformers"} <= modules
     for path, text in engine_sources(modules).items():
         (tmp_path / path).parent.mkdir(parents=True, exist_ok=True)
         (tmp_path / path).write_text(text)
     frame.to_pickle(tmp_path / "frame.pkl")
     script = (f"import sys; sys.path.insert(0, {str(tmp_path / RUNTIME_DIR)!r})\n"
-              "import json, joblib, pandas as pd, engine, engine.serving, engine.onnx_feeds\n"
+              "import json, joblib, pandas as pd, engine, engine.deploy.serving, engine.deploy.onnx_feeds\n"
               f"assert engine.__file__.startswith({str(tmp_path)!r}), engine.__file__\n"
               f"frame = pd.read_pickle({str(tmp_path / 'frame.pkl')!r})\n"
               f"print(json.dumps({{n: joblib.load({str(tmp_path)!r} + f'/{{n}}.joblib').predict_proba(frame).tolist()"

@@ -10,7 +10,7 @@ import pytest
 import engine
 from engine import MODELS, SAMPLES, DataError, RecipeError, infer_schema, library_versions, load_sample
 from engine import errors as engine_errors
-from engine.models import make_estimator, models_for_task
+from engine.train.catalog import make_estimator, models_for_task
 
 
 def test_all_is_exactly_the_public_surface():

@@ -7,7 +7,7 @@ import math
 import numpy as np
 import pytest
 
-from engine.comparison import Predictions, compare_predictions, difference_sentence, paired_difference, verdict
+from engine.evaluate.comparison import Predictions, compare_predictions, difference_sentence, paired_difference, verdict
 
 Y = ["no", "yes"] * 20  # 40 rows, 20 of each class
 

@@ -6,8 +6,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from engine.conformal import conformal_interval, with_intervals
 from engine.errors import ModelError
+from engine.evaluate.conformal import conformal_interval, with_intervals
 
 
 def test_the_half_width_is_the_conformal_quantile_of_the_absolute_residuals():

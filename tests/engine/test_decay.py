@@ -6,8 +6,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from engine.decay import DecayThresholds, decay_report, join_labels
 from engine.errors import DecayError
+from engine.monitor.decay import DecayThresholds, decay_report, join_labels
 
 
 def _scored(n: int = 400, seed: int = 0, flip: float = 0.1, weeks: int = 2) -> pd.DataFrame:

@@ -8,8 +8,15 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from engine.drift import DriftReport, DriftThresholds, bucket_shares, drift_report, reference_profile, windowed_drift
 from engine.errors import DriftError, WorkbenchError
+from engine.monitor.drift import (
+    DriftReport,
+    DriftThresholds,
+    bucket_shares,
+    drift_report,
+    reference_profile,
+    windowed_drift,
+)
 
 NUM = {"name": "x", "kind": "numeric"}
 CAT = {"name": "plan", "kind": "categorical"}

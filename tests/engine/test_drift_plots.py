@@ -1,4 +1,4 @@
-"""Drift figures draw exactly the numbers ``engine.drift`` computed."""
+"""Drift figures draw exactly the numbers ``engine.monitor.drift`` computed."""
 
 from __future__ import annotations
 
@@ -6,9 +6,9 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from engine.drift import drift_report, reference_profile, windowed_drift
-from engine.drift_plots import VERDICT_COLORS, distribution_figure, drift_bar_figure, heat_strip_figure
 from engine.errors import DriftError
+from engine.monitor.drift import drift_report, reference_profile, windowed_drift
+from engine.monitor.drift_plots import VERDICT_COLORS, distribution_figure, drift_bar_figure, heat_strip_figure
 
 FEATURES = [{"name": "x", "kind": "numeric"}, {"name": "plan", "kind": "categorical"}]
 

@@ -10,9 +10,9 @@ from sklearn.linear_model import LinearRegression, LogisticRegression
 from sklearn.pipeline import Pipeline
 from sklearn.preprocessing import OneHotEncoder
 
-from engine import evaluation_plots as ep
 from engine.errors import ModelError
-from engine.explain import importance_table, learning_curve_info, partial_dependence_info
+from engine.evaluate import plots as ep
+from engine.evaluate.explain import importance_table, learning_curve_info, partial_dependence_info
 
 
 @pytest.fixture

@@ -11,7 +11,8 @@ from sklearn.linear_model import LogisticRegression, Ridge
 from sklearn.tree import DecisionTreeClassifier
 
 from engine import build_pipeline, validate_recipe
-from engine.export import (
+from engine.data.schema import ColumnInfo
+from engine.deploy.export import (
     ONNX_TOLERANCE,
     TRUSTED_ENGINE_TYPES,
     ExportError,
@@ -23,8 +24,7 @@ from engine.export import (
     onnx_inputs,
     untrusted_skops_types,
 )
-from engine.models import make_estimator
-from engine.schema import ColumnInfo
+from engine.train.catalog import make_estimator
 
 N = 40
 
@@ -182,7 +182,7 @@ def test_skops_round_trip_predicts_the_same(name):
         np.testing.assert_array_equal(loaded.predict_proba(rows), pipeline.predict_proba(rows))
     assert all(t.split(".")[0] in ("sklearn", "numpy", "scipy") or t in TRUSTED_ENGINE_TYPES
                for t in untrusted_skops_types(data))
-    assert "engine.transformers.ModelInputGuard" in untrusted_skops_types(data)
+    assert "engine.prepare.transformers.ModelInputGuard" in untrusted_skops_types(data)
 
 
 def test_skops_keeps_date_parts():
@@ -212,10 +212,10 @@ def test_skops_load_refuses_other_engine_functions():
     import skops.io as sio
     from sklearn.preprocessing import FunctionTransformer
 
-    from engine.io import read_table
+    from engine.data.io import read_table
 
     data = sio.dumps(FunctionTransformer(func=read_table))
-    with pytest.raises(UntrustedTypesError, match="engine.io.read_table"):
+    with pytest.raises(UntrustedTypesError, match="engine.data.io.read_table"):
         loads_skops(data)
 
 
@@ -236,10 +236,10 @@ def test_model_card_markdown_lists_what_a_reader_needs():
 
 
 def test_an_export_whose_check_fails_is_not_offered(monkeypatch):
-    import engine.export
+    import engine.deploy.export
 
     pipeline, features, rows = _fit(CONVERTING["default-linear"][0], LogisticRegression(max_iter=500))
-    monkeypatch.setattr(engine.export, "ONNX_TOLERANCE", -1.0)  # no difference can pass
+    monkeypatch.setattr(engine.deploy.export, "ONNX_TOLERANCE", -1.0)  # no difference can pass
     result = export_onnx(pipeline, features, "classification", rows)
     assert result.data is None and result.check.rows == 10 and not result.check.ok
     assert "above the tolerance -1, so it is not offered" in result.reason

@@ -18,7 +18,7 @@ from engine import (
     WorkbenchError,
     read_table,
 )
-from engine.io import CsvOptions, excel_sheets, format_bytes, max_upload_bytes, sniff_csv
+from engine.data.io import CsvOptions, excel_sheets, format_bytes, max_upload_bytes, sniff_csv
 
 
 def test_reads_a_small_csv_with_typed_columns():

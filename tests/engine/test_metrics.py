@@ -102,7 +102,7 @@ def test_metrics_per_task():
 
 # -- the new metrics, per-class report, bootstrap intervals, threshold table -------------------------
 
-from engine.metrics import metric_interval, per_class_report, threshold_table  # noqa: E402
+from engine.evaluate.metrics import metric_interval, per_class_report, threshold_table  # noqa: E402
 
 
 def test_perfect_binary_classifier():

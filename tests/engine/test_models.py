@@ -15,8 +15,7 @@ from sklearn.model_selection import ParameterGrid
 from threadpoolctl import threadpool_limits
 
 from engine.errors import RecipeError
-from engine.model_families import BOTH, hidden_layers
-from engine.models import (
+from engine.train.catalog import (
     MODELS,
     automl_starts,
     default_models,
@@ -27,6 +26,7 @@ from engine.models import (
     suggest_params,
     too_slow,
 )
+from engine.train.families import BOTH, hidden_layers
 
 optuna.logging.set_verbosity(optuna.logging.WARNING)
 

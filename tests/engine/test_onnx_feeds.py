@@ -8,8 +8,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from engine.onnx_converters import STRING_KINDS as CONVERTER_STRING_KINDS
-from engine.onnx_feeds import STRING_KINDS, onnx_inputs, record_inputs
+from engine.deploy.onnx_converters import STRING_KINDS as CONVERTER_STRING_KINDS
+from engine.deploy.onnx_feeds import STRING_KINDS, onnx_inputs, record_inputs
 
 VALUES = {
     "numeric": [3, 2.5, None, 0, -1e300, True, False, "4.5", "abc", "", math.nan, 2**40],

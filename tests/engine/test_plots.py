@@ -9,8 +9,8 @@ import pandas as pd
 import pytest
 
 from engine import infer_schema, plots
-from engine import profile as prof
-from engine.report import html_report, profile_dict, profile_json
+from engine.explore import profile as prof
+from engine.explore.report import html_report, profile_dict, profile_json
 
 
 @pytest.fixture
@@ -94,7 +94,7 @@ def test_profile_dict_is_json_ready(frame):
 # -- evaluation figures ---------------------------------------------------------------------------
 
 from engine import evaluation_plots as ep  # noqa: E402
-from engine.metrics import threshold_table  # noqa: E402
+from engine.evaluate.metrics import threshold_table  # noqa: E402
 
 
 def test_confusion_matrix_counts_and_shares():

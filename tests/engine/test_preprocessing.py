@@ -25,7 +25,7 @@ from engine import (
     infer_schema,
     predict_frame,
 )
-from engine.transformers import DateParts, KindCaster
+from engine.prepare.transformers import DateParts, KindCaster
 
 
 @pytest.fixture

@@ -7,7 +7,7 @@ import pandas as pd
 import pytest
 
 from engine import ColumnInfo, infer_schema, plots, profile
-from engine.profile import column_distribution, summarize
+from engine.explore.profile import column_distribution, summarize
 
 
 @pytest.fixture

@@ -9,9 +9,16 @@ import pandas as pd
 import pytest
 
 from engine import infer_schema
-from engine.export import model_card_markdown
-from engine.profile import profile
-from engine.report_html import Champion, ProjectReport, eda_figures, evaluation_figures, markdown_html, project_html
+from engine.deploy.export import model_card_markdown
+from engine.deploy.project_report import (
+    Champion,
+    ProjectReport,
+    eda_figures,
+    evaluation_figures,
+    markdown_html,
+    project_html,
+)
+from engine.explore.profile import profile
 
 EVIL = "<script>alert(1)</script>"
 

@@ -7,7 +7,7 @@ import copy
 import pytest
 
 from engine import DEFAULT_RECIPE
-from engine.run_diff import AREAS, diff_runs, short_text
+from engine.evaluate.run_diff import AREAS, diff_runs, short_text
 
 
 def _run(**changes) -> dict:

@@ -7,7 +7,7 @@ import pandas as pd
 import pytest
 
 from engine import KINDS, ColumnError, ColumnInfo, apply_kinds, infer_schema, schema_from_dicts
-from engine.schema import convert_series
+from engine.data.schema import convert_series
 
 N = 20
 

@@ -8,11 +8,11 @@ import pytest
 from fastapi.testclient import TestClient
 
 from engine import DEFAULT_RECIPE, Problem, infer_schema, prepare_target, split_rows, validate_recipe
-from engine.export import export_onnx
-from engine.onnx_feeds import OnnxRunner
-from engine.predict import predict_frame, probability_frame
-from engine.serving import MAX_ROWS, create_app, onnx_predictor, pipeline_predictor, scores
-from engine.training import train_candidates
+from engine.deploy.export import export_onnx
+from engine.deploy.onnx_feeds import OnnxRunner
+from engine.deploy.predict import predict_frame, probability_frame
+from engine.deploy.serving import MAX_ROWS, create_app, onnx_predictor, pipeline_predictor, scores
+from engine.train.training import train_candidates
 
 
 @pytest.fixture(scope="module")
@@ -136,7 +136,7 @@ def test_every_request_is_reported(churn):
     ([False, True], 0.5),
 ], ids=["argmax", "low-threshold", "high-threshold", "three-int-classes", "threshold-ignored", "bools"])
 def test_scores_decide_as_probability_frame(classes, threshold):
-    """The REST body built from arrays says what ``engine.predict.probability_frame`` says (one decision rule)."""
+    """The REST body built from arrays says what ``engine.deploy.predict.probability_frame`` says (one rule)."""
     rng = np.random.default_rng(0)
     proba = rng.dirichlet(np.ones(len(classes)), size=25)
     body = scores(proba, np.asarray(classes), threshold)
@@ -184,7 +184,7 @@ def test_onnx_runtime_answers_as_the_pipeline_on_odd_rows(churn):
 def test_regression_prediction_intervals_on_request():
     from sklearn.linear_model import LinearRegression
 
-    from engine.conformal import interval_table
+    from engine.evaluate.conformal import interval_table
 
     X = pd.DataFrame({"size": np.arange(40.0)})
     y = 3 * X["size"] + np.tile([-1.0, 1.0, -2.0, 2.0], 10)

@@ -6,7 +6,7 @@ import pandas as pd
 import pytest
 
 from engine import ColumnError, infer_schema
-from engine.sources import append_rows, check_new_rows
+from engine.data.append import append_rows, check_new_rows
 
 CURRENT = pd.DataFrame({
     "age": [31, 45, 22], "plan": ["basic", "pro", "basic"], "paid": ["yes", "no", "yes"],

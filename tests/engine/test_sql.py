@@ -6,8 +6,8 @@ import sqlite3
 
 import pytest
 
+from engine.data.sql import ConnectError, QueryError, check_select, read_query, redact_url
 from engine.errors import ColumnError, DataError
-from engine.sql import ConnectError, QueryError, check_select, read_query, redact_url
 
 
 @pytest.fixture
@@ -137,8 +137,7 @@ def test_unreachable_server_is_a_typed_error(monkeypatch):
     """A server that refuses the connection: the driver's message, with the password hidden."""
     from sqlalchemy import exc
 
-    from engine import sql
-
+    from engine.data import sql
     class Refusing:
         def connect(self):
             raise exc.OperationalError("connect", {}, Exception("connection refused for ann:hunter2"))
@@ -157,7 +156,7 @@ def test_sqlite_is_opened_read_only(shop):
     """Even past the query check, the connection itself refuses writes."""
     from sqlalchemy import create_engine, exc
 
-    from engine.sql import _connect_target
+    from engine.data.sql import _connect_target
 
     url, _ = _connect_target(f"sqlite:///{shop}", 5)
     engine = create_engine(url)

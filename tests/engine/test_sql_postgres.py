@@ -9,7 +9,7 @@ import pandas as pd
 import pytest
 from sqlalchemy import create_engine, make_url
 
-from engine.sql import ConnectError, QueryError, read_query, redact_url
+from engine.data.sql import ConnectError, QueryError, read_query, redact_url
 
 pytestmark = pytest.mark.slow  # the postgres_url fixture starts a server
 

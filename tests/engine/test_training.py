@@ -25,7 +25,7 @@ from engine import (
     train_candidates,
     validate_settings,
 )
-from engine.training import call_before
+from engine.train.training import call_before
 
 
 @pytest.fixture(autouse=True)

@@ -13,10 +13,10 @@ from sklearn.model_selection import KFold
 from sklearn.pipeline import Pipeline
 from sklearn.preprocessing import OneHotEncoder, StandardScaler, TargetEncoder
 
-from engine.cleaners import DropSparseColumns, IsolationFlag, OutlierClipper, outlier_row_mask
 from engine.errors import RecipeError
-from engine.features import DerivedFeature, FrequencyEncoder, TextTfidf
-from engine.transformers import ColumnSelector, ColumnStep, DateParts, KindCaster, ModelInputGuard
+from engine.prepare.cleaners import DropSparseColumns, IsolationFlag, OutlierClipper, outlier_row_mask
+from engine.prepare.features import DerivedFeature, FrequencyEncoder, TextTfidf
+from engine.prepare.transformers import ColumnSelector, ColumnStep, DateParts, KindCaster, ModelInputGuard
 
 
 @pytest.fixture

@@ -10,8 +10,8 @@ from sklearn.datasets import make_classification
 from threadpoolctl import threadpool_limits
 
 from engine import Problem, RecipeError, infer_schema, prepare_target, split_rows, validate_recipe
-from engine.automl import tune_candidates, tuning_spec
-from engine.tuning import best_params_by_family, create_study, load_study, open_storage, run_study
+from engine.train.automl import tune_candidates, tuning_spec
+from engine.train.tuning import best_params_by_family, create_study, load_study, open_storage, run_study
 from usecases.cli import main
 
 PROBLEM = Problem("y", "classification", "roc_auc")

@@ -26,9 +26,9 @@ from engine import (
     validate_problem,
     validate_recipe,
 )
-from engine.automl import tune_candidates
-from engine.training import cv_note
-from engine.tuning import open_storage
+from engine.train.automl import tune_candidates
+from engine.train.training import cv_note
+from engine.train.tuning import open_storage
 
 PROBLEM = Problem("y", "classification", "f1_macro")
 RECIPE = validate_recipe({})

@@ -14,8 +14,8 @@ import pytest
 from sklearn.datasets import make_classification
 
 from engine import Problem, infer_schema, validate_recipe
-from engine.automl import tuning_spec
-from engine.tuning import create_study, open_storage
+from engine.train.automl import tuning_spec
+from engine.train.tuning import create_study, open_storage
 
 ROOT = Path(__file__).resolve().parents[2]
 ENV = {**os.environ, "OMP_NUM_THREADS": "1", "OPENBLAS_NUM_THREADS": "1", "MKL_NUM_THREADS": "1"}

@@ -8,8 +8,8 @@ import time
 
 import pytest
 
+from engine.data.web import SourceError, fetch, read_url
 from engine.errors import FileTooLargeError
-from engine.web import SourceError, fetch, read_url
 
 PAGES = {
     "/data.csv": ("text/csv", b"a,b\n1,x\n2,y\n3,z\n"),

@@ -9,7 +9,7 @@ from http.server import BaseHTTPRequestHandler, HTTPServer
 import pytest
 
 from engine.errors import AlertError
-from engine.webhook import check_webhook_url, post_json
+from engine.monitor.webhook import check_webhook_url, post_json
 
 
 class _Recorder(BaseHTTPRequestHandler):

@@ -7,7 +7,7 @@ import io
 import openpyxl
 import pytest
 
-from engine.io import format_bytes
+from engine.data.io import format_bytes
 from tests.pages.helpers import assert_clean, open_page
 
 CSV = b"age,city,score,label\n" + b"".join(

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from engine.export import OnnxExport
+from engine.deploy.export import OnnxExport
 from tests.pages.helpers import assert_clean, open_page
 from usecases import export
 
@@ -27,7 +27,7 @@ def test_deploy_offers_every_format_with_a_checked_onnx_file(ws, trained_project
     assert checked and "the same classes" in checked[0] and "float64" in checked[0]
     assert "deploy_onnx" not in [b.key for b in at.button]  # the result is kept, not recomputed
     assert [t.label for t in at.tabs] == ["joblib", "skops", "ONNX"]
-    assert "engine.transformers.KindCaster" in at.code[1].value
+    assert "engine.prepare.transformers.KindCaster" in at.code[1].value
 
 
 def test_deploy_says_why_a_model_does_not_convert(ws, trained_project, monkeypatch):

@@ -37,10 +37,11 @@ def test_bundle_holds_model_card_code_and_texts(ws, loaded, trained):
     assert hashlib.sha256(files["model.joblib"]).hexdigest() == card["sha256"] == ws.get_model(model_id)["sha256"]
     assert {"model.joblib", "model.skops", "card.json", "MODEL_CARD.md", "serve.py", "requirements.txt",
             "Dockerfile", ".dockerignore", "README.md", "workbench_runtime/engine/__init__.py",
-            "workbench_runtime/engine/transformers.py", "workbench_runtime/engine/serving.py"} <= set(files)
+            "workbench_runtime/engine/prepare/transformers.py",
+            "workbench_runtime/engine/deploy/serving.py"} <= set(files)
     assert card["exports"]["model.skops"]["sha256"] == hashlib.sha256(files["model.skops"]).hexdigest()
     assert "model.onnx" not in files  # never converted on the Deploy page
-    assert "workbench_runtime/engine/training.py" not in files  # only what unpickling and serving import
+    assert "workbench_runtime/engine/train/training.py" not in files  # only what unpickling and serving import
     pins = dict(line.split("==") for line in files["requirements.txt"].splitlines() if not line.startswith("#"))
     assert {"scikit-learn", "pandas", "numpy", "scipy", "joblib", "fastapi", "uvicorn", "pydantic"} <= set(pins)
     assert "onnxruntime" not in pins and "skops" not in pins
@@ -57,7 +58,7 @@ def test_a_verified_onnx_export_joins_with_onnxruntime(ws, loaded, trained):
     assert export.onnx_export(ws, model_id).data is not None
     files = bundle_files(ws, model_id)
     assert files["model.onnx"] == export.onnx_status(ws, model_id).data
-    assert "workbench_runtime/engine/onnx_feeds.py" in files
+    assert "workbench_runtime/engine/deploy/onnx_feeds.py" in files
     assert f"onnxruntime=={metadata.version('onnxruntime')}" in files["requirements.txt"].splitlines()
 
 

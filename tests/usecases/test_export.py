@@ -9,7 +9,7 @@ import pandas as pd
 import pytest
 
 from engine import Problem
-from engine.export import OnnxExport, loads_skops, run_onnx
+from engine.deploy.export import OnnxExport, loads_skops, run_onnx
 from storage import IntegrityError
 from usecases import advice, evaluation, export, projects
 from usecases.training import run_training_job
@@ -72,7 +72,7 @@ def test_a_model_that_does_not_convert_keeps_its_reason(ws, models, monkeypatch)
 def test_skops_export_loads_with_the_listed_trusted_types(ws, models):
     model_id = models["linear"]
     result = export.skops_export(ws, model_id)
-    assert "engine.transformers.KindCaster" in result.info["trusted_types"]
+    assert "engine.prepare.transformers.KindCaster" in result.info["trusted_types"]
     m = evaluation.model_rows(ws, model_id)
     loaded = loads_skops(result.data)
     np.testing.assert_array_equal(loaded.predict_proba(m.X), m.pipeline.predict_proba(m.X))

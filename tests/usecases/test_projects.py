@@ -18,7 +18,7 @@ from engine import (
     TargetError,
     apply_kinds,
 )
-from engine.io import CsvOptions
+from engine.data.io import CsvOptions
 from storage import NotFoundError, sha256_file
 from usecases import USER_ERRORS, default_home, open_workspace, projects
 

@@ -17,7 +17,7 @@ import optuna
 import pytest
 
 from engine import Problem, TargetError, TrainingError
-from engine.tuning import open_storage
+from engine.train.tuning import open_storage
 from storage import sha256_file
 from usecases import advice, projects, tuning
 from usecases.jobs import cancel_job
@@ -38,7 +38,7 @@ _SITECUSTOMIZE = textwrap.dedent('''
         import numpy as np
         from sklearn.base import BaseEstimator, ClassifierMixin
 
-        from engine.model_families import MODELS
+        from engine.train.families import MODELS
 
         class Stub(ClassifierMixin, BaseEstimator):
             def __init__(self, error="", seconds=0.0):
@@ -115,7 +115,7 @@ def test_a_class_with_one_row_trains_every_model_and_the_run_says_why_scores_are
     assert "Classes with fewer than 3 rows (maybe) make scores unstable." in run["notes"]
     assert ("Classes with a single row (maybe) cannot be learned from one example nor cross-validated; add rows of "
             "those classes or merge them into others.") in run["notes"]
-    # Not yet in the run notes: engine.training.cv_note (how many folds the rare class left); see the report.
+    # Not yet in the run notes: engine.train.training.cv_note (how many folds the rare class left); see the report.
 
 
 # -- a regression target with infinite values --------------------------------------------------
@@ -226,7 +226,7 @@ def test_a_cancelled_search_keeps_its_trials_and_the_baseline(ws, churn_csv, wai
     models = {m["family"]: m for m in ws.list_models(project_id)}
     assert models["baseline"]["status"] == "ok"
     assert models["baseline"]["sha256"] == sha256_file(ws.model_dir(models["baseline"]["id"]) / "model.joblib")
-    # The refit on cancel (usecases/training.py run_training_job + engine/automl.py, being changed now): the search
+    # The refit on cancel (usecases/training.py run_training_job + engine/train/automl.py, changed then): the search
     # stops after the trial in progress and the best parameters so far are refitted and saved. Before that change
     # the message was "Cancelled; finished models are kept." and only the baseline was saved.
     assert job["message"].startswith("Cancelled: the search stopped early and its best parameters so far were "

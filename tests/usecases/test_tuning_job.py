@@ -8,7 +8,7 @@ import signal
 import pytest
 
 from engine import TrainingError
-from engine.tuning_report import best_so_far_figure, trials_table
+from engine.train.tuning_report import best_so_far_figure, trials_table
 from usecases import advice, projects, tuning
 from usecases.training import run_training_job
 

@@ -1,0 +1,395 @@
+"""Reading tables from files and uploads, with clear errors for bad input.
+
+Text files are sniffed (encoding, delimiter, decimal separator, header row); every choice can be
+overridden with a ``CsvOptions``. Excel workbooks are read one sheet at a time.
+
+>>> from engine.data.io import read_table
+>>> table = read_table(b"a,b\\n1,x\\n2,y\\n", name="tiny.csv")
+>>> table.frame.shape
+(2, 2)
+>>> read_table(b"x;y\\n1,5;2\\n", name="t.csv", options=CsvOptions(";", "utf-8", ",", True)).frame["x"].tolist()
+[1.5]
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import os
+import re
+from pathlib import Path
+from typing import NamedTuple
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pyarrow_compute
+import pyarrow.csv as pyarrow_csv
+
+from engine.errors import (
+    ColumnError,
+    DataError,
+    EmptyDataError,
+    EncodingError,
+    FileTooLargeError,
+    MalformedFileError,
+)
+
+__all__ = [
+    "DELIMITERS",
+    "ENCODINGS",
+    "SUPPORTED_EXTENSIONS",
+    "TEXT_EXTENSIONS",
+    "CsvOptions",
+    "LoadedTable",
+    "excel_sheets",
+    "format_bytes",
+    "max_upload_bytes",
+    "read_table",
+    "sniff_csv",
+]
+
+TEXT_EXTENSIONS = ("csv", "tsv", "txt")
+SUPPORTED_EXTENSIONS = (*TEXT_EXTENSIONS, "parquet", "xlsx", "xls", "json", "jsonl", "feather")
+ENCODINGS = {"utf-8": "UTF-8", "utf-8-sig": "UTF-8 with BOM", "utf-16": "UTF-16", "cp1252": "Windows-1252",
+             "latin-1": "Latin-1"}
+DELIMITERS = {",": "comma (,)", ";": "semicolon (;)", "\t": "tab", "|": "pipe (|)"}
+_FALLBACK_ENCODINGS = ("cp1252", "latin-1")
+_DECIMAL_COMMA = re.compile(r"^\s*-?\d+,\d+\s*$")
+
+
+class CsvOptions(NamedTuple):
+    """How a text table is read: field delimiter, encoding, decimal separator, whether row 1 holds names."""
+
+    delimiter: str = ","
+    encoding: str = "utf-8"
+    decimal: str = "."
+    header: bool = True
+
+
+class LoadedTable(NamedTuple):
+    """A parsed table plus what the reader had to decide or repair on the way."""
+
+    frame: pd.DataFrame
+    format: str
+    notes: list[str]
+    options: CsvOptions | None = None
+    sheet: str | None = None
+
+
+def max_upload_bytes() -> int:
+    """The upload limit, from ``WORKBENCH_MAX_UPLOAD_MB`` (default 1024 MB)."""
+    return int(float(os.environ.get("WORKBENCH_MAX_UPLOAD_MB", "1024")) * 1024 * 1024)
+
+
+def format_bytes(n: int) -> str:
+    """A size in the unit that reads best: ``format_bytes(1536) == '1.5 KB'``."""
+    if n < 1024:
+        return f"{n} bytes"
+    for unit in ("KB", "MB", "GB"):
+        n /= 1024
+        if n < 1024 or unit == "GB":
+            return f"{n:.1f} {unit}"
+    raise AssertionError("unreachable")  # pragma: no cover
+
+
+def read_table(
+    source: str | Path | bytes,
+    *,
+    name: str | None = None,
+    encoding: str | None = None,
+    max_bytes: int | None = None,
+    options: CsvOptions | None = None,
+    sheet: str | None = None,
+) -> LoadedTable:
+    """Read a CSV / TSV / Parquet / Excel / JSON / Feather table from a path or raw bytes.
+
+    ``options`` overrides what is sniffed from a text file; ``encoding`` alone overrides just the encoding.
+    ``sheet`` picks an Excel sheet (default: the first).
+    """
+    data, name = _read_bytes(source, name)
+    limit = max_upload_bytes() if max_bytes is None else max_bytes
+    if len(data) > limit:
+        size, most = format_bytes(len(data)), format_bytes(limit)
+        if size == most:
+            size, most = f"{len(data):,} bytes", f"{limit:,}-byte"
+        raise FileTooLargeError(
+            f"'{name}' is {size}, over the {most} limit; "
+            "split the file or raise WORKBENCH_MAX_UPLOAD_MB."
+        )
+    if _is_blank(data):
+        raise EmptyDataError(f"'{name}' is empty; choose a file that contains a table.")
+    ext = _extension(name)
+    notes: list[str] = []
+    used: CsvOptions | None = None
+    if ext in TEXT_EXTENSIONS:
+        if options is None:
+            options = _sniff(data, name, encoding, notes)
+        frame, used = _read_text_table(data, name, options), options
+    elif ext in ("xlsx", "xls"):
+        sheet = sheet or _first_sheet(data, name, ext)
+        frame = _read_excel(data, name, ext, sheet)
+    else:
+        frame = _read_binary_table(data, name, ext)
+    if frame.shape[1] == 0:
+        raise EmptyDataError(f"'{name}' has no columns.")
+    frame = _clean_column_names(frame, notes)
+    if frame.shape[0] == 0:
+        raise EmptyDataError(f"'{name}' has a header but no data rows; add rows and upload again.")
+    return LoadedTable(frame, "csv" if ext in TEXT_EXTENSIONS else ext, notes, used, sheet)
+
+
+def sniff_csv(data: bytes, name: str = "upload.csv") -> CsvOptions:
+    """Guess how a text table is written (what ``read_table`` uses unless told otherwise)."""
+    return _sniff(data, name, None, [])
+
+
+def excel_sheets(data: bytes, name: str = "upload.xlsx") -> list[str]:
+    """The sheet names of an Excel workbook, in order."""
+    try:
+        return list(pd.ExcelFile(io.BytesIO(data)).sheet_names)
+    except Exception as exc:  # noqa: BLE001 - readers raise library-specific types for junk
+        raise MalformedFileError(f"'{name}' cannot be read as .{_extension(name)}: {exc}") from None
+
+
+def _extension(name: str) -> str:
+    ext = Path(name).suffix.lower().lstrip(".") or "csv"
+    if ext not in SUPPORTED_EXTENSIONS:
+        raise MalformedFileError(
+            f"'{name}' has an unsupported extension '.{ext}'; "
+            f"use one of: {', '.join('.' + e for e in SUPPORTED_EXTENSIONS)}."
+        )
+    return ext
+
+
+def _read_bytes(source: str | Path | bytes, name: str | None) -> tuple[bytes, str]:
+    if isinstance(source, bytes):
+        return source, name or "upload.csv"
+    path = Path(source)
+    if not path.is_file():
+        raise MalformedFileError(f"File '{path}' does not exist.")
+    return path.read_bytes(), name or path.name
+
+
+def _looks_binary(data: bytes) -> bool:
+    head = data[:8192]
+    if b"\x00" in head:
+        return True
+    control = sum(1 for b in head if b < 32 and b not in (9, 10, 13))
+    return control > len(head) * 0.05
+
+
+def _sniff(data: bytes, name: str, encoding: str | None, notes: list[str]) -> CsvOptions:
+    encoding = encoding or _sniff_encoding(data, name, notes)
+    sample = _decode(data[:65536], name, encoding, partial=True)
+    delimiter = _sniff_delimiter(sample, name)
+    if delimiter != ",":
+        notes.append(f"Columns are separated by {delimiter!r}.")
+    rows = _sample_rows(sample, delimiter)
+    decimal = _sniff_decimal(rows, delimiter)
+    if decimal == ",":
+        notes.append("Numbers use ',' as the decimal separator.")
+    header = not (len(rows) > 1 and all(_is_number(v, decimal) for v in rows[0]))
+    if not header:
+        notes.append("The first row holds values, not names; columns were named column_1, column_2, ...")
+    return CsvOptions(delimiter, encoding, decimal, header)
+
+
+_BLANK = b"\xff\xfe\xef\xbb\xbf\x00\r\n\t\x0b\x0c "
+
+
+def _is_blank(data: bytes) -> bool:
+    """Only whitespace and byte-order marks; checks a prefix first to avoid copying a big file."""
+    return not data[:4096].strip(_BLANK) and not data.strip(_BLANK)
+
+
+def _sniff_encoding(data: bytes, name: str, notes: list[str]) -> str:
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        return "utf-16"
+    if _looks_binary(data):
+        raise MalformedFileError(
+            f"'{name}' does not look like a text table (it contains binary data); "
+            "upload a CSV, Excel, Parquet or JSON file."
+        )
+    if data.startswith(b"\xef\xbb\xbf"):
+        return "utf-8-sig"
+    try:
+        data.decode("utf-8")
+        return "utf-8"
+    except UnicodeDecodeError:
+        pass
+    for candidate in _FALLBACK_ENCODINGS:
+        try:
+            data.decode(candidate)
+        except UnicodeDecodeError:
+            continue
+        notes.append(f"'{name}' is not UTF-8; it was read as {candidate}.")
+        return candidate
+    raise EncodingError(f"'{name}' is not in a supported text encoding; save it as UTF-8.")  # pragma: no cover
+
+
+def _decode(data: bytes, name: str, encoding: str, partial: bool = False) -> str:
+    try:
+        return data.decode(encoding, errors="ignore" if partial else "strict").lstrip("\ufeff")
+    except (UnicodeDecodeError, LookupError) as exc:
+        raise EncodingError(f"'{name}' cannot be read as {encoding}: {exc}; pick another encoding.") from None
+
+
+def _sniff_delimiter(text: str, name: str) -> str:
+    if name.lower().endswith(".tsv"):
+        return "\t"
+    try:
+        return csv.Sniffer().sniff(text[:65536], delimiters=",;\t|").delimiter
+    except csv.Error:
+        return ","
+
+
+def _sample_rows(text: str, delimiter: str) -> list[list[str]]:
+    lines = [line for line in text.splitlines()[:50] if line.strip()]
+    try:
+        return list(csv.reader(lines, delimiter=delimiter))
+    except csv.Error:  # pragma: no cover - the sniffer sample is cut mid-field
+        return []
+
+
+def _sniff_decimal(rows: list[list[str]], delimiter: str) -> str:
+    if delimiter == ",":
+        return "."
+    return "," if any(_DECIMAL_COMMA.match(v) for row in rows[1:] for v in row) else "."
+
+
+def _is_number(value: str, decimal: str) -> bool:
+    try:
+        float(value.strip().replace(decimal, "."))
+    except ValueError:
+        return False
+    return True
+
+
+def _read_text_table(data: bytes, name: str, options: CsvOptions) -> pd.DataFrame:
+    if options.delimiter not in DELIMITERS or options.decimal not in (".", ","):
+        raise MalformedFileError(
+            f"Reading options delimiter={options.delimiter!r}, decimal={options.decimal!r} are not supported; "
+            f"use a delimiter from {list(DELIMITERS)} and '.' or ','."
+        )
+    if options.delimiter == options.decimal:
+        raise MalformedFileError(f"The delimiter and the decimal separator are both {options.delimiter!r}; "
+                                 "pick different ones.")
+    fast = options == CsvOptions() and not _looks_binary(data)
+    frame = _read_fast(data) if fast else None
+    text = None
+    if frame is None:
+        text = _decode(data, name, options.encoding)
+        frame = _read_with_c_engine(text, name, options)
+    if options.header:
+        header = _raw_header(text if text is not None else data[:65536].decode("utf-8", "ignore"), options)
+        if len(header) == frame.shape[1]:
+            frame.columns = header
+    else:
+        frame.columns = [f"column_{i}" for i in range(1, frame.shape[1] + 1)]
+    return frame
+
+
+# Empty cells and NA markers are missing in text columns too, as with pandas' C engine.
+_ARROW_CONVERT = pyarrow_csv.ConvertOptions(strings_can_be_null=True)
+
+
+def _read_fast(data: bytes) -> pd.DataFrame | None:
+    """UTF-8 comma CSV through pyarrow; None when it cannot parse it (the C engine then explains why).
+
+    pyarrow infers dates; they are cast back to text inside Arrow (cheap), so both paths give
+    the same frame and the column kinds decide what a date is.
+    """
+    try:
+        table = pyarrow_csv.read_csv(io.BytesIO(data), convert_options=_ARROW_CONVERT)
+    except (pa.ArrowInvalid, ValueError):  # ragged rows, bad UTF-8, ...
+        return None
+    if any(pa.types.is_binary(f.type) or pa.types.is_large_binary(f.type) for f in table.schema):
+        return None  # pyarrow keeps text that is not valid UTF-8 as bytes: let the decoder explain
+    for i, field in enumerate(table.schema):
+        if pa.types.is_date(field.type) or pa.types.is_timestamp(field.type) or pa.types.is_time(field.type):
+            table = table.set_column(i, field.name, pyarrow_compute.cast(table.column(i), pa.string()))
+    text = pd.StringDtype("pyarrow", na_value=np.nan)
+    # self_destruct frees each Arrow column once converted: peak memory stays near one copy
+    return table.to_pandas(types_mapper={pa.string(): text, pa.large_string(): text}.get, self_destruct=True,
+                           split_blocks=True)
+
+
+def _read_with_c_engine(text: str, name: str, options: CsvOptions) -> pd.DataFrame:
+    try:
+        return pd.read_csv(io.StringIO(text), sep=options.delimiter, decimal=options.decimal,
+                           header=0 if options.header else None, low_memory=False, skipinitialspace=True)
+    except pd.errors.EmptyDataError:
+        raise EmptyDataError(f"'{name}' has no columns; it looks empty.") from None
+    except pd.errors.ParserError as exc:
+        detail = str(exc).strip().splitlines()[-1]
+        raise MalformedFileError(
+            f"'{name}' is not a well-formed table: {detail}. "
+            "Check that every row has the same number of fields."
+        ) from None
+
+
+def _raw_header(text: str, options: CsvOptions) -> list[str]:
+    """The first row's names as written (pandas renames a repeated 'a' to 'a.1')."""
+    lines = (line for line in io.StringIO(text) if line.strip())
+    try:
+        return next(csv.reader(lines, delimiter=options.delimiter, skipinitialspace=True), [])
+    except csv.Error:  # pragma: no cover - an unterminated quote in the header
+        return []
+
+
+def _first_sheet(data: bytes, name: str, ext: str) -> str:
+    sheets = excel_sheets(data, name)
+    if not sheets:  # pragma: no cover - openpyxl refuses workbooks without sheets
+        raise EmptyDataError(f"'{name}' has no sheets.")
+    return sheets[0]
+
+
+def _read_excel(data: bytes, name: str, ext: str, sheet: str) -> pd.DataFrame:
+    sheets = excel_sheets(data, name)
+    if sheet not in sheets:
+        raise DataError(f"'{name}' has no sheet '{sheet}'; its sheets are: {', '.join(repr(s) for s in sheets)}.")
+    try:
+        frame = pd.read_excel(io.BytesIO(data), sheet_name=sheet)
+        header = pd.read_excel(io.BytesIO(data), sheet_name=sheet, header=None, nrows=1)
+    except Exception as exc:  # noqa: BLE001 - readers raise library-specific types for junk
+        raise MalformedFileError(f"'{name}' cannot be read as .{ext}: {exc}") from None
+    raw = ["" if pd.isna(v) else str(v) for v in header.iloc[0]] if len(header) else []
+    if len(raw) == frame.shape[1]:
+        frame.columns = raw
+    return frame
+
+
+def _read_binary_table(data: bytes, name: str, ext: str) -> pd.DataFrame:
+    buffer = io.BytesIO(data)
+    try:
+        if ext == "parquet":
+            return pd.read_parquet(buffer)
+        if ext == "feather":
+            return pd.read_feather(buffer)
+        return pd.read_json(buffer, lines=ext == "jsonl")
+    except Exception as exc:  # noqa: BLE001 - parsers raise library-specific types for junk
+        raise MalformedFileError(f"'{name}' cannot be read as .{ext}: {exc}") from None
+
+
+def _clean_column_names(frame: pd.DataFrame, notes: list[str]) -> pd.DataFrame:
+    """Name unnamed columns and de-duplicate names, saying what was changed."""
+    names: list[str] = []
+    seen: set[str] = set()
+    for position, raw in enumerate(frame.columns, start=1):
+        label = str(raw).strip()
+        if not label or label.startswith("Unnamed: "):
+            label = f"column_{position}"
+            notes.append(f"Column {position} has no name; it was named '{label}'.")
+        if label in seen:
+            suffix = 2
+            while f"{label}_{suffix}" in seen:
+                suffix += 1
+            notes.append(f"Column name '{label}' appears more than once; copy renamed '{label}_{suffix}'.")
+            label = f"{label}_{suffix}"
+        seen.add(label)
+        names.append(label)
+    if len(set(names)) != len(names):  # pragma: no cover - guarded above
+        raise ColumnError("Column names are not unique after cleaning.")
+    frame.columns = names
+    return frame

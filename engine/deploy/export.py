@@ -1,0 +1,321 @@
+"""Model files that leave the workbench: skops (safe to load), ONNX (checked against scikit-learn), model card.
+
+skops stores a pipeline without pickle; loading it constructs only the types a caller trusts. The workbench
+trusts scikit-learn, NumPy and SciPy types and the listed ``engine`` classes its recipes compile to
+(``TRUSTED_ENGINE_TYPES``), and refuses any other type:
+
+>>> from sklearn.linear_model import LogisticRegression
+>>> model = LogisticRegression().fit([[0.0], [1.0]], [0, 1])
+>>> loads_skops(dumps_skops(model)).predict([[0.9]]).tolist()
+[1]
+
+ONNX export goes through ``engine.deploy.onnx_converters`` and is always verified: ``export_onnx`` runs onnxruntime
+on the given rows and compares with the pipeline (labels equal, probabilities and values within
+``ONNX_TOLERANCE``); an export whose check fails is not returned, only the reason.
+"""
+
+from __future__ import annotations
+
+import copy
+from typing import NamedTuple
+
+import numpy as np
+import pandas as pd
+
+from engine.deploy.onnx_converters import OnnxUnsupported, pipeline_to_onnx
+from engine.deploy.onnx_feeds import OnnxRunner, onnx_inputs
+from engine.errors import ModelError
+from engine.legacy import MOVED_MODULES
+from engine.prepare.cleaners import DropSparseColumns, IsolationFlag, OutlierClipper
+from engine.prepare.features import DerivedFeature, FrequencyEncoder, TextTfidf
+from engine.prepare.pipeline import ShrinkingStratifiedKFold, signed_log1p
+from engine.prepare.selection import FeatureSelector, PCAReducer
+from engine.prepare.steps import describe_step
+from engine.prepare.transformers import ColumnSelector, ColumnStep, DateParts, KindCaster, ModelInputGuard
+
+__all__ = [
+    "ONNX_TOLERANCE",
+    "TRUSTED_ENGINE_TYPES",
+    "TRUSTED_MODULES",
+    "ExportError",
+    "OnnxCheck",
+    "OnnxExport",
+    "OnnxRunner",
+    "OnnxUnsupported",
+    "UntrustedTypesError",
+    "check_onnx",
+    "dumps_skops",
+    "export_onnx",
+    "loads_skops",
+    "model_card_markdown",
+    "onnx_inputs",
+    "run_onnx",
+    "untrusted_skops_types",
+]
+
+#: Largest accepted |onnx - sklearn| / max(1, |sklearn|) of a probability or regression value.
+ONNX_TOLERANCE = 1e-4
+#: Top-level modules whose types a skops file may hold.
+TRUSTED_MODULES = ("sklearn", "numpy", "scipy")
+#: The workbench's own types a skops file may hold: what ``build_pipeline`` compiles a recipe to.
+TRUSTED_ENGINE_TYPES = frozenset(f"{t.__module__}.{t.__qualname__}" for t in (
+    KindCaster, ColumnSelector, ColumnStep, ModelInputGuard, DateParts, DropSparseColumns, OutlierClipper,
+    IsolationFlag, DerivedFeature, FrequencyEncoder, TextTfidf, FeatureSelector, PCAReducer,
+    ShrinkingStratifiedKFold, signed_log1p)) | {"engine.deploy.export._ClipBounds"}
+#: The same types under the module paths files written before December 2026 name (see ``engine.legacy``).
+LEGACY_ENGINE_TYPES = frozenset(old + name[len(new):] for name in TRUSTED_ENGINE_TYPES
+                                for old, new in MOVED_MODULES.items() if name.startswith(new + "."))
+
+
+class ExportError(ModelError):
+    """A model cannot be written in the asked format; the message says why."""
+
+
+class UntrustedTypesError(ExportError):
+    """A skops file holds types outside ``TRUSTED_MODULES``; it is not loaded."""
+
+
+# -- skops ------------------------------------------------------------------------------------------------------
+
+def dumps_skops(pipeline) -> bytes:
+    """The pipeline as skops bytes. Fitted pandas values are stored as plain dicts and NumPy datetimes.
+
+    Raises ExportError naming a step whose fitted state skops cannot store.
+    """
+    import skops.io as sio
+
+    ready = copy.deepcopy(pipeline)
+    for step in _estimators(ready):
+        _skops_ready(step)
+    try:
+        return sio.dumps(ready)
+    except (TypeError, ValueError) as exc:
+        raise ExportError(f"skops cannot store this pipeline: {exc}") from exc
+
+
+def untrusted_skops_types(data: bytes) -> list[str]:
+    """The types a skops file would construct beyond skops' own defaults (engine.prepare.transformers.KindCaster …)."""
+    import skops.io as sio
+
+    return sorted(sio.get_untrusted_types(data=data))
+
+
+def loads_skops(data: bytes):
+    """Load skops bytes when every type it holds is trusted (``TRUSTED_MODULES``, ``TRUSTED_ENGINE_TYPES``);
+    else raise UntrustedTypesError without constructing anything."""
+    import skops.io as sio
+
+    types = untrusted_skops_types(data)
+    trusted = TRUSTED_ENGINE_TYPES | LEGACY_ENGINE_TYPES
+    refused = [t for t in types if t.split(".", 1)[0] not in TRUSTED_MODULES and t not in trusted]
+    if refused:
+        raise UntrustedTypesError(f"The skops file holds types the workbench does not trust: {refused[:10]}; "
+                                  f"only scikit-learn, NumPy and SciPy types and the workbench's own pipeline "
+                                  "steps are loaded.")
+    return sio.loads(data, trusted=types)
+
+
+def _estimators(pipeline) -> list:
+    """Every estimator inside a workbench pipeline (the stages, and the transformer inside each ColumnStep)."""
+    found = []
+    for _, stage in getattr(pipeline, "steps", []):
+        if hasattr(stage, "steps"):
+            found.extend(_estimators(stage))
+        else:
+            found.append(stage)
+            if hasattr(stage, "transformer_") and stage.transformer_ is not None:
+                found.append(stage.transformer_)
+    return found
+
+
+def _skops_ready(step) -> None:
+    """Replace pandas values skops cannot store by equivalents the step's transform accepts."""
+    if isinstance(step, ModelInputGuard | PCAReducer) and hasattr(step, "fill_values_"):
+        step.fill_values_ = {k: float(v) for k, v in step.fill_values_.items()}  # DataFrame.fillna takes a dict
+    elif isinstance(step, IsolationFlag) and hasattr(step, "medians_"):
+        step.medians_ = {k: float(v) for k, v in step.medians_.items()}
+    elif isinstance(step, DateParts) and hasattr(step, "reference_"):
+        if any(getattr(v, "tzinfo", None) is not None for v in step.reference_.values()):
+            raise ExportError("The Date parts step holds time-zone aware dates, which skops cannot store; "
+                              "download the joblib file instead.")
+        step.reference_ = {k: np.datetime64(pd.Timestamp(v).to_datetime64(), "ns") if pd.notna(v)
+                           else np.datetime64("NaT", "ns") for k, v in step.reference_.items()}
+    elif isinstance(step, OutlierClipper) and hasattr(step, "lower_"):
+        step.lower_ = _ClipBounds({k: float(v) for k, v in step.lower_.items()})
+        step.upper_ = _ClipBounds({k: float(v) for k, v in step.upper_.items()})
+
+
+class _ClipBounds(dict):
+    """An OutlierClipper's bounds as a plain dict skops can store; ``fillna`` gives the Series its transform uses."""
+
+    def fillna(self, value) -> pd.Series:
+        return pd.Series(self, dtype=float).fillna(value)
+
+
+# -- ONNX -------------------------------------------------------------------------------------------------------
+
+class OnnxCheck(NamedTuple):
+    """How an ONNX model's predictions compare with the pipeline's on some rows."""
+
+    rows: int
+    labels_equal: bool | None  # None for regression
+    max_diff: float  # largest |onnx - sklearn| / max(1, |sklearn|) over probabilities or values
+    ok: bool
+
+
+class OnnxExport(NamedTuple):
+    """An ONNX export and its check, or the reason there is none (then ``data`` is None)."""
+
+    data: bytes | None
+    check: OnnxCheck | None
+    reason: str | None
+    model_dtype: str | None  # "double" or "float": the precision the estimator runs in
+
+
+def run_onnx(data: bytes, frame: pd.DataFrame, features: list[dict]) -> dict[str, np.ndarray]:
+    """Run an exported ONNX model on raw rows with onnxruntime; outputs by name."""
+    return OnnxRunner(data, features)(frame)
+
+
+def check_onnx(data: bytes, pipeline, frame: pd.DataFrame, features: list[dict], task: str) -> OnnxCheck:
+    """Compare onnxruntime's predictions with the pipeline's on ``frame``'s rows."""
+    outputs = run_onnx(data, frame, features)
+    X = frame[[f["name"] for f in features]]
+    if task == "classification":
+        labels = bool(np.array_equal(np.asarray(outputs["label"]).astype(str), pipeline.predict(X).astype(str)))
+        diff = _max_diff(outputs["probabilities"], pipeline.predict_proba(X))
+        return OnnxCheck(len(X), labels, diff, labels and diff <= ONNX_TOLERANCE)
+    diff = _max_diff(np.ravel(outputs["prediction"]), pipeline.predict(X))
+    return OnnxCheck(len(X), None, diff, diff <= ONNX_TOLERANCE)
+
+
+def _max_diff(onnx_values, sklearn_values) -> float:
+    expected = np.asarray(sklearn_values, dtype=float)
+    got = np.asarray(onnx_values, dtype=float).reshape(expected.shape)
+    if not len(expected):
+        return 0.0
+    return float(np.max(np.abs(got - expected) / np.maximum(1.0, np.abs(expected))))
+
+
+def export_onnx(pipeline, features: list[dict], task: str, check_rows: pd.DataFrame) -> OnnxExport:
+    """Convert a fitted workbench pipeline to ONNX and verify it on ``check_rows`` (e.g. validation rows).
+
+    The estimator runs in float64 when skl2onnx and onnxruntime allow it, else in float32. Returns the
+    reason instead of the bytes when a step does not convert or the check fails.
+    """
+    if len(check_rows) == 0:
+        raise ExportError("An ONNX export is checked on validation rows, and none were given.")
+    reason, failed = None, None
+    for dtype in _precisions(pipeline.named_steps["model"]):
+        try:
+            data = pipeline_to_onnx(pipeline, features, task, model_dtype=dtype)
+            check = check_onnx(data, pipeline, check_rows, features, task)
+        except OnnxUnsupported as exc:
+            if "skl2onnx cannot convert the model" not in str(exc):
+                return OnnxExport(None, None, str(exc), None)
+            reason = reason or str(exc)
+            continue
+        except Exception as exc:  # onnxruntime refusing a graph (e.g. a float64 tree ensemble): try the other
+            reason = reason or f"onnxruntime cannot run the converted model: {str(exc).strip().splitlines()[0][:300]}"
+            continue
+        if check.ok:
+            return OnnxExport(data, check, None, dtype)
+        failed, reason = check, _failed(check)  # a failed check is the reason to give, whatever comes next
+    return OnnxExport(None, failed, reason, None)
+
+
+def _precisions(estimator) -> tuple[str, str]:
+    """Trees compare float32 values in scikit-learn too, so they convert in float32 first; others in float64."""
+    inner = getattr(estimator, "regressor", estimator)
+    trees = hasattr(inner, "tree_") or hasattr(inner, "estimators_") or "Tree" in type(inner).__name__ \
+        or "Forest" in type(inner).__name__ or "GradientBoosting" in type(inner).__name__
+    return ("float", "double") if trees else ("double", "float")
+
+
+def _failed(check: OnnxCheck) -> str:
+    if check.labels_equal is False:
+        return (f"The ONNX model predicts different classes than scikit-learn on some of {check.rows} validation "
+                "rows, so it is not offered.")
+    return (f"The ONNX model's values differ from scikit-learn's by up to {check.max_diff:.2g} (relative) on "
+            f"{check.rows} validation rows, above the tolerance {ONNX_TOLERANCE:g}, so it is not offered.")
+
+
+# -- model card ---------------------------------------------------------------------------------------------------
+
+def model_card_markdown(card: dict) -> str:
+    """A model card in Markdown from the card dict (``model.json`` plus threshold, test metrics, exports)."""
+    dataset, metrics = card.get("dataset") or {}, card.get("metrics") or {}
+    lines = [f"# Model card: {card.get('estimator', 'model')} for '{card.get('target')}'", "",
+             f"- **Task**: {card.get('task')}, metric {card.get('metric')}",
+             f"- **Model file sha256**: `{card.get('sha256')}`",
+             f"- **Created**: {card.get('created_at')}", "", "## Data", "",
+             f"- **Source**: {dataset.get('name')} ({dataset.get('rows')} rows), sha256 `{dataset.get('sha256')}`",
+             f"- **Training rows**: {(card.get('trained_on') or {}).get('rows')}", "",
+             "| feature | kind | dtype |", "|---|---|---|"]
+    lines += [f"| {_cell(f['name'])} | {f['kind']} | {f.get('dtype', '')} |" for f in card.get("features") or []]
+    lines += ["", "## Recipe", ""]
+    steps = [s for s in (card.get("recipe") or {}).get("steps", []) if s.get("enabled", True)]
+    lines += [f"{i}. {_describe(s)}" for i, s in enumerate(steps, 1)] or ["No preparation steps."]
+    lines += ["", "## Model", "", f"- **Family**: {card.get('family')} (`{card.get('estimator')}`)",
+              f"- **Training time**: {_seconds(card.get('fit_seconds'))} (the whole run: "
+              f"{_seconds(card.get('run_seconds'))})", "", "| hyper-parameter | value |", "|---|---|"]
+    lines += [f"| {k} | {_cell(v)} |" for k, v in sorted((card.get("params") or {}).items())]
+    lines += ["", "## Metrics", "", "| metric | validation | final test |", "|---|---|---|"]
+    valid, test = metrics.get("validation") or {}, card.get("test_metrics") or {}
+    names = [k for k in valid if isinstance(valid[k], int | float) and k != "decision_threshold"]
+    lines += [f"| {k} | {_number(valid.get(k))} | {_number(test.get(k))} |" for k in names]
+    cv = metrics.get("cv") or {}
+    if cv.get("mean") is not None:
+        lines += ["", f"Cross-validation: {_number(cv['mean'])} ± {_number(cv.get('std'))} "
+                      f"over {len(cv.get('scores') or [])} folds."]
+    if not test:
+        lines += ["", "The final test has not been run (Evaluate page)."]
+    threshold = card.get("decision_threshold")
+    lines += ["", "## Decision threshold", "",
+              f"Positive class when its probability >= {threshold:g}." if threshold is not None
+              else "None saved: the class with the highest probability is predicted."]
+    intervals = card.get("prediction_intervals") or []
+    if intervals:
+        lines += ["", "## Prediction intervals", "",
+                  "Split-conformal, from the validation residuals: the prediction ± the half-width. Over REST, "
+                  "`POST /predict?interval=0.9` adds them.", "",
+                  "| level | half-width | coverage measured on validation rows |", "|---|---|---|"]
+        lines += [f"| {i['level']:.0%} | {_number(i['half_width'])} | {_share(i.get('coverage'))} |" for i in intervals]
+    lines += ["", "## Library versions", ""]
+    lines += [f"- {k}: {v}" for k, v in sorted((card.get("versions") or {}).items())]
+    exports = card.get("exports") or {}
+    if exports:
+        lines += ["", "## Exports", ""]
+        lines += [f"- {name}: " + (f"sha256 `{info['sha256']}`" + _check_text(info) if info.get("sha256")
+                                   else f"not available: {info.get('reason')}") for name, info in exports.items()]
+    return "\n".join(lines) + "\n"
+
+
+def _check_text(info: dict) -> str:
+    if info.get("max_diff") is None:
+        return f", loads back with skops and predicts the same on {info.get('rows')} validation rows"
+    return (f", checked on {info.get('rows')} validation rows against scikit-learn: largest relative difference "
+            f"{info['max_diff']:.2g} (tolerance {info.get('tolerance')})")
+
+
+def _describe(step: dict) -> str:
+    try:
+        return describe_step(step)
+    except (KeyError, ValueError, TypeError):
+        return step.get("type", "step")
+
+
+def _cell(value) -> str:
+    return str(value).replace("|", "\\|")
+
+
+def _number(value) -> str:
+    return f"{value:.4g}" if isinstance(value, int | float) and not isinstance(value, bool) else "–"
+
+
+def _share(value) -> str:
+    return f"{value:.1%}" if isinstance(value, int | float) and value == value else "–"
+
+
+def _seconds(value) -> str:
+    return f"{value:.1f} s" if isinstance(value, int | float) else "unknown"

@@ -1,0 +1,140 @@
+"""Understanding a fitted pipeline through its raw input columns: permutation importance, partial
+dependence and a learning curve. Each returns plain data; ``engine.evaluate.plots`` draws it.
+
+Everything works on the whole pipeline with raw columns, so answers are per column the user knows.
+"""
+
+from __future__ import annotations
+
+import warnings
+from typing import NamedTuple
+
+import numpy as np
+import pandas as pd
+from sklearn.base import clone
+from sklearn.exceptions import ConvergenceWarning
+from sklearn.metrics import get_scorer
+from sklearn.model_selection import KFold, StratifiedKFold, learning_curve
+
+from engine.errors import ModelError
+from engine.evaluate.metrics import _PROBABILITY_METRICS, METRICS, weighted_scores
+
+__all__ = [
+    "LearningCurve",
+    "PartialDependence",
+    "importance_table",
+    "learning_curve_info",
+    "partial_dependence_info",
+]
+
+
+def _sample_rows(X: pd.DataFrame, y: pd.Series | None, max_rows: int, seed: int):
+    if len(X) <= max_rows:
+        return X, y
+    rows = np.sort(np.random.default_rng(seed).choice(len(X), max_rows, replace=False))
+    return X.iloc[rows], (None if y is None else y.iloc[rows])
+
+
+def importance_table(pipeline, X: pd.DataFrame, y: pd.Series, metric: str, *, n_repeats: int = 5,
+                     seed: int = 0, max_rows: int = 2_000) -> pd.DataFrame:
+    """How much ``metric`` worsens when each raw column is shuffled (mean and sd over ``n_repeats``), largest first.
+
+    Columns: column, importance, std, rows (how many rows were scored). Same idea as scikit-learn's
+    ``permutation_importance``, but the shuffled copies of a column are stacked and predicted in one call:
+    a pipeline's per-call overhead, not its row count, dominates on validation-sized data.
+    """
+    if metric not in METRICS:
+        raise ModelError(f"Unknown metric '{metric}'; use one of {list(METRICS)}.")
+    Xs, ys = _sample_rows(X, y, max_rows, seed)
+    n = len(Xs)
+    needs_proba = metric in _PROBABILITY_METRICS
+    classes = [str(c) for c in pipeline.classes_] if hasattr(pipeline, "classes_") else None
+
+    def score(frame: pd.DataFrame, copies: int) -> np.ndarray:
+        proba = pipeline.predict_proba(frame) if needs_proba else None
+        pred = None if needs_proba else pipeline.predict(frame)
+        blocks = np.kron(np.eye(copies), np.ones(n))  # row r weighs the r-th stacked copy
+        return weighted_scores(metric, np.tile(ys.to_numpy(), copies), pred, proba, classes, blocks)
+
+    baseline = score(Xs, 1)[0]
+    rng = np.random.default_rng(seed)
+    sign = 1.0 if METRICS[metric].greater_is_better else -1.0
+    rows = []
+    for column in X.columns:
+        stacked = pd.concat([Xs] * n_repeats, ignore_index=True)
+        shuffled = np.concatenate([rng.permutation(n) for _ in range(n_repeats)])
+        stacked[column] = Xs[column].to_numpy()[shuffled]
+        drops = sign * (baseline - score(stacked, n_repeats))
+        rows.append({"column": column, "importance": float(np.nanmean(drops)), "std": float(np.nanstd(drops))})
+    table = pd.DataFrame(rows, columns=["column", "importance", "std"]).assign(rows=n)
+    return table.sort_values(["importance", "column"], ascending=[False, True]).reset_index(drop=True)
+
+
+class PartialDependence(NamedTuple):
+    """Mean prediction (per class for a classifier: probability) with ``column`` set to each grid value."""
+
+    column: str
+    grid: list[float]
+    curves: dict[str, list[float]]  # series name -> mean prediction per grid value
+    n_rows: int
+    n_total: int
+
+
+def partial_dependence_info(pipeline, X: pd.DataFrame, column: str, task: str, *, grid_size: int = 20,
+                            max_rows: int = 500, seed: int = 0) -> PartialDependence:
+    """Set ``column`` to each of ``grid_size`` quantiles on (up to ``max_rows``) rows and average the predictions."""
+    values = pd.to_numeric(X[column], errors="coerce").dropna()
+    if values.empty:
+        raise ModelError(f"Column '{column}' has no numeric values; pick a numeric column for partial dependence.")
+    grid = np.unique(np.quantile(values, np.linspace(0, 1, grid_size)))
+    rows, _ = _sample_rows(X, None, max_rows, seed)
+    # one stacked frame: every sampled row once per grid value, predicted in a single call
+    stacked = pd.concat([rows] * len(grid), ignore_index=True)
+    stacked[column] = np.repeat(grid, len(rows))
+    if task == "classification" and hasattr(pipeline, "predict_proba"):
+        proba = pipeline.predict_proba(stacked).reshape(len(grid), len(rows), -1).mean(axis=1)
+        classes = [str(c) for c in pipeline.classes_]
+        columns = [1] if len(classes) == 2 else range(len(classes))
+        curves = {f"P({classes[j]})": proba[:, j].tolist() for j in columns}
+    else:
+        curves = {"prediction": pipeline.predict(stacked).astype(float).reshape(len(grid), len(rows))
+                  .mean(axis=1).tolist()}
+    return PartialDependence(column, grid.tolist(), curves, len(rows), len(X))
+
+
+class LearningCurve(NamedTuple):
+    """Training and cross-validated scores by number of training rows (mean and sd over the folds)."""
+
+    metric: str
+    sizes: list[int]
+    train_mean: list[float]
+    train_std: list[float]
+    valid_mean: list[float]
+    valid_std: list[float]
+    n_rows: int
+    n_total: int
+
+
+def learning_curve_info(pipeline, X: pd.DataFrame, y: pd.Series, task: str, metric: str, *, seed: int = 0,
+                        max_rows: int = 5_000, n_sizes: int = 5, folds: int = 3) -> LearningCurve:
+    """``metric`` of fresh copies of ``pipeline`` trained on growing shares of (up to ``max_rows``) rows."""
+    if metric not in METRICS:
+        raise ModelError(f"Unknown metric '{metric}'; use one of {list(METRICS)}.")
+    Xs, ys = _sample_rows(X, y, max_rows, seed)
+    if task == "classification":
+        smallest = int(ys.astype(str).value_counts().min())
+        if smallest < folds:
+            raise ModelError(f"A class has only {smallest} row(s); a {folds}-fold learning curve needs {folds}.")
+        cv = StratifiedKFold(folds, shuffle=True, random_state=seed)
+    else:
+        cv = KFold(folds, shuffle=True, random_state=seed)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", (UserWarning, ConvergenceWarning, RuntimeWarning))
+        sizes, train, valid = learning_curve(clone(pipeline), Xs, ys, train_sizes=np.linspace(0.2, 1.0, n_sizes),
+                                             cv=cv, scoring=get_scorer(METRICS[metric].scorer), shuffle=True,
+                                             random_state=seed, error_score=np.nan)
+    sign = 1.0 if METRICS[metric].greater_is_better else -1.0
+    train, valid = sign * train, sign * valid
+    return LearningCurve(metric, [int(s) for s in sizes], np.nanmean(train, 1).tolist(),
+                         np.nanstd(train, 1).tolist(), np.nanmean(valid, 1).tolist(), np.nanstd(valid, 1).tolist(),
+                         len(Xs), len(X))

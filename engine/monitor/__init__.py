@@ -1,0 +1,14 @@
+"""Monitor: is the deployed model still right?
+
+Data drift of incoming rows against a compact reference profile of the training split (``drift``, drawn by
+``drift_plots``), performance decay on late labels (``decay``, ``decay_plots``), and alert delivery to a webhook
+(``webhook``).
+"""
+
+from engine._exports import lazy_exports
+
+__all__, __getattr__, __dir__ = lazy_exports(__name__, {
+    "drift": ("DriftReport", "DriftThresholds", "drift_report", "reference_profile", "windowed_drift"),
+    "decay": ("DecayThresholds", "decay_report", "join_labels"),
+    "webhook": ("post_json", "check_webhook_url"),
+})

@@ -1,0 +1,395 @@
+"""The model families of the catalog: how each builds, its defaults, search space, grid, losses and limits.
+
+The public API lives in ``engine.train.catalog``; this module only declares the families. A build function gets
+the complete parameters (the family's defaults for the task, overridden by the caller, plus ``loss``) and
+maps them onto the estimator's own arguments, so callers never need to know that the linear model's
+``huber`` loss is a ``HuberRegressor`` or that a linear SVM is wrapped for probabilities.
+
+Choices worth knowing:
+
+- Classifiers without ``predict_proba`` (kernel SVM, linear SVM, ridge) are wrapped in
+  ``CalibratedClassifierCV(..., ensemble=False, cv=3)``. scikit-learn 1.9 deprecates
+  ``SVC(probability=True)`` and names this as its replacement; it is the same Platt scaling, and with
+  ``ensemble=False`` ``predict`` agrees with ``predict_proba`` (it does not with ``probability=True``).
+- Regressors whose settings assume a unit-scale target (kernel SVM's ``epsilon``, linear SVM, MLP) are wrapped
+  in ``TransformedTargetRegressor`` with a ``StandardScaler`` on the target, so prices in the millions work.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any, NamedTuple
+
+from sklearn.calibration import CalibratedClassifierCV
+from sklearn.compose import TransformedTargetRegressor
+from sklearn.dummy import DummyClassifier, DummyRegressor
+from sklearn.ensemble import (
+    ExtraTreesClassifier,
+    ExtraTreesRegressor,
+    HistGradientBoostingClassifier,
+    HistGradientBoostingRegressor,
+    RandomForestClassifier,
+    RandomForestRegressor,
+)
+from sklearn.linear_model import HuberRegressor, Lasso, LogisticRegression, Ridge, RidgeClassifier
+from sklearn.naive_bayes import GaussianNB
+from sklearn.neighbors import KNeighborsClassifier, KNeighborsRegressor
+from sklearn.neural_network import MLPClassifier, MLPRegressor
+from sklearn.preprocessing import StandardScaler
+from sklearn.svm import SVC, SVR, LinearSVC, LinearSVR
+from sklearn.tree import DecisionTreeClassifier, DecisionTreeRegressor
+
+from engine.errors import RecipeError
+
+__all__ = ["AUTOML_STARTS", "BOTH", "MODELS", "ModelFamily"]
+
+BOTH = ("classification", "regression")
+Params = dict[str, Any]
+
+
+class ModelFamily(NamedTuple):
+    """Everything the trainer, the tuner and the UI need to know about one kind of model."""
+
+    label: str
+    tasks: tuple[str, ...]  # the tasks it can learn: "classification", "regression"
+    build: Callable[[str, Params, int], Any]  # (task, complete params, seed) -> unfitted estimator
+    defaults: dict[str, Params]  # task -> default params; also the names make_estimator accepts
+    space: Callable[..., Params] | None  # space(trial, task, prefix="") -> params, via trial.suggest_*
+    grid: dict[str, dict[str, list]]  # task -> values per searched parameter, for optuna's GridSampler
+    needs_scaling: bool  # numeric features should be standardised first
+    slow_rows: int | None  # beyond this many training rows a fit takes minutes
+    losses: dict[str, tuple[str, ...]]  # task -> objectives, first is the default; one = fixed, empty = n/a
+    description: str
+    alternatives: tuple[str, ...] = ()  # faster families to suggest when this one is too slow
+
+
+def _calibrated(classifier) -> CalibratedClassifierCV:
+    return CalibratedClassifierCV(classifier, method="sigmoid", cv=3, ensemble=False)
+
+
+def _scaled_target(regressor) -> TransformedTargetRegressor:
+    return TransformedTargetRegressor(regressor=regressor, transformer=StandardScaler())
+
+
+# --- baseline ---------------------------------------------------------------------------------------------------
+
+def _baseline(task: str, p: Params, seed: int):
+    if task == "classification":
+        return DummyClassifier(strategy=p["strategy"], random_state=seed)
+    return DummyRegressor(strategy=p["strategy"])
+
+
+# --- linear -----------------------------------------------------------------------------------------------------
+
+_L1_RATIO = {"l2": 0.0, "l1": 1.0}
+
+
+def _linear(task: str, p: Params, seed: int):
+    if task == "regression":
+        if p["loss"] == "huber":
+            return HuberRegressor(alpha=p["alpha"], epsilon=1.35, max_iter=1000)
+        return Ridge(alpha=p["alpha"], random_state=seed)
+    if p["penalty"] not in ("l2", "l1", "elasticnet"):
+        raise RecipeError(f"The 'penalty' of model 'linear' must be 'l2', 'l1' or 'elasticnet'. Got {p['penalty']!r}.")
+    l1_ratio = _L1_RATIO.get(p["penalty"], p["l1_ratio"])
+    solver = "lbfgs" if l1_ratio == 0 else "saga"  # lbfgs is faster for pure l2; only saga does l1
+    return LogisticRegression(C=p["C"], l1_ratio=l1_ratio, solver=solver, max_iter=5000, random_state=seed)
+
+
+def _linear_space(trial, task: str, prefix: str = "") -> Params:
+    if task == "regression":
+        return {"alpha": trial.suggest_float(f"{prefix}alpha", 1e-3, 1e3, log=True)}
+    params = {"C": trial.suggest_float(f"{prefix}C", 1e-3, 1e3, log=True),
+              "penalty": trial.suggest_categorical(f"{prefix}penalty", ["l2", "l1", "elasticnet"])}
+    if params["penalty"] == "elasticnet":
+        params["l1_ratio"] = trial.suggest_float(f"{prefix}l1_ratio", 0.1, 0.9)
+    return params
+
+
+# --- ridge and lasso ----------------------------------------------------------------------------------------------
+
+def _ridge(task: str, p: Params, seed: int):
+    if task == "classification":
+        return _calibrated(RidgeClassifier(alpha=p["alpha"], random_state=seed))
+    return Ridge(alpha=p["alpha"], random_state=seed)
+
+
+def _lasso(task: str, p: Params, seed: int):
+    return Lasso(alpha=p["alpha"], max_iter=10_000, random_state=seed)
+
+
+def _alpha_space(low: float, high: float) -> Callable[..., Params]:
+    def space(trial, task: str, prefix: str = "") -> Params:
+        return {"alpha": trial.suggest_float(f"{prefix}alpha", low, high, log=True)}
+    return space
+
+
+# --- trees --------------------------------------------------------------------------------------------------------
+
+_TREES = {
+    "decision_tree": (DecisionTreeClassifier, DecisionTreeRegressor),
+    "random_forest": (RandomForestClassifier, RandomForestRegressor),
+    "extra_trees": (ExtraTreesClassifier, ExtraTreesRegressor),
+}
+
+
+def _tree_builder(name: str) -> Callable[[str, Params, int], Any]:
+    classifier, regressor = _TREES[name]
+
+    def build(task: str, p: Params, seed: int):
+        args = {k: v for k, v in p.items() if k != "loss"}
+        if name != "decision_tree":
+            args["n_jobs"] = -1
+        cls = classifier if task == "classification" else regressor
+        return cls(criterion=p["loss"], random_state=seed, **args)
+    return build
+
+
+def _tree_space(trial, task: str, prefix: str = "") -> Params:
+    return {"max_depth": trial.suggest_int(f"{prefix}max_depth", 2, 32, log=True),
+            "min_samples_leaf": trial.suggest_int(f"{prefix}min_samples_leaf", 1, 50, log=True)}
+
+
+def _forest_space(trial, task: str, prefix: str = "") -> Params:
+    return {"n_estimators": trial.suggest_int(f"{prefix}n_estimators", 50, 500, step=50),
+            "min_samples_leaf": trial.suggest_int(f"{prefix}min_samples_leaf", 1, 20, log=True),
+            "max_features": trial.suggest_float(f"{prefix}max_features", 0.1, 1.0)}
+
+
+# --- gradient boosting --------------------------------------------------------------------------------------------
+
+def _boosting(task: str, p: Params, seed: int):
+    cls = HistGradientBoostingClassifier if task == "classification" else HistGradientBoostingRegressor
+    return cls(**p, early_stopping=True, validation_fraction=0.1, n_iter_no_change=10, random_state=seed)
+
+
+def _boosting_space(trial, task: str, prefix: str = "") -> Params:
+    return {"learning_rate": trial.suggest_float(f"{prefix}learning_rate", 0.01, 0.3, log=True),
+            "max_leaf_nodes": trial.suggest_int(f"{prefix}max_leaf_nodes", 8, 128, log=True),
+            "min_samples_leaf": trial.suggest_int(f"{prefix}min_samples_leaf", 5, 100, log=True),
+            "l2_regularization": trial.suggest_float(f"{prefix}l2_regularization", 1e-6, 10.0, log=True),
+            "max_iter": trial.suggest_int(f"{prefix}max_iter", 100, 1000, log=True)}
+
+
+# --- support vector machines --------------------------------------------------------------------------------------
+
+def _svm(task: str, p: Params, seed: int):
+    kernel = {k: p[k] for k in ("kernel", "C", "gamma", "degree")}
+    if task == "classification":
+        return _calibrated(SVC(**kernel, random_state=seed))
+    return _scaled_target(SVR(**kernel, epsilon=p["epsilon"]))
+
+
+def _svm_space(trial, task: str, prefix: str = "") -> Params:
+    params = {"kernel": trial.suggest_categorical(f"{prefix}kernel", ["rbf", "poly", "linear"]),
+              "C": trial.suggest_float(f"{prefix}C", 1e-2, 1e3, log=True)}
+    if params["kernel"] != "linear":
+        params["gamma"] = trial.suggest_float(f"{prefix}gamma", 1e-4, 1.0, log=True)
+    if params["kernel"] == "poly":
+        params["degree"] = trial.suggest_int(f"{prefix}degree", 2, 4)
+    if task == "regression":
+        params["epsilon"] = trial.suggest_float(f"{prefix}epsilon", 0.01, 1.0, log=True)
+    return params
+
+
+def _linear_svm(task: str, p: Params, seed: int):
+    if task == "classification":
+        return _calibrated(LinearSVC(C=p["C"], loss=p["loss"], max_iter=20_000, random_state=seed))
+    return _scaled_target(LinearSVR(C=p["C"], loss=p["loss"], epsilon=p["epsilon"], max_iter=20_000,
+                                    random_state=seed))
+
+
+def _linear_svm_space(trial, task: str, prefix: str = "") -> Params:
+    params = {"C": trial.suggest_float(f"{prefix}C", 1e-3, 1e2, log=True)}
+    if task == "regression":
+        params["epsilon"] = trial.suggest_float(f"{prefix}epsilon", 0.0, 1.0)
+    return params
+
+
+# --- neighbours, naive Bayes, neural network ----------------------------------------------------------------------
+
+def _knn(task: str, p: Params, seed: int):
+    cls = KNeighborsClassifier if task == "classification" else KNeighborsRegressor
+    return cls(n_neighbors=p["n_neighbors"], weights=p["weights"], p=p["p"], n_jobs=1)
+
+
+def _knn_space(trial, task: str, prefix: str = "") -> Params:
+    return {"n_neighbors": trial.suggest_int(f"{prefix}n_neighbors", 1, 50, log=True),
+            "weights": trial.suggest_categorical(f"{prefix}weights", ["uniform", "distance"]),
+            "p": trial.suggest_categorical(f"{prefix}p", [1, 2])}
+
+
+def _naive_bayes(task: str, p: Params, seed: int):
+    return GaussianNB(var_smoothing=p["var_smoothing"])
+
+
+def _naive_bayes_space(trial, task: str, prefix: str = "") -> Params:
+    return {"var_smoothing": trial.suggest_float(f"{prefix}var_smoothing", 1e-12, 1e-2, log=True)}
+
+
+MLP_SHAPES = ["32", "64", "128", "64-32", "128-64"]
+
+
+def hidden_layers(shape: str) -> tuple[int, ...]:
+    """``"64-32"`` -> ``(64, 32)``: the MLP's layer sizes as the space and the grid spell them."""
+    try:
+        sizes = tuple(int(part) for part in str(shape).split("-"))
+    except ValueError:
+        sizes = ()
+    if not sizes or min(sizes) < 1:
+        raise RecipeError(f"The 'hidden_layer_sizes' of model 'mlp' must be layer sizes joined by '-', like "
+                          f"'64-32'. Got {shape!r} instead.")
+    return sizes
+
+
+def _mlp(task: str, p: Params, seed: int):
+    args = {"hidden_layer_sizes": hidden_layers(p["hidden_layer_sizes"]), "alpha": p["alpha"],
+            "learning_rate_init": p["learning_rate_init"], "early_stopping": True, "max_iter": 500,
+            "random_state": seed}
+    if task == "classification":
+        return MLPClassifier(**args)
+    return _scaled_target(MLPRegressor(**args))
+
+
+def _mlp_space(trial, task: str, prefix: str = "") -> Params:
+    return {"hidden_layer_sizes": trial.suggest_categorical(f"{prefix}hidden_layer_sizes", MLP_SHAPES),
+            "alpha": trial.suggest_float(f"{prefix}alpha", 1e-6, 1e-1, log=True),
+            "learning_rate_init": trial.suggest_float(f"{prefix}learning_rate_init", 1e-4, 1e-2, log=True)}
+
+
+# --- the catalog ----------------------------------------------------------------------------------------------------
+
+_TREE_LOSSES = {"classification": ("gini", "log_loss"), "regression": ("squared_error", "absolute_error", "poisson")}
+_FOREST_DEFAULTS = {"n_estimators": 200, "min_samples_leaf": 1, "max_features": "sqrt"}
+_FOREST_GRID = {"n_estimators": [200], "min_samples_leaf": [1, 3, 10], "max_features": [0.3, 0.6, 1.0]}
+_BOOSTING_DEFAULTS = {"learning_rate": 0.1, "max_leaf_nodes": 31, "min_samples_leaf": 20, "l2_regularization": 0.0,
+                      "max_iter": 200}
+_BOOSTING_GRID = {"learning_rate": [0.05, 0.1, 0.2], "max_leaf_nodes": [15, 63], "min_samples_leaf": [20],
+                  "l2_regularization": [1e-6, 1.0], "max_iter": [300]}
+_SVM_DEFAULTS = {"kernel": "rbf", "C": 1.0, "gamma": "scale", "degree": 3}
+_SVM_GRID = {"kernel": ["rbf"], "C": [0.1, 1.0, 10.0, 100.0], "gamma": [0.01, 0.1, 1.0]}
+_KNN_DEFAULTS = {"n_neighbors": 5, "weights": "uniform", "p": 2}
+_KNN_GRID = {"n_neighbors": [5, 15, 30], "weights": ["uniform", "distance"], "p": [1, 2]}
+_MLP_DEFAULTS = {"hidden_layer_sizes": "64", "alpha": 1e-4, "learning_rate_init": 1e-3}
+_MLP_GRID = {"hidden_layer_sizes": ["32", "64", "64-32"], "alpha": [1e-4, 1e-2], "learning_rate_init": [1e-3, 1e-2]}
+_TREE_DEFAULTS = {"max_depth": None, "min_samples_leaf": 5}
+_TREE_GRID = {"max_depth": [3, 6, 10, 20], "min_samples_leaf": [1, 5, 20]}
+_ALPHA_GRID = {"alpha": [0.01, 0.1, 1.0, 10.0, 100.0]}
+
+MODELS: dict[str, ModelFamily] = {
+    "baseline": ModelFamily(
+        "Baseline (majority class / mean)", BOTH, _baseline,
+        {"classification": {"strategy": "prior"}, "regression": {"strategy": "mean"}},
+        None, {}, False, None, {},
+        "Predicts without looking at the features; every real model must beat it."),
+    "linear": ModelFamily(
+        "Logistic / linear regression", BOTH, _linear,
+        {"classification": {"C": 1.0, "penalty": "l2", "l1_ratio": 0.5}, "regression": {"alpha": 1.0}},
+        _linear_space,
+        {"classification": {"C": [0.01, 0.1, 1.0, 10.0], "penalty": ["l2", "l1"]}, "regression": _ALPHA_GRID},
+        True, None, {"classification": ("log_loss",), "regression": ("squared_error", "huber")},
+        "Fast and interpretable; works best when effects are roughly additive. The huber loss shrugs off outliers."),
+    "ridge": ModelFamily(
+        "Ridge", BOTH, _ridge,
+        {"classification": {"alpha": 1.0}, "regression": {"alpha": 1.0}},
+        _alpha_space(1e-3, 1e3), {"classification": _ALPHA_GRID, "regression": _ALPHA_GRID},
+        True, None, {"classification": ("squared_error",), "regression": ("squared_error",)},
+        "Least squares with an L2 penalty; very fast, stable when features are correlated."),
+    "lasso": ModelFamily(
+        "Lasso", ("regression",), _lasso,
+        {"regression": {"alpha": 0.1}},
+        _alpha_space(1e-4, 10.0), {"regression": {"alpha": [0.001, 0.01, 0.1, 1.0, 10.0]}},
+        True, None, {"regression": ("squared_error",)},
+        "Least squares with an L1 penalty: sets unhelpful features' weights to exactly zero."),
+    "decision_tree": ModelFamily(
+        "Decision tree", BOTH, _tree_builder("decision_tree"),
+        {"classification": _TREE_DEFAULTS, "regression": _TREE_DEFAULTS},
+        _tree_space, {"classification": _TREE_GRID, "regression": _TREE_GRID},
+        False, None, _TREE_LOSSES,
+        "One tree of yes/no questions; easy to read, but on its own usually less accurate than a forest."),
+    "random_forest": ModelFamily(
+        "Random forest", BOTH, _tree_builder("random_forest"),
+        {"classification": _FOREST_DEFAULTS, "regression": {**_FOREST_DEFAULTS, "max_features": 1.0}},
+        _forest_space, {"classification": _FOREST_GRID, "regression": _FOREST_GRID},
+        False, None, _TREE_LOSSES,
+        "Many decision trees averaged; robust, little tuning needed."),
+    "extra_trees": ModelFamily(
+        "Extra trees", BOTH, _tree_builder("extra_trees"),
+        {"classification": _FOREST_DEFAULTS, "regression": {**_FOREST_DEFAULTS, "max_features": 1.0}},
+        _forest_space, {"classification": _FOREST_GRID, "regression": _FOREST_GRID},
+        False, None, _TREE_LOSSES,
+        "Like a random forest with random split points: faster to fit and often as accurate."),
+    "gradient_boosting": ModelFamily(
+        "Gradient boosting (histogram)", BOTH, _boosting,
+        {"classification": _BOOSTING_DEFAULTS, "regression": _BOOSTING_DEFAULTS},
+        _boosting_space, {"classification": _BOOSTING_GRID, "regression": _BOOSTING_GRID},
+        False, None,
+        {"classification": ("log_loss",), "regression": ("squared_error", "absolute_error", "poisson")},
+        "Trees built one after another to fix earlier errors; often the most accurate on tables."),
+    "svm": ModelFamily(
+        "Kernel SVM", BOTH, _svm,
+        {"classification": _SVM_DEFAULTS, "regression": {**_SVM_DEFAULTS, "epsilon": 0.1}},
+        _svm_space, {"classification": _SVM_GRID, "regression": {**_SVM_GRID, "epsilon": [0.1]}},
+        True, 20_000, {"classification": ("hinge",), "regression": ("epsilon_insensitive",)},
+        "Support vector machine with a curved (kernel) boundary; strong on small and medium data.",
+        ("linear_svm", "gradient_boosting")),
+    "linear_svm": ModelFamily(
+        "Linear SVM", BOTH, _linear_svm,
+        {"classification": {"C": 1.0}, "regression": {"C": 1.0, "epsilon": 0.1}},
+        _linear_svm_space,
+        {"classification": {"C": [0.01, 0.1, 1.0, 10.0]},
+         "regression": {"C": [0.01, 0.1, 1.0, 10.0], "epsilon": [0.1, 0.3]}},
+        True, None,
+        {"classification": ("squared_hinge", "hinge"),
+         "regression": ("epsilon_insensitive", "squared_epsilon_insensitive")},
+        "Support vector machine with a straight boundary; scales to large data."),
+    "knn": ModelFamily(
+        "k-nearest neighbours", BOTH, _knn,
+        {"classification": _KNN_DEFAULTS, "regression": _KNN_DEFAULTS},
+        _knn_space, {"classification": _KNN_GRID, "regression": _KNN_GRID},
+        True, 100_000, {},
+        "Predicts from the most similar training rows; simple, but slow to predict on large data.",
+        ("random_forest", "gradient_boosting")),
+    "naive_bayes": ModelFamily(
+        "Naive Bayes (Gaussian)", ("classification",), _naive_bayes,
+        {"classification": {"var_smoothing": 1e-9}},
+        _naive_bayes_space, {"classification": {"var_smoothing": [1e-11, 1e-9, 1e-7, 1e-5, 1e-3]}},
+        False, None, {},
+        "Treats features as independent given the class; very fast, a good sanity check."),
+    "mlp": ModelFamily(
+        "Neural network (MLP)", BOTH, _mlp,
+        {"classification": _MLP_DEFAULTS, "regression": _MLP_DEFAULTS},
+        _mlp_space, {"classification": _MLP_GRID, "regression": _MLP_GRID},
+        True, 200_000, {"classification": ("log_loss",), "regression": ("squared_error",)},
+        "Layers of neurons trained by gradient descent; flexible, needs scaled features and more data.",
+        ("gradient_boosting",)),
+}
+
+
+def _same(params: Params) -> dict[str, Params]:
+    return {"classification": params, "regression": params}
+
+
+#: The first trials of an AutoML search, in the order they run: per family and task, one point of the family's
+#: search space (parameter names without the AutoML prefix) near its defaults but cheap to fit. Queued before
+#: the sampler takes over, they give every family a finished trial early (a 350-tree forest drawn first could
+#: take a short budget's first half on this 2-core machine), and they are points the sampler then learns from.
+#: Strong, cheap families come first: under a short budget the search may end after a few of them.
+AUTOML_STARTS: dict[str, dict[str, Params]] = {
+    "gradient_boosting": _same({"learning_rate": 0.1, "max_leaf_nodes": 31, "min_samples_leaf": 20,
+                                "l2_regularization": 1e-6, "max_iter": 100}),
+    "linear": {"classification": {"C": 1.0, "penalty": "l2"}, "regression": {"alpha": 1.0}},
+    "random_forest": {"classification": {"n_estimators": 100, "min_samples_leaf": 1, "max_features": 0.3},
+                      "regression": {"n_estimators": 100, "min_samples_leaf": 1, "max_features": 0.5}},
+    "extra_trees": {"classification": {"n_estimators": 100, "min_samples_leaf": 1, "max_features": 0.5},
+                    "regression": {"n_estimators": 100, "min_samples_leaf": 1, "max_features": 1.0}},
+    "knn": _same({"n_neighbors": 10, "weights": "distance", "p": 2}),
+    "ridge": _same({"alpha": 1.0}),
+    "lasso": {"regression": {"alpha": 0.01}},
+    "naive_bayes": {"classification": {"var_smoothing": 1e-9}},
+    "linear_svm": {"classification": {"C": 1.0}, "regression": {"C": 1.0, "epsilon": 0.1}},
+    "svm": {"classification": {"kernel": "rbf", "C": 1.0, "gamma": 0.05},
+            "regression": {"kernel": "rbf", "C": 1.0, "gamma": 0.05, "epsilon": 0.1}},
+    "mlp": _same({"hidden_layer_sizes": "64", "alpha": 1e-4, "learning_rate_init": 1e-3}),
+    "decision_tree": _same({"max_depth": 8, "min_samples_leaf": 5}),
+}
