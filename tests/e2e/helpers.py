@@ -390,11 +390,19 @@ def set_multiselect(st: StreamlitPage, label: str, options: list[str], scope=Non
     for name in [n for n in dict.fromkeys(chosen.evaluate_all("els => els.map(e => e.ariaLabel)")) if n not in options]:
         st.act(lambda name=name: box.get_by_role("button", name=f"Remove {name}", exact=True).first.click(), grace=0.5)
     for name in options:
-        if box.locator(f'[data-tag][aria-label="{name}"]').count():
+        tag = box.locator(f'[data-tag][aria-label="{name}"]')
+        if tag.count():
             continue
+        # One choice at a time, each confirmed before the next menu opens: a click on the combobox while the
+        # previous menu is still closing reopened nothing, and the option clicked then belonged to the closing
+        # menu, so the choice was silently lost (seen in CI as a missing tag).
         box.get_by_role("combobox").click()
-        st.act(lambda name=name: st.page.get_by_role("option", name=name, exact=True).click(), grace=0.5)
+        option = st.page.get_by_role("option", name=name, exact=True)
+        expect(option).to_be_visible()
+        st.act(lambda option=option: option.click(), grace=0.5)
+        expect(tag.first).to_be_visible()
         st.page.keyboard.press("Escape")
+        expect(st.page.get_by_role("option")).to_have_count(0)
     for name in options:
         expect(box.locator(f'[data-tag][aria-label="{name}"]').first).to_be_visible()
     assert set(chosen.evaluate_all("els => els.map(e => e.ariaLabel)")) == set(options)
