@@ -53,6 +53,7 @@ import argparse
 import csv
 import json
 import os
+import signal
 import subprocess
 import sys
 import tempfile
@@ -107,7 +108,8 @@ def run_measured(command: list[str], env: dict, timeout: float) -> dict:
     """Run ``command``; its wall seconds, peak RSS (MB) of it and its descendants, exit code and output."""
     peak_kb = 0
     started = time.perf_counter()
-    process = subprocess.Popen(command, cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    process = subprocess.Popen(command, cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                               start_new_session=True)  # its own process group: a timeout ends its workers too
     done = threading.Event()
 
     def sample() -> None:
@@ -126,7 +128,7 @@ def run_measured(command: list[str], env: dict, timeout: float) -> dict:
     try:
         stdout, stderr = process.communicate(timeout=timeout)
     except subprocess.TimeoutExpired:
-        process.kill()
+        os.killpg(process.pid, signal.SIGKILL)
         stdout, stderr = process.communicate()
         stderr += f"\ntimed out after {timeout:.0f} s"
     seconds = time.perf_counter() - started
@@ -148,9 +150,18 @@ def _failure(result: dict, step: str) -> str:
     return f"{step} exited {result['returncode']}: {lines[-1][:300] if lines else 'no output'}"
 
 
+def _model_summary(model: Path) -> dict:
+    """The winner, the metric it was selected by and the rows it was fitted on, from the model card."""
+    card = json.loads((model / "model.json").read_text())
+    trained_on = card.get("trained_on", {})
+    return {"best": card.get("family") or card.get("estimator"), "selected_by": card.get("metric"),
+            "trained_on": f"{trained_on.get('split')} ({trained_on.get('rows')} rows)",
+            "trials": len(card.get("leaderboard") or {})}
+
+
 def run_tool(tool: str, table, files: dict, budget: float, seed: int, env: dict, with_metric: bool) -> dict:
     """One tool on one split: predictions file, wall seconds, peak RSS; ``error`` when it failed."""
-    timeout = 3 * budget + 300
+    timeout = 3 * budget + 600  # generous: the default HistGBM has no budget, and a loaded machine slows all
     cli_task = "regression" if table.task == "regression" else "classification"
     if tool == "workbench":
         model = files["folder"] / "workbench-model"
@@ -159,9 +170,10 @@ def run_tool(tool: str, table, files: dict, budget: float, seed: int, env: dict,
         if with_metric:
             train[-2:-2] = ["--metric", table.metric]
         fitted = run_measured(train, env, timeout)
-        out = {"wall": fitted["seconds"], "peak_mb": fitted["peak_mb"], "detail": fitted["stdout"].strip()[-300:]}
+        out = {"wall": fitted["seconds"], "peak_mb": fitted["peak_mb"]}
         if fitted["returncode"] != 0:
             return {**out, "error": _failure(fitted, "train")}
+        out.update(_model_summary(model))
         predicted = run_measured([sys.executable, "-m", "engine", "predict", "--model", str(model), "--data",
                                   str(files["test"]), "--out", str(files["preds"](tool))], env, timeout)
         out.update(predict_wall=predicted["seconds"], peak_mb=max(out["peak_mb"], predicted["peak_mb"]))
@@ -217,6 +229,8 @@ def paired_interval(a: Scored, b: Scored, weights: np.ndarray, greater_is_better
 
 def compare(low: float, high: float, ours_failed: bool, theirs_failed: bool) -> str:
     """'win', 'tie' or 'loss' of ours against theirs from the interval of (ours - theirs)."""
+    if ours_failed and theirs_failed:
+        return "tie"  # neither has a score: no evidence either way
     if ours_failed or theirs_failed:
         return "loss" if ours_failed else "win"
     return "win" if low > 0 else "loss" if high < 0 else "tie"
@@ -304,7 +318,8 @@ def run_table(name: str, seed: int, budgets: list[float], tools: list[str], env:
                              "vs_histgbm": pairs.get("histgbm", {}).get("outcome") if tool == "workbench" else None,
                              "vs_histgbm_interval": (_interval(pairs.get("histgbm")) if tool == "workbench"
                                                      else None),
-                             "best": run.get("best") or run.get("detail", ""), "trials": run.get("trials"),
+                             "best": run.get("best"), "trials": run.get("trials"),
+                             "selected_by": run.get("selected_by"), "trained_on": run.get("trained_on"),
                              "error": run.get("error", ""), "load": load_avg, "test_rows": len(test),
                              "train_rows": files["train_rows"]})
             if keep:
@@ -404,7 +419,8 @@ def score_long(rows: list[dict], keep: Path, budgets: list[float]) -> None:
         paths = [keep / f"preds-{row['table']}-s{row['seed']}-{b:g}s-workbench.csv" for b in budgets]
         if not all(p.exists() for p in paths):
             continue
-        _, test, classes = split_files(row["table"], row["seed"], Path(tempfile.mkdtemp(prefix="bench-automl-")))
+        with tempfile.TemporaryDirectory(prefix="bench-automl-") as tmp:
+            _, test, classes = split_files(row["table"], row["seed"], Path(tmp))
         y_true = (test[table.target].astype(str).to_numpy() if classes
                   else test[table.target].to_numpy(dtype=float))
         short, longer = (Scored(table.metric, y_true, pd.read_csv(p), classes) for p in paths)
