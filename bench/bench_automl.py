@@ -151,12 +151,13 @@ def _failure(result: dict, step: str) -> str:
 
 
 def _model_summary(model: Path) -> dict:
-    """The winner, the metric it was selected by and the rows it was fitted on, from the model card."""
+    """The winner, the metric it was selected by, the rows it was fitted on and how many candidates the
+    leaderboard kept, from the model card."""
     card = json.loads((model / "model.json").read_text())
     trained_on = card.get("trained_on", {})
     return {"best": card.get("family") or card.get("estimator"), "selected_by": card.get("metric"),
             "trained_on": f"{trained_on.get('split')} ({trained_on.get('rows')} rows)",
-            "trials": len(card.get("leaderboard") or {})}
+            "candidates": len(card.get("leaderboard") or {})}
 
 
 def run_tool(tool: str, table, files: dict, budget: float, seed: int, env: dict, with_metric: bool) -> dict:
@@ -318,7 +319,7 @@ def run_table(name: str, seed: int, budgets: list[float], tools: list[str], env:
                              "vs_histgbm": pairs.get("histgbm", {}).get("outcome") if tool == "workbench" else None,
                              "vs_histgbm_interval": (_interval(pairs.get("histgbm")) if tool == "workbench"
                                                      else None),
-                             "best": run.get("best"), "trials": run.get("trials"),
+                             "best": run.get("best"), "trials": run.get("trials"), "candidates": run.get("candidates"),
                              "selected_by": run.get("selected_by"), "trained_on": run.get("trained_on"),
                              "error": run.get("error", ""), "load": load_avg, "test_rows": len(test),
                              "train_rows": files["train_rows"]})
