@@ -133,7 +133,10 @@ def _cast(g: _Graph, caster: KindCaster, features: list[dict]) -> dict[str, _Col
         is_text = kind in STRING_KINDS
         elem = TensorProto.STRING if is_text else _DOUBLE
         g.inputs.append(helper.make_tensor_value_info(name, elem, [None, 1]))
-        frame[name] = _Column(name, is_text, is_date=kind == "datetime")
+        tensor = name
+        if kind == "numeric":  # KindCaster reads ±inf as missing
+            tensor = g.op("Where", [g.op("IsInf", [name]), g.const([[np.nan]]), name], "finite")
+        frame[name] = _Column(tensor, is_text, is_date=kind == "datetime")
     return frame
 
 

@@ -33,7 +33,8 @@ class KindCaster(TransformerMixin, BaseEstimator):
     """Convert raw columns to the dtypes of their kinds, so a pipeline accepts raw CSV values.
 
     ``columns`` is a list of ``(name, kind)`` pairs; columns absent from the input become
-    all-missing (imputers downstream fill them) and extra input columns are ignored.
+    all-missing (imputers downstream fill them) and extra input columns are ignored. ±inf in a numeric
+    column is read as missing, in training and scoring alike: no imputer, scaler or model accepts it.
     """
 
     def __init__(self, columns=()):
@@ -50,7 +51,8 @@ class KindCaster(TransformerMixin, BaseEstimator):
         out = {}
         for name, kind in self.columns:
             series = frame[name] if name in frame.columns else pd.Series(np.nan, index=frame.index, dtype=object)
-            out[name] = convert_series(series, kind)
+            values = convert_series(series, kind)
+            out[name] = values.where(~np.isinf(values), np.nan) if kind == "numeric" else values
         return pd.DataFrame(out, index=frame.index)
 
     def get_feature_names_out(self, input_features=None):

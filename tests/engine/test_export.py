@@ -154,6 +154,15 @@ def test_onnx_export_names_the_step_that_does_not_convert(steps, features, estim
     assert all(word in result.reason for word in words), result.reason
 
 
+def test_onnx_reads_infinite_numbers_as_missing_like_the_pipeline():
+    steps, estimator, task = CONVERTING["many-steps-forest"]
+    pipeline, features, rows = _fit(steps, estimator, task)
+    rows = rows.assign(age=[np.inf, -np.inf, np.nan, *rows["age"].iloc[3:]], visits=[-np.inf, *rows["visits"].iloc[1:]])
+    result = export_onnx(pipeline, features, task, rows)
+    assert result.reason is None, result.reason
+    assert result.check.max_diff <= 1e-6
+
+
 def test_onnx_inputs_are_typed_by_kind():
     feeds = onnx_inputs(_frame().head(6), [{"name": c.name, "kind": c.kind} for c in FEATURES])
     assert feeds["age"].dtype == np.float64 and feeds["age"].shape == (6, 1)
