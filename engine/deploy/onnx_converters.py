@@ -140,9 +140,7 @@ def _cast(g: _Graph, caster: KindCaster, features: list[dict]) -> dict[str, _Col
         is_text = kind in STRING_KINDS
         elem = TensorProto.STRING if is_text else _DOUBLE
         g.inputs.append(helper.make_tensor_value_info(name, elem, [None, 1]))
-        tensor = name
-        if kind == "numeric":  # KindCaster reads ±inf as missing
-            tensor = g.op("Where", [g.op("IsInf", [name]), g.const([[np.nan]]), name], "finite")
+        tensor = _finite(g, name) if kind == "numeric" else name  # KindCaster reads ±inf as missing
         frame[name] = _Column(tensor, is_text, is_date=kind == "datetime")
     return frame
 
@@ -270,6 +268,11 @@ def _fill_gaps(g: _Graph, tensor: str, fill, finite: bool = False) -> str:
     if finite:
         gap = g.op("Or", [gap, g.op("IsInf", [tensor], "inf")], "gap")
     return g.op("Where", [gap, g.const(np.array([[fill]], dtype=np.float64)), tensor], "filled")
+
+
+def _finite(g: _Graph, tensor: str) -> str:
+    """The tensor with ±inf replaced by NaN (missing)."""
+    return g.op("Where", [g.op("IsInf", [tensor]), g.const([[np.nan]]), tensor], "finite")
 
 
 def _is_missing(g: _Graph, column: _Column) -> str:
@@ -428,7 +431,7 @@ def _clip(g, clipper: OutlierClipper, columns):
     _numeric(columns, "Outlier clipping")
     out = []
     for name, column in columns:
-        tensor = column.tensor
+        tensor = _finite(g, column.tensor)  # the clipper reads ±inf as missing
         low, high = clipper.lower_.get(name, np.nan), clipper.upper_.get(name, np.nan)
         if not _is_nan(high):  # comparisons with NaN are false, so gaps stay gaps as in pandas
             bound = g.const([[float(high)]])

@@ -18,7 +18,7 @@ Adding a step type
     One entry in ``STEP_TYPES`` below says everything about it: its label, the column kinds it may select, its
     parameters (each ``Param`` with its checks and the words a form shows for it and its choices), the
     sentence that explains it, its ``build`` function (the unfitted transformer it compiles to; the transformer
-    class itself goes in ``transformers``, ``cleaners``, ``features`` or ``selection``),
+    class itself goes in ``transformers``, ``cleaners``, ``features`` or ``selection``, on ``FrameTransformer``),
     the workbench types its fitted stage holds (``engine_types``: skops trusts exactly these) and its ONNX
     support: a converter in ``engine.deploy.onnx_converters.STEP_CONVERTERS`` under the same key, or the reason it
     has none in ``onnx``. ``pipeline.build_preprocessor``, ``engine.deploy.export`` and the Prepare page's form
