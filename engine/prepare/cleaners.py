@@ -1,4 +1,5 @@
-"""Cleaning steps that learn from training rows: drop sparse columns, clip or flag outliers.
+"""Cleaning steps that learn from training rows: drop sparse columns, clip or flag outliers; and the row masks of
+the row steps (which training rows to keep).
 
 >>> import pandas as pd
 >>> X = pd.DataFrame({"a": [1.0, 2.0, 3.0, 4.0, 100.0]})
@@ -14,10 +15,12 @@ import numpy as np
 import pandas as pd
 from sklearn.ensemble import IsolationForest
 
+from engine.data.schema import convert_series
 from engine.errors import RecipeError
 from engine.prepare.transformers import FrameTransformer, _finite_floats, _is_numeric, numeric_frame
 
-__all__ = ["DropSparseColumns", "IsolationFlag", "OutlierClipper", "outlier_row_mask"]
+__all__ = ["DropSparseColumns", "IsolationFlag", "OutlierClipper", "keep_complete_rows", "keep_unique_rows",
+           "keep_usual_rows", "outlier_row_mask"]
 
 _DEFAULT_FACTORS = {"iqr": 1.5, "zscore": 3.0}
 FLAG = "outlier_flag"
@@ -127,6 +130,34 @@ def outlier_row_mask(frame: pd.DataFrame, method: str, factor: float | None, ran
     values = numeric.astype(float)
     lower, upper = _bounds(_finite_floats(values), method, factor)
     return ((values < lower) | (values > upper)).any(axis=1).to_numpy()
+
+
+# -- row masks: (checked step, training X, y, column kinds, seed) -> the rows to keep ---------------------------
+
+def keep_unique_rows(step: dict, X: pd.DataFrame, y: pd.Series, kinds: dict[str, str], seed: int) -> np.ndarray:
+    """Rows that do not repeat an earlier row exactly (features and target)."""
+    return ~pd.concat([X, y.rename("__target__")], axis=1).duplicated().to_numpy()
+
+
+def keep_complete_rows(step: dict, X: pd.DataFrame, y: pd.Series, kinds: dict[str, str], seed: int) -> np.ndarray:
+    """Rows without a missing value in the step's columns."""
+    columns = step["columns"]
+    if "names" in columns:
+        names = [c for c in columns["names"] if c in X.columns]
+    else:
+        wanted = columns["kind"]
+        names = [c for c in X.columns if wanted == "all" or kinds.get(c) == wanted
+                 or (wanted == "numeric" and kinds.get(c) == "boolean")]
+    return ~X[names].isna().any(axis=1).to_numpy() if names else np.ones(len(X), bool)
+
+
+def keep_usual_rows(step: dict, X: pd.DataFrame, y: pd.Series, kinds: dict[str, str], seed: int) -> np.ndarray:
+    """Rows that are no outlier (the step's method and factor) in any numeric column."""
+    numeric = [c for c in X.columns if kinds.get(c) == "numeric"]
+    if not numeric:
+        return np.ones(len(X), bool)
+    frame = pd.DataFrame({c: convert_series(X[c], "numeric") for c in numeric})
+    return ~outlier_row_mask(frame, step["params"]["method"], step["params"]["factor"], random_state=seed)
 
 
 def _bounds(frame: pd.DataFrame, method: str, factor) -> tuple[pd.Series, pd.Series]:

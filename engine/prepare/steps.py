@@ -16,13 +16,14 @@ column steps become one stage each of the compiled scikit-learn Pipeline.
 
 Adding a step type
     One entry in ``STEP_TYPES`` below says everything about it: its label, the column kinds it may select, its
-    parameters (each ``Param`` with its checks and the words a form shows for it and its choices), the
-    sentence that explains it, its ``build`` function (the unfitted transformer it compiles to; the transformer
-    class itself goes in ``transformers``, ``cleaners``, ``features`` or ``selection``, on ``FrameTransformer``),
-    the workbench types its fitted stage holds (``engine_types``: skops trusts exactly these) and its ONNX
-    support: a converter in ``engine.deploy.onnx_converters.STEP_CONVERTERS`` under the same key, or the reason it
-    has none in ``onnx``. ``pipeline.build_preprocessor``, ``engine.deploy.export`` and the Prepare page's form
-    all read the entry; ``tests/engine/test_recipe.py`` checks that every entry is complete.
+    parameters (each ``Param`` with its checks, its form label and the words for its choices), the sentence that
+    explains it, and what it does: a row step's ``keep`` (a row mask function, in ``cleaners``), or a column step's
+    ``build`` (the unfitted transformer it compiles to; a new transformer class goes in ``transformers``,
+    ``cleaners``, ``features`` or ``selection``, on ``FrameTransformer``), the workbench types its fitted stage
+    holds (``engine_types``: skops trusts exactly these) and its ONNX support: a converter in
+    ``engine.deploy.onnx_converters.STEP_CONVERTERS`` under the same key, or in ``onnx`` the reason it has none.
+    The compiler (``pipeline``), the row filter (``rows``), the exports (``engine.deploy``) and the Prepare page's
+    form read the entry; ``tests/engine/test_recipe.py`` checks that every entry is complete.
 """
 
 from __future__ import annotations
@@ -45,7 +46,14 @@ from sklearn.preprocessing import (
 )
 
 from engine.errors import RecipeError
-from engine.prepare.cleaners import DropSparseColumns, IsolationFlag, OutlierClipper
+from engine.prepare.cleaners import (
+    DropSparseColumns,
+    IsolationFlag,
+    OutlierClipper,
+    keep_complete_rows,
+    keep_unique_rows,
+    keep_usual_rows,
+)
 from engine.prepare.features import DerivedFeature, FrequencyEncoder, TextTfidf
 from engine.prepare.pipeline import ShrinkingStratifiedKFold, signed_log1p
 from engine.prepare.selection import FeatureSelector, PCAReducer
@@ -108,6 +116,7 @@ class StepType(NamedTuple):
     onnx: str = ""  # why (some of) its fitted forms have no ONNX translation; "" = they all have one
     picks: Callable[[dict], tuple[str, ...]] | None = None  # kinds == (): the columns its params name
     check: Callable[[dict], None] | None = None  # rules across its parameters, raising RecipeError
+    keep: Callable[..., Any] | None = None  # row steps: (step, X, y, kinds, seed) -> mask of training rows to keep
 
 
 _NUM = (int, float)
@@ -183,15 +192,16 @@ def _check_impute(step: dict) -> None:
 STEP_TYPES: dict[str, StepType] = {
     "drop_duplicates": StepType(
         "Remove duplicate rows", "rows", (), {},
-        "Remove training rows that repeat another row exactly (features and target)."),
+        "Remove training rows that repeat another row exactly (features and target).", keep=keep_unique_rows),
     "drop_missing_rows": StepType(
         "Drop rows with missing values", "rows", SELECTOR_KINDS, {},
-        "Remove training rows with a missing value in {cols}; at prediction time such rows are still imputed."),
+        "Remove training rows with a missing value in {cols}; at prediction time such rows are still imputed.",
+        keep=keep_complete_rows),
     "drop_outliers": StepType(
         "Drop outlier rows", "rows", (), {
             "method": Param("iqr", ("iqr", "zscore", "isolation_forest"), label="Method", words=_OUTLIER_WORDS),
             "factor": Param(None, type=_NUM, low=0.5, high=10, optional=True, label="Factor (blank = default)")},
-        "Remove training rows that are outliers ({method_name}) in any numeric column."),
+        "Remove training rows that are outliers ({method_name}) in any numeric column.", keep=keep_usual_rows),
     "drop_sparse": StepType(
         "Drop mostly-empty columns", "columns", SELECTOR_KINDS, {
             "threshold": Param(0.5, type=_NUM, low=0.01, high=1.0, label="Threshold")},

@@ -89,7 +89,8 @@ def test_form_words_for_choices_are_words_not_raw_values():
 def test_row_steps_build_nothing_and_the_converters_cover_only_column_steps():
     from engine.deploy.onnx_converters import STEP_CONVERTERS
 
-    assert all(spec.build is None for spec in STEP_TYPES.values() if spec.stage == "rows")
+    assert all(spec.build is None and callable(spec.keep) for spec in STEP_TYPES.values() if spec.stage == "rows")
+    assert all(spec.keep is None and callable(spec.build) for spec in STEP_TYPES.values() if spec.stage == "columns")
     assert set(STEP_CONVERTERS) == {t for t, spec in STEP_TYPES.items() if spec.stage == "columns"}
 
 
