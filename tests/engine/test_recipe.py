@@ -158,3 +158,15 @@ def test_invalid_recipes_raise_recipe_error(recipe, message):
     with pytest.raises(RecipeError) as caught:
         validate_recipe(recipe)
     assert str(caught.value) == message
+
+
+def test_the_proposed_recipe_says_that_infinite_values_count_as_missing():
+    import numpy as np
+    import pandas as pd
+
+    from engine import infer_schema
+    from engine.prepare.advice import propose_recipe
+
+    frame = pd.DataFrame({"x": [1.0, np.inf, 3.0, -np.inf] * 5, "y": ["a", "b"] * 10})
+    _, reasons = propose_recipe(frame, infer_schema(frame), "y", "classification")
+    assert "Infinite values in x (10) count as missing, in training and when scoring" in " ".join(reasons)
