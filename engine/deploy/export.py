@@ -1,8 +1,10 @@
 """Model files that leave the workbench: skops (safe to load), ONNX (checked against scikit-learn), model card.
 
 skops stores a pipeline without pickle; loading it constructs only the types a caller trusts. The workbench
-trusts scikit-learn, NumPy and SciPy types and the listed ``engine`` classes its recipes compile to
-(``TRUSTED_ENGINE_TYPES``), and refuses any other type:
+trusts scikit-learn, NumPy and SciPy types and the ``engine`` classes its recipes compile to
+(``TRUSTED_ENGINE_TYPES``: the pipeline's frame and each step type's ``engine_types`` in the step catalogue,
+``engine.prepare.steps.STEP_TYPES``; a new step type declares its types there, not here), and refuses any other
+type:
 
 >>> from sklearn.linear_model import LogisticRegression
 >>> model = LogisticRegression().fit([[0.0], [1.0]], [0, 1])
@@ -26,12 +28,11 @@ from engine.deploy.onnx_converters import OnnxUnsupported, pipeline_to_onnx
 from engine.deploy.onnx_feeds import OnnxRunner, onnx_inputs
 from engine.errors import ModelError
 from engine.legacy import MOVED_MODULES
-from engine.prepare.cleaners import DropSparseColumns, IsolationFlag, OutlierClipper
-from engine.prepare.features import DerivedFeature, FrequencyEncoder, TextTfidf
-from engine.prepare.pipeline import ShrinkingStratifiedKFold, signed_log1p
-from engine.prepare.selection import FeatureSelector, PCAReducer
+from engine.prepare.cleaners import IsolationFlag, OutlierClipper
+from engine.prepare.pipeline import engine_types
+from engine.prepare.selection import PCAReducer
 from engine.prepare.steps import describe_step
-from engine.prepare.transformers import ColumnSelector, ColumnStep, DateParts, KindCaster, ModelInputGuard
+from engine.prepare.transformers import DateParts, ModelInputGuard
 
 __all__ = [
     "ONNX_TOLERANCE",
@@ -58,10 +59,8 @@ ONNX_TOLERANCE = 1e-4
 #: Top-level modules whose types a skops file may hold.
 TRUSTED_MODULES = ("sklearn", "numpy", "scipy")
 #: The workbench's own types a skops file may hold: what ``build_pipeline`` compiles a recipe to.
-TRUSTED_ENGINE_TYPES = frozenset(f"{t.__module__}.{t.__qualname__}" for t in (
-    KindCaster, ColumnSelector, ColumnStep, ModelInputGuard, DateParts, DropSparseColumns, OutlierClipper,
-    IsolationFlag, DerivedFeature, FrequencyEncoder, TextTfidf, FeatureSelector, PCAReducer,
-    ShrinkingStratifiedKFold, signed_log1p)) | {"engine.deploy.export._ClipBounds"}
+TRUSTED_ENGINE_TYPES = frozenset(f"{t.__module__}.{t.__qualname__}" for t in engine_types()) | {
+    "engine.deploy.export._ClipBounds"}
 #: The same types under the module paths files written before December 2026 name (see ``engine.legacy``).
 LEGACY_ENGINE_TYPES = frozenset(old + name[len(new):] for name in TRUSTED_ENGINE_TYPES
                                 for old, new in MOVED_MODULES.items() if name.startswith(new + "."))

@@ -12,11 +12,17 @@ missing), categorical and text columns as ``string [N, 1]`` (missing as ``""``).
 and ``probabilities`` for a classifier, ``prediction`` for a regressor.
 
 A step without a translation raises ``OnnxUnsupported`` whose message names the step and says why.
+
+Adding a converter for a step type: write ``_name(g, fitted_transformer, columns) -> [_Column, ...]`` (one output
+column per name the transformer's ``get_feature_names_out`` gives) and list it in ``STEP_CONVERTERS`` under the
+step type's key in ``engine.prepare.steps.STEP_TYPES``, by the class its ``build`` returns. A step type with
+no converter says why in its catalogue entry's ``onnx``; that sentence is the export's reason.
 """
 
 from __future__ import annotations
 
 import warnings
+from collections.abc import Callable
 from importlib import metadata
 
 import numpy as np
@@ -41,9 +47,10 @@ from engine.prepare.cleaners import DropSparseColumns, OutlierClipper
 from engine.prepare.features import DerivedFeature, FrequencyEncoder
 from engine.prepare.pipeline import signed_log1p
 from engine.prepare.selection import FeatureSelector, PCAReducer
+from engine.prepare.steps import STEP_TYPES
 from engine.prepare.transformers import ColumnStep, DateParts, KindCaster, ModelInputGuard
 
-__all__ = ["OPSETS", "OnnxUnsupported", "STRING_KINDS", "pipeline_to_onnx"]
+__all__ = ["OPSETS", "STEP_CONVERTERS", "STRING_KINDS", "OnnxUnsupported", "pipeline_to_onnx"]
 
 OPSETS = {"": 19, "ai.onnx.ml": 3}
 STRING_KINDS = ("categorical", "text")
@@ -108,7 +115,7 @@ def pipeline_to_onnx(pipeline, features: list[dict], task: str, model_dtype: str
         if isinstance(stage, KindCaster):
             frame = _cast(g, stage, features)
         elif isinstance(stage, ColumnStep):
-            frame = _column_step(g, stage, frame)
+            frame = _column_step(g, name.partition("_")[2], stage, frame)
         elif isinstance(stage, ModelInputGuard):
             model_input = _guard(g, stage, frame)
         else:
@@ -133,18 +140,21 @@ def _cast(g: _Graph, caster: KindCaster, features: list[dict]) -> dict[str, _Col
         is_text = kind in STRING_KINDS
         elem = TensorProto.STRING if is_text else _DOUBLE
         g.inputs.append(helper.make_tensor_value_info(name, elem, [None, 1]))
-        frame[name] = _Column(name, is_text, is_date=kind == "datetime")
+        tensor = _finite(g, name) if kind == "numeric" else name  # KindCaster reads ±inf as missing
+        frame[name] = _Column(tensor, is_text, is_date=kind == "datetime")
     return frame
 
 
-def _column_step(g: _Graph, step: ColumnStep, frame: dict[str, _Column]) -> dict[str, _Column]:
+def _column_step(g: _Graph, step_type: str, step: ColumnStep, frame: dict[str, _Column]) -> dict[str, _Column]:
+    """``step_type`` is the catalogue key the stage was compiled from (its name is ``s{position}_{type}``)."""
     if not step.columns_:
         return frame
     inner = step.transformer_
-    converter = _CONVERTERS.get(type(inner))
+    converter = STEP_CONVERTERS.get(step_type, {}).get(type(inner))
     if converter is None or (isinstance(inner, FunctionTransformer) and inner.func is not signed_log1p):
-        raise OnnxUnsupported(f"{_step_name(step)} ({type(inner).__name__}) has no ONNX translation; "
-                              f"{_WHY.get(type(inner).__name__, 'leave the step out to export to ONNX')}.")
+        spec = STEP_TYPES.get(step_type)
+        why = spec.onnx if spec is not None and spec.onnx else "leave the step out to export to ONNX"
+        raise OnnxUnsupported(f"{_step_name(step)} ({type(inner).__name__}) has no ONNX translation; {why}.")
     missing = [c for c in step.columns_ if c not in frame]
     if missing:
         raise OnnxUnsupported(f"{_step_name(step)} needs columns {missing} that the ONNX graph does not have.")
@@ -258,6 +268,11 @@ def _fill_gaps(g: _Graph, tensor: str, fill, finite: bool = False) -> str:
     if finite:
         gap = g.op("Or", [gap, g.op("IsInf", [tensor], "inf")], "gap")
     return g.op("Where", [gap, g.const(np.array([[fill]], dtype=np.float64)), tensor], "filled")
+
+
+def _finite(g: _Graph, tensor: str) -> str:
+    """The tensor with ±inf replaced by NaN (missing)."""
+    return g.op("Where", [g.op("IsInf", [tensor]), g.const([[np.nan]]), tensor], "finite")
 
 
 def _is_missing(g: _Graph, column: _Column) -> str:
@@ -416,7 +431,7 @@ def _clip(g, clipper: OutlierClipper, columns):
     _numeric(columns, "Outlier clipping")
     out = []
     for name, column in columns:
-        tensor = column.tensor
+        tensor = _finite(g, column.tensor)  # the clipper reads ±inf as missing
         low, high = clipper.lower_.get(name, np.nan), clipper.upper_.get(name, np.nan)
         if not _is_nan(high):  # comparisons with NaN are false, so gaps stay gaps as in pandas
             bound = g.const([[float(high)]])
@@ -538,18 +553,20 @@ def _step_name(step: ColumnStep) -> str:
     return name[:1].upper() + name[1:]
 
 
-_CONVERTERS = {
-    SimpleImputer: _imputer, StandardScaler: _standard, RobustScaler: _robust, MinMaxScaler: _minmax,
-    FunctionTransformer: _log, OneHotEncoder: _onehot, OrdinalEncoder: _ordinal, FrequencyEncoder: _frequency,
-    DropSparseColumns: _drop_sparse, FeatureSelector: _select, OutlierClipper: _clip, DerivedFeature: _derive,
-    PCAReducer: _pca, DateParts: _date_parts, TargetEncoder: _target,
-}
-
-_WHY = {
-    "TextTfidf": "ONNX's tokenizer does not split words as scikit-learn does, so TF-IDF weights would differ; "
-                 "leave the text columns out to export to ONNX",
-    "KNNImputer": "use a median, mean or most-frequent fill to export to ONNX",
-    "IterativeImputer": "use a median, mean or most-frequent fill to export to ONNX",
-    "IsolationFlag": "the isolation forest flag has no translation; disable the step to export to ONNX",
-    "PowerTransformer": "the Yeo-Johnson transform has no translation; use the log transform to export to ONNX",
+#: Step type (a key of ``engine.prepare.steps.STEP_TYPES``) -> converter of each fitted transformer its ``build``
+#: can return that ONNX translates. Every column step type has an entry; what is missing, its ``onnx`` explains.
+STEP_CONVERTERS: dict[str, dict[type, Callable]] = {
+    "drop_sparse": {DropSparseColumns: _drop_sparse},
+    "impute": {SimpleImputer: _imputer},
+    "clip_outliers": {OutlierClipper: _clip},
+    "flag_outliers": {},
+    "derive": {DerivedFeature: _derive},
+    "date_parts": {DateParts: _date_parts},
+    "power": {FunctionTransformer: _log},
+    "scale": {StandardScaler: _standard, RobustScaler: _robust, MinMaxScaler: _minmax},
+    "encode": {OneHotEncoder: _onehot, OrdinalEncoder: _ordinal, TargetEncoder: _target,
+               FrequencyEncoder: _frequency},
+    "tfidf": {},
+    "pca": {PCAReducer: _pca},
+    "select": {FeatureSelector: _select},
 }

@@ -8,7 +8,8 @@ Data drift of incoming rows against a compact reference profile of the training 
 from engine._exports import lazy_exports
 
 __all__, __getattr__, __dir__ = lazy_exports(__name__, {
-    "drift": ("DriftReport", "DriftThresholds", "drift_report", "reference_profile", "windowed_drift"),
+    "drift": ("STATISTICS", "DriftReport", "DriftStatistic", "DriftThresholds", "drift_report", "reference_profile",
+              "report_columns", "windowed_drift"),
     "decay": ("DecayThresholds", "decay_report", "join_labels"),
     "webhook": ("post_json", "check_webhook_url"),
 })

@@ -4,7 +4,7 @@ Monitoring never needs the training file again: ``reference_profile`` keeps, per
 below need (quantile bins and their shares, category counts, missing rate, range, a small sorted sample),
 plus the same for the model's predictions. ``drift_report`` scores a new batch against it.
 
-Statistics, per feature
+Statistics, per feature (the ``STATISTICS`` table: one entry each)
     - PSI (population stability index) for every kind: ``sum((c - r) * ln(c / r))`` over buckets whose
       shares are floored at ``1e-4`` so an empty bucket does not make it infinite. Numeric (and datetime, as
       seconds) features use the reference deciles as bucket edges and compare non-missing values; categorical,
@@ -17,6 +17,15 @@ Statistics, per feature
       current counts (both are samples, so a goodness-of-fit test against fixed shares would over-alarm).
     - Jensen-Shannon distance (categorical): ``scipy.spatial.distance.jensenshannon`` on the bucket shares,
       base 2, so it lies in [0, 1].
+
+Adding a drift statistic
+    One ``DriftStatistic`` entry in ``STATISTICS``: its label, the profile types it applies to ("numeric" for
+    numbers and dates, "categorical"), a ``compute`` function from the ``Buckets`` of one feature to its report
+    columns, and its role: an effect size judged against warn / alert thresholds (larger is worse), or a test
+    whose p-value below ``p_value`` makes a warning. A new threshold is a field of ``DriftThresholds``, named in
+    the entry. The report's columns and the verdicts follow the table; the Monitor page's table and threshold form
+    read ``report_columns()`` and each entry's label, name and threshold fields. ``tests/engine/
+    test_drift_statistics.py`` shows a new entry flowing into a report.
 
 Verdict rules (``DriftThresholds`` holds every number)
     1. Fewer than ``min_rows`` incoming rows, or fewer than ``min_values`` non-missing values of a feature:
@@ -42,7 +51,9 @@ from __future__ import annotations
 
 import math
 import warnings
+from collections.abc import Callable
 from dataclasses import asdict, dataclass, field, fields
+from typing import NamedTuple
 
 import numpy as np
 import pandas as pd
@@ -53,12 +64,16 @@ from engine.data.schema import convert_series
 from engine.errors import DriftError
 
 __all__ = [
+    "STATISTICS",
     "VERDICTS",
+    "Buckets",
     "DriftReport",
+    "DriftStatistic",
     "DriftThresholds",
     "bucket_shares",
     "drift_report",
     "reference_profile",
+    "report_columns",
     "window_keys",
     "windowed_drift",
 ]
@@ -73,8 +88,6 @@ _SAMPLE = 500  # reference values kept for KS
 _KS_MAX = 50_000  # current values KS looks at
 _NUMERIC = ("numeric", "datetime")
 _SEED = 0
-_COLUMNS = ["name", "kind", "psi", "ks_stat", "ks_p", "chi2_p", "js", "missing_ref", "missing_cur", "n_values",
-            "verdict", "reason"]
 
 
 @dataclass
@@ -100,9 +113,10 @@ class DriftThresholds:
             value = getattr(self, name)
             if isinstance(value, bool) or not isinstance(value, int) or value < 1:
                 raise DriftError(f"The '{name}' drift threshold must be a whole number >= 1. Got {value!r} instead.")
-        if self.psi_warn > self.psi_alert or self.js_warn > self.js_alert:
-            raise DriftError(f"Warn thresholds must not exceed alert thresholds, but got psi_warn={self.psi_warn}, "
-                             f"psi_alert={self.psi_alert}, js_warn={self.js_warn}, js_alert={self.js_alert}.")
+        pairs = [(s.warn, s.alert) for s in STATISTICS.values() if s.role == "effect"]
+        if any(getattr(self, warn) > getattr(self, alert) for warn, alert in pairs):
+            got = ", ".join(f"{name}={getattr(self, name)}" for pair in pairs for name in pair)
+            raise DriftError(f"Warn thresholds must not exceed alert thresholds, but got {got}.")
 
     def to_dict(self) -> dict:
         return asdict(self)
@@ -295,12 +309,86 @@ def _bool_label(value) -> str:
     return "missing" if pd.isna(value) else ("true" if value else "false")
 
 
-# -- comparing ------------------------------------------------------------------------------------------------------
+# -- the statistics -------------------------------------------------------------------------------------------------
+
+class Buckets(NamedTuple):
+    """One feature of a batch on its reference's buckets: what every statistic's ``compute`` gets."""
+
+    entry: dict  # the feature's reference profile
+    ref: np.ndarray  # reference shares per bucket
+    cur: np.ndarray  # current shares per bucket
+    counts: np.ndarray  # current counts per bucket
+    present: np.ndarray | None  # numeric: the current non-missing values (numbers, or dates as seconds)
+
+
+class DriftStatistic(NamedTuple):
+    """One drift statistic: what it is called, where it applies, how it is computed and judged."""
+
+    label: str  # its name in reasons and table headers: "PSI", "KS"
+    name: str  # in full, for help texts
+    types: tuple[str, ...]  # profile types it applies to: "numeric" (numbers and dates), "categorical"
+    compute: Callable[[Buckets], dict[str, float]]  # -> its report columns (absent: not computed, NaN)
+    columns: tuple[str, ...]  # the report columns it fills, in the report's order
+    judged: str  # the column its verdict reads
+    role: str  # "effect": warn / alert thresholds, larger is worse; "test": a p-value below p_value warns
+    warn: str = ""  # the DriftThresholds field of each threshold ("test": the shared p_value)
+    alert: str = ""
+
 
 def _psi(ref: np.ndarray, cur: np.ndarray) -> float:
     ref, cur = np.maximum(ref, _EPS), np.maximum(cur, _EPS)
     return float(np.sum((cur - ref) * np.log(cur / ref)))
 
+
+def _ks(b: Buckets) -> dict[str, float]:
+    sample, present = np.asarray(b.entry["sample"]), b.present
+    if len(sample) < 2 or len(present) < 2:
+        return {}
+    if len(present) > _KS_MAX:
+        present = np.random.default_rng(_SEED).choice(present, _KS_MAX, replace=False)
+    with warnings.catch_warnings():  # "exact calculation unsuccessful, switching to asymp" is fine here
+        warnings.simplefilter("ignore", RuntimeWarning)
+        result = ks_2samp(sample, present)
+    return {"ks_stat": float(result.statistic), "ks_p": float(result.pvalue)}
+
+
+def _chi2(b: Buckets) -> dict[str, float]:
+    table = np.vstack([np.asarray(b.entry["counts"], dtype=float), b.counts])
+    table = table[:, table.sum(axis=0) > 0]
+    return {"chi2_p": 1.0 if table.shape[1] < 2 else float(chi2_contingency(table, correction=False).pvalue)}
+
+
+#: Every drift statistic, in the order of the report's columns; effect sizes and tests are judged in this order.
+STATISTICS: dict[str, DriftStatistic] = {
+    "psi": DriftStatistic("PSI", "Population stability index", ("numeric", "categorical"),
+                          lambda b: {"psi": _psi(b.ref, b.cur)}, ("psi",), "psi", "effect", "psi_warn", "psi_alert"),
+    "ks": DriftStatistic("KS", "Kolmogorov-Smirnov test", ("numeric",), _ks, ("ks_stat", "ks_p"), "ks_p", "test",
+                         "p_value"),
+    "chi2": DriftStatistic("chi-square", "Chi-square test", ("categorical",), _chi2, ("chi2_p",), "chi2_p", "test",
+                           "p_value"),
+    "js": DriftStatistic("JS", "Jensen-Shannon distance", ("categorical",),
+                         lambda b: {"js": float(jensenshannon(b.ref, b.cur, base=2))}, ("js",), "js", "effect",
+                         "js_warn", "js_alert"),
+}
+_HEADLINE = STATISTICS["psi"]  # applies to every kind: the reasons and the per-feature chart quote it
+_STAT_COLUMNS = [column for statistic in STATISTICS.values() for column in statistic.columns]
+_COLUMNS = ["name", "kind", *_STAT_COLUMNS, "missing_ref", "missing_cur", "n_values", "verdict", "reason"]
+
+
+def report_columns() -> dict[str, str]:
+    """The report column each statistic is judged by, with its table header: {"psi": "PSI", "ks_p": "KS p", …}."""
+    return {s.judged: s.label + (" p" if s.role == "test" else "") for s in STATISTICS.values()}
+
+
+def _statistics(kind_type: str, buckets: Buckets) -> dict[str, float]:
+    out: dict[str, float] = {}
+    for statistic in STATISTICS.values():
+        if kind_type in statistic.types:
+            out.update(statistic.compute(buckets))
+    return out
+
+
+# -- comparing ------------------------------------------------------------------------------------------------------
 
 def bucket_shares(reference: dict, current: pd.DataFrame, feature: str) -> tuple[list[str], list[float], list[float]]:
     """(bucket labels, reference shares, current shares) of one feature, on the reference's buckets.
@@ -416,15 +504,13 @@ def _overall(features: pd.DataFrame, prediction: dict | None, share: float, n_ro
 
 
 def _missing_column_row(name: str, entry: dict) -> dict:
-    nan = float("nan")
-    return {"name": name, "kind": entry["kind"], "psi": nan, "ks_stat": nan, "ks_p": nan, "chi2_p": nan, "js": nan,
+    return {"name": name, "kind": entry["kind"], **dict.fromkeys(_STAT_COLUMNS, float("nan")),
             "missing_ref": entry["missing"], "missing_cur": 1.0, "n_values": 0, "verdict": "alert",
             "reason": "The column is missing from the new data."}
 
 
 def _compare(name: str, entry: dict, series: pd.Series, t: DriftThresholds) -> tuple[dict, list[str]]:
-    nan = float("nan")
-    row = {"name": name, "kind": entry["kind"], "psi": nan, "ks_stat": nan, "ks_p": nan, "chi2_p": nan, "js": nan,
+    row = {"name": name, "kind": entry["kind"], **dict.fromkeys(_STAT_COLUMNS, float("nan")),
            "missing_ref": float(entry["missing"])}
     if entry["type"] == "numeric":
         stats, quality, describe = _numeric_stats(name, entry, series)
@@ -458,14 +544,8 @@ def _numeric_stats(name: str, entry: dict, series: pd.Series) -> tuple[dict, lis
     quality.extend([found] if found else [])
     counts = np.bincount(np.searchsorted(np.asarray(entry["edges"]), present, side="left"),
                          minlength=len(entry["counts"]))
-    stats["psi"] = _psi(np.asarray(entry["shares"]), counts / len(present))
-    if len(entry["sample"]) >= 2 and len(present) >= 2:
-        sample = present if len(present) <= _KS_MAX else \
-            np.random.default_rng(_SEED).choice(present, _KS_MAX, replace=False)
-        with warnings.catch_warnings():  # "exact calculation unsuccessful, switching to asymp" is fine here
-            warnings.simplefilter("ignore", RuntimeWarning)
-            result = ks_2samp(np.asarray(entry["sample"]), sample)
-        stats["ks_stat"], stats["ks_p"] = float(result.statistic), float(result.pvalue)
+    stats.update(_statistics("numeric", Buckets(entry, np.asarray(entry["shares"]), counts / len(present), counts,
+                                                present)))
     return stats, quality, _numeric_change(entry, present, show)
 
 
@@ -508,11 +588,7 @@ def _categorical_stats(name: str, entry: dict, series: pd.Series) -> tuple[dict,
     ref_counts = np.asarray(entry["counts"], dtype=float)
     stats = {"missing_cur": float(counts[-1] / n), "n_values": int(n - counts[-1])}
     ref, cur = ref_counts / ref_counts.sum(), counts / n
-    stats["psi"] = _psi(ref, cur)
-    stats["js"] = float(jensenshannon(ref, cur, base=2))
-    table = np.vstack([ref_counts, counts])
-    table = table[:, table.sum(axis=0) > 0]
-    stats["chi2_p"] = 1.0 if table.shape[1] < 2 else float(chi2_contingency(table, correction=False).pvalue)
+    stats.update(_statistics("categorical", Buckets(entry, ref, cur, counts, None)))
     quality = []
     if unseen and name != PREDICTION:
         ranked = sorted(unseen.items(), key=lambda kv: -kv[1])
@@ -544,20 +620,20 @@ def _verdict(row: dict, n_rows: int, describe: str, t: DriftThresholds) -> tuple
                                 "for drift tests to mean anything.")
     if jumped and row["n_values"] < t.min_values:
         return "alert", f"The {missing_text}; only {row['n_values']} values are left."
-    psi, js = row["psi"], row["js"]
+    psi = row[_HEADLINE.judged]
     if math.isnan(psi) and not jumped:
         return "ok", "The column had no values in training, so there is nothing to compare with."
-    p_values = [(test, row[key]) for test, key in (("KS", "ks_p"), ("chi-square", "chi2_p"))
-                if not math.isnan(row[key])]
-    alerts, warns = [], []
-    if psi >= t.psi_alert:
-        alerts.append(f"PSI {psi:.2f} >= {t.psi_alert:g}")
-    elif psi >= t.psi_warn:
-        warns.append(f"PSI {psi:.2f} >= {t.psi_warn:g}")
-    if not math.isnan(js) and js >= t.js_alert:
-        alerts.append(f"JS {js:.2f} >= {t.js_alert:g}")
-    elif not math.isnan(js) and js >= t.js_warn:
-        warns.append(f"JS {js:.2f} >= {t.js_warn:g}")
+    alerts, warns, p_values = [], [], []
+    for statistic in STATISTICS.values():
+        value = row[statistic.judged]
+        if math.isnan(value):
+            continue
+        if statistic.role == "test":
+            p_values.append((statistic.label, value))
+        elif value >= getattr(t, statistic.alert):
+            alerts.append(f"{statistic.label} {value:.2f} >= {getattr(t, statistic.alert):g}")
+        elif value >= getattr(t, statistic.warn):
+            warns.append(f"{statistic.label} {value:.2f} >= {getattr(t, statistic.warn):g}")
     if jumped:
         alerts.append(f"the {missing_text}")
     if alerts:
@@ -567,10 +643,10 @@ def _verdict(row: dict, n_rows: int, describe: str, t: DriftThresholds) -> tuple
         return "warn", f"{', '.join(warns)}: {describe}."
     significant = [f"{test} p-value {p:.2g} < {t.p_value:g}" for test, p in p_values if p < t.p_value]
     if significant:
-        return "warn", (f"{', '.join(significant)} but PSI {psi:.2f} < {t.psi_warn:g}: a small but detectable "
-                        f"shift ({describe}).")
+        return "warn", (f"{', '.join(significant)} but {_HEADLINE.label} {psi:.2f} < "
+                        f"{getattr(t, _HEADLINE.warn):g}: a small but detectable shift ({describe}).")
     tests = "".join(f", {test} p-value {p:.2g}" for test, p in p_values)
-    return "ok", f"PSI {psi:.2f} < {t.psi_warn:g}{tests}: no drift."
+    return "ok", f"{_HEADLINE.label} {psi:.2f} < {getattr(t, _HEADLINE.warn):g}{tests}: no drift."
 
 
 # -- over time -----------------------------------------------------------------------------------------------------

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import copy
 
+import numpy as np
 import pandas as pd
 
 from engine.data.schema import ColumnInfo
@@ -43,6 +44,13 @@ def propose_recipe(frame: pd.DataFrame, schema: list[ColumnInfo], target: str, t
         shown = ", ".join(f"{c} {missing[c]:.0%}" for c in gaps[:4])
         reasons.append(f"Numeric columns have missing values ({shown}): they are filled with the median and a "
                        "'was missing' column is added, since missingness itself can carry signal.")
+    infinite = {c: int(np.isinf(pd.to_numeric(frame[c], errors="coerce").to_numpy(dtype=float)).sum())
+                for c in numeric}
+    infinite = {c: count for c, count in infinite.items() if count}
+    if infinite:
+        shown = ", ".join(f"{c} ({count:,})" for c, count in list(infinite.items())[:4])
+        reasons.append(f"Infinite values in {shown} count as missing, in training and when scoring: they are "
+                       "filled like any other gap.")
     skewed = [c for c in numeric if frame[c].notna().sum() > 10 and abs(_skew(frame[c])) > _SKEW]
     if skewed:
         steps.insert(2, {"type": "power", "columns": {"names": skewed}, "params": {"method": "yeo-johnson"},
@@ -134,5 +142,5 @@ def _step_warnings(label: str, step: dict, schema: list[ColumnInfo], n_rows: int
 
 
 def _skew(series: pd.Series) -> float:
-    values = pd.to_numeric(series, errors="coerce").dropna()
+    values = pd.to_numeric(series, errors="coerce").replace([np.inf, -np.inf], np.nan).dropna()
     return float(values.skew()) if len(values) > 2 and values.std() > 0 else 0.0

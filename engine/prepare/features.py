@@ -12,12 +12,10 @@ import numbers
 
 import numpy as np
 import pandas as pd
-from sklearn.base import BaseEstimator, TransformerMixin
 from sklearn.feature_extraction.text import TfidfVectorizer
-from sklearn.utils.validation import check_is_fitted
 
 from engine.errors import RecipeError
-from engine.prepare.transformers import _require_columns
+from engine.prepare.transformers import FrameTransformer
 
 __all__ = ["DerivedFeature", "FrequencyEncoder", "TextTfidf"]
 
@@ -26,7 +24,7 @@ UNARY_OPS = {"log": "log_{l}", "log1p": "log1p_{l}", "square": "{l}_squared", "s
              "bin": "{l}_bin"}
 
 
-class DerivedFeature(TransformerMixin, BaseEstimator):
+class DerivedFeature(FrameTransformer):
     """Keep the input columns and add one computed from ``left`` (and ``right`` for binary ops).
 
     Binary ops: add, subtract, multiply, divide (x / 0 is missing). Unary ops: log (x > 0),
@@ -34,6 +32,8 @@ class DerivedFeature(TransformerMixin, BaseEstimator):
     bins; values outside the training range go to the end bins). Out-of-domain values become missing.
     The new column is ``name`` or e.g. ``price_div_area``, ``log_price``, ``price_squared``, ``price_bin``.
     """
+
+    _fitted = "name_"
 
     def __init__(self, op, left, right=None, name=None, bins=5):
         self.op = op
@@ -55,8 +55,7 @@ class DerivedFeature(TransformerMixin, BaseEstimator):
         if text:
             raise RecipeError(f"The '{self.op}' new feature needs numbers, but columns {text} hold text; "
                               "pick numeric columns or encode them first.")
-        self.feature_names_in_ = np.array(frame.columns, dtype=object)
-        self.n_features_in_ = frame.shape[1]
+        self._fit_columns(frame)
         template = {**BINARY_OPS, **UNARY_OPS}[self.op]
         self.name_ = self.name or template.format(l=self.left, r=self.right)
         if self.name_ in frame.columns:
@@ -70,16 +69,16 @@ class DerivedFeature(TransformerMixin, BaseEstimator):
         return self
 
     def transform(self, X):
-        check_is_fitted(self, "name_")
-        frame = pd.DataFrame(X)
-        used = [self.left] if self.op in UNARY_OPS else [self.left, self.right]
-        _require_columns(frame, used, f"The '{self.op}' new feature")
+        frame = self._input_frame(X, [self.left] if self.op in UNARY_OPS else [self.left, self.right])
         out = frame.copy()
         out[self.name_] = self._compute(frame)
         return out
 
-    def get_feature_names_out(self, input_features=None):
-        check_is_fitted(self, "name_")
+    @property
+    def _who(self) -> str:
+        return f"The '{self.op}' new feature"
+
+    def _names_out(self) -> np.ndarray:
         return np.array([*self.feature_names_in_, self.name_], dtype=object)
 
     def _check_params(self) -> None:
@@ -121,16 +120,17 @@ class DerivedFeature(TransformerMixin, BaseEstimator):
         return np.where(np.isnan(x), np.nan, bins)
 
 
-class FrequencyEncoder(TransformerMixin, BaseEstimator):
+class FrequencyEncoder(FrameTransformer):
     """Replace each category by its share of training rows (missing is a category; unseen → 0.0).
 
     Output columns are named ``f"{column}_freq"``.
     """
 
+    _fitted = "frequencies_"
+    _who = "Frequency encoding"
+
     def fit(self, X, y=None):
-        frame = pd.DataFrame(X)
-        self.feature_names_in_ = np.array(frame.columns, dtype=object)
-        self.n_features_in_ = frame.shape[1]
+        frame = self._fit_columns(X)
         n = max(len(frame), 1)
         self.frequencies_ = {}
         self.missing_share_ = {}
@@ -142,27 +142,26 @@ class FrequencyEncoder(TransformerMixin, BaseEstimator):
         return self
 
     def transform(self, X):
-        check_is_fitted(self, "frequencies_")
-        frame = pd.DataFrame(X)
-        columns = list(self.feature_names_in_)
-        _require_columns(frame, columns, "Frequency encoding")
+        frame = self._input_frame(X)
         out = {}
-        for name in columns:
+        for name in self.feature_names_in_:
             values = frame[name].astype(object)
             shares = values.map(self.frequencies_[name]).astype(float).fillna(0.0)
             out[f"{name}_freq"] = shares.where(values.notna(), self.missing_share_[name])
         return pd.DataFrame(out, index=frame.index, columns=self.get_feature_names_out())
 
-    def get_feature_names_out(self, input_features=None):
-        check_is_fitted(self, "frequencies_")
+    def _names_out(self) -> np.ndarray:
         return np.array([f"{c}_freq" for c in self.feature_names_in_], dtype=object)
 
 
-class TextTfidf(TransformerMixin, BaseEstimator):
+class TextTfidf(FrameTransformer):
     """TF-IDF weights of up to ``max_features`` words per free-text column, named ``f"{column}_tfidf_{word}"``.
 
     A column whose training text holds no word adds no column.
     """
+
+    _fitted = "vectorizers_"
+    _who = "TF-IDF"
 
     def __init__(self, max_features=100):
         self.max_features = max_features
@@ -171,9 +170,7 @@ class TextTfidf(TransformerMixin, BaseEstimator):
         if not _is_int(self.max_features) or self.max_features < 1:
             raise RecipeError(f"The 'max_features' parameter of TextTfidf must be an int >= 1. "
                               f"Got {self.max_features!r} instead.")
-        frame = pd.DataFrame(X)
-        self.feature_names_in_ = np.array(frame.columns, dtype=object)
-        self.n_features_in_ = frame.shape[1]
+        frame = self._fit_columns(X)
         self.vectorizers_ = {}
         for name in frame.columns:
             try:
@@ -183,16 +180,13 @@ class TextTfidf(TransformerMixin, BaseEstimator):
         return self
 
     def transform(self, X):
-        check_is_fitted(self, "vectorizers_")
-        frame = pd.DataFrame(X)
-        _require_columns(frame, list(self.feature_names_in_), "TF-IDF")
+        frame = self._input_frame(X)
         blocks = [pd.DataFrame(vec.transform(_texts(frame[name])).toarray(), index=frame.index,
                                columns=[f"{name}_tfidf_{w}" for w in vec.get_feature_names_out()])
                   for name, vec in self.vectorizers_.items() if vec is not None]
         return pd.concat(blocks, axis=1) if blocks else pd.DataFrame(index=frame.index)
 
-    def get_feature_names_out(self, input_features=None):
-        check_is_fitted(self, "vectorizers_")
+    def _names_out(self) -> np.ndarray:
         return np.array([f"{name}_tfidf_{w}" for name, vec in self.vectorizers_.items() if vec is not None
                          for w in vec.get_feature_names_out()], dtype=object)
 

@@ -15,9 +15,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from engine.data.schema import convert_series
 from engine.errors import RecipeError
-from engine.prepare.cleaners import outlier_row_mask
 from engine.prepare.recipe import validate_recipe
 from engine.prepare.steps import STEP_TYPES
 
@@ -40,7 +38,7 @@ def apply_row_steps(X: pd.DataFrame, y: pd.Series, recipe: dict, task: str, kind
     X, y = X.reset_index(drop=True), y.reset_index(drop=True)
     log = []
     for position, step in row_steps(recipe):
-        keep = _keep_mask(X, y, step, kinds, seed)
+        keep = STEP_TYPES[step["type"]].keep(step, X, y, kinds, seed)
         log.append(_entry(position + 1, STEP_TYPES[step["type"]].label, len(X), int(keep.sum())))
         if not keep.any():
             raise RecipeError(f"Step {position + 1} ({STEP_TYPES[step['type']].label}) would remove every "
@@ -56,30 +54,6 @@ def apply_row_steps(X: pd.DataFrame, y: pd.Series, recipe: dict, task: str, kind
 
 def _entry(step: int | None, label: str, before: int, after: int) -> dict:
     return {"step": step, "label": label, "rows_before": before, "rows_after": after, "removed": before - after}
-
-
-def _keep_mask(X: pd.DataFrame, y: pd.Series, step: dict, kinds: dict[str, str], seed: int) -> np.ndarray:
-    kind = step["type"]
-    if kind == "drop_duplicates":
-        return ~pd.concat([X, y.rename("__target__")], axis=1).duplicated().to_numpy()
-    if kind == "drop_missing_rows":
-        columns = _columns(X, step["columns"], kinds)
-        return ~X[columns].isna().any(axis=1).to_numpy() if columns else np.ones(len(X), bool)
-    if kind == "drop_outliers":
-        numeric = [c for c in X.columns if kinds.get(c) == "numeric"]
-        if not numeric:
-            return np.ones(len(X), bool)
-        frame = pd.DataFrame({c: convert_series(X[c], "numeric") for c in numeric})
-        return ~outlier_row_mask(frame, step["params"]["method"], step["params"]["factor"], random_state=seed)
-    raise RecipeError(f"Step type '{kind}' is not a row step.")
-
-
-def _columns(X: pd.DataFrame, columns: dict, kinds: dict[str, str]) -> list[str]:
-    if "names" in columns:
-        return [c for c in columns["names"] if c in X.columns]
-    wanted = columns["kind"]
-    return [c for c in X.columns if wanted == "all" or kinds.get(c) == wanted
-            or (wanted == "numeric" and kinds.get(c) == "boolean")]
 
 
 def _resample(y: pd.Series, how: str, seed: int) -> np.ndarray:

@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
-from sklearn.base import BaseEstimator, TransformerMixin
 from sklearn.decomposition import PCA
 from sklearn.ensemble import RandomForestClassifier, RandomForestRegressor
 from sklearn.feature_selection import (
@@ -25,15 +24,18 @@ from sklearn.feature_selection import (
     mutual_info_classif,
     mutual_info_regression,
 )
-from sklearn.utils.validation import check_is_fitted
 
 from engine.errors import RecipeError
+from engine.prepare.transformers import FrameTransformer, numeric_frame
 
 __all__ = ["FeatureSelector", "PCAReducer"]
 
 
-class FeatureSelector(TransformerMixin, BaseEstimator):
+class FeatureSelector(FrameTransformer):
     """Keep the best ``k`` columns (``kbest``, ``mutual_info``, ``model``) or those above a variance threshold."""
+
+    _fitted = "support_"
+    _who = "Feature selection"
 
     def __init__(self, method="kbest", k=20, threshold=0.0, task="classification", random_state=0):
         self.method = method
@@ -43,9 +45,7 @@ class FeatureSelector(TransformerMixin, BaseEstimator):
         self.random_state = random_state
 
     def fit(self, X, y=None):
-        frame = _numeric_frame(X, "Feature selection")
-        self.feature_names_in_ = np.array(frame.columns, dtype=object)
-        self.n_features_in_ = frame.shape[1]
+        frame = self._fit_columns(numeric_frame(X, self._who))
         k = min(self.k, frame.shape[1])
         classify = self.task == "classification"
         if self.method == "variance":
@@ -74,16 +74,18 @@ class FeatureSelector(TransformerMixin, BaseEstimator):
         return self
 
     def transform(self, X):
-        check_is_fitted(self, "support_")
-        return pd.DataFrame(X)[list(self.get_feature_names_out())]
+        kept = list(self.get_feature_names_out())
+        return self._input_frame(X, kept)[kept]
 
-    def get_feature_names_out(self, input_features=None):
-        check_is_fitted(self, "support_")
+    def _names_out(self) -> np.ndarray:
         return self.feature_names_in_[self.support_]
 
 
-class PCAReducer(TransformerMixin, BaseEstimator):
+class PCAReducer(FrameTransformer):
     """Principal components: ``n_components`` of them, or as many as explain ``variance`` of the variance."""
+
+    _fitted = "pca_"
+    _who = "PCA"
 
     def __init__(self, n_components=None, variance=0.95, random_state=0):
         self.n_components = n_components
@@ -91,40 +93,27 @@ class PCAReducer(TransformerMixin, BaseEstimator):
         self.random_state = random_state
 
     def fit(self, X, y=None):
-        frame = _numeric_frame(X, "PCA")
+        frame = self._fit_columns(numeric_frame(X, self._who))
         # Gaps left by earlier steps (a ratio with a zero divisor) are filled with training medians.
         self.fill_values_ = frame.median().fillna(0.0)
         frame = frame.fillna(self.fill_values_)
-        self.feature_names_in_ = np.array(frame.columns, dtype=object)
-        self.n_features_in_ = frame.shape[1]
         largest = min(frame.shape)
         wanted = min(self.n_components, largest) if self.n_components else (self.variance or 0.95)
         self.pca_ = PCA(n_components=wanted, random_state=self.random_state).fit(frame.to_numpy())
         return self
 
     def transform(self, X):
-        check_is_fitted(self, "pca_")
-        frame = _numeric_frame(pd.DataFrame(X)[list(self.feature_names_in_)], "PCA").fillna(self.fill_values_)
+        columns = list(self.feature_names_in_)
+        frame = numeric_frame(self._input_frame(X)[columns], self._who).fillna(self.fill_values_)
         return pd.DataFrame(self.pca_.transform(frame.to_numpy()), columns=self.get_feature_names_out(),
                             index=frame.index)
 
-    def get_feature_names_out(self, input_features=None):
-        check_is_fitted(self, "pca_")
+    def _names_out(self) -> np.ndarray:
         return np.array([f"pc{i + 1}" for i in range(self.pca_.n_components_)], dtype=object)
 
     @property
     def explained_variance_ratio_(self) -> np.ndarray:
         return self.pca_.explained_variance_ratio_
-
-
-def _numeric_frame(X, what: str) -> pd.DataFrame:
-    frame = pd.DataFrame(X)
-    text = [c for c in frame.columns if not pd.api.types.is_numeric_dtype(frame[c])]
-    if text:
-        raise RecipeError(f"{what} needs numbers, but columns {text[:5]} still hold text; encode them first.")
-    if frame.shape[1] == 0:
-        raise RecipeError(f"{what} has no columns to work on.")
-    return frame.astype(float).replace([np.inf, -np.inf], np.nan)
 
 
 def _mutual_info_classif(X, y):

@@ -1,4 +1,4 @@
-"""The catalogue of preparation steps: what each step type does, its parameters and their checks.
+"""The catalogue of preparation steps: what each step type does, its parameters, what it compiles to.
 
 A step is plain data::
 
@@ -11,22 +11,66 @@ column steps become one stage each of the compiled scikit-learn Pipeline.
 >>> step = validate_step({"type": "scale", "columns": {"kind": "numeric"}})
 >>> step["params"], describe_step(step)
 ({'method': 'standard'}, 'Scale numeric columns to mean 0 and standard deviation 1 (statistics from training rows).')
+>>> type(STEP_TYPES["scale"].build(step, "regression", 0)).__name__
+'StandardScaler'
+
+Adding a step type
+    One entry in ``STEP_TYPES`` below says everything about it: its label, the column kinds it may select, its
+    parameters (each ``Param`` with its checks, its form label and the words for its choices), the sentence that
+    explains it, and what it does: a row step's ``keep`` (a row mask function, in ``cleaners``), or a column step's
+    ``build`` (the unfitted transformer it compiles to; a new transformer class goes in ``transformers``,
+    ``cleaners``, ``features`` or ``selection``, on ``FrameTransformer``), the workbench types its fitted stage
+    holds (``engine_types``: skops trusts exactly these) and its ONNX support: a converter in
+    ``engine.deploy.onnx_converters.STEP_CONVERTERS`` under the same key, or in ``onnx`` the reason it has none.
+    The compiler (``pipeline``), the row filter (``rows``), the exports (``engine.deploy``) and the Prepare page's
+    form read the entry; ``tests/engine/test_recipe.py`` checks that every entry is complete.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any, NamedTuple
 
-from engine.errors import RecipeError
+from sklearn.experimental import enable_iterative_imputer  # noqa: F401 - makes IterativeImputer importable
+from sklearn.impute import IterativeImputer, KNNImputer, SimpleImputer
+from sklearn.model_selection import KFold
+from sklearn.preprocessing import (
+    FunctionTransformer,
+    MinMaxScaler,
+    OneHotEncoder,
+    OrdinalEncoder,
+    PowerTransformer,
+    RobustScaler,
+    StandardScaler,
+    TargetEncoder,
+)
 
-__all__ = ["SELECTOR_KINDS", "STEP_TYPES", "Param", "StepType", "describe_step", "step_columns_text", "validate_step"]
+from engine.errors import RecipeError
+from engine.prepare.cleaners import (
+    DropSparseColumns,
+    IsolationFlag,
+    OutlierClipper,
+    keep_complete_rows,
+    keep_unique_rows,
+    keep_usual_rows,
+)
+from engine.prepare.features import DerivedFeature, FrequencyEncoder, TextTfidf
+from engine.prepare.pipeline import ShrinkingStratifiedKFold, signed_log1p
+from engine.prepare.selection import FeatureSelector, PCAReducer
+from engine.prepare.transformers import DateParts
+
+__all__ = ["KIND_LABELS", "SELECTOR_KINDS", "STEP_TYPES", "Param", "StepType", "describe_step", "step_columns_text",
+           "validate_step"]
 
 SELECTOR_KINDS = ("numeric", "categorical", "text", "datetime", "all")
+#: What a form calls each ``{"kind": K}`` column choice.
+KIND_LABELS = {"numeric": "all numeric columns", "categorical": "all categorical columns",
+               "text": "all free-text columns", "datetime": "all date columns", "all": "all columns"}
 DATE_PARTS = ("year", "month", "day", "dayofweek", "hour", "elapsed_days")
 
 
 class Param(NamedTuple):
-    """One step parameter: its default and what values it accepts."""
+    """One step parameter: its default, what values it accepts, and the words a form shows for it."""
 
     default: Any
     choices: tuple = ()
@@ -34,6 +78,12 @@ class Param(NamedTuple):
     low: float | None = None
     high: float | None = None
     optional: bool = False  # None allowed
+    label: str = ""  # the form's label for the parameter
+    words: dict | None = None  # choice -> the form's words for it (``choice_label``)
+
+    def choice_label(self, value) -> str:
+        """The words a form shows for one of the choices: 'Most frequent value', not 'most_frequent'."""
+        return (self.words or {}).get(value, "—" if value is None else str(value))
 
     def check(self, step: str, name: str, value) -> None:
         if value is None and self.optional:
@@ -54,86 +104,208 @@ class Param(NamedTuple):
 
 
 class StepType(NamedTuple):
+    """Everything the recipe, the compiler, the exports and the form need to know about one kind of step."""
+
     label: str
     stage: str  # "rows" (training rows only) or "columns" (a stage of the Pipeline)
     kinds: tuple[str, ...]  # column kinds the step may select; () = the step names its own columns
     params: dict[str, Param]
     explain: str  # format string over params and ``cols``
+    build: Callable[[dict, str, int], Any] | None = None  # column steps: (checked step, task, seed) -> transformer
+    engine_types: tuple = ()  # workbench classes / functions its fitted stage holds: skops trusts these
+    onnx: str = ""  # why (some of) its fitted forms have no ONNX translation; "" = they all have one
+    picks: Callable[[dict], tuple[str, ...]] | None = None  # kinds == (): the columns its params name
+    check: Callable[[dict], None] | None = None  # rules across its parameters, raising RecipeError
+    keep: Callable[..., Any] | None = None  # row steps: (step, X, y, kinds, seed) -> mask of training rows to keep
 
 
 _NUM = (int, float)
+_OUTLIER_WORDS = {"iqr": "Interquartile range (IQR)", "zscore": "Standard deviations (z-score)",
+                  "isolation_forest": "Isolation forest"}
+
+
+# -- builders: a checked step (and the task and seed) -> the unfitted transformer its stage runs ----------------
+
+def _impute(step: dict, task: str, seed: int):
+    p = step["params"]
+    if p["strategy"] == "knn":
+        return KNNImputer(add_indicator=p["indicator"], keep_empty_features=True)
+    if p["strategy"] == "iterative":
+        # keep_empty_features=True fails on read-only pandas-backed arrays in scikit-learn 1.9; empty columns drop
+        return IterativeImputer(add_indicator=p["indicator"], random_state=0)
+    fill = p["fill_value"]
+    if p["strategy"] == "constant" and fill is None:
+        fill = "(missing)" if step["columns"].get("kind") in ("categorical", "text") else 0.0
+    return SimpleImputer(strategy=p["strategy"], fill_value=fill, add_indicator=p["indicator"],
+                         keep_empty_features=True)
+
+
+def _power(step: dict, task: str, seed: int):
+    if step["params"]["method"] == "log":
+        return FunctionTransformer(signed_log1p, feature_names_out="one-to-one")
+    return PowerTransformer(method="yeo-johnson", standardize=False)
+
+
+_SCALERS = {"standard": StandardScaler, "minmax": MinMaxScaler, "robust": RobustScaler}
+
+
+def _encode(step: dict, task: str, seed: int):
+    p = step["params"]
+    if p["method"] == "onehot":
+        return OneHotEncoder(handle_unknown="infrequent_if_exist", max_categories=p["max_categories"],
+                             sparse_output=False)
+    if p["method"] == "ordinal":
+        return OrdinalEncoder(handle_unknown="use_encoded_value", unknown_value=-1, encoded_missing_value=-1)
+    if p["method"] == "target":
+        folds = ShrinkingStratifiedKFold if task == "classification" else KFold
+        return TargetEncoder(cv=folds(5, shuffle=True, random_state=seed))
+    return FrequencyEncoder()
+
+
+def _derive(step: dict, task: str, seed: int):
+    p = step["params"]
+    return DerivedFeature(op=p["op"], left=p["left"], right=p["right"], name=p["name"], bins=p["bins"])
+
+
+def _derive_columns(params: dict) -> tuple[str, ...]:
+    return tuple(c for c in (params["left"], params["right"]) if c)
+
+
+def _check_derive(step: dict) -> None:
+    params = step["params"]
+    binary = params["op"] in ("add", "subtract", "multiply", "divide")
+    if not params["left"]:
+        raise RecipeError("A 'derive' step needs the column it starts from in 'left'.")
+    if binary != (params["right"] is not None):
+        raise RecipeError(f"The '{params['op']}' operation of a 'derive' step "
+                          f"{'needs a second column in' if binary else 'takes no'} 'right'.")
+
+
+def _check_impute(step: dict) -> None:
+    strategy = step["params"]["strategy"]
+    if strategy in ("mean", "median", "knn", "iterative") and step["columns"].get("kind") in (
+            "categorical", "text", "all"):
+        raise RecipeError(f"'{strategy}' imputation works on numeric columns only; use 'most_frequent' "
+                          "or 'constant' for categories.")
+
 
 STEP_TYPES: dict[str, StepType] = {
     "drop_duplicates": StepType(
         "Remove duplicate rows", "rows", (), {},
-        "Remove training rows that repeat another row exactly (features and target)."),
+        "Remove training rows that repeat another row exactly (features and target).", keep=keep_unique_rows),
     "drop_missing_rows": StepType(
         "Drop rows with missing values", "rows", SELECTOR_KINDS, {},
-        "Remove training rows with a missing value in {cols}; at prediction time such rows are still imputed."),
+        "Remove training rows with a missing value in {cols}; at prediction time such rows are still imputed.",
+        keep=keep_complete_rows),
     "drop_outliers": StepType(
         "Drop outlier rows", "rows", (), {
-            "method": Param("iqr", ("iqr", "zscore", "isolation_forest")),
-            "factor": Param(None, type=_NUM, low=0.5, high=10, optional=True)},
-        "Remove training rows that are outliers ({method_name}) in any numeric column."),
+            "method": Param("iqr", ("iqr", "zscore", "isolation_forest"), label="Method", words=_OUTLIER_WORDS),
+            "factor": Param(None, type=_NUM, low=0.5, high=10, optional=True, label="Factor (blank = default)")},
+        "Remove training rows that are outliers ({method_name}) in any numeric column.", keep=keep_usual_rows),
     "drop_sparse": StepType(
         "Drop mostly-empty columns", "columns", SELECTOR_KINDS, {
-            "threshold": Param(0.5, type=_NUM, low=0.01, high=1.0)},
-        "Drop {cols} when more than {threshold:.0%} of training values are missing."),
+            "threshold": Param(0.5, type=_NUM, low=0.01, high=1.0, label="Threshold")},
+        "Drop {cols} when more than {threshold:.0%} of training values are missing.",
+        build=lambda step, task, seed: DropSparseColumns(threshold=step["params"]["threshold"]),
+        engine_types=(DropSparseColumns,)),
     "impute": StepType(
         "Fill missing values", "columns", ("numeric", "categorical", "text", "all"), {
-            "strategy": Param("median", ("mean", "median", "most_frequent", "constant", "knn", "iterative")),
-            "fill_value": Param(None, type=(int, float, str), optional=True),
-            "indicator": Param(False, type=bool)},
-        "Fill missing values in {cols} with {strategy_text}{indicator_text}."),
+            "strategy": Param("median", ("mean", "median", "most_frequent", "constant", "knn", "iterative"),
+                              label="Fill with", words={
+                                  "mean": "Mean", "median": "Median", "most_frequent": "Most frequent value",
+                                  "constant": "A constant", "knn": "Average of the 5 most similar rows (KNN)",
+                                  "iterative": "Predicted from the other columns (iterative)"}),
+            "fill_value": Param(None, type=(int, float, str), optional=True,
+                                label="Constant value (blank = default)"),
+            "indicator": Param(False, type=bool, label="Add a 'was missing' column")},
+        "Fill missing values in {cols} with {strategy_text}{indicator_text}.",
+        build=_impute, check=_check_impute,
+        onnx="KNN and iterative fills have no translation; use a median, mean, most-frequent or constant fill to "
+             "export to ONNX"),
     "clip_outliers": StepType(
         "Clip outliers", "columns", ("numeric",), {
-            "method": Param("iqr", ("iqr", "zscore")),
-            "factor": Param(None, type=_NUM, low=0.5, high=10, optional=True)},
-        "Clip {cols} to the {method_name} range learned on the training rows."),
+            "method": Param("iqr", ("iqr", "zscore"), label="Method", words=_OUTLIER_WORDS),
+            "factor": Param(None, type=_NUM, low=0.5, high=10, optional=True, label="Factor (blank = default)")},
+        "Clip {cols} to the {method_name} range learned on the training rows.",
+        build=lambda step, task, seed: OutlierClipper(method=step["params"]["method"],
+                                                      factor=step["params"]["factor"]),
+        engine_types=(OutlierClipper,)),
     "flag_outliers": StepType(
         "Flag outliers (isolation forest)", "columns", ("numeric",), {},
-        "Add an 'outlier_flag' column: 1 where an isolation forest trained on {cols} finds the row unusual."),
+        "Add an 'outlier_flag' column: 1 where an isolation forest trained on {cols} finds the row unusual.",
+        build=lambda step, task, seed: IsolationFlag(random_state=seed), engine_types=(IsolationFlag,),
+        onnx="the isolation forest flag has no translation; disable the step to export to ONNX"),
     "derive": StepType(
         "New feature from columns", "columns", (), {
             "op": Param("divide", ("add", "subtract", "multiply", "divide", "log", "log1p", "square", "sqrt",
-                                   "abs", "bin")),
-            "left": Param("", type=str),
-            "right": Param(None, type=str, optional=True),
-            "name": Param(None, type=str, optional=True),
-            "bins": Param(5, type=int, low=2, high=100)},
-        "New column{new_name}: {formula}."),
+                                   "abs", "bin"), label="Operation", words={
+                "add": "A + B", "subtract": "A − B", "multiply": "A × B", "divide": "A ÷ B", "log": "log(A)",
+                "log1p": "log(1 + A)", "square": "A²", "sqrt": "√A", "abs": "|A|", "bin": "A in quantile bins"}),
+            "left": Param("", type=str, label="Column"),
+            "right": Param(None, type=str, optional=True, label="Second column"),
+            "name": Param(None, type=str, optional=True, label="New column name (blank = automatic)"),
+            "bins": Param(5, type=int, low=2, high=100, label="Bins")},
+        "New column{new_name}: {formula}.",
+        build=_derive, engine_types=(DerivedFeature,), picks=_derive_columns, check=_check_derive),
     "date_parts": StepType(
         "Date parts", "columns", ("datetime",), {
-            "parts": Param(["year", "month", "day", "dayofweek"], DATE_PARTS)},
-        "Replace {cols} by their {parts_text}."),
+            "parts": Param(["year", "month", "day", "dayofweek"], DATE_PARTS, label="Parts", words={
+                "year": "Year", "month": "Month", "day": "Day of month", "dayofweek": "Day of week",
+                "hour": "Hour", "elapsed_days": "Days since the earliest training date"})},
+        "Replace {cols} by their {parts_text}.",
+        build=lambda step, task, seed: DateParts(parts=tuple(step["params"]["parts"])), engine_types=(DateParts,)),
     "power": StepType(
         "Power transform", "columns", ("numeric",), {
-            "method": Param("yeo-johnson", ("yeo-johnson", "log"))},
-        "Make {cols} less skewed with a {method_name} transform (fitted on training rows)."),
+            "method": Param("yeo-johnson", ("yeo-johnson", "log"), label="Method", words={
+                "yeo-johnson": "Yeo-Johnson (fitted)", "log": "Signed log: log(1 + |x|) with x's sign"})},
+        "Make {cols} less skewed with a {method_name} transform (fitted on training rows).",
+        build=_power, engine_types=(signed_log1p,),
+        onnx="the Yeo-Johnson transform has no translation; use the log transform to export to ONNX"),
     "scale": StepType(
         "Scale", "columns", ("numeric",), {
-            "method": Param("standard", ("standard", "minmax", "robust"))},
-        "Scale {cols} {method_text} (statistics from training rows)."),
+            "method": Param("standard", ("standard", "minmax", "robust"), label="Method", words={
+                "standard": "Mean 0, standard deviation 1", "minmax": "Range 0 to 1",
+                "robust": "Median and interquartile range (robust)"})},
+        "Scale {cols} {method_text} (statistics from training rows).",
+        build=lambda step, task, seed: _SCALERS[step["params"]["method"]]()),
     "encode": StepType(
         "Encode categories", "columns", ("categorical", "text"), {
-            "method": Param("onehot", ("onehot", "ordinal", "target", "frequency")),
-            "max_categories": Param(20, type=int, low=2, high=1000)},
-        "Encode {cols} {method_text}."),
+            "method": Param("onehot", ("onehot", "ordinal", "target", "frequency"), label="Method", words={
+                "onehot": "One column per category", "ordinal": "Integer codes",
+                "target": "Mean target per category", "frequency": "Share of rows per category"}),
+            "max_categories": Param(20, type=int, low=2, high=1000,
+                                    label="Most categories kept (rarer ones grouped)")},
+        "Encode {cols} {method_text}.",
+        build=_encode, engine_types=(FrequencyEncoder, ShrinkingStratifiedKFold)),
     "tfidf": StepType(
         "Text features (TF-IDF)", "columns", ("text",), {
-            "max_features": Param(100, type=int, low=1, high=10_000)},
-        "Turn {cols} into TF-IDF weights of their {max_features} most frequent words."),
+            "max_features": Param(100, type=int, low=1, high=10_000, label="Most words kept")},
+        "Turn {cols} into TF-IDF weights of their {max_features} most frequent words.",
+        build=lambda step, task, seed: TextTfidf(max_features=step["params"]["max_features"]),
+        engine_types=(TextTfidf,),
+        onnx="ONNX's tokenizer does not split words as scikit-learn does, so TF-IDF weights would differ; "
+             "leave the text columns out to export to ONNX"),
     "pca": StepType(
         "PCA", "columns", ("all",), {
-            "n_components": Param(None, type=int, low=1, high=10_000, optional=True),
-            "variance": Param(0.95, type=float, low=0.01, high=0.999, optional=True)},
-        "Replace {cols} by {pca_text} (fitted on training rows)."),
+            "n_components": Param(None, type=int, low=1, high=10_000, optional=True,
+                                  label="Components (blank = by explained variance)"),
+            "variance": Param(0.95, type=float, low=0.01, high=0.999, optional=True, label="Explained variance")},
+        "Replace {cols} by {pca_text} (fitted on training rows).",
+        build=lambda step, task, seed: PCAReducer(n_components=step["params"]["n_components"],
+                                                  variance=step["params"]["variance"], random_state=seed),
+        engine_types=(PCAReducer,)),
     "select": StepType(
         "Select features", "columns", ("all",), {
-            "method": Param("kbest", ("variance", "kbest", "mutual_info", "model")),
-            "k": Param(20, type=int, low=1, high=100_000),
-            "threshold": Param(0.0, type=_NUM, low=0.0, high=1e12)},
-        "Keep {select_text} of {cols}."),
+            "method": Param("kbest", ("variance", "kbest", "mutual_info", "model"), label="Method", words={
+                "variance": "Variance above a threshold", "kbest": "Best k by F-test",
+                "mutual_info": "Best k by mutual information", "model": "Best k by random-forest importance"}),
+            "k": Param(20, type=int, low=1, high=100_000, label="Columns kept (k)"),
+            "threshold": Param(0.0, type=_NUM, low=0.0, high=1e12, label="Threshold")},
+        "Keep {select_text} of {cols}.",
+        build=lambda step, task, seed: FeatureSelector(method=step["params"]["method"], k=step["params"]["k"],
+                                                       threshold=step["params"]["threshold"], task=task,
+                                                       random_state=seed),
+        engine_types=(FeatureSelector,)),
 }
 
 _METHOD_TEXT = {
@@ -190,7 +362,8 @@ def validate_step(step) -> dict:
     if not isinstance(enabled, bool):
         raise RecipeError(f"The 'enabled' flag of a '{step['type']}' step must be true or false.")
     out = {"type": step["type"], "columns": _check_columns(step, kind), "params": full, "enabled": enabled}
-    _check_step_specifics(out)
+    if kind.check is not None:
+        kind.check(out)
     return out
 
 
@@ -214,22 +387,6 @@ def _check_columns(step: dict, kind: StepType) -> dict:
         return {"names": list(names)}
     raise RecipeError(f"The 'columns' of a '{step['type']}' step must be {{\"kind\": ...}} or "
                       f"{{\"names\": [...]}}. Got {columns!r} instead.")
-
-
-def _check_step_specifics(step: dict) -> None:
-    params = step["params"]
-    if step["type"] == "derive":
-        binary = params["op"] in ("add", "subtract", "multiply", "divide")
-        if not params["left"]:
-            raise RecipeError("A 'derive' step needs the column it starts from in 'left'.")
-        if binary != (params["right"] is not None):
-            raise RecipeError(f"The '{params['op']}' operation of a 'derive' step "
-                              f"{'needs a second column in' if binary else 'takes no'} 'right'.")
-    numeric_only = ("mean", "median", "knn", "iterative")
-    if step["type"] == "impute" and params["strategy"] in numeric_only and step["columns"].get("kind") in (
-            "categorical", "text", "all"):
-        raise RecipeError(f"'{params['strategy']}' imputation works on numeric columns only; use 'most_frequent' "
-                          "or 'constant' for categories.")
 
 
 def step_columns_text(step: dict) -> str:

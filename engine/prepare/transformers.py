@@ -1,8 +1,14 @@
-"""Custom scikit-learn transformers used by compiled recipes.
+"""Custom scikit-learn transformers used by compiled recipes, and the base class of every step transformer.
 
 They follow scikit-learn's contract (parameters stored untouched in ``__init__``, learned
 state ending in ``_``, ``get_feature_names_out``) so pipelines holding them clone, pickle
 and accept raw columns. Each takes a DataFrame and returns one with the same index.
+
+A new step's transformer subclasses ``FrameTransformer``, which keeps the column bookkeeping: ``fit`` starts
+with ``frame = self._fit_columns(X)`` (``feature_names_in_``, ``n_features_in_``), ``transform`` with
+``frame = self._input_frame(X)`` (fitted? the columns it needs there?), and ``get_feature_names_out`` returns the
+input names unless the class overrides ``_names_out``. ``numeric_frame`` is the one check-and-convert for steps
+that need numbers. Model files name these classes and their fitted attributes: rename neither.
 
 >>> import pandas as pd
 >>> from sklearn.preprocessing import StandardScaler
@@ -24,16 +30,53 @@ from sklearn.utils.validation import check_is_fitted
 from engine.data.schema import convert_series
 from engine.errors import RecipeError
 
-__all__ = ["ColumnSelector", "ColumnStep", "DateParts", "KindCaster", "ModelInputGuard"]
+__all__ = ["ColumnSelector", "ColumnStep", "DateParts", "FrameTransformer", "KindCaster", "ModelInputGuard",
+           "numeric_frame"]
 
 SELECTOR_KINDS = ("all", "numeric", "datetime", "text", "categorical")
 
 
-class KindCaster(TransformerMixin, BaseEstimator):
+class FrameTransformer(TransformerMixin, BaseEstimator):
+    """Column bookkeeping shared by the workbench's transformers: names in, names out, input checks.
+
+    ``_fitted`` names the attribute ``check_is_fitted`` looks for (the one ``fit`` sets last) and ``_who`` names
+    the step in errors ("Clip outliers needs columns [...]").
+    """
+
+    _fitted = "feature_names_in_"
+    _who = ""
+
+    def get_feature_names_out(self, input_features=None):
+        check_is_fitted(self, self._fitted)
+        return self._names_out()
+
+    def _names_out(self) -> np.ndarray:
+        """The output column names; by default the input's (a step that keeps its columns)."""
+        return self.feature_names_in_.copy()
+
+    def _fit_columns(self, X, names=None) -> pd.DataFrame:
+        """``X`` as a DataFrame, recording its columns (or ``names``) as the fitted input."""
+        frame = pd.DataFrame(X)
+        columns = list(frame.columns) if names is None else list(names)
+        self.feature_names_in_ = np.array(columns, dtype=object)
+        self.n_features_in_ = len(columns)
+        return frame
+
+    def _input_frame(self, X, columns=None) -> pd.DataFrame:
+        """``X`` as a DataFrame once fitted; RecipeError when it lacks ``columns`` (default: the fitted input)."""
+        check_is_fitted(self, self._fitted)
+        frame = pd.DataFrame(X)
+        _require_columns(frame, list(self.feature_names_in_ if columns is None else columns),
+                         self._who or type(self).__name__)
+        return frame
+
+
+class KindCaster(FrameTransformer):
     """Convert raw columns to the dtypes of their kinds, so a pipeline accepts raw CSV values.
 
     ``columns`` is a list of ``(name, kind)`` pairs; columns absent from the input become
-    all-missing (imputers downstream fill them) and extra input columns are ignored.
+    all-missing (imputers downstream fill them) and extra input columns are ignored. ±inf in a numeric
+    column is read as missing, in training and scoring alike: no imputer, scaler or model accepts it.
     """
 
     def __init__(self, columns=()):
@@ -45,17 +88,14 @@ class KindCaster(TransformerMixin, BaseEstimator):
         return self
 
     def transform(self, X):
-        check_is_fitted(self, "feature_names_in_")
+        check_is_fitted(self, self._fitted)
         frame = X if isinstance(X, pd.DataFrame) else pd.DataFrame(X, columns=self.feature_names_in_)
         out = {}
         for name, kind in self.columns:
             series = frame[name] if name in frame.columns else pd.Series(np.nan, index=frame.index, dtype=object)
-            out[name] = convert_series(series, kind)
+            values = convert_series(series, kind)
+            out[name] = values.where(~np.isinf(values), np.nan) if kind == "numeric" else values
         return pd.DataFrame(out, index=frame.index)
-
-    def get_feature_names_out(self, input_features=None):
-        check_is_fitted(self, "feature_names_in_")
-        return self.feature_names_in_.copy()
 
 
 @dataclass(frozen=True)
@@ -95,7 +135,7 @@ class ColumnSelector:
         return labels and (name in self.text_columns) == (self.kind == "text")
 
 
-class ColumnStep(TransformerMixin, BaseEstimator):
+class ColumnStep(FrameTransformer):
     """Run ``transformer`` on the columns ``selector`` picks and put its output where they were.
 
     ``selector`` is a ``ColumnSelector``, any callable ``frame -> names``, or a list of names.
@@ -112,9 +152,7 @@ class ColumnStep(TransformerMixin, BaseEstimator):
         return self
 
     def fit_transform(self, X, y=None, **fit_params):
-        frame = pd.DataFrame(X)
-        self.feature_names_in_ = np.array(frame.columns, dtype=object)
-        self.n_features_in_ = frame.shape[1]
+        frame = self._fit_columns(X)
         self.columns_ = self._select(frame)
         if not self.columns_:
             self.transformer_ = None
@@ -134,20 +172,21 @@ class ColumnStep(TransformerMixin, BaseEstimator):
         self.feature_names_out_ = np.array(result.columns, dtype=object)
         return result
 
+    _fitted = "feature_names_out_"
+
     def transform(self, X):
-        check_is_fitted(self, "feature_names_out_")
-        frame = pd.DataFrame(X)
+        check_is_fitted(self, self._fitted)
+        frame = self._input_frame(X, self.columns_)
         if not self.columns_:
             return frame
-        _require_columns(frame, self.columns_, self._name())
         out = self._as_frame(self.transformer_.transform(frame[self.columns_]), frame.index)
         return self._assemble(frame, out)
 
-    def get_feature_names_out(self, input_features=None):
-        check_is_fitted(self, "feature_names_out_")
+    def _names_out(self) -> np.ndarray:
         return self.feature_names_out_.copy()
 
-    def _name(self) -> str:
+    @property
+    def _who(self) -> str:
         return self.label or f"The {type(self.transformer).__name__} step"
 
     def _select(self, frame: pd.DataFrame) -> list:
@@ -173,7 +212,7 @@ class ColumnStep(TransformerMixin, BaseEstimator):
         selected = set(self.columns_)
         clash = [c for c in out.columns if c in frame.columns and c not in selected]
         if clash:
-            raise RecipeError(f"{self._name()} makes columns {clash} that already exist; rename them or "
+            raise RecipeError(f"{self._who} makes columns {clash} that already exist; rename them or "
                               "remove the earlier step that made them.")
         names = list(frame.columns)
         first = next(i for i, name in enumerate(names) if name in selected)
@@ -183,8 +222,11 @@ class ColumnStep(TransformerMixin, BaseEstimator):
         return pd.concat([frame[before], out, frame[after]], axis=1)
 
 
-class ModelInputGuard(TransformerMixin, BaseEstimator):
+class ModelInputGuard(FrameTransformer):
     """Last stage of every pipeline: only numbers reach the model, and gaps become training medians."""
+
+    _fitted = "fill_values_"
+    _who = "The model"
 
     def fit(self, X, y=None):
         frame = pd.DataFrame(X)
@@ -199,29 +241,22 @@ class ModelInputGuard(TransformerMixin, BaseEstimator):
         if text:
             raise RecipeError(f"Columns {text} still hold text when they reach the model; "
                               "add an Encode step for them or leave them out.")
-        self.feature_names_in_ = np.array(frame.columns, dtype=object)
-        self.n_features_in_ = frame.shape[1]
+        self._fit_columns(frame)
         values = _finite_floats(frame)
         self.fill_values_ = values.median().fillna(0.0)
         return self
 
     def transform(self, X):
-        check_is_fitted(self, "fill_values_")
-        frame = pd.DataFrame(X)
+        frame = self._input_frame(X)
         columns = list(self.feature_names_in_)
-        _require_columns(frame, columns, "The model")
         values = frame[columns].copy()
         for name in columns:
             if not _is_numeric(values[name].dtype):
                 values[name] = pd.to_numeric(values[name].astype(object), errors="coerce")
         return _finite_floats(values).fillna(self.fill_values_)
 
-    def get_feature_names_out(self, input_features=None):
-        check_is_fitted(self, "fill_values_")
-        return self.feature_names_in_.copy()
 
-
-class DateParts(TransformerMixin, BaseEstimator):
+class DateParts(FrameTransformer):
     """Expand datetime columns into numeric parts, named ``f"{column}_{part}"``.
 
     Parts: year, month, day, dayofweek (Monday = 0), hour, and elapsed_days (days since the
@@ -231,6 +266,7 @@ class DateParts(TransformerMixin, BaseEstimator):
     PARTS = ("year", "month", "day", "dayofweek")
     ALLOWED = (*PARTS, "hour", "elapsed_days")
     _ACCESSORS = {"dayofweek": "day_of_week"}  # pandas 3 deprecates ``.dt.dayofweek``
+    _fitted = "reference_"
 
     def __init__(self, parts=PARTS):
         self.parts = parts
@@ -241,13 +277,12 @@ class DateParts(TransformerMixin, BaseEstimator):
             raise RecipeError(f"The 'parts' parameter of DateParts must be a non-empty list drawn from "
                               f"{list(self.ALLOWED)}. Got {list(self.parts)!r} instead.")
         frame = pd.DataFrame(X)
-        self.feature_names_in_ = np.array([str(c) for c in frame.columns], dtype=object)
-        self.n_features_in_ = frame.shape[1]
+        self._fit_columns(frame, names=[str(c) for c in frame.columns])
         self.reference_ = {str(c): _dates(frame[c]).min() for c in frame.columns}
         return self
 
     def transform(self, X):
-        check_is_fitted(self, "reference_")
+        check_is_fitted(self, self._fitted)
         frame = pd.DataFrame(X)
         out = {}
         for name in frame.columns:
@@ -260,8 +295,7 @@ class DateParts(TransformerMixin, BaseEstimator):
                 out[f"{name}_{part}"] = part_values.astype(float)
         return pd.DataFrame(out, index=frame.index)
 
-    def get_feature_names_out(self, input_features=None):
-        check_is_fitted(self, "reference_")
+    def _names_out(self) -> np.ndarray:
         return np.array([f"{n}_{p}" for n in self.feature_names_in_ for p in self.parts], dtype=object)
 
 
@@ -272,6 +306,22 @@ def _makes_sparse(transformer) -> bool:
 
 def _is_numeric(dtype) -> bool:
     return pd.api.types.is_numeric_dtype(dtype) or pd.api.types.is_bool_dtype(dtype)
+
+
+def numeric_frame(X, who: str) -> pd.DataFrame:
+    """``X`` as float64 columns, ±inf read as missing; RecipeError when a column holds text or none is left.
+
+    >>> numeric_frame(pd.DataFrame({"a": [1, np.inf], "b": [True, False]}), "PCA").to_dict("list")
+    {'a': [1.0, nan], 'b': [1.0, 0.0]}
+    """
+    frame = pd.DataFrame(X)
+    text = [c for c in frame.columns if not _is_numeric(frame[c].dtype)]
+    if text:
+        raise RecipeError(f"{who} works on numbers, but columns {text[:5]} hold text; "
+                          "pick numeric columns for this step or encode them first.")
+    if frame.shape[1] == 0:
+        raise RecipeError(f"{who} has no columns to work on.")
+    return _finite_floats(frame)
 
 
 def _finite_floats(frame: pd.DataFrame) -> pd.DataFrame:

@@ -154,6 +154,15 @@ def test_onnx_export_names_the_step_that_does_not_convert(steps, features, estim
     assert all(word in result.reason for word in words), result.reason
 
 
+def test_onnx_reads_infinite_numbers_as_missing_like_the_pipeline():
+    steps, estimator, task = CONVERTING["many-steps-forest"]
+    pipeline, features, rows = _fit(steps, estimator, task)
+    rows = rows.assign(age=[np.inf, -np.inf, np.nan, *rows["age"].iloc[3:]], visits=[-np.inf, *rows["visits"].iloc[1:]])
+    result = export_onnx(pipeline, features, task, rows)
+    assert result.reason is None, result.reason
+    assert result.check.max_diff <= 1e-6
+
+
 def test_onnx_inputs_are_typed_by_kind():
     feeds = onnx_inputs(_frame().head(6), [{"name": c.name, "kind": c.kind} for c in FEATURES])
     assert feeds["age"].dtype == np.float64 and feeds["age"].shape == (6, 1)
@@ -197,6 +206,14 @@ def test_skops_keeps_outlier_bounds():
     np.testing.assert_array_equal(loaded.predict_proba(rows), pipeline.predict_proba(rows))
     wild = rows.assign(age=rows["age"] * 100)  # far outside the training range: clipped alike
     np.testing.assert_array_equal(loaded.predict_proba(wild), pipeline.predict_proba(wild))
+
+
+def test_trusted_types_are_the_pipeline_frame_and_each_step_types_own():
+    names = {name.rsplit(".", 1)[1] for name in TRUSTED_ENGINE_TYPES}
+    assert names == {"KindCaster", "ColumnSelector", "ColumnStep", "ModelInputGuard", "DateParts", "DropSparseColumns",
+                     "OutlierClipper", "IsolationFlag", "DerivedFeature", "FrequencyEncoder", "TextTfidf",
+                     "FeatureSelector", "PCAReducer", "ShrinkingStratifiedKFold", "signed_log1p", "_ClipBounds"}
+    assert "engine.prepare.pipeline.ShrinkingStratifiedKFold" in TRUSTED_ENGINE_TYPES
 
 
 def test_skops_load_refuses_untrusted_types():

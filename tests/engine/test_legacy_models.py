@@ -59,3 +59,16 @@ def test_every_moved_module_exists():
     assert all(importlib.import_module(new).__name__ == new for new in MOVED_MODULES.values())
     assert current_name("engine.export._ClipBounds") == "engine.deploy.export._ClipBounds"
     assert current_name("sklearn.pipeline.Pipeline") == "sklearn.pipeline.Pipeline"
+
+
+def test_old_files_load_into_the_shared_base_class_and_still_name_their_columns():
+    from engine.prepare.transformers import ColumnStep, FrameTransformer
+
+    model = joblib.load(LEGACY / "many-steps.joblib")
+    stages = [stage for _, stage in model[0].steps]
+    inner = [s.transformer_ for s in stages if isinstance(s, ColumnStep) and s.transformer_ is not None]
+    ours = [t for t in stages + inner if type(t).__module__.startswith("engine.")]
+    assert len(ours) > len(stages) and all(isinstance(t, FrameTransformer) for t in ours)
+    for transformer in ours:
+        assert len(transformer.get_feature_names_out()) >= 1
+    assert list(model[0].get_feature_names_out()) == list(stages[-1].feature_names_in_)

@@ -59,6 +59,41 @@ def test_every_step_type_validates_with_its_defaults_and_explains_itself():
         assert text.endswith(".") and "{" not in text, (step_type, text)
 
 
+@pytest.mark.parametrize("step_type", [t for t, spec in STEP_TYPES.items() if spec.stage == "columns"])
+def test_every_column_step_type_carries_its_builder_types_onnx_support_and_form_words(step_type):
+    from sklearn.base import TransformerMixin
+
+    from engine.deploy.onnx_converters import STEP_CONVERTERS
+
+    spec = STEP_TYPES[step_type]
+    params = {"left": "a", "right": "b"} if step_type == "derive" else {}
+    built = spec.build(validate_step({"type": step_type, "params": params}), "classification", 0)
+    assert isinstance(built, TransformerMixin) and hasattr(built, "fit_transform")
+    engine_classes = [t for t in spec.engine_types if isinstance(t, type)]
+    assert type(built) in engine_classes or type(built).__module__.startswith("sklearn."), step_type
+    assert step_type in STEP_CONVERTERS  # a converter for each fitted form, or the reason in spec.onnx
+    assert STEP_CONVERTERS[step_type] or spec.onnx
+    for name, param in spec.params.items():
+        assert param.label, (step_type, name)
+        assert all(param.words and choice in param.words for choice in param.choices), (step_type, name)
+
+
+def test_form_words_for_choices_are_words_not_raw_values():
+    strategy = STEP_TYPES["impute"].params["strategy"]
+    assert strategy.choice_label("most_frequent") == "Most frequent value"
+    assert "KNN" in strategy.choice_label("knn")
+    assert STEP_TYPES["scale"].params["method"].choice_label("minmax") == "Range 0 to 1"
+    assert STEP_TYPES["derive"].params["right"].choice_label(None) == "—"
+
+
+def test_row_steps_build_nothing_and_the_converters_cover_only_column_steps():
+    from engine.deploy.onnx_converters import STEP_CONVERTERS
+
+    assert all(spec.build is None and callable(spec.keep) for spec in STEP_TYPES.values() if spec.stage == "rows")
+    assert all(spec.keep is None and callable(spec.build) for spec in STEP_TYPES.values() if spec.stage == "columns")
+    assert set(STEP_CONVERTERS) == {t for t, spec in STEP_TYPES.items() if spec.stage == "columns"}
+
+
 @pytest.mark.parametrize(
     ("recipe", "message"),
     [
@@ -123,3 +158,15 @@ def test_invalid_recipes_raise_recipe_error(recipe, message):
     with pytest.raises(RecipeError) as caught:
         validate_recipe(recipe)
     assert str(caught.value) == message
+
+
+def test_the_proposed_recipe_says_that_infinite_values_count_as_missing():
+    import numpy as np
+    import pandas as pd
+
+    from engine import infer_schema
+    from engine.prepare.advice import propose_recipe
+
+    frame = pd.DataFrame({"x": [1.0, np.inf, 3.0, -np.inf] * 5, "y": ["a", "b"] * 10})
+    _, reasons = propose_recipe(frame, infer_schema(frame), "y", "classification")
+    assert "Infinite values in x (10) count as missing, in training and when scoring" in " ".join(reasons)

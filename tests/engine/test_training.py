@@ -242,3 +242,17 @@ def test_regression_beats_the_mean():
     assert linear.valid_metrics["rmse"] < 0.3 * baseline.valid_metrics["rmse"]
     assert linear.valid_metrics["r2"] > 0.9
     assert all(score > 0 for score in linear.cv_scores)  # RMSE reported as a positive error
+
+
+def test_infinite_values_count_as_missing_in_training_and_scoring(frame):
+    """A numeric column holding ±inf trains and scores (the cast step reads ±inf as missing) instead of failing."""
+    frame = frame.assign(visits=frame["visits"].astype(float))
+    frame.loc[[0, 16], "visits"] = [np.inf, -np.inf]
+    problem = Problem("churned", "classification", "accuracy")
+    linear = _train(frame, problem, {"models": ["linear"], "cv_folds": 2})[1]
+    assert linear.status == "ok" and linear.valid_metrics["accuracy"] == 1.0
+    scored = pd.DataFrame({"visits": [np.inf, -np.inf, np.nan, 2.0], "colour": ["red"] * 4})
+    probabilities = linear.pipeline.predict_proba(scored)
+    np.testing.assert_allclose(probabilities[0], probabilities[2])  # inf scores as a missing value does
+    np.testing.assert_allclose(probabilities[1], probabilities[2])
+    assert list(linear.pipeline.predict(scored))[3] == "yes"

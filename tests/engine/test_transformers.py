@@ -311,3 +311,42 @@ def test_full_pipeline_with_unseen_categories_and_gaps():
     out = pipe.transform(pd.DataFrame({"n": ["x", "3"], "c": ["zzz", None]}, index=[10, 11]))
     assert out.index.tolist() == [10, 11]
     assert out.to_dict("list") == {"n": [2.0, 3.0], "c_a": [0.0, 1.0], "c_b": [0.0, 0.0]}
+
+
+def test_numeric_frame_reads_infinity_as_missing_and_names_text_columns():
+    from engine.prepare.transformers import numeric_frame
+
+    frame = numeric_frame(pd.DataFrame({"a": [1, np.inf, -np.inf], "b": [True, False, True]}), "PCA")
+    assert frame["a"].isna().tolist() == [False, True, True] and frame["b"].tolist() == [1.0, 0.0, 1.0]
+    with pytest.raises(RecipeError, match=r"Clip outliers works on numbers, but columns \['c'\] hold text"):
+        numeric_frame(pd.DataFrame({"c": ["x"]}), "Clip outliers")
+    with pytest.raises(RecipeError, match="PCA has no columns to work on"):
+        numeric_frame(pd.DataFrame(index=[0]), "PCA")
+
+
+def test_kind_caster_reads_infinite_numbers_as_missing():
+    caster = KindCaster(columns=[("n", "numeric"), ("c", "categorical")]).fit(None)
+    out = caster.transform(pd.DataFrame({"n": [np.inf, "-inf", 2.0], "c": ["inf", "x", None]}))
+    assert out["n"].isna().tolist() == [True, True, False]
+    assert out["c"].tolist()[:2] == ["inf", "x"]
+
+
+def test_every_step_transformer_reports_its_columns_through_the_base_class():
+    from engine.prepare.selection import PCAReducer
+    from engine.prepare.transformers import FrameTransformer
+
+    X = pd.DataFrame({"a": [1.0, 2.0, 3.0, 4.0], "b": [0.0, 1.0, 0.0, 1.0]})
+    for transformer, names in [(OutlierClipper(), ["a", "b"]), (DropSparseColumns(), ["a", "b"]),
+                               (DerivedFeature("add", "a", "b"), ["a", "b", "a_plus_b"]),
+                               (PCAReducer(n_components=1), ["pc1"])]:
+        assert isinstance(transformer, FrameTransformer)
+        fitted = transformer.fit(X)
+        assert list(fitted.get_feature_names_out()) == names and fitted.n_features_in_ == 2
+        with pytest.raises(RecipeError, match=r"needs columns \['b'\]"):
+            fitted.transform(X[["a"]])
+
+
+def test_outlier_clipper_leaves_infinity_missing_rather_than_clipping_it():
+    clipper = OutlierClipper().fit(pd.DataFrame({"a": [1.0, 2.0, 3.0, 4.0, 100.0]}))
+    out = clipper.transform(pd.DataFrame({"a": [np.inf, -np.inf, 100.0]}))["a"]
+    assert out.isna().tolist() == [True, True, False] and out.iloc[2] == 7.0
