@@ -3,14 +3,16 @@
 from __future__ import annotations
 
 import json
+import random
 import sqlite3
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
 from sqlite_utils import Database, Migrations
 
-__all__ = ["SCHEMA_VERSION", "connect", "dumps", "loads", "migrations", "open_db", "write_db"]
+__all__ = ["SCHEMA_VERSION", "connect", "dumps", "loads", "migrate", "migrations", "open_db", "write_db"]
 
 migrations = Migrations("workbench")
 
@@ -161,23 +163,57 @@ def m009_model_stages(db: Database) -> None:
 #: The number of migrations this code knows; a database at this version is fully up to date.
 SCHEMA_VERSION = len(migrations.pending(Database(memory=True)))
 
+#: How long opening a workspace keeps retrying while another process holds the migration lock (seconds).
+MIGRATION_WAIT = 60.0
 
-def connect(path: str | Path) -> Database:
-    """Open the database at ``path``, enable WAL and apply pending migrations."""
+
+def connect(path: str | Path, *, foreign_keys: bool = True) -> Database:
+    """Open the database at ``path`` (waiting up to 30 s when it is busy); migrations are ``migrate``'s job."""
     conn = sqlite3.connect(str(path), timeout=30, check_same_thread=False)
     conn.execute("PRAGMA busy_timeout = 30000")
-    conn.execute("PRAGMA foreign_keys = ON")
-    db = Database(conn)
-    if db.journal_mode != "wal":
-        db.enable_wal()
-    if migrations.pending(db):
-        migrations.apply(db)
-    return db
+    conn.execute(f"PRAGMA foreign_keys = {'ON' if foreign_keys else 'OFF'}")
+    return Database(conn)
+
+
+def migrate(path: str | Path) -> None:
+    """Enable WAL and apply pending migrations, under an exclusive lock so processes opening a new workspace
+    at once take turns: the first one migrates, the others wait, retry and find nothing left to do.
+
+    Foreign keys are off meanwhile, as SQLite's table-rebuild procedure asks: a DROP TABLE would otherwise
+    cascade into the child rows (a rebuild keeps every id, so references stay valid).
+    """
+    deadline = time.monotonic() + MIGRATION_WAIT
+    while True:
+        try:
+            _migrate_once(path)
+            return
+        except sqlite3.OperationalError as error:
+            if ("locked" not in str(error) and "busy" not in str(error)) or time.monotonic() > deadline:
+                raise
+        time.sleep(random.uniform(0.05, 0.2))
+
+
+def _migrate_once(path: str | Path) -> None:
+    db = connect(path, foreign_keys=False)
+    try:
+        if db.journal_mode != "wal":
+            db.enable_wal()
+        if not migrations.pending(db):
+            return
+        db.execute("BEGIN EXCLUSIVE")
+        try:
+            migrations.apply(db)  # pending is checked again inside the lock: another process may have migrated
+            db.execute("COMMIT")
+        except BaseException:
+            db.rollback()
+            raise
+    finally:
+        db.close()
 
 
 @contextmanager
 def open_db(path: str | Path) -> Iterator[Database]:
-    """``with open_db(path) as db:`` - one connection per operation, closed afterwards."""
+    """``with open_db(path) as db:`` - one connection per operation, closed afterwards (``migrate`` ran first)."""
     db = connect(path)
     try:
         yield db

@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from storage.db import dumps, loads, open_db, write_db
+from storage.db import dumps, loads, migrate, open_db, write_db
 from storage.errors import NameTakenError, NotFoundError
 from storage.files import read_model_dir, read_parquet, write_model_dir, write_parquet
 
@@ -53,8 +53,7 @@ class Workspace:
         self.home = Path(home).resolve()
         self.home.mkdir(parents=True, exist_ok=True)
         self.db_path = self.home / "workbench.db"
-        with open_db(self.db_path):
-            pass  # creates the file and applies migrations once, up front
+        migrate(self.db_path)  # once per Workspace, up front: later connections only open the file
 
     # -- generic row access -------------------------------------------------------------
     def _insert(self, table: str, values: dict) -> dict:

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import multiprocessing
 import sqlite3
 
 from sqlite_utils import Database
 
 import storage
 from storage import SCHEMA_VERSION, Workspace
-from storage.db import connect, dumps, loads, migrations, open_db
+from storage.db import connect, dumps, loads, migrate, migrations, open_db
 
 TABLES = {"projects", "datasets", "jobs", "runs", "models"}
 
@@ -65,6 +66,8 @@ def test_an_old_database_is_upgraded_on_open(tmp_path):
     migrations.apply(old, stop_before=later or None)
     old.close()
     assert _applied(path)[:1] == ["m001_initial"]
+    Workspace(tmp_path / "home")  # a workspace's own file is migrated on open
+    migrate(path)
     db = connect(path)
     try:
         assert len(migrations.applied(db)) == SCHEMA_VERSION
@@ -88,3 +91,31 @@ def test_storage_all_is_exactly_its_public_names():
          "write_model_dir"]
         + ["read_reference", "write_reference"]  # the monitor's reference profiles
     )
+
+
+def test_four_processes_opening_a_new_workspace_at_once_all_succeed(tmp_path):
+    """Regression: three of four failed with 'database is locked' / 'table _sqlite_migrations already exists'."""
+    context = multiprocessing.get_context("spawn")
+    start = context.Barrier(4)
+    processes = [context.Process(target=_open_after, args=(start, str(tmp_path), f"P{i}")) for i in range(4)]
+    for process in processes:
+        process.start()
+    for process in processes:
+        process.join(120)
+    assert [p.exitcode for p in processes] == [0, 0, 0, 0]
+    assert sorted(p["name"] for p in Workspace(tmp_path).list_projects()) == ["P0", "P1", "P2", "P3"]
+    assert len(_applied(tmp_path / "workbench.db")) == SCHEMA_VERSION
+
+
+def _open_after(start, home: str, name: str) -> None:
+    start.wait()
+    Workspace(home).create_project(name)
+
+
+def test_a_workspace_checks_migrations_once_not_on_every_read(ws, monkeypatch):
+    project = ws.create_project("Churn")
+    calls = []
+    monkeypatch.setattr(migrations, "pending", lambda db: calls.append(db) or [])
+    for _ in range(3):
+        ws.get_project(project["id"])
+    assert calls == []
