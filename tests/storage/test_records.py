@@ -1,0 +1,58 @@
+"""The one record API: Parquet records, per-project settings, narrow errors."""
+
+from __future__ import annotations
+
+import pandas as pd
+import pytest
+
+from storage import IntegrityError, NotFoundError, Workspace
+
+
+@pytest.mark.parametrize(("table", "getter", "name"), [
+    ("projects", "get_project", "Project"), ("datasets", "get_dataset", "Dataset"), ("jobs", "get_job", "Job"),
+    ("runs", "get_run", "Run"), ("models", "get_model", "Model"), ("monitor_batches", "get_batch", "Batch"),
+    ("monitor_labels", "get_labels", "Labels file"), ("alerts", "get_alert", "Alert"),
+    ("shares", "get_share", "Share link"),
+], ids=lambda v: v if isinstance(v, str) and v.startswith("get_") else "")
+def test_a_missing_record_of_any_table_raises_not_found_with_its_name(ws, table, getter, name):
+    with pytest.raises(NotFoundError, match=f"^{name} 42 does not exist"):
+        getattr(ws, getter)(42)
+
+
+def test_labels_are_one_parquet_record_per_table_and_key(ws):
+    project = ws.create_project("Churn")
+    frame = pd.DataFrame({"id": [1, 2, 3], "churn": ["yes", "no", "no"]})
+    first = ws.add_labels(project["id"], frame, name="june.csv", key="id", target="churn")
+    again = ws.add_labels(project["id"], frame, name="june (2).csv", key="id", target="churn")
+    other_key = ws.add_labels(project["id"], frame, name="june.csv", key="churn", target="id")
+    assert again == first and other_key["id"] != first["id"]
+    assert len(list((ws.project_dir(project["id"]) / "labels").iterdir())) == 2
+    pd.testing.assert_frame_equal(ws.load_labels(first["id"]), frame)
+    (ws.home / first["path"]).write_bytes(b"changed")
+    with pytest.raises(IntegrityError, match="does not match its recorded sha256"):
+        ws.load_labels(first["id"])
+    ws.delete_labels(first["id"])
+    assert not (ws.home / first["path"]).exists()
+    assert [r["id"] for r in ws.list_labels(project["id"])] == [other_key["id"]]
+
+
+def test_two_datasets_stored_in_the_same_millisecond_keep_both_files(ws, monkeypatch):
+    project = ws.create_project("Churn")
+    monkeypatch.setattr("storage.workspace.now", lambda: "2026-01-01T00:00:00.000+00:00")
+    a = ws.add_dataset(project["id"], pd.DataFrame({"x": [1]}), name="a", source="upload:a", schema=[], notes=[])
+    b = ws.add_dataset(project["id"], pd.DataFrame({"x": [2]}), name="b", source="upload:b", schema=[], notes=[])
+    assert a["path"] != b["path"]
+    assert ws.load_dataset(a["id"])["x"].tolist() == [1] and ws.load_dataset(b["id"])["x"].tolist() == [2]
+
+
+def test_settings_of_a_project_share_one_row_without_overwriting_each_other(ws):
+    project = ws.create_project("Churn")
+    ws.save_drift_thresholds(project["id"], {"psi_alert": 0.3})
+    ws.save_decay_thresholds(project["id"], {"drop": 0.05})
+    ws.save_webhook(project["id"], "https://example.org/hook")
+    fresh = Workspace(ws.home)
+    assert fresh.get_drift_thresholds(project["id"]) == {"psi_alert": 0.3}
+    assert fresh.get_decay_thresholds(project["id"]) == {"drop": 0.05}
+    assert fresh.get_webhook(project["id"]) == "https://example.org/hook"
+    with pytest.raises(NotFoundError, match="Project 9"):
+        ws.save_webhook(9, "https://example.org/hook")
