@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import random
+import re
 import sqlite3
 import time
 from collections.abc import Iterator
@@ -158,6 +159,39 @@ def m009_model_stages(db: Database) -> None:
     db["champion_history"].create_index(["project_id"])
     db.execute("UPDATE models SET stage = 'champion' WHERE id IN "
                "(SELECT champion_model_id FROM projects WHERE champion_model_id IS NOT NULL)")
+
+
+#: Tables whose rows have an ``id``; m010 gives each an AUTOINCREMENT key.
+ID_TABLES = ("projects", "datasets", "jobs", "runs", "models", "prediction_log", "servers", "shares",
+             "monitor_batches", "monitor_labels", "alerts", "monitor_runs", "champion_history")
+
+
+@migrations()
+def m010_ids_never_reused(db: Database) -> None:
+    """Ids are never reused: without AUTOINCREMENT a new run could get a deleted run's id and with it the old
+    run's Optuna study and job log. Each table is rebuilt (SQLite cannot alter a key), keeping every row and
+    id; the sequence starts after the largest id kept."""
+    for table in ID_TABLES:
+        _rebuild_with_autoincrement(db, table)
+
+
+def _rebuild_with_autoincrement(db: Database, table: str) -> None:
+    """SQLite's table-rebuild procedure: create the new table, copy the rows, drop the old one, rename."""
+    sql, = db.execute("SELECT sql FROM sqlite_master WHERE type = 'table' AND name = ?", [table]).fetchone()
+    indexes = [row[0] for row in db.execute(
+        "SELECT sql FROM sqlite_master WHERE type = 'index' AND tbl_name = ? AND sql IS NOT NULL", [table])]
+    key = r"(\[id\]|\"id\"|\bid)\s+INTEGER PRIMARY KEY\b"
+    new_sql, keys = re.subn(key, r"\1 INTEGER PRIMARY KEY AUTOINCREMENT", sql, count=1)
+    new_sql, names = re.subn(rf"^CREATE TABLE\s+(\[{table}\]|\"{table}\"|{table})", f"CREATE TABLE [_new_{table}]",
+                             new_sql)
+    if keys != 1 or names != 1:
+        raise RuntimeError(f"Cannot rebuild table {table!r} with AUTOINCREMENT; its schema is {sql!r}.")
+    db.execute(new_sql)
+    db.execute(f"INSERT INTO [_new_{table}] SELECT * FROM [{table}]")
+    db.execute(f"DROP TABLE [{table}]")
+    db.execute(f"ALTER TABLE [_new_{table}] RENAME TO [{table}]")
+    for index in indexes:
+        db.execute(index)
 
 
 #: The number of migrations this code knows; a database at this version is fully up to date.

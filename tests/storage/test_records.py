@@ -1,11 +1,60 @@
-"""The one record API: Parquet records, per-project settings, narrow errors."""
+"""The one record API: ids never reused, Parquet records, per-project settings, narrow errors."""
 
 from __future__ import annotations
 
 import pandas as pd
 import pytest
+from sqlite_utils import Database
 
 from storage import IntegrityError, NotFoundError, Workspace
+from storage.db import ID_TABLES, migrations, open_db
+
+
+def test_ids_are_never_reused_after_a_delete(ws):
+    """Regression: a new run got a deleted run's id (and with it the old run's Optuna study and job log)."""
+    first = ws.create_project("Churn")
+    run = ws.add_run(first["id"])
+    job = ws.create_job(first["id"], "train")
+    ws.delete_project(first["id"])
+    second = ws.create_project("Churn again")
+    assert second["id"] > first["id"]
+    assert ws.add_run(second["id"])["id"] > run["id"]
+    assert ws.create_job(second["id"], "train")["id"] > job["id"]
+
+
+def test_every_id_table_has_an_autoincrement_key(ws):
+    with open_db(ws.db_path) as db:
+        schemas = dict(db.execute("SELECT name, sql FROM sqlite_master WHERE type = 'table'").fetchall())
+    assert [t for t in ID_TABLES if "PRIMARY KEY AUTOINCREMENT" not in schemas[t]] == []
+
+
+def _old_workspace(path, stop_before: str) -> None:
+    """A workspace database as code before ``stop_before`` left it: a project, a run, two models, a share."""
+    db = Database(path)
+    migrations.apply(db, stop_before=stop_before)
+    db["projects"].insert({"id": 1, "name": "Churn"})
+    db["runs"].insert_all([{"id": 1, "project_id": 1}, {"id": 4, "project_id": 1}])
+    db["models"].insert_all([
+        {"id": 1, "project_id": 1, "run_id": 4, "status": "ok",
+         "valid_metrics": '{"accuracy": 0.8, "decision_threshold": 0.3}'},
+        {"id": 2, "project_id": 1, "run_id": 4, "status": "ok", "valid_metrics": '{"accuracy": 0.7}'},
+        {"id": 3, "project_id": 1, "run_id": 4, "status": "failed", "valid_metrics": None}])
+    db.execute("INSERT INTO shares (id, project_id, token_sha256) VALUES (7, 1, 'ab')")
+    db.conn.commit()
+    db.close()
+
+
+def test_rebuilding_for_autoincrement_keeps_rows_ids_indexes_and_cascades(tmp_path):
+    _old_workspace(tmp_path / "workbench.db", "m010_ids_never_reused")
+    ws = Workspace(tmp_path)
+    assert [r["id"] for r in ws.list_runs(1)] == [4, 1]
+    assert ws.get_share(7)["token_sha256"] == "ab"
+    assert ws.add_run(1)["id"] == 5  # after the largest id kept
+    with open_db(ws.db_path) as db:
+        assert [i.columns for i in db["shares"].indexes if i.unique] == [["token_sha256"]]
+        assert db.execute("PRAGMA foreign_key_check").fetchall() == []
+    ws.delete_project(1)  # ON DELETE CASCADE still holds after the rebuild
+    assert ws.list_shares(1) == []
 
 
 @pytest.mark.parametrize(("table", "getter", "name"), [
