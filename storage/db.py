@@ -194,6 +194,16 @@ def _rebuild_with_autoincrement(db: Database, table: str) -> None:
         db.execute(index)
 
 
+@migrations()
+def m011_decision_threshold(db: Database) -> None:
+    """A model's decision threshold gets its own column; it was kept inside the ``valid_metrics`` JSON."""
+    db["models"].add_column("decision_threshold", float)
+    db.execute("""UPDATE models SET
+        decision_threshold = json_extract(valid_metrics, '$.decision_threshold'),
+        valid_metrics = json_remove(valid_metrics, '$.decision_threshold')
+        WHERE json_valid(valid_metrics) AND json_type(valid_metrics, '$.decision_threshold') IN ('real', 'integer')""")
+
+
 #: The number of migrations this code knows; a database at this version is fully up to date.
 SCHEMA_VERSION = len(migrations.pending(Database(memory=True)))
 

@@ -85,6 +85,12 @@ class ModelRegistry(Records):
         """The validation predictions saved with a model."""
         return read_parquet(self.model_dir(model_id) / "valid_predictions.parquet")
 
+    def set_threshold(self, model_id: int, threshold: float | None) -> dict:
+        """Keep a binary model's decision threshold (P(positive) >= it is positive); None forgets it."""
+        if threshold is not None and not (isinstance(threshold, int | float) and 0 < threshold < 1):
+            raise ValueError(f"A decision threshold must be a number in (0, 1). Got {threshold!r} instead.")
+        return self.update_model(model_id, decision_threshold=None if threshold is None else float(threshold))
+
     # -- the registry ---------------------------------------------------------------------
     def set_champion(self, project_id: int, model_id: int, *, reason: str) -> dict:
         """Make ``model_id`` the champion: the previous one archived, the project pointing at it, a history row.

@@ -1,4 +1,4 @@
-"""The one record API: ids never reused, Parquet records, per-project settings, narrow errors."""
+"""The one record API: ids never reused, the decision threshold column, Parquet records, narrow errors."""
 
 from __future__ import annotations
 
@@ -55,6 +55,28 @@ def test_rebuilding_for_autoincrement_keeps_rows_ids_indexes_and_cascades(tmp_pa
         assert db.execute("PRAGMA foreign_key_check").fetchall() == []
     ws.delete_project(1)  # ON DELETE CASCADE still holds after the rebuild
     assert ws.list_shares(1) == []
+
+
+def test_the_decision_threshold_moves_out_of_valid_metrics_into_its_column(tmp_path):
+    _old_workspace(tmp_path / "workbench.db", "m011_decision_threshold")
+    ws = Workspace(tmp_path)
+    thresholded, plain, failed = (ws.get_model(i) for i in (1, 2, 3))
+    assert (thresholded["decision_threshold"], thresholded["valid_metrics"]) == (0.3, {"accuracy": 0.8})
+    assert (plain["decision_threshold"], plain["valid_metrics"]) == (None, {"accuracy": 0.7})
+    assert (failed["decision_threshold"], failed["valid_metrics"]) == (None, None)
+
+
+def test_set_threshold_keeps_it_on_the_model_row(ws):
+    project = ws.create_project("Churn")
+    model = ws.add_model(project["id"], None, family="linear", status="ok", valid_metrics={"accuracy": 0.8})
+    assert ws.set_threshold(model["id"], 0.35)["decision_threshold"] == 0.35
+    assert ws.get_model(model["id"])["valid_metrics"] == {"accuracy": 0.8}
+    assert ws.set_threshold(model["id"], None)["decision_threshold"] is None
+    for bad in (0, 1, 1.5, float("nan"), "0.3"):
+        with pytest.raises(ValueError, match=r"number in \(0, 1\)"):
+            ws.set_threshold(model["id"], bad)
+    with pytest.raises(NotFoundError, match="Model 99 does not exist"):
+        ws.set_threshold(99, 0.5)
 
 
 @pytest.mark.parametrize(("table", "getter", "name"), [
