@@ -2,15 +2,21 @@
 
 from __future__ import annotations
 
-import multiprocessing
+import os
 import sqlite3
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
 
+import pytest
 from sqlite_utils import Database
 
 import storage
 from storage import SCHEMA_VERSION, Workspace
 from storage.db import connect, dumps, loads, migrate, migrations, open_db
 
+ROOT = Path(__file__).resolve().parents[2]
 TABLES = {"projects", "datasets", "jobs", "runs", "models"}
 
 
@@ -93,23 +99,32 @@ def test_storage_all_is_exactly_its_public_names():
     )
 
 
+OPENER = textwrap.dedent("""
+    import sys
+    from storage import Workspace
+
+    print("ready", flush=True)
+    sys.stdin.read(1)  # all four open the workspace together
+    Workspace(sys.argv[1]).create_project(sys.argv[2])
+""")
+
+
+@pytest.mark.slow
 def test_four_processes_opening_a_new_workspace_at_once_all_succeed(tmp_path):
     """Regression: three of four failed with 'database is locked' / 'table _sqlite_migrations already exists'."""
-    context = multiprocessing.get_context("spawn")
-    start = context.Barrier(4)
-    processes = [context.Process(target=_open_after, args=(start, str(tmp_path), f"P{i}")) for i in range(4)]
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    processes = [subprocess.Popen([sys.executable, "-c", OPENER, str(tmp_path), f"P{i}"], cwd=ROOT, env=env,
+                                  stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+                 for i in range(4)]
     for process in processes:
-        process.start()
+        assert process.stdout.readline() == "ready\n"
     for process in processes:
-        process.join(120)
-    assert [p.exitcode for p in processes] == [0, 0, 0, 0]
+        process.stdin.write("g")
+        process.stdin.flush()
+    errors = [p.communicate(timeout=120)[1] for p in processes]
+    assert [p.returncode for p in processes] == [0, 0, 0, 0], errors
     assert sorted(p["name"] for p in Workspace(tmp_path).list_projects()) == ["P0", "P1", "P2", "P3"]
     assert len(_applied(tmp_path / "workbench.db")) == SCHEMA_VERSION
-
-
-def _open_after(start, home: str, name: str) -> None:
-    start.wait()
-    Workspace(home).create_project(name)
 
 
 def test_a_workspace_checks_migrations_once_not_on_every_read(ws, monkeypatch):
