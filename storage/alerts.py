@@ -29,9 +29,9 @@ class Alerts(Records):
                   model_id: int | None = None, details: dict | None = None) -> dict | None:
         """Record a new alert; None when this finding (``fingerprint``) was already raised for the project."""
         self._get("projects", project_id)
-        return self._insert("alerts", {"project_id": project_id, "model_id": model_id, "kind": kind,
-                                       "fingerprint": fingerprint, "message": message, "details": details or {},
-                                       "created_at": now()}, ignore=True)
+        return self._insert_once("alerts", {"project_id": project_id, "model_id": model_id, "kind": kind,
+                                            "fingerprint": fingerprint, "message": message,
+                                            "details": details or {}, "created_at": now()})
 
     def get_alert(self, alert_id: int) -> dict:
         return self._get("alerts", alert_id)

@@ -70,18 +70,22 @@ class Records:
         return self.home / "projects" / str(project_id)
 
     # -- rows ---------------------------------------------------------------------------
-    def _insert(self, table: str, values: dict, *, ignore: bool = False) -> dict | None:
-        """Insert a row and return it; with ``ignore``, None when a unique constraint already holds it."""
+    def _insert(self, table: str, values: dict) -> dict:
+        """Insert a row and return it."""
+        return self._get(table, self._insert_row(table, values, "INSERT"))
+
+    def _insert_once(self, table: str, values: dict) -> dict | None:
+        """Insert a row and return it; None when a unique constraint says it is already there."""
+        row_id = self._insert_row(table, values, "INSERT OR IGNORE")
+        return None if row_id is None else self._get(table, row_id)
+
+    def _insert_row(self, table: str, values: dict, verb: str) -> int | None:
         encoded = _encode(table, values)
         columns = ", ".join(f"[{c}]" for c in encoded)
         marks = ", ".join("?" for _ in encoded)
-        verb = "INSERT OR IGNORE" if ignore else "INSERT"
         with write_db(self.db_path) as db:
             cursor = db.execute(f"{verb} INTO [{table}] ({columns}) VALUES ({marks})", list(encoded.values()))
-            if cursor.rowcount == 0:
-                return None
-            row_id = cursor.lastrowid
-        return self._get(table, row_id)
+            return cursor.lastrowid if cursor.rowcount else None
 
     def _get(self, table: str, row_id: int) -> dict:
         """The row with ``id`` = ``row_id``; NotFoundError when there is none."""
