@@ -3,14 +3,17 @@
 from __future__ import annotations
 
 import json
+import random
+import re
 import sqlite3
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
 from sqlite_utils import Database, Migrations
 
-__all__ = ["SCHEMA_VERSION", "connect", "dumps", "loads", "migrations", "open_db", "write_db"]
+__all__ = ["SCHEMA_VERSION", "connect", "dumps", "loads", "migrate", "migrations", "open_db", "write_db"]
 
 migrations = Migrations("workbench")
 
@@ -158,26 +161,103 @@ def m009_model_stages(db: Database) -> None:
                "(SELECT champion_model_id FROM projects WHERE champion_model_id IS NOT NULL)")
 
 
+#: Tables whose rows have an ``id``; m010 gives each an AUTOINCREMENT key.
+ID_TABLES = ("projects", "datasets", "jobs", "runs", "models", "prediction_log", "servers", "shares",
+             "monitor_batches", "monitor_labels", "alerts", "monitor_runs", "champion_history")
+
+
+@migrations()
+def m010_ids_never_reused(db: Database) -> None:
+    """Ids are never reused: without AUTOINCREMENT a new run could get a deleted run's id and with it the old
+    run's Optuna study and job log. Each table is rebuilt (SQLite cannot alter a key), keeping every row and
+    id; the sequence starts after the largest id kept."""
+    for table in ID_TABLES:
+        _rebuild_with_autoincrement(db, table)
+
+
+def _rebuild_with_autoincrement(db: Database, table: str) -> None:
+    """SQLite's table-rebuild procedure: create the new table, copy the rows, drop the old one, rename."""
+    sql, = db.execute("SELECT sql FROM sqlite_master WHERE type = 'table' AND name = ?", [table]).fetchone()
+    indexes = [row[0] for row in db.execute(
+        "SELECT sql FROM sqlite_master WHERE type = 'index' AND tbl_name = ? AND sql IS NOT NULL", [table])]
+    key = r"(\[id\]|\"id\"|\bid)\s+INTEGER PRIMARY KEY\b"
+    new_sql, keys = re.subn(key, r"\1 INTEGER PRIMARY KEY AUTOINCREMENT", sql, count=1)
+    new_sql, names = re.subn(rf"^CREATE TABLE\s+(\[{table}\]|\"{table}\"|{table})", f"CREATE TABLE [_new_{table}]",
+                             new_sql)
+    if keys != 1 or names != 1:
+        raise RuntimeError(f"Cannot rebuild table {table!r} with AUTOINCREMENT; its schema is {sql!r}.")
+    db.execute(new_sql)
+    db.execute(f"INSERT INTO [_new_{table}] SELECT * FROM [{table}]")
+    db.execute(f"DROP TABLE [{table}]")
+    db.execute(f"ALTER TABLE [_new_{table}] RENAME TO [{table}]")
+    for index in indexes:
+        db.execute(index)
+
+
+@migrations()
+def m011_decision_threshold(db: Database) -> None:
+    """A model's decision threshold gets its own column; it was kept inside the ``valid_metrics`` JSON."""
+    db["models"].add_column("decision_threshold", float)
+    db.execute("""UPDATE models SET
+        decision_threshold = json_extract(valid_metrics, '$.decision_threshold'),
+        valid_metrics = json_remove(valid_metrics, '$.decision_threshold')
+        WHERE json_valid(valid_metrics) AND json_type(valid_metrics, '$.decision_threshold') IN ('real', 'integer')""")
+
+
 #: The number of migrations this code knows; a database at this version is fully up to date.
 SCHEMA_VERSION = len(migrations.pending(Database(memory=True)))
 
+#: How long opening a workspace keeps retrying while another process holds the migration lock (seconds).
+MIGRATION_WAIT = 60.0
 
-def connect(path: str | Path) -> Database:
-    """Open the database at ``path``, enable WAL and apply pending migrations."""
+
+def connect(path: str | Path, *, foreign_keys: bool = True) -> Database:
+    """Open the database at ``path`` (waiting up to 30 s when it is busy); migrations are ``migrate``'s job."""
     conn = sqlite3.connect(str(path), timeout=30, check_same_thread=False)
     conn.execute("PRAGMA busy_timeout = 30000")
-    conn.execute("PRAGMA foreign_keys = ON")
-    db = Database(conn)
-    if db.journal_mode != "wal":
-        db.enable_wal()
-    if migrations.pending(db):
-        migrations.apply(db)
-    return db
+    conn.execute(f"PRAGMA foreign_keys = {'ON' if foreign_keys else 'OFF'}")
+    return Database(conn)
+
+
+def migrate(path: str | Path) -> None:
+    """Enable WAL and apply pending migrations, under an exclusive lock so processes opening a new workspace
+    at once take turns: the first one migrates, the others wait, retry and find nothing left to do.
+
+    Foreign keys are off meanwhile, as SQLite's table-rebuild procedure asks: a DROP TABLE would otherwise
+    cascade into the child rows (a rebuild keeps every id, so references stay valid).
+    """
+    deadline = time.monotonic() + MIGRATION_WAIT
+    while True:
+        try:
+            _migrate_once(path)
+            return
+        except sqlite3.OperationalError as error:
+            if ("locked" not in str(error) and "busy" not in str(error)) or time.monotonic() > deadline:
+                raise
+        time.sleep(random.uniform(0.05, 0.2))
+
+
+def _migrate_once(path: str | Path) -> None:
+    db = connect(path, foreign_keys=False)
+    try:
+        if db.journal_mode != "wal":
+            db.enable_wal()
+        if not migrations.pending(db):
+            return
+        db.execute("BEGIN EXCLUSIVE")
+        try:
+            migrations.apply(db)  # pending is checked again inside the lock: another process may have migrated
+            db.execute("COMMIT")
+        except BaseException:
+            db.rollback()
+            raise
+    finally:
+        db.close()
 
 
 @contextmanager
 def open_db(path: str | Path) -> Iterator[Database]:
-    """``with open_db(path) as db:`` - one connection per operation, closed afterwards."""
+    """``with open_db(path) as db:`` - one connection per operation, closed afterwards (``migrate`` ran first)."""
     db = connect(path)
     try:
         yield db

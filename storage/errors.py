@@ -1,7 +1,7 @@
 """Errors raised by storage.
 
     StorageError
-    ├── NotFoundError     a project, dataset, job, run or model id that does not exist
+    ├── NotFoundError     a record id that does not exist (project, dataset, job, run, model, batch, ...)
     ├── NameTakenError    a project name already in use
     └── IntegrityError    an artifact file is missing or its sha256 does not match the record
 """

@@ -41,6 +41,18 @@ def _atomic_path(path: Path) -> Path:
     return Path(tmp)
 
 
+def _write_bytes(path: Path, data: bytes) -> None:
+    """Write ``data`` to ``path`` write-then-rename: a reader sees the old file or the new one, never half."""
+    tmp = _atomic_path(path)
+    tmp.write_bytes(data)
+    os.replace(tmp, path)
+
+
+def _write_json(path: Path, value, *, indent: int | None = None) -> None:
+    """Write ``value`` as JSON to ``path`` write-then-rename."""
+    _write_bytes(path, json.dumps(value, indent=indent, sort_keys=True, default=str).encode())
+
+
 def write_parquet(frame: pd.DataFrame, path: str | Path) -> str:
     """Write ``frame`` to ``path`` atomically; return the file's sha256."""
     path = Path(path)
@@ -64,7 +76,7 @@ def write_model_dir(directory: str | Path, pipeline, card: dict) -> str:
     os.replace(tmp, directory / MODEL_FILE)
     digest = sha256_file(directory / MODEL_FILE)
     card = {**card, "sha256": digest, "model_file": MODEL_FILE}
-    (directory / CARD_FILE).write_text(json.dumps(card, indent=2, sort_keys=True, default=str))
+    _write_json(directory / CARD_FILE, card, indent=2)
     return digest
 
 
@@ -81,9 +93,7 @@ REFERENCE_FILE = "reference.json"
 
 def write_reference(directory: str | Path, profile: dict) -> None:
     """Write a model's reference profile (what its training data looked like, for drift) as ``reference.json``."""
-    tmp = _atomic_path(Path(directory) / REFERENCE_FILE)
-    tmp.write_text(json.dumps(profile, sort_keys=True, default=str))
-    os.replace(tmp, Path(directory) / REFERENCE_FILE)
+    _write_json(Path(directory) / REFERENCE_FILE, profile)
 
 
 def read_reference(directory: str | Path) -> dict | None:
@@ -128,15 +138,11 @@ def write_export(directory: str | Path, file_name: str, data: bytes | None, info
         raise IntegrityError(f"'{file_name}' cannot be an export file name; use a plain new name like 'model.onnx'.")
     info = {**info, "file": None, "sha256": None}
     if data is not None:
-        tmp = _atomic_path(directory / file_name)
-        tmp.write_bytes(data)
-        os.replace(tmp, directory / file_name)
+        _write_bytes(directory / file_name, data)
         info = {**info, "file": file_name, "sha256": hashlib.sha256(data).hexdigest()}
     exports = _read_exports(directory)
     exports[file_name] = info
-    tmp = _atomic_path(directory / EXPORTS_FILE)
-    tmp.write_text(json.dumps(exports, indent=2, sort_keys=True, default=str))
-    os.replace(tmp, directory / EXPORTS_FILE)
+    _write_json(directory / EXPORTS_FILE, exports, indent=2)
     return info
 
 

@@ -1,122 +1,102 @@
-"""Monitoring records: incoming data batches and each project's drift thresholds.
+"""Monitoring records: incoming data batches, late labels, and each project's drift and decay thresholds.
 
 A batch is a table that arrived after training (a file uploaded on the Monitor page, a file scored on Deploy),
 kept as Parquet in the project folder with its arrival time, source and sha256. REST requests are not copied:
-the prediction log is read as one batch per day.
+the prediction log is read as one batch per day. A labels file holds ground truth (a key column and the
+target) that arrives after the predictions, joined to scored rows by the key.
 
 >>> import tempfile
+>>> from storage import Workspace
 >>> ws = Workspace(tempfile.mkdtemp())
 >>> project = ws.create_project("Churn")
->>> batch = add_batch(ws, project["id"], pd.DataFrame({"age": [30, 41]}), source="upload", name="may.csv")
->>> [b["name"] for b in list_batches(ws, project["id"])]
+>>> batch = ws.add_batch(project["id"], pd.DataFrame({"age": [30, 41]}), source="upload", name="may.csv")
+>>> [b["name"] for b in ws.list_batches(project["id"])]
 ['may.csv']
+>>> labels = ws.add_labels(project["id"], pd.DataFrame({"id": [1, 2], "churn": ["yes", "no"]}), name="june.csv",
+...                        key="id", target="churn")
+>>> [(r["name"], r["key"], r["n_rows"]) for r in ws.list_labels(project["id"])]
+[('june.csv', 'id', 2)]
 """
 
 from __future__ import annotations
 
 import pandas as pd
 
-from storage.db import dumps, loads, open_db, write_db
-from storage.errors import NotFoundError
-from storage.files import read_parquet, write_parquet
-from storage.workspace import Workspace, now
+from storage.records import Records, now
 
-__all__ = ["BATCH_SOURCES", "add_batch", "delete_batch", "get_batch", "get_thresholds", "list_batches",
-           "load_batch", "load_log_day", "log_days", "save_thresholds"]
+__all__ = ["BATCH_SOURCES", "Monitoring"]
 
 #: Where a batch came from: "upload" (Monitor page), "batch scoring" (Deploy page), "append" (rows appended to the
 #: project's data on the Data page), "rest" (the prediction log).
 BATCH_SOURCES = ("upload", "batch scoring", "append", "rest")
 
 
-def add_batch(ws: Workspace, project_id: int, frame: pd.DataFrame, *, source: str, name: str,
-              model_id: int | None = None, created_at: str | None = None) -> dict:
-    """Store ``frame`` as an incoming batch of a project (Parquet + sha256) and register it.
+class Monitoring(Records):
+    """Incoming batches, labels files and monitoring thresholds of a workspace's projects."""
 
-    The same table from the same source twice (a page that reruns, a file uploaded again) is one batch: the
-    earlier record is returned."""
-    if source not in BATCH_SOURCES:
-        raise ValueError(f"A batch source must be one of {BATCH_SOURCES}; got {source!r}.")
-    ws.get_project(project_id)
-    stamp = created_at or now()
-    folder = ws.project_dir(project_id) / "incoming"
-    path = folder / f"{stamp.replace(':', '').replace('.', '').replace('+', '')}-{len(frame)}.parquet"
-    digest = write_parquet(frame, path)
-    same = [b for b in list_batches(ws, project_id) if b["sha256"] == digest and b["source"] == source]
-    if same:
-        path.unlink()
-        return same[0]
-    values = {"project_id": project_id, "model_id": model_id, "created_at": stamp, "source": source, "name": name,
-              "path": str(path.relative_to(ws.home)), "sha256": digest, "n_rows": len(frame),
-              "n_cols": frame.shape[1]}
-    with write_db(ws.db_path) as db:
-        batch_id = db["monitor_batches"].insert(values).last_pk
-    return get_batch(ws, batch_id)
+    # -- batches ----------------------------------------------------------------------------
+    def add_batch(self, project_id: int, frame: pd.DataFrame, *, source: str, name: str,
+                  model_id: int | None = None, created_at: str | None = None) -> dict:
+        """Store ``frame`` as an incoming batch of a project; the same table from the same source twice is one."""
+        if source not in BATCH_SOURCES:
+            raise ValueError(f"A batch source must be one of {BATCH_SOURCES}; got {source!r}.")
+        self._get("projects", project_id)
+        values = {"project_id": project_id, "model_id": model_id, "created_at": created_at or now(),
+                  "source": source, "name": name, "n_cols": frame.shape[1]}
+        return self._add_parquet("monitor_batches", frame, self.project_dir(project_id) / "incoming", values,
+                                 same=("source",))
 
+    def get_batch(self, batch_id: int) -> dict:
+        return self._get("monitor_batches", batch_id)
 
-def get_batch(ws: Workspace, batch_id: int) -> dict:
-    with open_db(ws.db_path) as db:
-        rows = list(db["monitor_batches"].rows_where("id = ?", [batch_id]))
-    if not rows:
-        raise NotFoundError(f"Batch {batch_id} does not exist; it may have been deleted.")
-    return rows[0]
+    def list_batches(self, project_id: int) -> list[dict]:
+        """The stored batches of a project, oldest first."""
+        return self._rows("monitor_batches", "project_id = ?", [project_id], order="created_at, id")
 
+    def load_batch(self, batch_id: int) -> pd.DataFrame:
+        """A stored batch's table, verified against its sha256."""
+        return self._load_parquet("monitor_batches", batch_id)
 
-def list_batches(ws: Workspace, project_id: int) -> list[dict]:
-    """The stored batches of a project, oldest first."""
-    with open_db(ws.db_path) as db:
-        return list(db["monitor_batches"].rows_where("project_id = ?", [project_id], order_by="created_at, id"))
+    def delete_batch(self, batch_id: int) -> None:
+        """Forget a batch and delete its file."""
+        self._delete_parquet("monitor_batches", batch_id)
 
+    # -- late labels ------------------------------------------------------------------------
+    def add_labels(self, project_id: int, frame: pd.DataFrame, *, name: str, key: str, target: str) -> dict:
+        """Keep a labels table for a project; the same table with the same key twice is one record."""
+        self._get("projects", project_id)
+        values = {"project_id": project_id, "created_at": now(), "name": name, "key": key, "target": target}
+        return self._add_parquet("monitor_labels", frame, self.project_dir(project_id) / "labels", values,
+                                 same=("key",))
 
-def load_batch(ws: Workspace, batch_id: int) -> pd.DataFrame:
-    """A stored batch's table, verified against its sha256."""
-    batch = get_batch(ws, batch_id)
-    return read_parquet(ws.home / batch["path"], batch["sha256"])
+    def get_labels(self, label_id: int) -> dict:
+        return self._get("monitor_labels", label_id)
 
+    def list_labels(self, project_id: int) -> list[dict]:
+        """The labels files of a project, oldest first."""
+        return self._rows("monitor_labels", "project_id = ?", [project_id], order="created_at, id")
 
-def delete_batch(ws: Workspace, batch_id: int) -> None:
-    """Forget a batch and delete its file."""
-    batch = get_batch(ws, batch_id)
-    with write_db(ws.db_path) as db:
-        db.execute("DELETE FROM monitor_batches WHERE id = ?", [batch_id])
-    (ws.home / batch["path"]).unlink(missing_ok=True)
+    def load_labels(self, label_id: int) -> pd.DataFrame:
+        """A stored labels table, verified against its sha256."""
+        return self._load_parquet("monitor_labels", label_id)
 
+    def delete_labels(self, label_id: int) -> None:
+        """Forget a labels file and delete it."""
+        self._delete_parquet("monitor_labels", label_id)
 
-def log_days(ws: Workspace, model_id: int) -> list[dict]:
-    """The REST prediction log of a model as one batch per UTC day: day, requests, n_rows, first, last."""
-    with open_db(ws.db_path) as db:
-        rows = db.execute(
-            "SELECT substr(created_at, 1, 10) AS day, count(*) AS requests, sum(n_rows) AS n_rows, "
-            "min(created_at) AS first, max(created_at) AS last FROM prediction_log WHERE model_id = ? "
-            "GROUP BY day ORDER BY day", [model_id]).fetchall()
-    return [dict(zip(("day", "requests", "n_rows", "first", "last"), row, strict=True)) for row in rows]
+    # -- thresholds -------------------------------------------------------------------------
+    def get_drift_thresholds(self, project_id: int) -> dict | None:
+        """The drift thresholds saved for a project, or None (use the defaults)."""
+        return self._setting(project_id, "thresholds")
 
+    def save_drift_thresholds(self, project_id: int, thresholds: dict | None) -> None:
+        """Save a project's drift thresholds; None forgets them (back to the defaults)."""
+        self._save_setting(project_id, "thresholds", thresholds)
 
-def load_log_day(ws: Workspace, model_id: int, day: str) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """(input rows, predictions) a model's REST server logged on ``day`` (YYYY-MM-DD), in arrival order."""
-    with open_db(ws.db_path) as db:
-        rows = db.execute("SELECT inputs, outputs FROM prediction_log WHERE model_id = ? AND substr(created_at, 1, 10)"
-                          " = ? ORDER BY created_at, id", [model_id, day]).fetchall()
-    inputs, predictions = [], []
-    for raw_inputs, raw_outputs in rows:
-        records = loads(raw_inputs, [])
-        outputs = (loads(raw_outputs, {}) or {}).get("predictions") or []
-        inputs.extend(records)
-        predictions.extend(outputs[:len(records)] + [None] * (len(records) - len(outputs)))
-    return pd.DataFrame.from_records(inputs), pd.DataFrame({"prediction": predictions})
+    def get_decay_thresholds(self, project_id: int) -> dict | None:
+        """The decay thresholds saved for a project, or None (use the defaults)."""
+        return self._setting(project_id, "decay")
 
-
-def get_thresholds(ws: Workspace, project_id: int) -> dict | None:
-    """The drift thresholds saved for a project, or None (use the defaults)."""
-    with open_db(ws.db_path) as db:
-        rows = list(db["monitor_settings"].rows_where("project_id = ?", [project_id]))
-    return loads(rows[0]["thresholds"]) if rows else None
-
-
-def save_thresholds(ws: Workspace, project_id: int, thresholds: dict | None) -> None:
-    """Save a project's drift thresholds; None forgets them (back to the defaults)."""
-    ws.get_project(project_id)
-    with write_db(ws.db_path) as db:
-        # an upsert of these columns only: other monitoring settings of the project share the row
-        db["monitor_settings"].upsert({"project_id": project_id, "thresholds": dumps(thresholds),
-                                       "updated_at": now()}, pk="project_id")
+    def save_decay_thresholds(self, project_id: int, thresholds: dict | None) -> None:
+        """Save a project's decay thresholds; None forgets them (back to the defaults)."""
+        self._save_setting(project_id, "decay", thresholds)

@@ -12,7 +12,6 @@ from typing import NamedTuple
 from engine.errors import WorkbenchError
 from engine.monitor.webhook import check_webhook_url, post_json
 from storage import NotFoundError, Workspace
-from storage import alerts as store
 from usecases import monitor_labels, monitoring
 
 __all__ = ["MonitorRun", "acknowledge", "open_alerts", "run_checks", "run_workspace", "save_webhook", "webhook"]
@@ -26,22 +25,22 @@ class MonitorRun(NamedTuple):
 
 
 def webhook(ws: Workspace, project_id: int) -> str | None:
-    return store.get_webhook(ws, project_id)
+    return ws.get_webhook(project_id)
 
 
 def save_webhook(ws: Workspace, project_id: int, url: str | None) -> str | None:
     """Check and save the URL a project's alerts are posted to; empty removes it."""
     url = check_webhook_url(url) if url and url.strip() else None
-    store.save_webhook(ws, project_id, url)
+    ws.save_webhook(project_id, url)
     return url
 
 
 def open_alerts(ws: Workspace, project_id: int) -> list[dict]:
-    return store.list_alerts(ws, project_id, open_only=True)
+    return ws.list_alerts(project_id, open_only=True)
 
 
 def acknowledge(ws: Workspace, alert_id: int) -> dict:
-    return store.acknowledge_alert(ws, alert_id)
+    return ws.acknowledge_alert(alert_id)
 
 
 def _drift_alerts(ws: Workspace, project_id: int, model_id: int) -> tuple[list[dict], dict]:
@@ -52,8 +51,8 @@ def _drift_alerts(ws: Workspace, project_id: int, model_id: int) -> tuple[list[d
         if report.overall != "alert":
             continue
         drifted = report.features[report.features["verdict"] == "alert"]
-        alert = store.add_alert(
-            ws, project_id, kind="drift", model_id=model_id, fingerprint=f"drift:model {model_id}:{batch['key']}",
+        alert = ws.add_alert(
+            project_id, kind="drift", model_id=model_id, fingerprint=f"drift:model {model_id}:{batch['key']}",
             message=f"Data drift in {batch['label']} ({batch['n_rows']:,} rows): {report.message}",
             details={"batch": batch["key"], "features": dict(zip(drifted["name"], drifted["reason"], strict=True)),
                      "prediction": report.prediction, "quality": report.quality})
@@ -67,8 +66,8 @@ def _decay_alerts(ws: Workspace, project_id: int, model_id: int) -> tuple[list[d
         return [], {}
     raised = []
     for row in check.table[check.table["verdict"] == "alert"].to_dict("records"):
-        alert = store.add_alert(
-            ws, project_id, kind="decay", model_id=model_id, fingerprint=f"decay:model {model_id}:{row['window']}",
+        alert = ws.add_alert(
+            project_id, kind="decay", model_id=model_id, fingerprint=f"decay:model {model_id}:{row['window']}",
             message=f"Performance decay in the week of {row['window']} ({row['n_rows']:,} labelled rows): "
                     f"{row['reason']}",
             details={k: row[k] for k in ("window", "n_rows", "value", "low", "high", "baseline")} |
@@ -83,26 +82,26 @@ def run_checks(ws: Workspace, project_id: int) -> MonitorRun:
     model_id = project["champion_model_id"]
     if model_id is None:
         summary = {"status": "no champion: pick one on Evaluate to monitor it"}
-        store.add_monitor_run(ws, project_id, summary)
+        ws.add_monitor_run(project_id, summary)
         return MonitorRun(project, None, [], summary)
     try:
         drift, drift_verdicts = _drift_alerts(ws, project_id, model_id)
         decay, decay_verdicts = _decay_alerts(ws, project_id, model_id)
     except (WorkbenchError, NotFoundError) as exc:  # e.g. the model's files failed their check: say so, go on
         summary = {"status": f"checks failed: {exc}", "model_id": model_id}
-        store.add_monitor_run(ws, project_id, summary)
+        ws.add_monitor_run(project_id, summary)
         return MonitorRun(project, model_id, [], summary)
     new = drift + decay
-    url = store.get_webhook(ws, project_id)
+    url = ws.get_webhook(project_id)
     for alert in new if url else []:
         delivery = post_json(url, {"project": project["name"], "project_id": project_id, "model_id": model_id,
                                    "kind": alert["kind"], "message": alert["message"], "details": alert["details"],
                                    "created_at": alert["created_at"], "alert_id": alert["id"]})
-        store.set_delivery(ws, alert["id"], delivery._asdict())
+        ws.set_alert_delivery(alert["id"], delivery._asdict())
     summary = {"status": "checked", "model_id": model_id, "drift": drift_verdicts, "decay": decay_verdicts,
                "new_alerts": len(new), "open_alerts": len(open_alerts(ws, project_id))}
-    store.add_monitor_run(ws, project_id, summary)
-    return MonitorRun(project, model_id, [store.get_alert(ws, a["id"]) for a in new], summary)
+    ws.add_monitor_run(project_id, summary)
+    return MonitorRun(project, model_id, [ws.get_alert(a["id"]) for a in new], summary)
 
 
 def run_workspace(ws: Workspace, project_name: str | None = None) -> list[MonitorRun]:

@@ -2,8 +2,8 @@
 page shows of one model: scores with bootstrap intervals, curves' inputs, the decision threshold, and
 explanations (permutation importance, partial dependence, learning curve) on the run's own rows.
 
-A binary model's decision threshold is kept in its ``valid_metrics`` record under ``decision_threshold``
-(a per-model JSON field, so no storage change); ``model_threshold`` reads it back for scoring.
+A binary model's decision threshold is kept on its model row (``decision_threshold``); ``model_threshold``
+reads it back for scoring.
 """
 
 from __future__ import annotations
@@ -28,7 +28,6 @@ from storage import Workspace, now, read_card
 from usecases import registry
 
 __all__ = [
-    "THRESHOLD_KEY",
     "ModelRows",
     "class_report",
     "cv_fold_scores",
@@ -48,8 +47,6 @@ __all__ = [
     "validation_interval",
     "validation_predictions",
 ]
-
-THRESHOLD_KEY = "decision_threshold"
 
 
 def leaderboard(ws: Workspace, project_id: int) -> pd.DataFrame:
@@ -196,15 +193,12 @@ def set_threshold(ws: Workspace, model_id: int, threshold: float) -> float:
     threshold_report(ws, model_id)  # raises unless binary with probabilities
     if not isinstance(threshold, (int, float)) or not 0 < threshold < 1:
         raise ModelError(f"The decision threshold must be a number in (0, 1). Got {threshold!r} instead.")
-    model = ws.get_model(model_id)
-    ws.update_model(model_id, valid_metrics={**(model["valid_metrics"] or {}), THRESHOLD_KEY: float(threshold)})
-    return float(threshold)
+    return ws.set_threshold(model_id, float(threshold))["decision_threshold"]
 
 
 def model_threshold(ws: Workspace, model_id: int) -> float | None:
     """The decision threshold saved with a model, or None (then the positive class needs P >= 0.5)."""
-    value = (ws.get_model(model_id)["valid_metrics"] or {}).get(THRESHOLD_KEY)
-    return None if value is None else float(value)
+    return ws.get_model(model_id)["decision_threshold"]
 
 
 # -- explanations on the run's own rows -----------------------------------------------------------------

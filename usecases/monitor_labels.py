@@ -16,8 +16,6 @@ from engine import read_table
 from engine.errors import ColumnError, DecayError, EmptyDataError
 from engine.monitor.decay import DecayThresholds, decay_report, join_labels
 from storage import Workspace, read_card
-from storage import labels as label_store
-from storage import monitoring as batch_store
 from usecases.monitoring import batch_rows
 
 __all__ = ["DecayCheck", "add_label_file", "decay_check", "decay_thresholds", "key_columns", "latest_labels",
@@ -39,7 +37,7 @@ def scored_batches(ws: Workspace, model_id: int) -> pd.DataFrame:
     project_id = ws.get_model(model_id)["project_id"]
     pipeline, card = ws.load_model(model_id)
     frames = []
-    for batch in batch_store.list_batches(ws, project_id):
+    for batch in ws.list_batches(project_id):
         rows, predictions = batch_rows(ws, model_id, f"batch:{batch['id']}", pipeline, card)
         scored = pd.concat([rows.reset_index(drop=True).drop(columns=list(predictions.columns), errors="ignore"),
                             predictions.reset_index(drop=True)], axis=1)
@@ -51,8 +49,8 @@ def key_columns(ws: Workspace, model_id: int) -> list[str]:
     """Columns of the incoming batches a labels file can be joined on (those with mostly distinct values first)."""
     project_id = ws.get_model(model_id)["project_id"]
     counts: dict[str, float] = {}
-    for batch in batch_store.list_batches(ws, project_id):
-        frame = batch_store.load_batch(ws, batch["id"])
+    for batch in ws.list_batches(project_id):
+        frame = ws.load_batch(batch["id"])
         for column in frame.columns:
             counts[column] = max(counts.get(column, 0.0), frame[column].nunique() / max(len(frame), 1))
     return sorted(counts, key=lambda c: (-round(counts[c], 2), c))
@@ -78,31 +76,31 @@ def add_label_file(ws: Workspace, model_id: int, data: bytes, filename: str, key
         raise DecayError(f"The scored rows have no column '{key}' to join on; pick one of "
                          f"{key_columns(ws, model_id)[:10]}.")
     _, notes = join_labels(scored, frame, key, card["target"])
-    record = label_store.add_labels(ws, ws.get_model(model_id)["project_id"], frame[[key, card["target"]]],
-                                    name=filename, key=key, target=card["target"])
+    record = ws.add_labels(ws.get_model(model_id)["project_id"], frame[[key, card["target"]]],
+                           name=filename, key=key, target=card["target"])
     return record, notes
 
 
 def decay_thresholds(ws: Workspace, project_id: int) -> DecayThresholds:
-    return DecayThresholds.from_dict(label_store.get_decay_thresholds(ws, project_id))
+    return DecayThresholds.from_dict(ws.get_decay_thresholds(project_id))
 
 
 def save_decay_thresholds(ws: Workspace, project_id: int, values: dict | None) -> DecayThresholds:
     """Check and save a project's decay thresholds (None: back to the defaults); return what now applies."""
     thresholds = DecayThresholds() if values is None else DecayThresholds.from_dict(
         {**DecayThresholds().to_dict(), **values})
-    label_store.save_decay_thresholds(ws, project_id, None if values is None else thresholds.to_dict())
+    ws.save_decay_thresholds(project_id, None if values is None else thresholds.to_dict())
     return thresholds
 
 
 def latest_labels(ws: Workspace, project_id: int, target: str) -> tuple[str, pd.DataFrame] | None:
     """(key, labels) of the project's label files on the newest file's key, one label per key (a later label of a
     key wins); None when no labels were uploaded yet."""
-    files = label_store.list_labels(ws, project_id)
+    files = ws.list_labels(project_id)
     if not files:
         return None
     key = files[-1]["key"]
-    labels = pd.concat([label_store.load_labels(ws, f["id"]) for f in files if f["key"] == key],
+    labels = pd.concat([ws.load_labels(f["id"]) for f in files if f["key"] == key],
                        ignore_index=True)
     labels = labels[[key, target]].dropna()
     return key, labels[~labels[key].astype(str).duplicated(keep="last")]

@@ -18,7 +18,6 @@ from engine import predict_frame, read_table
 from engine.errors import ColumnError, EmptyDataError, WorkbenchError
 from engine.monitor.drift import DriftReport, DriftThresholds, drift_report, reference_profile, windowed_drift
 from storage import Workspace, now, read_card, read_reference, write_reference
-from storage import monitoring as store
 from usecases.evaluation import model_rows, model_threshold
 
 __all__ = ["ALL", "MonitorCheck", "add_upload", "batch_rows", "delete_batch", "drift_check", "drift_over_time",
@@ -73,17 +72,17 @@ def model_reference(ws: Workspace, model_id: int) -> dict:
 
 def project_thresholds(ws: Workspace, project_id: int) -> DriftThresholds:
     """The drift thresholds of a project: the saved ones, else the defaults."""
-    saved = store.get_thresholds(ws, project_id)
+    saved = ws.get_drift_thresholds(project_id)
     return DriftThresholds() if saved is None else DriftThresholds.from_dict(saved)
 
 
 def save_thresholds(ws: Workspace, project_id: int, values: dict | None) -> DriftThresholds:
     """Check and save a project's drift thresholds (``None``: back to the defaults); return what now applies."""
     if values is None:
-        store.save_thresholds(ws, project_id, None)
+        ws.save_drift_thresholds(project_id, None)
         return DriftThresholds()
     thresholds = DriftThresholds.from_dict({**DriftThresholds().to_dict(), **values})
-    store.save_thresholds(ws, project_id, thresholds.to_dict())
+    ws.save_drift_thresholds(project_id, thresholds.to_dict())
     return thresholds
 
 
@@ -108,16 +107,16 @@ def add_upload(ws: Workspace, model_id: int, data: bytes, filename: str) -> dict
 def record_batch(ws: Workspace, model_id: int, frame: pd.DataFrame, name: str, source: str) -> dict:
     """Keep rows that reached a model (an upload, a scored file) as an incoming batch of its project."""
     model = ws.get_model(model_id)
-    return store.add_batch(ws, model["project_id"], frame, source=source, name=name, model_id=model_id)
+    return ws.add_batch(model["project_id"], frame, source=source, name=name, model_id=model_id)
 
 
 def delete_batch(ws: Workspace, project_id: int, batch_id: int) -> None:
     """Forget a stored batch of the project (e.g. a file uploaded by mistake): its rows leave every drift check,
     decay window and retraining. The REST log is not a stored batch and cannot be deleted this way."""
-    batch = store.get_batch(ws, batch_id)
+    batch = ws.get_batch(batch_id)
     if batch["project_id"] != project_id:
         raise ColumnError(f"Batch {batch_id} belongs to another project; pick one of this project's batches.")
-    store.delete_batch(ws, batch_id)
+    ws.delete_batch(batch_id)
 
 
 def incoming_batches(ws: Workspace, model_id: int) -> list[dict]:
@@ -128,9 +127,9 @@ def incoming_batches(ws: Workspace, model_id: int) -> list[dict]:
     model = ws.get_model(model_id)
     batches = [{"key": f"batch:{b['id']}", "label": f"#{b['id']} {b['name']}", "source": b["source"],
                 "created_at": b["created_at"], "n_rows": b["n_rows"]}
-               for b in store.list_batches(ws, model["project_id"])]
+               for b in ws.list_batches(model["project_id"])]
     batches += [{"key": f"rest:{d['day']}", "label": f"REST requests of {d['day']}", "source": "rest",
-                 "created_at": d["first"], "n_rows": d["n_rows"]} for d in store.log_days(ws, model_id)]
+                 "created_at": d["first"], "n_rows": d["n_rows"]} for d in ws.prediction_log_days(model_id)]
     return sorted(batches, key=lambda b: b["created_at"])
 
 
@@ -138,8 +137,8 @@ def batch_rows(ws: Workspace, model_id: int, key: str, pipeline, card: dict) -> 
     """(rows, predictions) of one batch: REST days as logged, stored batches scored by the model now."""
     kind, _, ident = key.partition(":")
     if kind == "rest":
-        return store.load_log_day(ws, model_id, ident)
-    frame = store.load_batch(ws, int(ident))
+        return ws.load_prediction_log_day(model_id, ident)
+    frame = ws.load_batch(int(ident))
     try:
         predictions = predict_frame(pipeline, frame, card["features"], card["task"], model_threshold(ws, model_id))
     except (WorkbenchError, ValueError, TypeError):  # the drift report says what is wrong with these rows

@@ -22,7 +22,6 @@ from engine.data.samples import SAMPLES
 from engine.data.schema import KINDS
 from engine.errors import ColumnError, TargetError
 from storage import Workspace
-from storage import monitoring as batch_store
 
 __all__ = [
     "add_frame",
@@ -90,10 +89,10 @@ def _record_appended(ws: Workspace, project_id: int, frame: pd.DataFrame, name: 
     champion = ws.get_project(project_id)["champion_model_id"]
     if not champion:
         return
-    for batch in batch_store.list_batches(ws, project_id):
+    for batch in ws.list_batches(project_id):
         if batch["source"] == "append" and batch["name"] == name:
-            batch_store.delete_batch(ws, batch["id"])
-    batch_store.add_batch(ws, project_id, frame, source="append", name=name, model_id=champion)
+            ws.delete_batch(batch["id"])
+    ws.add_batch(project_id, frame, source="append", name=name, model_id=champion)
 
 
 def project_datasets(ws: Workspace, project_id: int) -> list[dict]:

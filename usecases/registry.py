@@ -12,7 +12,6 @@ import pandas as pd
 
 from engine import ModelError, model_label
 from storage import Workspace
-from storage import registry as store
 
 __all__ = ["challenger", "mark_challenger", "previous_champion", "promote", "rollback", "versions"]
 
@@ -32,19 +31,19 @@ def promote(ws: Workspace, project_id: int, model_id: int, *, reason: str = "pro
         return ws.get_project(project_id)
     if not ws.get_project(project_id)["champion_model_id"]:
         reason = "first"
-    store.set_champion(ws, project_id, model_id, reason=reason)
+    ws.set_champion(project_id, model_id, reason=reason)
     return ws.get_project(project_id)
 
 
 def mark_challenger(ws: Workspace, project_id: int, model_id: int) -> None:
     """Make ``model_id`` the challenger (never the champion: that takes a ``promote``)."""
     _trained_model(ws, project_id, model_id)
-    store.mark_challenger(ws, project_id, model_id)
+    ws.mark_challenger(project_id, model_id)
 
 
 def challenger(ws: Workspace, project_id: int) -> int | None:
     """The id of the project's current challenger, or None."""
-    return next((m for m, stage in store.stages(ws, project_id).items() if stage == "challenger"), None)
+    return next((m for m, stage in ws.model_stages(project_id).items() if stage == "challenger"), None)
 
 
 def previous_champion(ws: Workspace, project_id: int) -> int | None:
@@ -53,7 +52,7 @@ def previous_champion(ws: Workspace, project_id: int) -> int | None:
     Rollbacks do not count as promotions: after C replaced B which replaced A, two rollbacks give B, then A.
     """
     current = ws.get_project(project_id)["champion_model_id"]
-    history = [h for h in store.champion_history(ws, project_id) if h["model_id"] == current
+    history = [h for h in ws.champion_history(project_id) if h["model_id"] == current
                and h["reason"] != "rollback"]
     return history[-1]["previous_model_id"] if history else None
 
@@ -63,7 +62,7 @@ def rollback(ws: Workspace, project_id: int) -> dict:
     previous = previous_champion(ws, project_id)
     if previous is None:
         raise ModelError("This project has no earlier champion to roll back to: its champion is the first one.")
-    store.set_champion(ws, project_id, previous, reason="rollback")
+    ws.set_champion(project_id, previous, reason="rollback")
     return ws.get_project(project_id)
 
 
@@ -73,8 +72,8 @@ def versions(ws: Workspace, project_id: int) -> pd.DataFrame:
 
     Columns: model_id, model, stage, created, run_id, data, metric, validation.
     """
-    stages = store.stages(ws, project_id)
-    for row in store.champion_history(ws, project_id):  # e.g. champions from before stages were kept
+    stages = ws.model_stages(project_id)
+    for row in ws.champion_history(project_id):  # e.g. champions from before stages were kept
         stages.setdefault(row["model_id"], "archived")
     rows = []
     for model_id in sorted(stages, reverse=True):

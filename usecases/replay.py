@@ -6,7 +6,6 @@ from engine import prepare_target, split_rows
 from engine.errors import ModelError
 from engine.evaluate.replay import ReplayCheck, compare_replay, replay_model
 from storage import Workspace, read_card
-from usecases.evaluation import THRESHOLD_KEY
 from usecases.training import run_inputs
 
 __all__ = ["verify_model"]
@@ -25,5 +24,4 @@ def verify_model(ws: Workspace, model_id: int) -> ReplayCheck:
     split = split_rows(y, inputs.problem.task, inputs.recipe["split"], rows)
     metrics, predictions = replay_model(inputs.frame, inputs.schema, inputs.problem, inputs.recipe,
                                         inputs.settings, split, card)
-    stored = {k: v for k, v in (model["valid_metrics"] or {}).items() if k != THRESHOLD_KEY}
-    return compare_replay(stored, metrics, ws.load_predictions(model_id), predictions)
+    return compare_replay(model["valid_metrics"] or {}, metrics, ws.load_predictions(model_id), predictions)

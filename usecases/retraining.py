@@ -24,8 +24,6 @@ from engine.evaluate.metrics import metric_interval
 from engine.monitor.decay import ACTUAL, join_labels
 from engine.train.training import prepare_target
 from storage import Workspace, read_card
-from storage import labels as label_store
-from storage import monitoring as batch_store
 from usecases.evaluation import model_threshold
 from usecases.jobs import refresh_job, spawn_worker
 from usecases.monitor_labels import latest_labels, scored_batches
@@ -147,8 +145,8 @@ def retrain(ws: Workspace, project_id: int, data: str = "reference+new", window_
 
 def data_signature(ws: Workspace, project_id: int) -> tuple:
     """What a comparison depends on besides the two models: the stored batches and label files there are."""
-    return (tuple(b["id"] for b in batch_store.list_batches(ws, project_id)),
-            tuple(f["id"] for f in label_store.list_labels(ws, project_id)))
+    return (tuple(b["id"] for b in ws.list_batches(project_id)),
+            tuple(f["id"] for f in ws.list_labels(project_id)))
 
 
 def latest_job(ws: Workspace, project_id: int) -> dict | None:

@@ -24,7 +24,6 @@ from engine.deploy.project_report import Champion, ProjectReport
 from engine.errors import ModelError, ShareError
 from engine.explore import profile as prof
 from storage import NotFoundError, Workspace
-from storage import shares as store
 from usecases import evaluation, projects
 from usecases.export import card_json
 
@@ -64,8 +63,8 @@ def create_share(ws: Workspace, project_id: int, label: str, expires_in_days: in
     moment = _now(now)
     token = secrets.token_urlsafe(32)
     expires = None if expires_in_days is None else _stamp(moment + timedelta(days=expires_in_days))
-    record = store.add_share(ws, project_id, token_sha256=token_sha256(token), label=label or "share link",
-                             created_at=_stamp(moment), expires_at=expires, allow_predict=bool(allow_predict))
+    record = ws.add_share(project_id, token_sha256=token_sha256(token), label=label or "share link",
+                          created_at=_stamp(moment), expires_at=expires, allow_predict=bool(allow_predict))
     return token, record
 
 
@@ -80,15 +79,15 @@ def share_status(share: dict, now: datetime | None = None) -> str:
 
 def list_shares(ws: Workspace, project_id: int, *, now: datetime | None = None) -> list[dict]:
     """A project's share links, newest first, each with its ``status``."""
-    return [{**s, "status": share_status(s, now)} for s in store.list_shares(ws, project_id)]
+    return [{**s, "status": share_status(s, now)} for s in ws.list_shares(project_id)]
 
 
 def revoke_share(ws: Workspace, project_id: int, share_id: int, *, now: datetime | None = None) -> dict:
     """Revoke a link of this project at once: it opens nothing from its next use on."""
-    share = store.get_share(ws, share_id)
+    share = ws.get_share(share_id)
     if share["project_id"] != project_id:
         raise NotFoundError(f"Share link {share_id} does not belong to this project.")
-    return store.revoke_share(ws, share_id, _stamp(_now(now)))
+    return ws.revoke_share(share_id, _stamp(_now(now)))
 
 
 def resolve_share(ws: Workspace, token: str, *, now: datetime | None = None, count_open: bool = False) -> dict:
@@ -99,7 +98,7 @@ def resolve_share(ws: Workspace, token: str, *, now: datetime | None = None, cou
     if not isinstance(token, str) or not token or len(token) > _MAX_TOKEN:
         raise ShareError(INVALID_LINK)
     digest = token_sha256(token)
-    share = store.find_share(ws, digest)
+    share = ws.find_share(digest)
     if share is None or not hmac.compare_digest(share["token_sha256"], digest) or share_status(share, now) != "active":
         raise ShareError(INVALID_LINK)
     try:
@@ -107,7 +106,7 @@ def resolve_share(ws: Workspace, token: str, *, now: datetime | None = None, cou
     except NotFoundError:
         raise ShareError(INVALID_LINK) from None
     if count_open:
-        store.record_share_open(ws, share["id"], _stamp(_now(now)))
+        ws.record_share_open(share["id"], _stamp(_now(now)))
     return share
 
 

@@ -2,14 +2,21 @@
 
 from __future__ import annotations
 
+import os
 import sqlite3
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
 
+import pytest
 from sqlite_utils import Database
 
 import storage
 from storage import SCHEMA_VERSION, Workspace
-from storage.db import connect, dumps, loads, migrations, open_db
+from storage.db import connect, dumps, loads, migrate, migrations, open_db
 
+ROOT = Path(__file__).resolve().parents[2]
 TABLES = {"projects", "datasets", "jobs", "runs", "models"}
 
 
@@ -65,6 +72,8 @@ def test_an_old_database_is_upgraded_on_open(tmp_path):
     migrations.apply(old, stop_before=later or None)
     old.close()
     assert _applied(path)[:1] == ["m001_initial"]
+    Workspace(tmp_path / "home")  # a workspace's own file is migrated on open
+    migrate(path)
     db = connect(path)
     try:
         assert len(migrations.applied(db)) == SCHEMA_VERSION
@@ -88,3 +97,40 @@ def test_storage_all_is_exactly_its_public_names():
          "write_model_dir"]
         + ["read_reference", "write_reference"]  # the monitor's reference profiles
     )
+
+
+OPENER = textwrap.dedent("""
+    import sys
+    from storage import Workspace
+
+    print("ready", flush=True)
+    sys.stdin.read(1)  # all four open the workspace together
+    Workspace(sys.argv[1]).create_project(sys.argv[2])
+""")
+
+
+@pytest.mark.slow
+def test_four_processes_opening_a_new_workspace_at_once_all_succeed(tmp_path):
+    """Regression: three of four failed with 'database is locked' / 'table _sqlite_migrations already exists'."""
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    processes = [subprocess.Popen([sys.executable, "-c", OPENER, str(tmp_path), f"P{i}"], cwd=ROOT, env=env,
+                                  stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+                 for i in range(4)]
+    for process in processes:
+        assert process.stdout.readline() == "ready\n"
+    for process in processes:
+        process.stdin.write("g")
+        process.stdin.flush()
+    errors = [p.communicate(timeout=120)[1] for p in processes]
+    assert [p.returncode for p in processes] == [0, 0, 0, 0], errors
+    assert sorted(p["name"] for p in Workspace(tmp_path).list_projects()) == ["P0", "P1", "P2", "P3"]
+    assert len(_applied(tmp_path / "workbench.db")) == SCHEMA_VERSION
+
+
+def test_a_workspace_checks_migrations_once_not_on_every_read(ws, monkeypatch):
+    project = ws.create_project("Churn")
+    calls = []
+    monkeypatch.setattr(migrations, "pending", lambda db: calls.append(db) or [])
+    for _ in range(3):
+        ws.get_project(project["id"])
+    assert calls == []

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
+from pathlib import Path
 
 import pandas as pd
 import pytest
@@ -81,3 +83,19 @@ def test_missing_parts_of_a_model_directory(tmp_path, model):
 
 def test_integrity_error_is_a_storage_error():
     assert issubclass(IntegrityError, StorageError)
+
+
+def test_model_card_is_written_then_renamed_so_a_failed_write_keeps_the_old_card(tmp_path, model, monkeypatch):
+    """Regression: model.json was written in place, so a crash mid-write left a truncated card."""
+    write_model_dir(tmp_path, model, {"family": "first"})
+    real_replace = os.replace
+
+    def failing_replace(source, target):
+        if Path(target).name == "model.json":
+            raise OSError("disk full")
+        real_replace(source, target)
+
+    monkeypatch.setattr(os, "replace", failing_replace)
+    with pytest.raises(OSError, match="disk full"):
+        write_model_dir(tmp_path, model, {"family": "second"})
+    assert read_card(tmp_path)["family"] == "first"

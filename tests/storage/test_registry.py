@@ -6,7 +6,6 @@ import pytest
 from sqlite_utils import Database
 
 from storage import Workspace
-from storage import registry as store
 from storage.db import migrations, open_db
 
 
@@ -23,32 +22,32 @@ def test_migration_adds_stages_and_history_and_stages_an_existing_champion(tmp_p
     ws = Workspace(tmp_path)  # opening it applies m009
     with open_db(ws.db_path) as db:
         assert "stage" in db["models"].columns_dict and "champion_history" in db.table_names()
-        assert [m.name for m in migrations.applied(db)][-1] == "m009_model_stages"
-    assert store.stages(ws, 1) == {2: "champion"}
+        assert "m009_model_stages" in [m.name for m in migrations.applied(db)]
+    assert ws.model_stages(1) == {2: "champion"}
 
 
 def test_champion_changes_archive_the_previous_one_and_are_recorded(ws):
     project = ws.create_project("Churn")
     pid = project["id"]
     a, b, c = _models(ws, pid, 3)
-    first = store.set_champion(ws, pid, a, reason="first")
+    first = ws.set_champion(pid, a, reason="first")
     assert (first["model_id"], first["previous_model_id"], first["reason"]) == (a, None, "first")
-    store.mark_challenger(ws, pid, b)
-    assert store.stages(ws, pid) == {a: "champion", b: "challenger"}
-    store.mark_challenger(ws, pid, c)  # a newer challenger: the unpromoted one is archived
-    assert store.stages(ws, pid) == {a: "champion", b: "archived", c: "challenger"}
-    store.set_champion(ws, pid, c, reason="promote")
+    ws.mark_challenger(pid, b)
+    assert ws.model_stages(pid) == {a: "champion", b: "challenger"}
+    ws.mark_challenger(pid, c)  # a newer challenger: the unpromoted one is archived
+    assert ws.model_stages(pid) == {a: "champion", b: "archived", c: "challenger"}
+    ws.set_champion(pid, c, reason="promote")
     assert ws.get_project(pid)["champion_model_id"] == c
-    assert store.stages(ws, pid) == {a: "archived", b: "archived", c: "champion"}
-    assert [(h["model_id"], h["previous_model_id"], h["reason"]) for h in store.champion_history(ws, pid)] == [
+    assert ws.model_stages(pid) == {a: "archived", b: "archived", c: "champion"}
+    assert [(h["model_id"], h["previous_model_id"], h["reason"]) for h in ws.champion_history(pid)] == [
         (a, None, "first"), (c, a, "promote")]
     with pytest.raises(ValueError, match="reason"):
-        store.set_champion(ws, pid, a, reason="because")
+        ws.set_champion(pid, a, reason="because")
 
 
 def test_deleting_a_project_deletes_its_history(ws):
     project = ws.create_project("Churn")
     (a,) = _models(ws, project["id"], 1)
-    store.set_champion(ws, project["id"], a, reason="first")
+    ws.set_champion(project["id"], a, reason="first")
     ws.delete_project(project["id"])
-    assert store.champion_history(ws, project["id"]) == []
+    assert ws.champion_history(project["id"]) == []

@@ -80,5 +80,4 @@ def test_bad_labels_files_are_refused_and_nothing_is_saved(ws, model_id, churn):
         monitor_labels.add_label_file(ws, model_id, _csv(pd.concat([_labels(rows, 0)] * 2)), "z.csv", "customer_id")
     with pytest.raises(DecayError, match="no column 'plan_code' to join on"):
         monitor_labels.add_label_file(ws, model_id, _csv(_labels(rows, 0).assign(plan_code=1)), "w.csv", "plan_code")
-    from storage import labels as label_store
-    assert label_store.list_labels(ws, project_id) == []
+    assert ws.list_labels(project_id) == []

@@ -9,7 +9,6 @@ import pytest
 from engine import load_sample
 from engine.errors import ColumnError, DriftError, EmptyDataError, MalformedFileError
 from storage import Workspace, read_reference
-from storage import monitoring as store
 from usecases import monitoring, projects, scoring
 
 
@@ -82,7 +81,7 @@ def test_thresholds_are_saved_applied_and_reset(ws, model_id, churn):
     with pytest.raises(DriftError, match="psi_warn"):
         monitoring.save_thresholds(ws, project_id, {"psi_warn": 0.5, "psi_alert": 0.2})
     assert monitoring.save_thresholds(ws, project_id, None).psi_alert == 0.25
-    assert store.get_thresholds(ws, project_id) is None
+    assert ws.get_drift_thresholds(project_id) is None
 
 
 def test_a_model_without_reference_gets_it_rebuilt_on_demand(ws, model_id, churn):
@@ -140,7 +139,7 @@ def test_rows_appended_on_data_reach_the_champions_monitor_once(ws, churn_champi
     assert [b["n_rows"] for b in monitoring.incoming_batches(ws, model_id)] == [100]  # replaced, not added
     projects.append_file(ws, pid, _csv(churn.head(30)), "august.csv", onto=appended["id"])
     assert [b["n_rows"] for b in monitoring.incoming_batches(ws, model_id)] == [100, 30]
-    july = store.list_batches(ws, pid)[0]
+    july = ws.list_batches(pid)[0]
     check = monitoring.drift_check(ws, model_id, f"batch:{july['id']}")
     assert check.report.features.set_index("name").loc["monthly_charges", "verdict"] == "alert"
 
@@ -149,7 +148,7 @@ def test_appending_rows_before_any_model_stores_no_batch(ws, churn):
     project = ws.create_project("Fresh")
     projects.import_sample(ws, project["id"], "customer_churn")
     projects.append_file(ws, project["id"], _csv(churn.head(20)), "more.csv")
-    assert store.list_batches(ws, project["id"]) == []
+    assert ws.list_batches(project["id"]) == []
 
 
 def test_a_deleted_batch_leaves_the_monitor_and_another_projects_batch_is_refused(ws, churn_champion, model_id,

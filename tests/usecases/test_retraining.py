@@ -8,7 +8,6 @@ import pytest
 
 from engine import load_sample
 from engine.errors import ModelError, TrainingError
-from storage import monitoring as batch_store
 from usecases import evaluation, monitor_labels, registry, retraining
 
 KEY, TARGET = "customer_id", "churned"
@@ -25,8 +24,8 @@ def _csv(frame: pd.DataFrame) -> bytes:
 
 def _arrive(ws, project: dict, rows: pd.DataFrame, name: str, day: str) -> None:
     """New rows that reached the champion on ``day`` (no target column, as in real life)."""
-    batch_store.add_batch(ws, project["id"], rows.drop(columns=TARGET), source="upload", name=name,
-                          model_id=project["champion_model_id"], created_at=f"{day}T08:00:00.000+00:00")
+    ws.add_batch(project["id"], rows.drop(columns=TARGET), source="upload", name=name,
+                 model_id=project["champion_model_id"], created_at=f"{day}T08:00:00.000+00:00")
 
 
 @pytest.fixture

@@ -9,7 +9,6 @@ import pytest
 
 from engine import model_label
 from engine.errors import ShareError
-from storage.shares import find_share
 from usecases import sharing
 from usecases.sharing import INVALID_LINK
 
@@ -65,7 +64,7 @@ def test_revoke_checks_the_project(ws, project):
     _, record = sharing.create_share(ws, project["id"], "board", now=T0)
     with pytest.raises(Exception, match="does not belong to this project"):
         sharing.revoke_share(ws, other["id"], record["id"])
-    assert find_share(ws, record["token_sha256"])["revoked_at"] is None
+    assert ws.find_share(record["token_sha256"])["revoked_at"] is None
 
 
 @pytest.mark.parametrize("days", [0, -1, 4000, 2.5, "7", True], ids=repr)
