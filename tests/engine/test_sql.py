@@ -123,8 +123,8 @@ def test_sql_error_names_the_problem(shop):
 @pytest.mark.parametrize("url, match", [
     ("just some text", "is not a database URL"),
     ("nosuchdb://user:hunter2@host/db", "unknown database kind"),
-    ("postgresql+pg8000://ann:hunter2@localhost:1/shop", 'pip install "pg8000"'),
-    ("mysql+mysqldb://ann:hunter2@localhost:1/shop", 'pip install "mysqlclient"'),
+    ("postgresql+pg8000://ann:hunter2@localhost:1/shop", "postgresql\\+pg8000, for which the workbench cannot"),
+    ("mysql+mysqldb://ann:hunter2@localhost:1/shop", "use one of: sqlite\\+pysqlite, postgresql\\+psycopg"),
     ("sqlite://", "names no database file"),
 ], ids=["not-a-url", "unknown-dialect", "postgres-driver", "mysql-driver", "sqlite-memory"])
 def test_connection_errors_hide_the_password(url, match):
