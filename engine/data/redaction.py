@@ -13,7 +13,7 @@ from __future__ import annotations
 import re
 from urllib.parse import unquote
 
-__all__ = ["MASK", "is_secret_parameter", "redact_url"]
+__all__ = ["MASK", "is_secret_parameter", "redact_url", "url_name"]
 
 MASK = "***"
 
@@ -53,6 +53,19 @@ def redact_url(url: str) -> str:
     base, sep, fragment = rest.partition("#")
     path, qsep, query = base.partition("?")
     return head + path + qsep + _redact_parameters(query) + sep + _redact_parameters(fragment)
+
+
+def url_name(url: str) -> str:
+    """A short name for what ``url`` points at: its last path segment, else its host; never a secret.
+
+    >>> url_name("postgresql://ann:pw@db:5432/shop?password=x"), url_name("https://k@api.example.org/?key=1")
+    ('shop', 'api.example.org')
+    """
+    shown = redact_url(url).split("#", 1)[0].split("?", 1)[0].rstrip("/")
+    name = shown.rsplit("/", 1)[-1]
+    if "://" in shown and shown.index("://") + 3 >= len(shown) - len(name):  # no path: the authority itself
+        name = name.rsplit("@", 1)[-1]
+    return name or shown
 
 
 def _redact_userinfo(rest: str, *, keep_user: bool) -> str:
