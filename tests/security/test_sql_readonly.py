@@ -126,13 +126,6 @@ def test_sqlite_query_is_stopped_at_its_time_limit(orders_db):
         read_query(f"sqlite:///{orders_db(3, 1.0)}", endless, time_limit=0.5)
 
 
-def test_sqlite_runs_one_statement_read_only(orders_db, no_keyword_check):
-    path = orders_db(3, 1.0)
-    with pytest.raises(QueryError):
-        read_query(f"sqlite:///{path}", "SELECT 1; DELETE FROM orders")
-    assert read_query(f"sqlite:///{path}", "SELECT COUNT(*) AS n FROM orders")["n"].tolist() == [3]
-
-
 @pytest.mark.parametrize("url", ["postgresql+pg8000://ann:hunter2@localhost:1/shop",
                                  "mysql+mysqldb://ann:hunter2@localhost:1/shop",
                                  "mssql+pyodbc://ann:hunter2@localhost:1/shop"],
