@@ -123,6 +123,9 @@ def _connect_target(url: str, timeout: int, time_limit: float = QUERY_TIME_LIMIT
         parsed = make_url(url.strip())
     except (exc.ArgumentError, ValueError):
         raise ConnectError(f"'{shown}' is not a database URL; write it like {_EXAMPLE}.") from None
+    if parsed.host and "@" in parsed.host:  # the host would be the end of the password: shown in driver errors
+        raise ConnectError(f"The user name or password in '{shown}' holds an '@'; write it as %40 (e.g. "
+                           f"postgresql+psycopg://ann:p%40ss@host/db) so the URL's host is read right.")
     if parsed.drivername in ("mysql", "mariadb"):  # the driver this workbench installs, not mysqlclient
         parsed = parsed.set(drivername=f"{parsed.drivername}+pymysql")
     backend = parsed.get_backend_name()

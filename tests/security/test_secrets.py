@@ -37,6 +37,15 @@ def test_redact_url_hides_every_credential(url, shown):
     assert redact_url(url) == shown
 
 
+def test_sql_password_with_an_unencoded_at_is_not_half_shown():
+    """SQLAlchemy reads ``ann:p@ss...@db`` as password ``p``, host ``ss...@db``: the driver's error showed the rest."""
+    from engine.data.sql import ConnectError, read_query
+
+    with pytest.raises(ConnectError, match="holds an '@'; write it as %40") as info:
+        read_query(f"postgresql+psycopg://ann:p@ss{SECRET}@127.0.0.1:1/shop", "SELECT 1", timeout=2)
+    assert SECRET not in str(info.value) and "ann:***@127.0.0.1:1/shop" in str(info.value)
+
+
 def test_sql_import_keeps_no_password_parameter(ws, orders_db):
     """A ``?password=`` parameter, not only the userinfo password, stays out of the dataset's name and source."""
     from usecases.sql import import_query
