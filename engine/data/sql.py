@@ -58,20 +58,17 @@ _MYSQL_CLIENT_FLAG = 2
 # Anywhere in the query (a WITH may hold a data-modifying statement; SELECT … INTO creates a table).
 _WRITES = ("INSERT", "UPDATE", "DELETE", "DROP", "ALTER", "CREATE", "ATTACH", "DETACH", "PRAGMA", "TRUNCATE",
            "GRANT", "REVOKE", "MERGE", "VACUUM", "REINDEX", "COPY", "CALL", "EXEC", "EXECUTE", "INTO")
-# Quoted strings and identifiers are kept whole; comments are matched so they can be dropped.
-_TOKENS = re.compile(r"'(?:[^']|'')*'|\"(?:[^\"]|\"\")*\"|`[^`]*`|\[[^\]]*\]|--[^\n]*|/\*.*?\*/", re.DOTALL)
+# Quoted strings and identifiers are kept whole (PostgreSQL's $tag$...$tag$ and E'...\'...' too); comments are
+# matched so they can be dropped.
+_TOKENS = re.compile(r"\$(?P<tag>(?:[A-Za-z_]\w*)?)\$.*?\$(?P=tag)\$|[Ee]'(?:[^'\\]|\\.|'')*'|'(?:[^']|'')*'"
+                     r"|\"(?:[^\"]|\"\")*\"|`[^`]*`|\[[^\]]*\]|--[^\n]*|/\*.*?\*/", re.DOTALL)
 _EXAMPLE = "sqlite:///path/to/file.db or postgresql+psycopg://user:password@host:5432/database"
 
 
 def check_select(query: str) -> str:
     """The query without comments or a trailing ``;``; raise QueryError unless it is one read-only SELECT."""
-    kept = []
-    for piece in re.split(f"({_TOKENS.pattern})", query, flags=re.DOTALL):
-        if piece.startswith("--") or piece.startswith("/*"):
-            kept.append(" ")
-        else:
-            kept.append(piece)
-    statement = "".join(kept).strip().rstrip(";").strip()
+    kept = _TOKENS.sub(lambda token: " " if token.group().startswith(("--", "/*")) else token.group(), query)
+    statement = kept.strip().rstrip(";").strip()
     bare = _TOKENS.sub(" ", statement)
     if not bare.strip():
         raise QueryError("The query is empty; write one SELECT statement, e.g. SELECT * FROM orders.")

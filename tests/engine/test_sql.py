@@ -86,7 +86,10 @@ def test_rejects_writes(shop, query):
     "SELECT 1; DROP TABLE orders",
     "SELECT 1; SELECT 2",
     "SELECT 1 ;\n-- trailing\n; SELECT 2",
-], ids=["select-drop", "two-selects", "after-comment"])
+    "SELECT $$'$$ AS a; COMMIT; DROP TABLE orders; SELECT $$'$$ AS b",
+    "SELECT $$--$$ AS a; DROP TABLE orders",
+    "SELECT E'\\'' AS a; DROP TABLE orders; SELECT ''",
+], ids=["select-drop", "two-selects", "after-comment", "dollar-quoted-quote", "dollar-quoted-dashes", "escape-string"])
 def test_rejects_several_statements(query):
     with pytest.raises(QueryError, match="several statements"):
         check_select(query)
@@ -96,6 +99,10 @@ def test_rejects_several_statements(query):
 def test_rejects_empty_query(query):
     with pytest.raises(QueryError, match="empty"):
         check_select(query)
+
+
+def test_check_select_keeps_dollar_quoted_text_whole():
+    assert check_select("SELECT $t$ a;b -- c $t$ AS x;") == "SELECT $t$ a;b -- c $t$ AS x"
 
 
 def test_check_select_strips_comments_and_semicolon():
