@@ -105,6 +105,18 @@ def test_url_import_keeps_no_api_key(ws, api):
     _assert_workspace_holds_no(ws, SECRET)
 
 
+def test_shared_report_names_the_dataset_without_secrets(ws, api):
+    """The password-free shared report shows the dataset's name: an API key in the URL stays out of it."""
+    from usecases.sharing import report_data
+    from usecases.web import import_url
+
+    project = ws.create_project("Rents")
+    import_url(ws, project["id"], f"http://{api}/v1/rents.csv?api_key={SECRET}")
+    report = report_data(ws, project["id"])
+    assert report.dataset == "rents.csv (web)"
+    assert SECRET not in repr(report)
+
+
 def test_train_page_worker_command_hides_the_studies_password(ws, monkeypatch):
     """The Train page shows a command to add tuning workers; the studies database's password is not in it."""
     from usecases.tuning import worker_command
