@@ -115,6 +115,7 @@ def _get(url: str, shown: str, deadline: float, timeout: float, limit: int) -> t
                            headers={"User-Agent": _USER_AGENT, "Accept-Encoding": "identity"})
         response = connection.getresponse()
         if response.status in _REDIRECTS or response.status >= 400:
+            response.read1(64 * 1024)  # the short page that comes with it, so the server is not cut off mid-write
             return response.status, response.getheader("Location", ""), b"", ""
         declared = response.getheader("Content-Length", "")
         if declared.isdigit() and int(declared) > limit:
