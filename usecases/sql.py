@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import pandas as pd
 
-from engine.data.sql import read_query, redact_url
+from engine.data.redaction import redact_url, url_name
+from engine.data.sql import read_query
 from engine.errors import EmptyDataError
 from storage import Workspace
 from usecases.projects import add_frame
@@ -22,11 +23,11 @@ def preview_query(url: str, query: str) -> pd.DataFrame:
 def import_query(ws: Workspace, project_id: int, url: str, query: str) -> dict:
     """Read every row of ``query`` and make it the project's active dataset.
 
-    Only the redacted URL (password replaced by ``***``) is stored, as the source ``sql:<url>``.
+    Only the redacted URL (password and credential parameters replaced by ``***``) is stored, as the source
+    ``sql:<url>``; the dataset is named after the database.
     """
     frame = read_query(url, query)
     shown = redact_url(url)
     if frame.empty:
         raise EmptyDataError(f"The query on '{shown}' returned no rows; change it so it selects some data.")
-    name = shown.rstrip("/").rsplit("/", 1)[-1] or shown
-    return add_frame(ws, project_id, frame, f"{name} (sql)", f"sql:{shown}", [])
+    return add_frame(ws, project_id, frame, f"{url_name(url)} (sql)", f"sql:{shown}", [])

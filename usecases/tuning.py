@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import optuna
 
+from engine.data.redaction import redact_url
 from engine.train.tuning import open_storage
 from storage import Workspace
 from usecases.training import study_name
@@ -31,6 +32,11 @@ def job_studies(ws: Workspace, job_id: int) -> list[optuna.Study]:
 
 
 def worker_command(ws: Workspace, study: optuna.Study) -> str:
-    """The command that adds a worker process to ``study`` on this machine."""
-    return (f"python -m engine worker --study {study.study_name} --storage {ws.studies_url()} "
-            "--timeout 600 --worker 2")
+    """The command that adds a worker process to ``study`` on this machine.
+
+    A storage URL holding a password is not printed: the command reads it from ``$WORKBENCH_STUDIES_URL``, where
+    the workbench found it.
+    """
+    url = ws.studies_url()
+    storage = url if redact_url(url) == url else '"$WORKBENCH_STUDIES_URL"'
+    return f"python -m engine worker --study {study.study_name} --storage {storage} --timeout 600 --worker 2"

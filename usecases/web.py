@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pandas as pd
 
+from engine.data.redaction import redact_url, url_name
 from engine.data.web import fetch, html_tables, read_page, read_url
 from storage import Workspace
 from usecases.projects import add_frame
@@ -18,7 +19,9 @@ def url_tables(url: str) -> list[pd.DataFrame]:
 
 
 def import_url(ws: Workspace, project_id: int, url: str, table: int = 0) -> dict:
-    """Fetch the ``table``-th table at ``url`` and make it the project's active dataset."""
+    """Fetch the ``table``-th table at ``url`` and make it the project's active dataset.
+
+    The source is stored as ``url:<url>`` with its secrets (userinfo, ``api_key=`` and the like) as ``***``.
+    """
     loaded = read_url(url, table=table)
-    name = url.rstrip("/").rsplit("/", 1)[-1] or url
-    return add_frame(ws, project_id, loaded.frame, f"{name} (web)", f"url:{url}", loaded.notes)
+    return add_frame(ws, project_id, loaded.frame, f"{url_name(url)} (web)", f"url:{redact_url(url)}", loaded.notes)

@@ -86,7 +86,10 @@ def test_rejects_writes(shop, query):
     "SELECT 1; DROP TABLE orders",
     "SELECT 1; SELECT 2",
     "SELECT 1 ;\n-- trailing\n; SELECT 2",
-], ids=["select-drop", "two-selects", "after-comment"])
+    "SELECT $$'$$ AS a; COMMIT; DROP TABLE orders; SELECT $$'$$ AS b",
+    "SELECT $$--$$ AS a; DROP TABLE orders",
+    "SELECT E'\\'' AS a; DROP TABLE orders; SELECT ''",
+], ids=["select-drop", "two-selects", "after-comment", "dollar-quoted-quote", "dollar-quoted-dashes", "escape-string"])
 def test_rejects_several_statements(query):
     with pytest.raises(QueryError, match="several statements"):
         check_select(query)
@@ -96,6 +99,10 @@ def test_rejects_several_statements(query):
 def test_rejects_empty_query(query):
     with pytest.raises(QueryError, match="empty"):
         check_select(query)
+
+
+def test_check_select_keeps_dollar_quoted_text_whole():
+    assert check_select("SELECT $t$ a;b -- c $t$ AS x;") == "SELECT $t$ a;b -- c $t$ AS x"
 
 
 def test_check_select_strips_comments_and_semicolon():
@@ -123,8 +130,8 @@ def test_sql_error_names_the_problem(shop):
 @pytest.mark.parametrize("url, match", [
     ("just some text", "is not a database URL"),
     ("nosuchdb://user:hunter2@host/db", "unknown database kind"),
-    ("postgresql+pg8000://ann:hunter2@localhost:1/shop", 'pip install "pg8000"'),
-    ("mysql+mysqldb://ann:hunter2@localhost:1/shop", 'pip install "mysqlclient"'),
+    ("postgresql+pg8000://ann:hunter2@localhost:1/shop", "postgresql\\+pg8000, for which the workbench cannot"),
+    ("mysql+mysqldb://ann:hunter2@localhost:1/shop", "use one of: sqlite\\+pysqlite, postgresql\\+psycopg"),
     ("sqlite://", "names no database file"),
 ], ids=["not-a-url", "unknown-dialect", "postgres-driver", "mysql-driver", "sqlite-memory"])
 def test_connection_errors_hide_the_password(url, match):

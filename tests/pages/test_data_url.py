@@ -26,6 +26,12 @@ class _Handler(http.server.BaseHTTPRequestHandler):
         pass
 
 
+@pytest.fixture(autouse=True)
+def allow_loopback(monkeypatch):
+    """The test server listens on 127.0.0.1, which the workbench only fetches from when the operator allows it."""
+    monkeypatch.setenv("WORKBENCH_ALLOW_PRIVATE_URLS", "1")
+
+
 @pytest.fixture(scope="module")
 def server():
     httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), _Handler)
