@@ -14,10 +14,10 @@ fitted on the same table, served by FastAPI + uvicorn with their defaults (dict 
 
 Measured, each the way a caller pays it:
 
-- in process, one row, median of the request count: the hand-built pipeline from a dict (``pd.DataFrame([row])``
-  + ``predict_proba``); Workbench's scikit-learn runtime and its ONNX runtime through the server's own scoring
-  functions (``engine.deploy.serving.pipeline_predictor`` / ``onnx_predictor``: records in, response body out), so
-  the DataFrame build that HTTP pays is inside every figure;
+- in process (one OpenMP / BLAS thread, as the servers), one row, median of the request count: the hand-built
+  pipeline from a dict (``pd.DataFrame([row])`` + ``predict_proba``); Workbench's scikit-learn runtime and its
+  ONNX runtime through the server's own scoring functions (``engine.deploy.serving.pipeline_predictor`` /
+  ``onnx_predictor``: records in, response body out), so the DataFrame build that HTTP pays is inside every figure;
 - over HTTP: the bare service, then ``python -m engine serve`` with its default request logging to the workspace
   (the figures users get; an earlier version of this script served with ``--no-log``), once per runtime:
   single-row ``POST /predict`` one after another (median, p99), then ``--clients`` concurrent clients for
@@ -45,6 +45,8 @@ import threading
 import time
 import warnings
 from pathlib import Path
+
+from threadpoolctl import threadpool_limits
 
 ROOT = Path(__file__).resolve().parent.parent
 IN_PROCESS_TARGET = 1.2
@@ -263,7 +265,8 @@ def main(argv: list[str] | None = None) -> int:
         home, bare_path = Path(tmp), Path(tmp) / "bare.joblib"
         model_id, has_onnx = _model(home, args.family)
         rows = _rows_and_bare(home, model_id, bare_path)
-        inprocess = _in_process_ms(home, model_id, has_onnx, bare_path, rows, n)
+        with threadpool_limits(1):  # the servers run with OMP_NUM_THREADS=1: in process alike
+            inprocess = _in_process_ms(home, model_id, has_onnx, bare_path, rows, n)
         print(f"in process, one row from a dict, median of {n} (1-minute load {os.getloadavg()[0]:.1f}):")
         for name, ms in inprocess.items():
             print(f"  {name:<13} {ms:8.2f} ms  {ms / inprocess['bare']:6.2f}x hand-built")

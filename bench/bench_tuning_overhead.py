@@ -248,6 +248,7 @@ def main(argv: list[str] | None = None) -> int:
               f"{r['cpu_ratio']:>11.3f}{r['cpu_overhead_ms_per_trial']:>23.1f}"
               f"  {r['same_trials']}")
     passed = True
+    print(f"1-minute load at the end: {os.getloadavg()[0]:.1f}")
     for storage, r in results.items():
         ok = r["ratio"] < GOAL and r["same_trials"]
         passed = passed and ok
@@ -256,7 +257,8 @@ def main(argv: list[str] | None = None) -> int:
               f"CPU time engine / bare = {r['cpu_ratio']:.3f} ({r['cpu_overhead_ms_per_trial']:+.1f} ms per trial)")
     parts = isolate(spec, frame, objective, args.trials, args.repeats) if args.isolate else None
     args.out.parent.mkdir(parents=True, exist_ok=True)
-    args.out.write_text(json.dumps({"settings": vars(args) | {"make_objective_ms": build_ms}, "results": results,
+    args.out.write_text(json.dumps({"settings": vars(args) | {"make_objective_ms": build_ms},
+                                    "load": os.getloadavg()[0], "results": results,
                                     "isolation": parts},
                                    indent=1, default=str))
     print(f"wrote {args.out}")
