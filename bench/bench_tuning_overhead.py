@@ -16,17 +16,22 @@ spec's seed, median pruner, ``--threads`` (default 1) BLAS / OpenMP / joblib thr
   each fold's fit runs behind the deadline guard (``call_before``), and ``run_study`` builds its objective
   itself; both are counted as the engine's. The storage is ``engine.train.tuning.open_storage`` (heartbeats on)
   for SQLite, ``None`` (Optuna's in-memory storage) otherwise.
-- ``bare``: ``optuna.create_study(storage=<same kind>, sampler=<same>, pruner=<same>, direction=<same>)`` then
-  ``study.optimize(objective, n_trials=N)`` with the objective built once by ``make_objective`` (no deadline),
-  storage given as a plain URL (Optuna's default RDBStorage).
+- ``bare``: ``optuna.create_study(storage=<same kind>, sampler=<same>, pruner=<same>, direction=<same>)``, the
+  same AutoML start points queued (``engine.train.catalog.automl_starts``, one ``enqueue_trial`` each, as
+  ``create_study`` does), then ``study.optimize(objective, n_trials=N)`` with the objective built once by
+  ``make_objective`` (no deadline), storage given as a plain URL (Optuna's default RDBStorage). Without the
+  queued points the bare loop's first trial was TPE's (C = 1.96) where the engine's was the start point (C = 1.0):
+  the two loops compared different work, and nothing said so.
 
 Both start from a fresh SQLite file in a temporary directory (or a fresh in-memory study) and are timed from
 study creation to the end of the last trial. Each repeat runs both, alternating which goes first; a warm-up
-pair (3 trials) runs first and is not counted. The sampler is seeded, so both loops draw the same trials (checked and
-printed: if the parameter sequences differ the ratio compares different work). Printed: median seconds of each,
+pair (3 trials) runs first and is not counted. The sampler is seeded, so both loops must run the same trials: each
+trial's parameters, state and value are compared between the two loops of every repeat, and any difference fails
+the run (the ratio would compare different work; the first differing trial is printed). Printed: median seconds of each,
 the ratio engine / bare (goal: < 1.10) and the absolute overhead per trial in ms; the same for the process's CPU
 time (all threads), which a busy shared machine disturbs far less than wall time. Results go to
-bench/out/tuning_overhead.json.
+bench/out/tuning_overhead.json. Exits 1 when a storage's wall-time ratio misses the goal or the loops ran
+different trials.
 """
 
 from __future__ import annotations
@@ -35,6 +40,7 @@ import argparse
 import json
 import os
 import statistics
+import sys
 import tempfile
 import time
 import warnings
@@ -66,7 +72,22 @@ def setup(families: list[str], seed: int):
     return spec, frame
 
 
-def run_engine(spec, frame, n_trials: int, sqlite_dir: Path | None) -> tuple[float, list]:
+def trial_record(trials) -> list[tuple]:
+    """What must match between the two loops: each trial's parameters, state and objective value(s)."""
+    return [(t.params, t.state.name, t.values) for t in trials]
+
+
+def first_difference(engine: list[tuple], bare: list[tuple]) -> str | None:
+    """The first trial that differs between the two loops, said in words; None when they ran the same trials."""
+    if len(engine) != len(bare):
+        return f"engine ran {len(engine)} trials, bare {len(bare)}"
+    for number, (ours, theirs) in enumerate(zip(engine, bare, strict=True)):
+        if ours != theirs:
+            return f"trial {number}: engine {ours} vs bare {theirs}"
+    return None
+
+
+def run_engine(spec, frame, n_trials: int, sqlite_dir: Path | None) -> tuple[float, float, list]:
     from engine.train.tuning import create_study, open_storage, run_study
 
     storage = None if sqlite_dir is None else open_storage(f"sqlite:///{sqlite_dir}/engine.db")
@@ -79,10 +100,21 @@ def run_engine(spec, frame, n_trials: int, sqlite_dir: Path | None) -> tuple[flo
     if storage is not None:
         storage.remove_session()
         storage.engine.dispose()
-    return seconds, cpu, [(t.params, t.state.name) for t in trials]
+    return seconds, cpu, trial_record(trials)
 
 
-def run_bare(spec, objective, n_trials: int, sqlite_dir: Path | None) -> tuple[float, list]:
+def queue_starts(study: optuna.Study, spec) -> None:
+    """Queue the AutoML start points ``engine.train.tuning.create_study`` queues (one cheap point per family),
+    so the bare loop runs the same trials: without them its first trials are TPE's, and the loops differ."""
+    from engine.train.catalog import automl_starts
+
+    several = len(spec["families"]) > 1
+    for family, params in automl_starts(spec["families"], spec["problem"]["task"]):
+        point = {f"{family}__{name}": value for name, value in params.items()}
+        study.enqueue_trial({"family": family, **point} if several else point)
+
+
+def run_bare(spec, objective, n_trials: int, sqlite_dir: Path | None) -> tuple[float, float, list]:
     from engine.evaluate.metrics import METRICS
     from engine.train.tuning import make_pruner, make_sampler
 
@@ -91,9 +123,10 @@ def run_bare(spec, objective, n_trials: int, sqlite_dir: Path | None) -> tuple[f
     started, cpu = time.perf_counter(), time.process_time()
     study = optuna.create_study(storage=storage, sampler=make_sampler(spec), pruner=make_pruner(spec),
                                 direction=direction)
+    queue_starts(study, spec)
     study.optimize(objective, n_trials=n_trials)
     seconds, cpu = time.perf_counter() - started, time.process_time() - cpu
-    return seconds, cpu, [(t.params, t.state.name) for t in study.get_trials(deepcopy=False)]
+    return seconds, cpu, trial_record(study.get_trials(deepcopy=False))
 
 
 def measure(spec, frame, objective, n_trials: int, storage: str, engine_first: bool) -> dict:
@@ -107,7 +140,8 @@ def measure(spec, frame, objective, n_trials: int, storage: str, engine_first: b
             else:
                 out[loop] = run_bare(spec, objective, n_trials, folder)
     return {"engine": out["engine"][0], "bare": out["bare"][0], "engine_cpu": out["engine"][1],
-            "bare_cpu": out["bare"][1], "same_trials": out["engine"][2] == out["bare"][2], "engine_first": engine_first}
+            "bare_cpu": out["bare"][1], "difference": first_difference(out["engine"][2], out["bare"][2]),
+            "same_trials": out["engine"][2] == out["bare"][2], "engine_first": engine_first}
 
 
 def isolate(spec, frame, objective, n_trials: int, repeats: int) -> dict:
@@ -121,6 +155,7 @@ def isolate(spec, frame, objective, n_trials: int, repeats: int) -> dict:
         guarded = make_objective(spec, frame, time.monotonic() + 3600) if deadline else objective
         study = optuna.create_study(storage=open_storage(url) if heartbeat else url, sampler=make_sampler(spec),
                                     pruner=make_pruner(spec), direction="maximize")
+        queue_starts(study, spec)
         study.optimize(guarded, n_trials=n_trials)
 
     def engine(folder: str) -> None:
@@ -148,7 +183,7 @@ def isolate(spec, frame, objective, n_trials: int, repeats: int) -> dict:
     return out
 
 
-def main() -> None:
+def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description="Engine tuning loop vs a bare Optuna loop, same objective")
     parser.add_argument("--trials", type=int, default=20)
     parser.add_argument("--repeats", type=int, default=5)
@@ -159,7 +194,7 @@ def main() -> None:
     parser.add_argument("--quick", action="store_true", help="10 trials, 2 repeats")
     parser.add_argument("--isolate", action="store_true", help="also time the engine loop's parts (SQLite only)")
     parser.add_argument("--out", type=Path, default=OUT)
-    args = parser.parse_args()
+    args = parser.parse_args(argv)
     if args.quick:
         args.trials, args.repeats = 10, 2
         if args.out == OUT:
@@ -191,6 +226,8 @@ def main() -> None:
                   f"{run['engine_cpu']:.2f} s vs {run['bare_cpu']:.2f} s, "
                   f"ratio {run['engine_cpu'] / run['bare_cpu']:.3f}; "
                   f"same trials: {run['same_trials']}", flush=True)
+            if run["difference"]:
+                print(f"    DIFFERENT TRIALS: {run['difference']}", flush=True)
         engine = statistics.median(r["engine"] for r in runs)
         bare = statistics.median(r["bare"] for r in runs)
         ratios = [r["engine"] / r["bare"] for r in runs]
@@ -210,17 +247,23 @@ def main() -> None:
               f"{r['median_of_ratios']:>14.3f}{r['bare_ms_per_trial']:>15.1f}{r['overhead_ms_per_trial']:>19.1f}"
               f"{r['cpu_ratio']:>11.3f}{r['cpu_overhead_ms_per_trial']:>23.1f}"
               f"  {r['same_trials']}")
+    passed = True
+    print(f"1-minute load at the end: {os.getloadavg()[0]:.1f}")
     for storage, r in results.items():
-        print(f"OVERHEAD {storage}: engine / bare = {r['ratio']:.3f} (goal < {GOAL:.2f}) -> "
-              f"{'PASS' if r['ratio'] < GOAL else 'FAIL'}; {r['overhead_ms_per_trial']:+.1f} ms per trial; "
+        ok = r["ratio"] < GOAL and r["same_trials"]
+        passed = passed and ok
+        print(f"OVERHEAD {storage}: engine / bare = {r['ratio']:.3f} (goal < {GOAL:.2f}), same trials "
+              f"{r['same_trials']} -> {'PASS' if ok else 'FAIL'}; {r['overhead_ms_per_trial']:+.1f} ms per trial; "
               f"CPU time engine / bare = {r['cpu_ratio']:.3f} ({r['cpu_overhead_ms_per_trial']:+.1f} ms per trial)")
     parts = isolate(spec, frame, objective, args.trials, args.repeats) if args.isolate else None
     args.out.parent.mkdir(parents=True, exist_ok=True)
-    args.out.write_text(json.dumps({"settings": vars(args) | {"make_objective_ms": build_ms}, "results": results,
+    args.out.write_text(json.dumps({"settings": vars(args) | {"make_objective_ms": build_ms},
+                                    "load": os.getloadavg()[0], "results": results,
                                     "isolation": parts},
                                    indent=1, default=str))
     print(f"wrote {args.out}")
+    return 0 if passed else 1
 
 
 if __name__ == "__main__":
-    main()
+    sys.exit(main())

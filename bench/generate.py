@@ -1,11 +1,15 @@
 """Generate the benchmark table: N rows × 20 mixed-type columns with missing values, as CSV.
 
+Not a benchmark itself (no figure, no target): the data of ``bench_data`` and ``bench_eda``. Seeded, so every run
+of every benchmark reads the same table; files are written whole or not at all.
+
     .venv/bin/python -m bench.generate --rows 1000000 --out bench/out/mixed_1m.csv
 """
 
 from __future__ import annotations
 
 import argparse
+import os
 from pathlib import Path
 
 import numpy as np
@@ -36,11 +40,16 @@ def mixed_frame(rows: int, seed: int = 0) -> pd.DataFrame:
 
 
 def benchmark_csv(rows: int) -> Path:
-    """The generated CSV of ``rows`` rows under bench/out/, written on first use."""
+    """The generated CSV of ``rows`` rows under bench/out/, written on first use.
+
+    Written to a temporary name and renamed when complete: a run interrupted while writing must not leave a
+    truncated file that every later run would measure as if it were the whole table."""
     path = Path(__file__).resolve().parent / "out" / f"mixed_{rows}.csv"
     if not path.exists():
         path.parent.mkdir(parents=True, exist_ok=True)
-        mixed_frame(rows).to_csv(path, index=False)
+        partial = path.with_name(f"{path.name}.{os.getpid()}.partial")
+        mixed_frame(rows).to_csv(partial, index=False)
+        partial.replace(path)
     return path
 
 
@@ -50,7 +59,9 @@ def main() -> None:
     parser.add_argument("--out", type=Path, default=Path("bench/out/mixed_1m.csv"))
     args = parser.parse_args()
     args.out.parent.mkdir(parents=True, exist_ok=True)
-    mixed_frame(args.rows).to_csv(args.out, index=False)
+    partial = args.out.with_name(f"{args.out.name}.{os.getpid()}.partial")
+    mixed_frame(args.rows).to_csv(partial, index=False)
+    partial.replace(args.out)
     print(f"wrote {args.out} ({args.out.stat().st_size / 1e6:.0f} MB)")
 
 

@@ -1,0 +1,133 @@
+"""Benchmark: batch scoring of 1,000,000 generated rows by ``python -m engine predict`` against the hand-built
+pipeline's ``predict_proba`` on the same rows, each in a fresh measured process (issue 18).
+
+    .venv/bin/python -m bench.bench_scoring                  # 1,000,000 rows
+    .venv/bin/python -m bench.bench_scoring --rows 100000    # a smoke run
+
+Data (generated, seeded, nothing downloaded; ``bench/generate.py``): 20 mixed-type columns with missing cells,
+the target ``flag`` (yes / no). ``--train-rows`` rows (seed 1) train Workbench from the command line as a user
+does (``python -m engine train --data train.csv --target flag --time-budget B``); the scored file is the
+``--rows``-row table of ``bench_data`` (seed 0). The baseline is ``bench/bare_service.hand_built_pipeline``:
+impute + one-hot in a ``ColumnTransformer`` + a clone of the estimator Workbench chose, fitted on the same
+training file.
+
+Both scorers run as a user runs them, one fresh process each, with one BLAS / OpenMP thread: Workbench's
+``python -m engine predict --model DIR --data FILE --out predictions.csv``; the baseline a short script (pandas
+``read_csv``, ``predict_proba``, the predicted class and probabilities written with ``to_csv``). Wall time is the
+whole process; peak RSS is sampled from ``/proc`` (``bench.bench_automl.run_measured``: the process's own
+high-water mark, which a fresh ``exec`` starts anew, and its descendants' resident size).
+
+Targets, printed with PASS / FAIL; the exit code is 1 when either is missed:
+
+- time: Workbench's predict process / the baseline's <= 1.2;
+- memory: Workbench's predict peak < 2 x (the model + one chunk), where "the model" is the peak of a fresh
+  process that imports what ``predict`` imports and loads the model (interpreter and libraries included: no
+  scoring process can go below it) and "one chunk" is the pandas size of ``--chunk-rows`` rows of the scored
+  file (default 100,000). Until scoring streams in chunks this fails on any file much larger than a chunk.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import tempfile
+import warnings
+from pathlib import Path
+
+import pandas as pd
+
+from bench.bench_automl import run_measured, thread_env
+from bench.generate import benchmark_csv, mixed_frame
+
+ROOT = Path(__file__).resolve().parent.parent
+TIME_TARGET = 1.2
+MEMORY_TARGET = 2.0
+TIMEOUT_S = 3600.0
+
+_HAND_BUILT = r"""
+import sys
+import joblib, pandas as pd
+model, data, out = sys.argv[1:4]
+pipeline = joblib.load(model)
+proba = pipeline.predict_proba(pd.read_csv(data))
+result = pd.DataFrame(proba, columns=[f"proba_{c}" for c in pipeline.classes_])
+result.insert(0, "prediction", pipeline.classes_[proba.argmax(axis=1)])
+result.to_csv(out, index=False)
+"""
+
+_LOAD_MODEL = r"""
+import sys
+import usecases.cli
+from storage import read_model_dir
+pipeline, card = read_model_dir(sys.argv[1])
+"""
+
+
+def _run(command: list[str], what: str) -> dict:
+    result = run_measured(command, thread_env(1), TIMEOUT_S)
+    if result["returncode"] != 0:
+        raise SystemExit(f"{what} failed ({result['returncode']}):\n{result['stderr'][-3000:]}")
+    return result
+
+
+def _hand_built(model_dir: Path, train_csv: Path, out: Path) -> None:
+    """Fit the baseline on the training file with the estimator Workbench chose, and save it to ``out``."""
+    import joblib
+
+    from bench.bare_service import hand_built_pipeline
+    from storage import read_model_dir
+
+    pipeline, card = read_model_dir(model_dir)
+    frame = pd.read_csv(train_csv)
+    bare = hand_built_pipeline(card["features"], pipeline.steps[-1][1])
+    joblib.dump(bare.fit(frame.drop(columns="flag"), frame["flag"]), out)
+    print(f"Workbench chose {type(pipeline.steps[-1][1]).__name__}; the baseline uses "
+          f"{sum(f['kind'] in ('numeric', 'categorical', 'boolean') for f in card['features'])} of its "
+          f"{len(card['features'])} features (numeric, categorical, boolean)")
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--rows", type=int, default=1_000_000, help="rows to score (default 1,000,000)")
+    parser.add_argument("--train-rows", type=int, default=20_000)
+    parser.add_argument("--budget", type=float, default=20.0, help="Workbench's --time-budget in seconds")
+    parser.add_argument("--chunk-rows", type=int, default=100_000)
+    args = parser.parse_args(argv)
+    warnings.filterwarnings("ignore")
+    data = benchmark_csv(args.rows)
+    chunk_mb = pd.read_csv(data, nrows=args.chunk_rows).memory_usage(deep=True).sum() / 2**20
+    with tempfile.TemporaryDirectory() as tmp:
+        folder = Path(tmp)
+        train_csv, model_dir, bare = folder / "train.csv", folder / "model", folder / "bare.joblib"
+        mixed_frame(args.train_rows, seed=1).to_csv(train_csv, index=False)
+        _run([sys.executable, "-m", "engine", "train", "--data", str(train_csv), "--target", "flag", "--task",
+              "classification", "--time-budget", str(args.budget), "--seed", "0", "--out", str(model_dir)],
+             "Workbench's train")
+        _hand_built(model_dir, train_csv, bare)
+        model = _run([sys.executable, "-c", _LOAD_MODEL, str(model_dir)], "loading the model")
+        ours = _run([sys.executable, "-m", "engine", "predict", "--model", str(model_dir), "--data", str(data),
+                     "--out", str(folder / "workbench.csv")], "Workbench's predict")
+        base = _run([sys.executable, "-c", _HAND_BUILT, str(bare), str(data), str(folder / "bare.csv")],
+                    "the hand-built scoring")
+        scored = len(pd.read_csv(folder / "workbench.csv", usecols=[0]))
+    if scored != args.rows:
+        raise SystemExit(f"Workbench's predict wrote {scored:,} rows for {args.rows:,}")
+    print(f"scored {args.rows:,} rows × 20 columns ({data.stat().st_size / 1e6:.0f} MB CSV), one thread each, "
+          f"1-minute load {os.getloadavg()[0]:.1f}")
+    print(f"{'process':<34}{'seconds':>9}{'peak MB':>9}")
+    for name, r in (("Workbench python -m engine predict", ours), ("hand-built pipeline (pandas)", base),
+                    ("Workbench model loaded, no data", model)):
+        print(f"{name:<34}{r['seconds']:9.1f}{r['peak_mb']:9.0f}")
+    ratio = ours["seconds"] / base["seconds"]
+    budget = MEMORY_TARGET * (model["peak_mb"] + chunk_mb)
+    checks = [(f"time Workbench / hand-built = {ratio:.2f}", f"<= {TIME_TARGET}", ratio <= TIME_TARGET),
+              (f"Workbench peak {ours['peak_mb']:.0f} MB", f"< {MEMORY_TARGET:g} x (model {model['peak_mb']:.0f} MB "
+               f"+ one {args.chunk_rows:,}-row chunk {chunk_mb:.0f} MB) = {budget:.0f} MB", ours["peak_mb"] < budget)]
+    for what, target, ok in checks:
+        print(f"{what} (target {target}) -> {'PASS' if ok else 'FAIL'}")
+    return 0 if all(ok for *_, ok in checks) else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
