@@ -317,7 +317,8 @@ def _floats(frame: pd.DataFrame, infos: list[ColumnInfo]) -> pd.DataFrame:
     once (a frame read from a file holds one block per column)."""
     direct = [c.name for c in infos if pd.api.types.is_numeric_dtype(frame[c.name])]
     block = pd.DataFrame(frame[direct].to_numpy(dtype=float), index=frame.index, columns=direct)
-    others = {c.name: _numeric(frame[c.name], c.kind) for c in infos if c.name not in set(direct)}
+    done = set(direct)
+    others = {c.name: _numeric(frame[c.name], c.kind) for c in infos if c.name not in done}
     if others:
         block = pd.concat([block, pd.DataFrame(others, index=frame.index)], axis=1)
     return block[[c.name for c in infos]]
@@ -484,7 +485,8 @@ def association_columns(frame: pd.DataFrame, schema: list[ColumnInfo], max_colum
         return list(schema)
     names = {c.name for c in schema}
     chosen = list(dict.fromkeys(n for n in (prefer or []) if n in names))[:max_columns]
-    rest = [c for c in schema if c.name not in set(chosen)]
+    taken = set(chosen)
+    rest = [c for c in schema if c.name not in taken]
     places = max_columns - len(chosen)
     numbers = [c for c in rest if c.kind == "numeric"]
     categories = [c for c in rest if c.kind != "numeric"]
