@@ -34,6 +34,7 @@ __all__ = [
 
 _PALETTE = ["#4c78a8", "#f58518", "#54a24b", "#e45756", "#72b7b2", "#b279a2", "#eeca3b", "#9d755d", "#ff9da6",
             "#bab0ac"]
+_MAX_BARS = 100  # bars of one per-column chart; a wide table shows its top ones
 _LAYOUT = {"template": "plotly_white", "margin": {"l": 40, "r": 20, "t": 50, "b": 40}, "height": 380}
 
 
@@ -107,10 +108,13 @@ def box_figure(box: BoxStats) -> go.Figure:
 
 
 def missing_figure(table: pd.DataFrame) -> go.Figure:
-    """Share of missing cells per column."""
+    """Share of missing cells per column (``missing_table``, most missing first: the first ``_MAX_BARS``)."""
+    note = f" ({_MAX_BARS} of {len(table):,} columns, most missing first)" if len(table) > _MAX_BARS else ""
+    table = table.head(_MAX_BARS)
     figure = go.Figure(go.Bar(x=table["column"], y=table["missing_%"], marker_color="#e45756",
                               customdata=table["missing"], hovertemplate="%{x}: %{customdata:,} missing (%{y}%)"))
-    figure.update_layout(title="Missing values per column", yaxis_title="% of rows", yaxis_range=[0, 100], **_LAYOUT)
+    figure.update_layout(title="Missing values per column" + note, yaxis_title="% of rows", yaxis_range=[0, 100],
+                         **_LAYOUT)
     return figure
 
 
@@ -136,14 +140,15 @@ def association_figure(assoc: Associations) -> go.Figure:
                                   reversescale=signed, text=text, texttemplate="%{text}" if text is not None else None))
     name = {"pearson": "Pearson", "spearman": "Spearman",
             "mixed": "|Pearson| · Cramér's V · correlation ratio"}[assoc.method]
-    figure.update_layout(title=name + _rows_note(assoc.n_rows, assoc.n_total), yaxis_autorange="reversed",
+    columns = "" if not assoc.note else f" ({len(matrix):,} of {assoc.n_columns_total:,} columns)"
+    figure.update_layout(title=name + _rows_note(assoc.n_rows, assoc.n_total) + columns, yaxis_autorange="reversed",
                          **{**_LAYOUT, "height": 520})
     return figure
 
 
 def target_association_figure(table: pd.DataFrame, target: str) -> go.Figure:
-    """Features ranked by their association with the target."""
-    table = table.dropna(subset=["association"]).iloc[::-1]
+    """Features ranked by their association with the target (the ``_MAX_BARS`` strongest)."""
+    table = table.dropna(subset=["association"]).head(_MAX_BARS).iloc[::-1]
     figure = go.Figure(go.Bar(x=table["association"], y=table["feature"], orientation="h", marker_color="#4c78a8",
                               customdata=table["measure"], hovertemplate="%{y}: %{x:.3f} (%{customdata})"))
     figure.update_layout(title=f"Association with the target '{target}'", xaxis_range=[0, 1],

@@ -1,8 +1,10 @@
 """Profiling: overview, per-column statistics, data-quality warnings, missingness, associations.
 
 Compute here, render in ``engine.explore.plots``: these functions return plain data (NamedTuples, DataFrames).
-Everything is vectorised; associations run on a sample of at most ``SAMPLE_ROWS`` rows and chart data
-never holds more than about ``MAX_POINTS`` points, and each result says how many rows it used.
+Everything is vectorised; associations run on a sample of at most ``SAMPLE_ROWS`` rows and at most
+``MAX_ASSOCIATION_COLUMNS`` columns (so a wide table costs memory linear in its cells, not quadratic in its
+columns), chart data never holds more than about ``MAX_POINTS`` points, and each result says how many rows and
+columns it used.
 
 >>> import pandas as pd
 >>> a = pd.Series(["x", "y", "x", "y"])
@@ -13,6 +15,7 @@ never holds more than about ``MAX_POINTS`` points, and each result says how many
 from __future__ import annotations
 
 import warnings
+from functools import partial
 from typing import NamedTuple
 
 import numpy as np
@@ -21,6 +24,7 @@ import pandas as pd
 from engine.data.schema import ColumnInfo
 
 __all__ = [
+    "MAX_ASSOCIATION_COLUMNS",
     "MAX_POINTS",
     "METHODS",
     "SAMPLE_ROWS",
@@ -33,6 +37,7 @@ __all__ = [
     "Profile",
     "ScatterInfo",
     "TargetView",
+    "association_columns",
     "association_matrix",
     "box_stats",
     "class_imbalance",
@@ -56,6 +61,7 @@ __all__ = [
 
 SAMPLE_ROWS = 200_000  # rows used for associations
 MAX_POINTS = 5_000  # points shipped to one chart
+MAX_ASSOCIATION_COLUMNS = 50  # columns of one association matrix: its cost grows with their square
 _TOP_CATEGORIES = 30
 _MAX_LEVELS = 50  # categories kept for Cramér's V / eta; rarer ones are lumped together
 _NUMERIC = ("numeric", "boolean")
@@ -115,12 +121,27 @@ class Finding(NamedTuple):
 
 
 class Associations(NamedTuple):
-    """A symmetric column-by-column association matrix and the rows it was computed on."""
+    """A symmetric column-by-column association matrix, the rows it was computed on and, when the table had
+    more suitable columns than the matrix holds, how many there were and how the kept ones were chosen
+    (``ranked_by``: "variance" or "target")."""
 
     method: str
     matrix: pd.DataFrame
     n_rows: int
     n_total: int
+    n_columns_total: int | None = None  # suitable columns of the table; None: the same as the matrix
+    ranked_by: str = "variance"
+
+    @property
+    def note(self) -> str:
+        """Which columns the matrix holds when it does not hold them all, e.g. for a page caption."""
+        shown, total = len(self.matrix), self.n_columns_total
+        if total is None or shown >= total:
+            return ""
+        if self.ranked_by == "target":
+            return (f"Associations computed for the target and the {shown - 1:,} features most associated "
+                    f"with it, of {total:,} columns.")
+        return f"Associations computed for the {shown:,} most variable of {total:,} columns."
 
 
 class BoxStats(NamedTuple):
@@ -280,39 +301,64 @@ def summarize(frame: pd.DataFrame, schema: list[ColumnInfo]) -> pd.DataFrame:
 
 def column_stats(frame: pd.DataFrame, schema: list[ColumnInfo]) -> pd.DataFrame:
     """One row per column: missing, distinct, mode and top values; moments and quantiles for numbers."""
-    rows = [_column_row(frame[info.name], info, len(frame)) for info in schema]
+    n = len(frame)
+    missing = frame.isna().sum().to_dict()
+    moments = _moments(_floats(frame, [c for c in schema if c.kind in _NUMERIC]), missing, n)
+    rows = [{**_counts_row(frame[info.name], info, n, int(missing[info.name])), **moments.get(info.name, {})}
+            for info in schema]
     columns = ["column", "kind", "count", "missing", "missing_%", "distinct", "top", "top_count", "top_%",
                "top_values", "mean", "std", "variance", "min", "p5", "p25", "median", "p75", "p95", "max",
                "skew", "kurtosis", "zeros_%"]
     return pd.DataFrame(rows).reindex(columns=columns)
 
 
-def _column_row(series: pd.Series, info: ColumnInfo, n: int) -> dict:
-    missing = int(series.isna().sum())
-    counts = _value_counts(series)
+def _floats(frame: pd.DataFrame, infos: list[ColumnInfo]) -> pd.DataFrame:
+    """The numeric and boolean columns of ``infos`` as one float block, so that reductions run column-wise at
+    once (a frame read from a file holds one block per column)."""
+    direct = [c.name for c in infos if pd.api.types.is_numeric_dtype(frame[c.name])]
+    block = pd.DataFrame(frame[direct].to_numpy(dtype=float), index=frame.index, columns=direct)
+    done = set(direct)
+    others = {c.name: _numeric(frame[c.name], c.kind) for c in infos if c.name not in done}
+    if others:
+        block = pd.concat([block, pd.DataFrame(others, index=frame.index)], axis=1)
+    return block[[c.name for c in infos]]
+
+
+def _moments(block: pd.DataFrame, missing: dict, n: int) -> dict[str, dict]:
+    """Moments, quantiles and the share of zeros of each column of a float block, computed column-wise at once."""
+    filled = block.columns[block.notna().any().to_numpy()]
+    block = block[filled]
+    if not len(filled):
+        return {}
+    q = block.quantile([0.05, 0.25, 0.5, 0.75, 0.95]).to_numpy()
+    n_filled = np.array([n - missing[c] for c in filled], dtype=float)
+    table = pd.DataFrame({"mean": block.mean(), "std": block.std(), "variance": block.var(), "min": block.min(),
+                          "max": block.max(), "p5": q[0], "p25": q[1], "median": q[2], "p75": q[3], "p95": q[4],
+                          "skew": block.skew(), "kurtosis": block.kurt(),
+                          "zeros_%": (100 * (block == 0).sum().to_numpy() / n_filled).round(2)}, index=filled)
+    return table.to_dict("index")
+
+
+def _counts_row(series: pd.Series, info: ColumnInfo, n: int, missing: int) -> dict:
+    values, counts = _value_counts(series)
     row = {"column": info.name, "kind": info.kind, "count": n - missing, "missing": missing,
            "missing_%": round(100 * missing / n, 2) if n else 0.0, "distinct": len(counts)}
     if len(counts):
-        shares = 100 * counts.head(3) / (n - missing)
-        row.update({"top": str(counts.index[0]), "top_count": int(counts.iloc[0]),
-                    "top_%": round(float(shares.iloc[0]), 2)},
-                   top_values=", ".join(f"{k} ({v:.0f}%)" for k, v in shares.items()))
-    values = _numeric(series, info.kind) if info.kind in _NUMERIC else None
-    if values is not None and values.notna().any():
-        q = values.quantile([0.05, 0.25, 0.5, 0.75, 0.95]).tolist()
-        row.update(mean=values.mean(), std=values.std(), variance=values.var(), min=values.min(), max=values.max(),
-                   p5=q[0], p25=q[1], median=q[2], p75=q[3], p95=q[4], skew=values.skew(), kurtosis=values.kurt(),
-                   **{"zeros_%": round(100 * float((values == 0).sum()) / (n - missing), 2)})
+        shares = 100 * counts[:3] / (n - missing)
+        row.update({"top": str(values[0]), "top_count": int(counts[0]), "top_%": round(float(shares[0]), 2)},
+                   top_values=", ".join(f"{k} ({v:.0f}%)" for k, v in zip(values[:3], shares, strict=True)))
     return row
 
 
-def _value_counts(series: pd.Series) -> pd.Series:
-    """Counts per value, most frequent first; sort-based for numbers (much faster than hashing floats)."""
+def _value_counts(series: pd.Series) -> tuple[np.ndarray, np.ndarray]:
+    """Values and their counts, most frequent first; sort-based for numbers (much faster than hashing floats)."""
     if not (pd.api.types.is_numeric_dtype(series) and not pd.api.types.is_bool_dtype(series)):
-        return series.value_counts(dropna=True)
-    values, counts = np.unique(series.dropna().to_numpy(), return_counts=True)
+        counts = series.value_counts(dropna=True)
+        return counts.index.to_numpy(), counts.to_numpy()
+    values = series.to_numpy()
+    values, counts = np.unique(values[~pd.isna(values)], return_counts=True)
     order = np.argsort(-counts, kind="stable")
-    return pd.Series(counts[order], index=values[order])
+    return values[order], counts[order]
 
 
 def box_stats(frame: pd.DataFrame, column: str) -> BoxStats:
@@ -341,12 +387,9 @@ def column_distribution(frame: pd.DataFrame, info: ColumnInfo, bins: int = 30) -
     series = frame[info.name]
     n_missing = int(series.isna().sum())
     if info.kind == "numeric":
-        values = _numeric(series).dropna().to_numpy(dtype=float)
-        values = values[np.isfinite(values)]
-        if len(values) and values.min() != values.max():
-            counts, edges = np.histogram(values, bins=bins)
-            labels = [f"{edges[i]:.4g} – {edges[i + 1]:.4g}" for i in range(len(counts))]
-            return Distribution(info.name, "numeric", labels, counts.tolist(), edges.tolist(), n_missing, 0)
+        histogram = _histogram(info.name, _numeric(series).to_numpy(dtype=float), n_missing, bins)
+        if histogram is not None:
+            return histogram
     if info.kind == "datetime":
         values = _datetimes(series).dropna()
         if len(values):
@@ -359,6 +402,16 @@ def column_distribution(frame: pd.DataFrame, info: ColumnInfo, bins: int = 30) -
     shown = counts.head(_TOP_CATEGORIES)
     return Distribution(info.name, "categorical", shown.index.tolist(), shown.tolist(), None, n_missing,
                         int(counts.iloc[_TOP_CATEGORIES:].sum()))
+
+
+def _histogram(name: str, values: np.ndarray, n_missing: int, bins: int) -> Distribution | None:
+    """Histogram bins of a numeric column's finite values; None when they hold fewer than two distinct values."""
+    values = values[np.isfinite(values)]  # drops the missing ones too
+    if not len(values) or values.min() == values.max():
+        return None
+    counts, edges = np.histogram(values, bins=bins)
+    labels = [f"{edges[i]:.4g} – {edges[i + 1]:.4g}" for i in range(len(counts))]
+    return Distribution(name, "numeric", labels, counts.tolist(), edges.tolist(), n_missing, 0)
 
 
 # --- missing values --------------------------------------------------------------------------------
@@ -384,19 +437,32 @@ def missing_pattern(frame: pd.DataFrame, max_cells: int = MAX_POINTS) -> Missing
 
 
 def association_matrix(frame: pd.DataFrame, schema: list[ColumnInfo], method: str = "pearson",
-                       max_rows: int = SAMPLE_ROWS, random_state: int = 0) -> Associations:
+                       max_rows: int = SAMPLE_ROWS, random_state: int = 0,
+                       max_columns: int = MAX_ASSOCIATION_COLUMNS, prefer: list[str] | None = None) -> Associations:
     """Pearson or Spearman between numeric columns, or ``mixed``: |Pearson| between numbers, Cramér's V
-    between categories (booleans count as categories) and the correlation ratio between the two."""
+    between categories (booleans count as categories) and the correlation ratio between the two.
+
+    Of more than ``max_columns`` suitable columns, the matrix keeps those named first in ``prefer`` (e.g. the
+    target and the features most associated with it), then the most variable (``association_columns``).
+    """
     if method not in METHODS:
         raise ValueError(f"The 'method' parameter of association_matrix must be one of {METHODS}. Got {method!r}.")
-    used = [c.name for c in schema if c.kind in (*_NUMERIC, "categorical") and c.name in frame.columns]
-    sample = _sample(frame[used], max_rows, random_state)  # only the columns used: text ids are costly
+    if max_columns < 2:
+        raise ValueError(f"The 'max_columns' parameter of association_matrix must be an int >= 2. "
+                         f"Got {max_columns!r} instead.")
+    kinds = _NUMERIC if method != "mixed" else (*_NUMERIC, "categorical")
+    suitable = [c for c in schema if c.kind in kinds and c.name in frame.columns]
+    sample = _sample(frame[[c.name for c in suitable]], max_rows, random_state)  # text ids are costly
+    kept = association_columns(sample, suitable, max_columns, prefer)
+    ranked_by = "target" if prefer and len(suitable) > max_columns else "variance"
+    found = partial(Associations, n_rows=len(sample), n_total=len(frame), n_columns_total=len(suitable),
+                    ranked_by=ranked_by)
     if method != "mixed":
-        data = pd.DataFrame({c.name: _numeric(sample[c.name], c.kind) for c in schema if c.kind in _NUMERIC})
+        data = _floats(sample, kept)
         ranked = data.rank() if method == "spearman" else data  # Spearman = Pearson of ranks, much faster
-        return Associations(method, ranked.corr(), len(sample), len(frame))
-    numbers = {c.name: _numeric(sample[c.name]).to_numpy() for c in schema if c.kind == "numeric"}
-    labels = {c.name: _codes(sample[c.name]) for c in schema if c.kind in ("boolean", "categorical")}
+        return found(method, ranked.corr())
+    numbers = {c.name: _numeric(sample[c.name]).to_numpy() for c in kept if c.kind == "numeric"}
+    labels = {c.name: _codes(sample[c.name]) for c in kept if c.kind in ("boolean", "categorical")}
     names = list(numbers) + list(labels)
     matrix = pd.DataFrame(np.eye(len(names)), index=names, columns=names)
     if numbers:
@@ -407,7 +473,43 @@ def association_matrix(frame: pd.DataFrame, schema: list[ColumnInfo], method: st
                 matrix.loc[a, b] = matrix.loc[b, a] = _cramers_v_codes(labels[a], labels[b])
             elif b in labels:  # numbers come first, so a is numeric
                 matrix.loc[a, b] = matrix.loc[b, a] = _eta_codes(labels[b], numbers[a])
-    return Associations(method, matrix, len(sample), len(frame))
+    return found(method, matrix)
+
+
+def association_columns(frame: pd.DataFrame, schema: list[ColumnInfo], max_columns: int = MAX_ASSOCIATION_COLUMNS,
+                        prefer: list[str] | None = None) -> list[ColumnInfo]:
+    """At most ``max_columns`` of ``schema``, in schema order: those named in ``prefer`` first (in its order),
+    then the most variable. Numbers rank by variance, categories and booleans by Gini impurity (the chance
+    that two random rows differ); each group gets its share of the places.
+
+    >>> frame = pd.DataFrame({"flat": [1.0, 1.0, 1.1], "wide": [0.0, 5.0, 9.0], "c": ["a", "b", "a"]})
+    >>> schema = [ColumnInfo(n, k, "", 0, 3) for n, k in [("flat", "numeric"), ("wide", "numeric"),
+    ...                                                    ("c", "categorical")]]
+    >>> [c.name for c in association_columns(frame, schema, 2)]
+    ['wide', 'c']
+    """
+    if len(schema) <= max_columns:
+        return list(schema)
+    names = {c.name for c in schema}
+    chosen = list(dict.fromkeys(n for n in (prefer or []) if n in names))[:max_columns]
+    taken = set(chosen)
+    rest = [c for c in schema if c.name not in taken]
+    places = max_columns - len(chosen)
+    numbers = [c for c in rest if c.kind == "numeric"]
+    categories = [c for c in rest if c.kind != "numeric"]
+    n_numbers = min(len(numbers), max(places - len(categories), round(places * len(numbers) / max(len(rest), 1))))
+    spread = _floats(frame, numbers).var()
+    chosen += spread.sort_values(ascending=False, kind="stable", na_position="last").index[:n_numbers].tolist()
+    impurity = pd.Series({c.name: _gini(frame[c.name]) for c in categories}, dtype=float)
+    chosen += impurity.sort_values(ascending=False, kind="stable").index[:places - n_numbers].tolist()
+    kept = set(chosen)
+    return [c for c in schema if c.name in kept]
+
+
+def _gini(series: pd.Series) -> float:
+    """Gini impurity of a column's filled values: 0 when one value, towards 1 with many even ones."""
+    shares = series.value_counts(normalize=True, dropna=True).to_numpy()
+    return float(1 - (shares**2).sum()) if len(shares) else 0.0
 
 
 def top_pairs(assoc: Associations, n: int = 10) -> pd.DataFrame:
@@ -552,6 +654,7 @@ def profile(frame: pd.DataFrame, schema: list[ColumnInfo], target: str | None = 
     """Overview, statistics, warnings, missingness, associations and distributions of a table."""
     view = overview(frame, schema)
     stats = column_stats(frame, schema)
+    view_missing = dict(zip(stats["column"], stats["missing"].astype(int), strict=True))
     target = target if target in frame.columns else None
     # Sample once for every association measure (each would otherwise draw the same rows again).
     keep = [c.name for c in schema if c.kind not in ("identifier", "datetime") or c.name == target]
@@ -560,9 +663,16 @@ def profile(frame: pd.DataFrame, schema: list[ColumnInfo], target: str | None = 
     findings = quality_warnings(stats, view, target, association, schema)
     if target and task == "classification":
         findings += class_imbalance(frame[target], target)
-    correlations = {m: association_matrix(sampled, schema, m, max_rows)._replace(n_total=len(frame))
+    prefer = None if association is None else [target, *association["feature"]]
+    correlations = {m: association_matrix(sampled, schema, m, max_rows, prefer=prefer)._replace(n_total=len(frame))
                     for m in METHODS}
-    distributions = {c.name: column_distribution(frame, c) for c in schema}
+    # Numeric histograms from one float block: a wide table spends most of its time in per-column overhead.
+    numbers = [c for c in schema if c.kind == "numeric"]
+    by_column = np.ascontiguousarray(_floats(frame, numbers).to_numpy().T)
+    histograms = {c.name: _histogram(c.name, values, view_missing[c.name], 30)
+                  for c, values in zip(numbers, by_column, strict=True)}
+    distributions = {c.name: histograms.get(c.name) or column_distribution(frame, c)
+                     for c in schema}
     return Profile(view, stats, findings, missing_table(frame), correlations, target, task, association,
                    distributions)
 

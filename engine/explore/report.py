@@ -16,6 +16,7 @@ from engine.explore.profile import Profile, top_pairs
 __all__ = ["html_report", "profile_dict", "profile_json"]
 
 _MAX_COLUMN_CHARTS = 40
+_MAX_COLUMN_ROWS = 200  # rows of the per-column statistics table in HTML; the JSON report has every column
 _STYLE = """body{font-family:system-ui,sans-serif;margin:2rem auto;max-width:1100px;color:#262730}
 table{border-collapse:collapse;font-size:.85rem;margin:.5rem 0 1.5rem}th,td{border:1px solid #ddd;padding:.25rem .5rem;
 text-align:right}th{background:#f5f6f8}td:first-child,th:first-child{text-align:left}.warn{color:#a15c00}
@@ -50,7 +51,9 @@ def profile_dict(result: Profile) -> dict:
         "warnings": [w._asdict() for w in result.warnings],
         "columns": _records(result.stats),
         "missing": _records(result.missing),
-        "correlations": {method: {"rows_used": a.n_rows, "rows_total": a.n_total,
+        "correlations": {method: {"rows_used": a.n_rows, "rows_total": a.n_total, "columns_used": len(a.matrix),
+                                  "columns_total": len(a.matrix) if a.n_columns_total is None else a.n_columns_total,
+                                  "note": a.note,
                                   "matrix": a.matrix.round(6).to_dict(orient="index"),
                                   "top_pairs": _records(top_pairs(a))}
                          for method, a in result.correlations.items()},
@@ -83,14 +86,18 @@ def html_report(result: Profile, title: str = "Data profile") -> str:
                                     f"{view.n_duplicate_rows:,}", f"{view.n_missing_cells:,}"]})
     warnings = "".join(f"<li class='warn'><b>{html.escape(w.check)}</b>: {html.escape(w.message)}</li>"
                        for w in result.warnings) or "<li>No warnings.</li>"
+    shown = result.stats.head(_MAX_COLUMN_ROWS)
+    hidden = (f"<p class='note'>The first {len(shown):,} of {len(result.stats):,} columns; the JSON report has "
+              "them all.</p>" if len(shown) < len(result.stats) else "")
+    note = f"<p class='note'>{html.escape(result.correlations['mixed'].note)}</p>"
     target = f" · target <b>{html.escape(result.target)}</b> ({result.task})" if result.target else ""
     stamp = datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")
     sections = [
         f"<h1>{html.escape(title)}</h1><p class='note'>Generated {stamp}{target}</p>",
         "<h2>Overview</h2>", _table(facts), charts[0], "<h2>Warnings</h2><ul>", warnings, "</ul>",
-        "<h2>Columns</h2>", _table(result.stats), *column_charts,
+        "<h2>Columns</h2>", hidden, _table(shown), *column_charts,
         "<h2>Missing values</h2>", charts[1],
-        "<h2>Correlations</h2>", charts[2], _table(top_pairs(result.correlations["mixed"])), *charts[3:],
+        "<h2>Correlations</h2>", note, charts[2], _table(top_pairs(result.correlations["mixed"])), *charts[3:],
     ]
     return (f"<!DOCTYPE html><html><head><meta charset='utf-8'><title>{html.escape(title)}</title>"
             f"<style>{_STYLE}</style></head><body>{''.join(sections)}</body></html>")

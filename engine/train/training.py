@@ -369,8 +369,10 @@ def call_before(deadline: float | None, work: Callable, stop: threading.Event | 
     """Run ``work``; past ``deadline`` (time.monotonic), or once ``stop`` is set, give up and raise
     TimeBudgetExceeded (StopRequested for a stop).
 
-    The work runs in a daemon thread so a slow fit cannot hold the caller past its budget;
-    an abandoned fit finishes (or dies with the process) in the background.
+    The work runs in its own thread so a slow fit cannot hold the caller past its budget; an abandoned fit
+    finishes in the background, and the interpreter waits for it before exiting. (A daemon thread would be torn
+    down at exit in the middle of native code, which aborts the process: SIGABRT, "terminate called without an
+    active exception".) At most one fit per call is abandoned: later calls past the deadline do not start one.
     """
     if deadline is None and stop is None:
         return work()
@@ -385,7 +387,7 @@ def call_before(deadline: float | None, work: Callable, stop: threading.Event | 
         except BaseException as exc:  # noqa: BLE001 - handed back to the caller's thread
             outcome["error"] = exc
 
-    thread = threading.Thread(target=run, daemon=True)
+    thread = threading.Thread(target=run, name="budgeted-fit", daemon=False)
     thread.start()
     while thread.is_alive():
         wait = _STOP_POLL_SECONDS if stop is not None else None

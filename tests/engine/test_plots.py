@@ -147,3 +147,15 @@ def test_threshold_and_cv_figures():
     folds = pd.DataFrame({"model": ["a", "a", "b", "b"], "score": [0.7, 0.8, 0.6, 0.65]})
     box = ep.cv_scores_figure(folds, "Accuracy")
     assert [t.name for t in box.data] == ["a", "b"] and list(box.data[1].y) == [0.6, 0.65]
+
+
+def test_per_column_charts_of_a_wide_table_show_their_top_hundred_bars_and_say_so():
+    table = pd.DataFrame({"column": [f"c{i}" for i in range(300)], "missing": np.arange(300, 0, -1),
+                          "missing_%": np.arange(300, 0, -1) / 3})
+    missing = plots.missing_figure(table)
+    assert list(missing.data[0].x) == [f"c{i}" for i in range(100)]
+    assert missing.layout.title.text == "Missing values per column (100 of 300 columns, most missing first)"
+    ranked = pd.DataFrame({"feature": [f"c{i}" for i in range(300)], "measure": "|pearson|",
+                           "association": np.linspace(1.0, 0.0, 300)})
+    assert list(plots.target_association_figure(ranked, "y").data[0].y)[-1] == "c0"
+    assert len(plots.target_association_figure(ranked, "y").data[0].y) == 100

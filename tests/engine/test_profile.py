@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import json
+
 import numpy as np
 import pandas as pd
 import pytest
 
 from engine import ColumnInfo, infer_schema, plots, profile
 from engine.explore.profile import column_distribution, summarize
+from engine.explore.report import html_report, profile_json
 
 
 @pytest.fixture
@@ -283,3 +286,51 @@ def test_group_findings_keeps_order_and_leaves_small_groups_alone():
                                                        ("zeros", "b")]
     assert grouped[2].details == tuple(f.message for f in many)
     assert profile.group_findings(many, over=7) == many
+
+
+def _wide(n_numbers: int, n_categories: int, rows: int = 12) -> pd.DataFrame:
+    """Numbers whose variance grows with their index (n0 the flattest) and categories with 2 to 5 levels."""
+    rng = np.random.default_rng(0)
+    base = np.linspace(-1.0, 1.0, rows)
+    columns = {f"n{i}": rng.permutation(base) * (i + 1) for i in range(n_numbers)}
+    columns |= {f"c{i}": rng.choice(list("abcde")[:2 + i % 4], size=rows) for i in range(n_categories)}
+    return pd.DataFrame(columns)
+
+
+def test_association_matrices_of_a_wide_table_keep_the_most_variable_columns_and_say_so():
+    frame = _wide(300, 100)
+    result = profile.profile(frame, infer_schema(frame))
+    pearson, mixed = result.correlations["pearson"], result.correlations["mixed"]
+    assert pearson.matrix.shape == (50, 50) and pearson.n_columns_total == 300
+    assert list(pearson.matrix.columns) == [f"n{i}" for i in range(250, 300)]  # the largest variances
+    assert pearson.note == "Associations computed for the 50 most variable of 300 columns."
+    assert mixed.matrix.shape == (50, 50) and mixed.n_columns_total == 400
+    assert sum(c.startswith("n") for c in mixed.matrix.columns) == 38  # 3 of every 4 places: 300 of 400 columns
+    assert len(profile.top_pairs(mixed)) == 10
+    small = profile.association_matrix(frame, infer_schema(frame)[:3], "pearson")
+    assert small.note == "" and small.n_columns_total == 3
+
+
+def test_association_matrices_of_a_wide_table_with_a_target_keep_the_features_most_associated_with_it():
+    frame = _wide(200, 0)
+    frame["y"] = frame["n7"]  # n7 is one of the flattest columns, so only the target can bring it in
+    result = profile.profile(frame, infer_schema(frame), target="y", task="regression")
+    mixed = result.correlations["mixed"]
+    strongest = set(result.target_association["feature"].head(49))
+    assert "n7" in strongest and set(mixed.matrix.columns) == strongest | {"y"}
+    assert mixed.note == "Associations computed for the target and the 49 features most associated with it, " \
+                         "of 201 columns."
+    assert len(result.target_association) == 200  # one row per feature: linear, so kept whole
+
+
+def test_the_report_of_a_wide_table_stays_small():
+    frame = _wide(1_500, 500)
+    result = profile.profile(frame, infer_schema(frame))
+    report = json.loads(profile_json(result))
+    assert {len(m["matrix"]) for m in report["correlations"].values()} == {50}
+    assert report["correlations"]["mixed"]["columns_total"] == 2_000
+    assert report["correlations"]["mixed"]["note"] == "Associations computed for the 50 most variable of 2,000 " \
+                                                      "columns."
+    assert len(profile_json(result)) < 3_000_000  # 2,000 columns: linear, about 1 KB per column
+    page = html_report(result)
+    assert "The first 200 of 2,000 columns" in page and len(page) < 8_000_000

@@ -8,6 +8,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import numpy as np
+import pandas as pd
 import pytest
 
 from usecases.cli import main
@@ -60,3 +62,21 @@ def test_profile_rejects_bad_input_with_one_line(tmp_path, capsys, args, message
     assert main(["profile", "--data", str(DATA), *args]) == 1
     err = capsys.readouterr().err
     assert err.startswith("error: ") and message in err and err.count("\n") == 1
+
+
+def test_profile_of_a_short_wide_file_bounds_its_associations_and_report(tmp_path):
+    """5 rows × 1,000 columns (the shape that once took gigabytes): the matrices keep 50 columns and say so."""
+    rng = np.random.default_rng(0)
+    frame = pd.DataFrame(rng.normal(size=(5, 1_000)).round(3) * np.arange(1, 1_001),
+                         columns=[f"x{i}" for i in range(1_000)])
+    frame.to_csv(tmp_path / "wide.csv", index=False)
+    out = tmp_path / "report.json"
+    assert main(["profile", "--data", str(tmp_path / "wide.csv"), "--out", str(out)]) == 0
+    report = json.loads(out.read_text())
+    assert len(report["columns"]) == 1_000
+    for method in ("pearson", "spearman", "mixed"):
+        correlations = report["correlations"][method]
+        assert (correlations["columns_used"], correlations["columns_total"]) == (50, 1_000)
+        assert len(correlations["matrix"]) == 50 and len(correlations["top_pairs"]) == 10
+        assert correlations["note"] == "Associations computed for the 50 most variable of 1,000 columns."
+    assert out.stat().st_size < 1_500_000
