@@ -7,8 +7,9 @@ import streamlit as st
 from engine import METRICS, model_label
 from engine.evaluate.plots import cv_scores_figure
 from engine.explore.plots import scores_figure
-from pages import evaluate_compare, ui
-from pages import evaluate_details as details
+from pages import ui
+from pages.sections import evaluate_compare
+from pages.sections import evaluate_details as details
 from usecases import comparison, evaluation
 
 st.title("Evaluate")

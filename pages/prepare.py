@@ -9,7 +9,8 @@ import plotly.express as px
 import streamlit as st
 
 from engine.prepare.recipe import BALANCE
-from pages import prepare_advice, prepare_steps, ui
+from pages import ui
+from pages.sections import prepare_advice, prepare_steps
 from usecases import advice, preparation, projects
 
 _BALANCE_LABELS = {"none": "Leave classes as they are", "class_weight": "Weight classes (models that support it)",

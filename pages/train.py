@@ -6,7 +6,8 @@ import pandas as pd
 import streamlit as st
 
 from engine import METRICS, MODELS, models_for_task
-from pages import train_tuning, ui
+from pages import ui
+from pages.sections import train_tuning
 from usecases import jobs, projects, training
 
 st.title("Train")

@@ -10,8 +10,8 @@ from engine import METRICS, model_label
 from engine.evaluate import plots as ep
 from engine.evaluate.comparison import difference_sentence
 from engine.evaluate.run_diff import SETUP_AREAS
-from pages import evaluate_details as details
 from pages import ui
+from pages.sections import evaluate_details as details
 from storage import Workspace
 from usecases import comparison
 

@@ -8,7 +8,7 @@ from engine.data.io import SUPPORTED_EXTENSIONS
 from engine.evaluate.metrics import METRICS
 from engine.monitor.decay_plots import decay_figure
 from pages import ui
-from pages.monitor_report import verdict_colour
+from pages.sections.monitor_report import verdict_colour
 from usecases import monitor_labels
 
 SEEN_KEY = "monitor_labels_seen"
