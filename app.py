@@ -7,7 +7,7 @@ from pathlib import Path
 import streamlit as st
 
 from pages.password import password_form, signed_in
-from pages.sidebar import project_sidebar
+from pages.sections.sidebar import project_sidebar
 from pages.ui import DEEP_LINK_KEY, ENTERED_KEY
 
 FAVICON = Path(__file__).parent / "pages" / "assets" / "favicon.png"

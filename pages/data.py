@@ -5,7 +5,8 @@ from __future__ import annotations
 import streamlit as st
 
 from engine import METRICS, SAMPLES, TASKS, Problem, metrics_for_task
-from pages import data_http, data_sources, data_sql, data_types, ui
+from pages import ui
+from pages.sections import data_http, data_sources, data_sql, data_types
 from usecases import projects
 
 PREVIEW_COLUMNS = 50

@@ -7,7 +7,8 @@ import json
 import streamlit as st
 
 from engine.data.io import SUPPORTED_EXTENSIONS
-from pages import deploy_bundle, deploy_server, deploy_share, ui
+from pages import ui
+from pages.sections import deploy_bundle, deploy_server, deploy_share
 from usecases import export, scoring
 
 st.title("Deploy")

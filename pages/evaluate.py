@@ -7,9 +7,10 @@ import streamlit as st
 from engine import METRICS, model_label
 from engine.evaluate.plots import cv_scores_figure
 from engine.explore.plots import scores_figure
-from pages import evaluate_compare, ui
-from pages import evaluate_details as details
-from usecases import comparison, evaluation
+from pages import ui
+from pages.sections import evaluate_compare
+from pages.sections import evaluate_details as details
+from usecases import evaluation, projects, verdicts
 
 st.title("Evaluate")
 project = ui.require_project(need_problem=True)
@@ -24,11 +25,10 @@ if board.empty:
 
 metric = board["metric"].iloc[0]
 label = METRICS[metric].label
-records = {m["id"]: m for m in ws.list_models(pid)}
-intervals = {i: details.interval(home, i, records[i]["sha256"], metric)
+shas = {m["id"]: m["sha256"] for m in projects.project_models(ws, pid)}
+intervals = {i: details.interval(home, i, shas[i], metric)
              for i, s in zip(board["model_id"], board["status"], strict=True) if s == "ok"}
-board["interval"] = ["{:.4f} – {:.4f}".format(*intervals[i]) if i in intervals else "" for i in board["model_id"]]
-board["versus_best"] = comparison.mark_clear_differences(ws, board, intervals)
+board = verdicts.interval_marks(ws, board, intervals)
 st.subheader("Leaderboard")
 st.caption(f"Ranked by validation {label} ({'higher' if METRICS[metric].greater_is_better else 'lower'} is "
            "better), with a 95% bootstrap interval over the validation rows. CV columns: mean and spread over "
@@ -63,17 +63,11 @@ champion = project["champion_model_id"]
 model_id = st.selectbox("Model", ids, index=ids.index(champion) if champion in ids else 0,
                         format_func=lambda i: f"#{i} {model_label(trained.set_index('model_id').loc[i, 'model'])}"
                         + (" (champion)" if i == champion else ""), key="evaluate_model")
-model = ws.get_model(model_id)
-valid = model["valid_metrics"]
-baseline = trained[(trained["model"] == "baseline") & (trained["run_id"] == model["run_id"])]
-if not baseline.empty and model["family"] != "baseline":
-    gain = valid[metric] - baseline["validation"].iloc[0]
-    better = gain > 0 if METRICS[metric].greater_is_better else gain < 0
-    (st.success if better else st.warning)(
-        f"{'Beats' if better else 'Does not beat'} the baseline on validation {label} "
-        f"({valid[metric]:.4f} vs {baseline['validation'].iloc[0]:.4f}).")
+model = projects.model_record(ws, model_id)
+if verdict := verdicts.baseline_verdict(board, model_id):
+    (st.success if verdict.good else st.warning)(verdict.text)
 key = (home, model_id, model["sha256"])
-task = ws.get_run(model["run_id"])["problem"]["task"]
+task = model["task"]
 classes = details.predictions(*key)[1]
 binary = task == "classification" and classes is not None and len(classes) == 2
 names = ["Scores", "Plots"] + (["Threshold"] if binary else []) + ["Explain"]

@@ -5,8 +5,9 @@ from __future__ import annotations
 import streamlit as st
 
 from engine.data.io import SUPPORTED_EXTENSIONS
-from pages import monitor_alerts, monitor_batches, monitor_labels, monitor_registry, monitor_thresholds, ui
-from pages import monitor_report as report
+from pages import ui
+from pages.sections import monitor_alerts, monitor_batches, monitor_labels, monitor_registry, monitor_thresholds
+from pages.sections import monitor_report as report
 from usecases import monitoring
 
 BATCH_KEY = "monitor_batch"

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import json
 
-import pandas as pd
-import plotly.express as px
 import streamlit as st
 
+from engine.prepare.plots import scree_figure
 from engine.prepare.recipe import BALANCE
-from pages import prepare_advice, prepare_steps, ui
+from pages import ui
+from pages.sections import prepare_advice, prepare_steps
 from usecases import advice, preparation, projects
 
 _BALANCE_LABELS = {"none": "Leave classes as they are", "class_weight": "Weight classes (models that support it)",
@@ -81,11 +81,7 @@ with preview_tab, ui.user_errors():
     st.markdown("**Step by step**")
     st.dataframe(preview.stages, hide_index=True, width="stretch")
     if preview.pca_variance:
-        scree = pd.DataFrame({"component": range(1, len(preview.pca_variance) + 1),
-                              "explained variance": preview.pca_variance})
-        scree["cumulative"] = scree["explained variance"].cumsum()
-        st.plotly_chart(px.line(scree, x="component", y=["explained variance", "cumulative"], markers=True,
-                                title="PCA scree plot"), width="stretch")
+        st.plotly_chart(scree_figure(preview.pca_variance), width="stretch")
 
 with split_tab:
     prepare_advice.split_section(ws, project, recipe, schema, problem, preview.split_table if preview else None)

@@ -11,7 +11,7 @@ import streamlit as st
 
 from engine.deploy.project_report import column_summary, eda_figures, evaluation_figures, facts_table
 from pages import ui
-from pages.deploy_share import cached_html, cached_report, report_version
+from pages.sections.deploy_share import cached_html, cached_report, report_version
 from usecases import USER_ERRORS, sharing
 
 _SEEN = "shared_report_seen"  # count one opening per browser session, not one per rerun

@@ -6,7 +6,8 @@ import pandas as pd
 import streamlit as st
 
 from engine import METRICS, MODELS, models_for_task
-from pages import train_tuning, ui
+from pages import ui
+from pages.sections import train_tuning
 from usecases import jobs, projects, training
 
 st.title("Train")
@@ -36,7 +37,7 @@ with st.form("train_settings"):
     search = train_tuning.search_settings(settings)
     losses = train_tuning.loss_settings(settings, problem.task)
     start = st.form_submit_button("Start training", type="primary")
-train_tuning.slow_warnings(settings["models"], ws.get_dataset(project["dataset_id"])["n_rows"])
+train_tuning.slow_warnings(settings["models"], projects.active_dataset(ws, pid)["n_rows"])
 
 if start:
     with ui.user_errors():
@@ -44,40 +45,25 @@ if start:
                                                 "time_budget": float(budget) or None, "losses": losses,
                                                 **search})
 
-history = ws.list_jobs(pid)
+history = projects.project_jobs(ws, pid)
 
 
-def job_status(job_id: int, polling: bool) -> None:
-    job = jobs.refresh_job(ws, job_id)
-    active = job["status"] in jobs.ACTIVE
-    st.progress(float(job["progress"] or 0), text=f"Job {job_id}: {job['status']} — {job['message']}")
-    if active:
-        stopping = job["status"] == "cancelling"
-        if st.button("Stop now, skip the refit" if stopping else "Cancel training", key=f"train_cancel_{job_id}"):
-            jobs.cancel_job(ws, job_id)
-        if stopping:
-            st.caption("A search stops after the trial in progress and refits the best parameters found so far, "
-                       "so you keep a model. Its trials stay in the study: you can continue it later.")
-    if job["status"] in ("failed", "interrupted"):
-        st.error(job["message"], icon=":material/error:")
+def job_details(job: dict) -> None:
+    """Under the progress bar: the log, the tuning studies so far, and a form to continue a finished search."""
+    finished = job["status"] not in jobs.ACTIVE
     with st.expander("Log"):
         st.code(job["log"] or "(empty)", language=None)
     trials = 0
     with ui.user_errors():
-        trials = train_tuning.studies_view(ws, job_id, problem.metric, finished=not active)
-    if not active:
-        train_tuning.extend_form(ws, pid, job_id, trials)
-    if polling and not active:
-        st.rerun(scope="app")
+        trials = train_tuning.studies_view(ws, job["id"], problem.metric, finished=finished)
+    if finished:
+        train_tuning.extend_form(ws, pid, job["id"], trials)
 
 
 if history:
     st.subheader("Latest job")
-    latest = jobs.refresh_job(ws, history[0]["id"])
-    if latest["status"] in jobs.ACTIVE:
-        st.fragment(job_status, run_every=1.0)(latest["id"], polling=True)
-    else:
-        job_status(latest["id"], polling=False)
+    latest = ui.watch_job(ws, history[0]["id"], title="Job", cancel="Cancel training", key="train",
+                          details=job_details)
     if latest["status"] == "succeeded":
         st.page_link("pages/evaluate.py", label="See the results on Evaluate", icon=":material/leaderboard:")
     with st.expander(f"All jobs ({len(history)})"):

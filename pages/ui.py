@@ -1,4 +1,5 @@
-"""Shared Streamlit helpers for the pages: the workspace, the current project, errors, cached loaders.
+"""Shared Streamlit helpers for the pages: the workspace, the current project, errors, cached loaders, and the
+widgets several pages draw (a model picker, a background job's progress, a verdict's colour).
 
 Session state holds ids and choices only; everything else is rebuilt from storage.
 """
@@ -12,8 +13,8 @@ import pandas as pd
 import streamlit as st
 
 from engine import model_label
-from storage import Workspace
-from usecases import USER_ERRORS, default_home, evaluation, open_workspace
+from usecases import USER_ERRORS, default_home, evaluation, jobs, open_workspace, projects
+from usecases.verdicts import VERDICT_PALETTE
 
 PROJECT_KEY = "project_id"
 ENTERED_KEY = "entered_through_app"  # set by app.py on every run
@@ -21,11 +22,11 @@ DEEP_LINK_KEY = "deep_link_page"  # the page a deep link asked for, before app.p
 
 
 @st.cache_resource
-def _workspace(home: str) -> Workspace:
+def _workspace(home: str):
     return open_workspace(home)
 
 
-def workspace() -> Workspace:
+def workspace():
     """The workspace of this server (``$WORKBENCH_HOME``); it holds no open connection."""
     return _workspace(str(default_home()))
 
@@ -36,7 +37,7 @@ def current_project() -> dict | None:
     if project_id is None:
         return None
     try:
-        return workspace().get_project(project_id)
+        return projects.open_project(workspace(), project_id)
     except USER_ERRORS:
         st.session_state.pop(PROJECT_KEY, None)
         return None
@@ -87,15 +88,15 @@ def data_key(project: dict) -> tuple:
 
 
 @st.cache_data(max_entries=8, show_spinner="Loading data…")
-def load_dataset(home: str, dataset_id: int, sha256: str) -> pd.DataFrame:
-    """A stored dataset, cached by its sha256 (a new upload never hits a stale entry)."""
-    return workspace().load_dataset(dataset_id)
+def _project_frame(home: str, project_id: int, dataset_id: int, sha256: str) -> pd.DataFrame:
+    """The project's active dataset, cached by its sha256 (a new upload never hits a stale entry)."""
+    return projects.project_frame(workspace(), project_id)
 
 
 def project_data(project: dict) -> pd.DataFrame:
     """The project's active dataset, from the cache."""
-    dataset = workspace().get_dataset(project["dataset_id"])
-    return load_dataset(str(workspace().home), dataset["id"], dataset["sha256"])
+    dataset = projects.active_dataset(workspace(), project["id"])
+    return _project_frame(str(workspace().home), project["id"], dataset["id"], dataset["sha256"])
 
 
 def download_button(target, label: str, data, **kwargs) -> None:
@@ -110,7 +111,7 @@ def show_notes(notes: list[str]) -> None:
         st.warning(note, icon=":material/warning:")
 
 
-def pick_trained_model(ws: Workspace, project: dict, key: str, none_text: str) -> int:
+def pick_trained_model(ws, project: dict, key: str, none_text: str) -> int:
     """A selectbox of the project's trained models (the champion first chosen); ``none_text`` and a stop when
     there is none yet."""
     board = evaluation.leaderboard(ws, project["id"])
@@ -128,3 +129,41 @@ def pick_trained_model(ws: Workspace, project: dict, key: str, none_text: str) -
     st.session_state[f"{key}_champion"] = champion
     return st.selectbox("Model", ids, key=key,
                         format_func=lambda i: f"#{i} {names[i]}" + (" (champion)" if i == champion else ""))
+
+
+def watch_job(ws, job_id: int, *, title: str, cancel: str, key: str, details=None) -> dict:
+    """A background job's progress bar, cancel button and error, redrawn every second while it runs; a job that
+    finishes meanwhile reruns the page to show its results. ``details(job)`` draws what the page adds under it.
+    Returns the job's record."""
+    job = jobs.refresh_job(ws, job_id)
+    if job["status"] in jobs.ACTIVE:
+        st.fragment(_job_progress, run_every=1.0)(ws, job_id, title, cancel, key, details, polling=True)
+    else:
+        _job_progress(ws, job_id, title, cancel, key, details, polling=False)
+    return job
+
+
+def _job_progress(ws, job_id: int, title: str, cancel: str, key: str, details, polling: bool) -> None:
+    job = jobs.refresh_job(ws, job_id)
+    active = job["status"] in jobs.ACTIVE
+    st.progress(float(job["progress"] or 0), text=f"{title} {job_id}: {job['status']} — {job['message']}")
+    if active:
+        stopping = job["status"] == "cancelling"
+        if st.button("Stop now, skip the refit" if stopping else cancel, key=f"{key}_cancel_{job_id}"):
+            jobs.cancel_job(ws, job_id)
+        if stopping:
+            st.caption("A search stops after the trial in progress and refits the best parameters found so far, "
+                       "so you keep a model. Its trials stay in the study: you can continue it later.")
+    if job["status"] in ("failed", "interrupted"):
+        st.error(job["message"], icon=":material/error:")
+    if details is not None:
+        details(job)
+    if polling and not active:
+        st.rerun(scope="app")  # the finished job brought results the rest of the page shows
+
+
+def verdict_style(verdict: str) -> str:
+    """Table cell style for a verdict (written "● verdict": a coloured dot, as an emoji needs an emoji font many
+    Linux browsers lack); one palette for every verdict table."""
+    shade = VERDICT_PALETTE.get(verdict.removeprefix("● "))
+    return f"color: {shade.hex if shade else 'inherit'}; font-weight: 600"

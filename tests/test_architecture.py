@@ -1,4 +1,4 @@
-"""The layers stay clean: engine and storage are headless, pages are thin, dependencies are pinned."""
+"""The layers stay clean: engine and storage are headless, pages only draw, dependencies are pinned."""
 
 from __future__ import annotations
 
@@ -9,13 +9,14 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
-# Which top-level packages each layer may import. engine/__main__.py is the CLI shell and may
-# reach the use-case layer; nothing else in engine may.
+# Which top-level packages each layer may import: pages -> usecases -> (engine, storage). Pages reach storage only
+# through a use case (they may use the engine's plot functions and constants). engine/__main__.py is the CLI shell
+# and may reach the use-case layer; nothing else in engine may.
 ALLOWED = {
     "engine": {"engine"},
     "storage": {"storage"},
     "usecases": {"engine", "storage", "usecases"},
-    "pages": {"engine", "storage", "usecases", "pages", "streamlit"},
+    "pages": {"engine", "usecases", "pages", "streamlit"},
 }
 OWN = {"engine", "storage", "usecases", "pages", "streamlit"}
 EXEMPT = {ROOT / "engine" / "__main__.py"}
@@ -55,9 +56,43 @@ def test_public_names_resolve(package):
     assert sorted(module.__all__) == sorted(set(module.__all__))
 
 
-def test_pages_stay_thin():
-    sizes = {p.name: len(p.read_text().splitlines()) for p in (ROOT / "pages").glob("*.py")}
-    assert {name: n for name, n in sizes.items() if n > 150} == {}
+# What a page file must not do itself: it reads widgets, calls one use case, and draws what comes back.
+_PAGE_MODULES_NOT_TO_IMPORT = {"plotly", "sqlite3", "sqlite_utils", "sqlalchemy", "psycopg", "pickle", "joblib",
+                               "shutil", "tempfile"}  # figures come from engine plot functions; records and files
+_PAGE_CALLS_NOT_TO_MAKE = {"open", "execute", "executemany", "read_sql", "write_text", "write_bytes", "mkdir",
+                           "unlink", "rmtree", "touch", "to_parquet", "to_excel", "Figure"}  # from use cases
+
+
+def _page_offences(path: Path) -> list[str]:
+    tree = ast.parse(path.read_text())
+    found = sorted(_imports(path) & _PAGE_MODULES_NOT_TO_IMPORT)
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Name | ast.Attribute):
+            name = node.id if isinstance(node, ast.Name) else node.attr
+            if name == "Workspace":
+                found.append("Workspace")
+        if isinstance(node, ast.Call):
+            function = node.func
+            name = function.id if isinstance(function, ast.Name) else getattr(function, "attr", "")
+            if name in _PAGE_CALLS_NOT_TO_MAKE or (name == "to_csv" and node.args):  # to_csv(path) writes a file
+                found.append(f"{name}()")
+    return found
+
+
+def test_pages_only_draw():
+    """No page file touches storage, SQL, files or figure building; the CLI entry is the only exemption anywhere."""
+    offenders = {str(p.relative_to(ROOT)): _page_offences(p) for p in _files("pages")}
+    offenders[str((ROOT / "app.py").relative_to(ROOT))] = _page_offences(ROOT / "app.py")
+    assert {k: v for k, v in offenders.items() if v} == {}
+
+
+def test_the_page_rules_catch_what_they_forbid(tmp_path):
+    page = tmp_path / "page.py"
+    page.write_text("import plotly.graph_objects as go\nfrom storage import Workspace\n"
+                    "ws = Workspace('w')\nws.db.execute('DELETE FROM models')\nopen('x', 'w').write('y')\n"
+                    "frame.to_csv('out.csv')\nfigure = go.Figure()\n")
+    assert sorted(set(_page_offences(page))) == ["Figure()", "Workspace", "execute()", "open()", "plotly",
+                                                 "to_csv()"]
 
 
 def test_requirements_are_pinned():

@@ -53,12 +53,16 @@ def leakage_audit(ws: Workspace, project_id: int) -> AuditResult:
 
 
 def apply_audit(ws: Workspace, project_id: int, result: AuditResult) -> list[str]:
-    """Exclude flagged columns the user has not chosen to keep; return the newly excluded ones."""
+    """Exclude flagged columns the user has not chosen to keep; return the newly excluded ones.
+
+    Stores nothing when the exclusions are already these: the Prepare page applies the audit on every draw.
+    """
     recipe = project_recipe(ws, project_id)
     leakage = recipe["leakage"]
     flagged = [f.column for f in result.findings if f.column not in leakage["kept"]]
     new = [c for c in flagged if c not in leakage["excluded"]]
-    save_recipe(ws, project_id, {**recipe, "leakage": {**leakage, "excluded": flagged}})
+    if flagged != leakage["excluded"]:
+        save_recipe(ws, project_id, {**recipe, "leakage": {**leakage, "excluded": flagged}})
     return new
 
 

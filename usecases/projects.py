@@ -1,6 +1,11 @@
-"""Project use cases: bring data in, define the problem, save the user's choices."""
+"""Project use cases: create, rename and delete a project; bring data in, define the problem, save the user's
+choices."""
 
 from __future__ import annotations
+
+import os
+import signal
+import time
 
 import pandas as pd
 
@@ -22,9 +27,21 @@ from engine.data.samples import SAMPLES
 from engine.data.schema import KINDS
 from engine.errors import ColumnError, TargetError
 from storage import Workspace
+from usecases.jobs import ACTIVE, cancel_job, is_worker_alive, refresh_job
+from usecases.servers import refresh_servers, server_alive, stop_server
 
 __all__ = [
     "add_frame",
+    "create_project",
+    "delete_project",
+    "list_projects",
+    "model_record",
+    "open_project",
+    "project_jobs",
+    "project_models",
+    "project_runs",
+    "project_version",
+    "rename_project",
     "active_dataset",
     "append_file",
     "import_file",
@@ -43,6 +60,94 @@ __all__ = [
     "set_problem",
 ]
 
+#: How long a deleted project's job or server gets to stop after being asked, before it is killed.
+STOP_SECONDS = 20.0
+
+
+# -- lifecycle ------------------------------------------------------------------------------
+def create_project(ws: Workspace, name: str) -> dict:
+    """A new, empty project; names are unique and non-empty."""
+    return ws.create_project(name)
+
+
+def list_projects(ws: Workspace) -> list[dict]:
+    """Every project, most recently changed first."""
+    return ws.list_projects()
+
+
+def open_project(ws: Workspace, project_id: int) -> dict:
+    """The project's record (``NotFoundError`` when it is gone, e.g. deleted in another tab)."""
+    return ws.get_project(project_id)
+
+
+def rename_project(ws: Workspace, project_id: int, name: str) -> dict:
+    return ws.rename_project(project_id, name)
+
+
+def delete_project(ws: Workspace, project_id: int) -> None:
+    """Stop the project's REST servers and background jobs, then delete its records and files.
+
+    Stopping first matters: a server would keep answering with a model whose files are gone, and a job would
+    keep writing models into a folder that no longer exists.
+    """
+    ws.get_project(project_id)  # a NotFoundError before anything is stopped
+    for server in refresh_servers(ws, project_id):
+        stop_server(ws, server)
+        _wait_until(lambda s=server: not server_alive(s), server["pid"])
+    for job in ws.list_jobs(project_id):
+        if job["status"] in ACTIVE:
+            _stop_job(ws, job["id"])
+    ws.delete_project(project_id)
+
+
+def _stop_job(ws: Workspace, job_id: int) -> None:
+    """Cancel twice (the second skips a search's refit of its best parameters) and wait for the process."""
+    cancel_job(ws, job_id)
+    job = cancel_job(ws, job_id)
+    _wait_until(lambda: not is_worker_alive(job["pid"], job_id), job["pid"])
+    refresh_job(ws, job_id)  # reaps the worker when this process started it
+
+
+def _wait_until(stopped, pid: int | None) -> None:
+    """Poll ``stopped()`` for up to ``STOP_SECONDS``; then kill ``pid``, which ignored the polite request."""
+    deadline = time.monotonic() + STOP_SECONDS
+    while not stopped():
+        if time.monotonic() > deadline:
+            try:
+                os.kill(pid, signal.SIGKILL)
+            except (ProcessLookupError, TypeError):
+                pass
+            return
+        time.sleep(0.1)
+
+
+
+# -- records a page shows -------------------------------------------------------------------
+def project_models(ws: Workspace, project_id: int) -> list[dict]:
+    """The project's model records, oldest first."""
+    return ws.list_models(project_id)
+
+
+def model_record(ws: Workspace, model_id: int) -> dict:
+    """A model's record, with the task of the run that trained it under ``task``."""
+    model = ws.get_model(model_id)
+    return {**model, "task": ws.get_run(model["run_id"])["problem"]["task"]}
+
+
+def project_runs(ws: Workspace, project_id: int) -> list[dict]:
+    """The project's training runs, latest first."""
+    return ws.list_runs(project_id)
+
+
+def project_jobs(ws: Workspace, project_id: int) -> list[dict]:
+    """The project's background jobs, latest first."""
+    return ws.list_jobs(project_id)
+
+
+def project_version(ws: Workspace, project_id: int) -> tuple:
+    """What a report on the project depends on: its last change and its models' status and test scores."""
+    return ws.get_project(project_id)["updated_at"], tuple(
+        (m["id"], m["status"], bool(m["test_metrics"])) for m in ws.list_models(project_id))
 
 def import_file(ws: Workspace, project_id: int, data: bytes, filename: str, *,
                 options: CsvOptions | None = None, sheet: str | None = None) -> dict:

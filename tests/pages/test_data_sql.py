@@ -10,7 +10,7 @@ from tests.pages.helpers import assert_clean
 
 def _sql_app():
     from pages import ui
-    from pages.data_sql import sql_section
+    from pages.sections.data_sql import sql_section
 
     ws = ui.workspace()
     sql_section(ws, ws.list_projects()[0]["id"])

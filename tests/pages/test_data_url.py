@@ -44,7 +44,8 @@ def server():
 def _url_app():
     import streamlit as st
 
-    from pages import data_http, ui
+    from pages import ui
+    from pages.sections import data_http
 
     data_http.url_section(ui.workspace(), st.session_state["project_id"])
 

@@ -90,3 +90,14 @@ def test_leakage_audit_excludes_a_leak_and_the_user_can_keep_it(ws):
     assert_clean(at)
     leakage = projects.project_recipe(ws, pid)["leakage"]
     assert (leakage["kept"], leakage["excluded"]) == (["refund"], [])
+
+
+def test_drawing_the_page_again_writes_nothing(ws, churn_project):
+    """The first visit proposes a recipe and applies the leakage audit; after that, a rerun only reads (each
+    write would move the project's last change: the sidebar's order, the share report's version)."""
+    pid = churn_project["id"]
+    at = open_page("prepare", pid)
+    changed = projects.open_project(ws, pid)["updated_at"]
+    at.run()
+    assert_clean(at)
+    assert projects.open_project(ws, pid)["updated_at"] == changed

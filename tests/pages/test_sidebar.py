@@ -8,7 +8,7 @@ from tests.pages.helpers import assert_clean
 
 
 def _sidebar_app():
-    from pages.sidebar import project_sidebar
+    from pages.sections.sidebar import project_sidebar
 
     project_sidebar()
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import re
+import urllib.request
 
 import openpyxl
 import pytest
@@ -299,3 +300,47 @@ def test_append_reads_with_options_and_can_go_onto_an_earlier_version(ws, projec
     other = ws.create_project("Other")
     with pytest.raises(ColumnError, match="belongs to another project"):
         projects.append_file(ws, other["id"], b"item,price\nink,2\n", "april.csv", onto=first["id"])
+
+
+# -- lifecycle ------------------------------------------------------------------------------
+def test_create_rename_and_list_projects(ws):
+    churn = projects.create_project(ws, "Churn")
+    projects.create_project(ws, "Prices")
+    assert projects.rename_project(ws, churn["id"], "Churn 2026")["name"] == "Churn 2026"
+    assert [p["name"] for p in projects.list_projects(ws)] == ["Churn 2026", "Prices"]  # last changed first
+    with pytest.raises(USER_ERRORS, match="Prices"):
+        projects.rename_project(ws, churn["id"], "Prices")
+
+
+def test_deleting_a_project_removes_its_records_and_files(ws, loaded):
+    folder = ws.project_dir(loaded)
+    assert folder.exists()
+    projects.delete_project(ws, loaded)
+    assert projects.list_projects(ws) == [] and not folder.exists()
+    with pytest.raises(NotFoundError):
+        projects.open_project(ws, loaded)
+    with pytest.raises(NotFoundError):
+        projects.delete_project(ws, loaded)
+
+
+@pytest.mark.slow
+def test_deleting_a_project_stops_its_server_and_job_first(ws, trained, wait_for):
+    from usecases import servers
+    from usecases.jobs import is_worker_alive
+    from usecases.training import start_training
+
+    pid = trained["project_id"]
+    model = next(m for m in ws.list_models(pid) if m["family"] == "linear")
+    server = servers.start_server(ws, pid, model["id"])
+    job = start_training(ws, pid, {"models": ["random_forest"], "cv_folds": 3, "search": "random",
+                                   "n_trials": 10_000})  # runs for minutes unless stopped
+    job = wait_for(ws, job["id"], done=lambda j: j["status"] != "queued")
+    assert job["status"] == "running" and is_worker_alive(job["pid"], job["id"]) and servers.server_alive(server)
+
+    projects.delete_project(ws, pid)
+
+    assert not is_worker_alive(job["pid"], job["id"])
+    assert not servers.server_alive(server)
+    with pytest.raises(OSError):  # nothing answers on the server's port any more
+        urllib.request.urlopen(f"{servers.server_url(server)}/health", timeout=2)
+    assert projects.list_projects(ws) == [] and ws.list_jobs() == [] and not ws.project_dir(pid).exists()

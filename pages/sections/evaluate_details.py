@@ -11,7 +11,8 @@ import streamlit as st
 
 from engine import METRICS
 from engine.evaluate import plots as ep
-from pages import evaluate_replay, ui
+from pages import ui
+from pages.sections import evaluate_replay
 from usecases import evaluation
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import streamlit as st
 
 from pages import ui
-from usecases import USER_ERRORS, alerts
+from usecases import USER_ERRORS, alerts, projects
 
 _PENDING = "pending_project"
 _PICKER = "sidebar_project"
@@ -23,7 +23,7 @@ def _apply_selection() -> None:
         project_id = st.session_state.pop(_PENDING)
     elif ui.PROJECT_KEY not in st.session_state and "project" in st.query_params:
         try:
-            project_id = ui.workspace().get_project(int(st.query_params["project"]))["id"]
+            project_id = projects.open_project(ui.workspace(), int(st.query_params["project"]))["id"]
         except (ValueError, *USER_ERRORS):
             project_id = None
     else:
@@ -39,10 +39,10 @@ def _apply_selection() -> None:
 def project_sidebar() -> None:
     ws = ui.workspace()
     _apply_selection()
-    projects = ws.list_projects()
-    names = {p["id"]: p["name"] for p in projects}
+    known = projects.list_projects(ws)
+    names = {p["id"]: p["name"] for p in known}
     current = st.session_state.get(ui.PROJECT_KEY)
-    if projects:
+    if known:
         ids = list(names)
         if st.session_state.get(_PICKER) not in ids:
             st.session_state[_PICKER] = current if current in ids else None
@@ -51,12 +51,12 @@ def project_sidebar() -> None:
         if choice != current:
             st.session_state[ui.PROJECT_KEY] = current = choice
             st.query_params["project"] = str(choice)
-    with st.sidebar.expander("New project", expanded=not projects, icon=":material/add:"):
+    with st.sidebar.expander("New project", expanded=not known, icon=":material/add:"):
         with st.form("new_project", clear_on_submit=True, border=False):
             name = st.text_input("Project name", placeholder="e.g. Customer churn")
             if st.form_submit_button("Create project", type="primary"):
                 with ui.user_errors():
-                    _select_project(ws.create_project(name)["id"])
+                    _select_project(projects.create_project(ws, name)["id"])
     if current in names:
         # Page links drop the query string; put the project back so a reload or a shared link reopens it.
         if st.query_params.get("project") != str(current):
@@ -70,12 +70,13 @@ def _manage_project(ws, project_id: int, name: str) -> None:
         new_name = st.text_input("Rename to", value=name, key=f"rename_{project_id}")
         if st.button("Rename", key=f"rename_btn_{project_id}"):
             with ui.user_errors():
-                ws.rename_project(project_id, new_name)
+                projects.rename_project(ws, project_id, new_name)
                 st.rerun()
         sure = st.checkbox(f"Yes, delete '{name}' and all its data", key=f"confirm_delete_{project_id}")
         if st.button("Delete project", disabled=not sure, key=f"delete_{project_id}"):
-            ws.delete_project(project_id)
-            _select_project(None)
+            with ui.user_errors(), st.spinner("Stopping its jobs and servers, then deleting…"):
+                projects.delete_project(ws, project_id)
+                _select_project(None)
 
 
 def _open_alerts(ws, project_id: int) -> None:

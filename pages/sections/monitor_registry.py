@@ -8,12 +8,10 @@ import streamlit as st
 from engine import model_label
 from engine.evaluate.metrics import METRICS
 from pages import ui
-from usecases import jobs, registry, retraining
+from usecases import jobs, projects, registry, retraining, verdicts
 
 DATA_KEY = "monitor_retrain_data"
 WINDOW_KEY = "monitor_retrain_window"
-# a coloured dot, as the other verdict tables (an emoji needs an emoji font, which many Linux browsers lack)
-VERDICT_COLORS = {"challenger better": "#54a24b", "champion better": "#e45756", "not clearly different": "#8c8c8c"}
 DONE_KEY = "monitor_registry_done"  # what the last promotion or rollback did, said after its rerun
 
 
@@ -29,18 +27,16 @@ def registry_section(ws, project_id: int) -> None:
     st.caption("Retraining reuses the champion's recipe and model settings on data that includes the new rows "
                "with late labels. The new model becomes a **challenger**: it replaces the champion only when you "
                "promote it. Every version is kept, so you can roll back.")
-    project = ws.get_project(project_id)
+    project = projects.open_project(ws, project_id)
     if not project["champion_model_id"]:
         st.info("Choose a champion on **Evaluate** first: retraining starts from it.")
         return
     _retrain_form(ws, project_id)
     job = retraining.latest_job(ws, project_id)
-    running = job is not None and job["status"] in jobs.ACTIVE
+    running = job is not None and ui.watch_job(ws, job["id"], title="Retraining job", cancel="Cancel retraining",
+                                               key="monitor_retrain")["status"] in jobs.ACTIVE
     if running:
-        st.fragment(_job_status, run_every=1.0)(ws, job["id"], polling=True)
         st.caption("The comparison with the champion appears here when the retraining has finished.")
-    elif job is not None:
-        _job_status(ws, job["id"], polling=False)
     challenger = registry.challenger(ws, project_id)
     if challenger and not running:  # never promote an older challenger while a newer one is being trained
         _compare(ws, project, challenger, retraining.data_signature(ws, project_id))
@@ -65,33 +61,18 @@ def _retrain_form(ws, project_id: int) -> None:
             st.success(f"Retraining started as job {job['id']}.", icon=":material/rocket_launch:")
 
 
-def _job_status(ws, job_id: int, polling: bool) -> None:
-    job = jobs.refresh_job(ws, job_id)
-    active = job["status"] in jobs.ACTIVE
-    st.progress(float(job["progress"] or 0), text=f"Retraining job {job_id}: {job['status']} — {job['message']}")
-    if job["status"] in ("failed", "interrupted"):
-        st.error(job["message"], icon=":material/error:")
-    if active and st.button("Cancel retraining", key=f"monitor_retrain_cancel_{job_id}"):
-        jobs.cancel_job(ws, job_id)
-    if polling and not active:
-        st.rerun(scope="app")  # the finished job brought a challenger: show it
-
-
 def _compare(ws, project: dict, challenger: int, signature: tuple) -> None:
     champion = project["champion_model_id"]
-    names = {m: f"#{m} {model_label(ws.get_model(m)['family'])}" for m in (champion, challenger)}
+    names = {m: _name(ws, m) for m in (champion, challenger)}
     st.markdown(f"**Champion {names[champion]} vs challenger {names[challenger]}**")
     with ui.user_errors():
         result = _comparison(str(ws.home), project["id"], champion, challenger, signature)
         table = result.table
-        main = table.iloc[0]
-        text = (f"On {main['label']}: champion {main['a']:.4f}, challenger {main['b']:.4f}; challenger − champion "
-                f"{main['difference']:+.4f} (95% interval {main['low']:+.4f} to {main['high']:+.4f}): "
-                f"**{main['verdict']}**.")
-        (st.success if main["verdict"] == "challenger better" else st.info)(text)
+        verdict = verdicts.challenger_verdict(table)
+        (st.success if verdict.good else st.info)(verdict.text)
         st.caption(f"Both models scored on {result.where}. Intervals: 95% bootstrap; the difference is a paired "
                    "bootstrap (the same resampled rows for both models).")
-        st.dataframe(_shown(table).style.map(_colour, subset=["verdict"]), hide_index=True, width="stretch",
+        st.dataframe(_shown(table).style.map(ui.verdict_style, subset=["verdict"]), hide_index=True, width="stretch",
                      height="content", key="monitor_registry_compare", column_config={
                          "metric": st.column_config.TextColumn(width=190),
                          "champion": st.column_config.NumberColumn(format="%.4f"),
@@ -120,15 +101,11 @@ def _shown(table):
                          "verdict": "● " + table["verdict"]})
 
 
-def _colour(verdict: str) -> str:
-    return f"color: {VERDICT_COLORS.get(verdict.removeprefix('● '), 'inherit')}; font-weight: 600"
-
-
 def _rollback(ws, project_id: int) -> None:
     previous = registry.previous_champion(ws, project_id)
     if previous is None:
         return
-    label = f"#{previous} {model_label(ws.get_model(previous)['family'])}"
+    label = _name(ws, previous)
     if st.button(f"Roll back to the previous champion ({label})", icon=":material/undo:", key="monitor_rollback"):
         with ui.user_errors():
             registry.rollback(ws, project_id)
@@ -147,3 +124,7 @@ def _versions(ws, project_id: int) -> None:
     st.dataframe(table.drop(columns="metric"), hide_index=True, width="stretch", key="monitor_registry_versions",
                  column_config={"validation": st.column_config.NumberColumn(
                      f"validation {METRICS[metric].label if metric else ''}".strip(), format="%.4f")})
+
+
+def _name(ws, model_id: int) -> str:
+    return f"#{model_id} {model_label(projects.model_record(ws, model_id)['family'])}"

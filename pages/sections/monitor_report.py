@@ -8,11 +8,11 @@ import pandas as pd
 import streamlit as st
 
 from engine.monitor.drift import DriftThresholds
-from engine.monitor.drift_plots import VERDICT_COLORS, distribution_figure, drift_bar_figure, heat_strip_figure
+from engine.monitor.drift_plots import distribution_figure, drift_bar_figure, heat_strip_figure
 from pages import ui
 from usecases import monitoring
+from usecases.verdicts import VERDICT_PALETTE
 
-MARKDOWN_COLORS = {"ok": "green", "warn": "orange", "alert": "red", "too few rows": "gray"}
 WINDOWS = {"batch": "per batch", "D": "per day", "W": "per week"}
 
 
@@ -61,21 +61,17 @@ def _table(report) -> pd.DataFrame:
         "verdict": "● " + table["verdict"], "reason": table["reason"]})
 
 
-def verdict_colour(verdict: str) -> str:
-    return f"color: {VERDICT_COLORS[verdict.removeprefix('● ')]}; font-weight: 600"
-
-
 def render_check(check: monitoring.MonitorCheck, thresholds: DriftThresholds) -> None:
     """The verdict banner, the per-feature table and chart, the predictions, data quality, one distribution."""
     report = check.report
     _banner(report)
     if report.prediction is not None:
         p = report.prediction
-        st.markdown(f"**Predictions:** :{MARKDOWN_COLORS[p['verdict']]}[● {p['verdict']}] — {p['reason']}")
+        st.markdown(f"**Predictions:** :{VERDICT_PALETTE[p['verdict']].markdown}[● {p['verdict']}] — {p['reason']}")
     else:
         st.caption("Predictions: not compared (the model could not score these rows, or its reference has none).")
     number = st.column_config.NumberColumn
-    st.dataframe(_table(report).style.map(verdict_colour, subset=["verdict"]), hide_index=True, width="stretch",
+    st.dataframe(_table(report).style.map(ui.verdict_style, subset=["verdict"]), hide_index=True, width="stretch",
                  key="monitor_drift_table", column_config={"PSI": number(format="%.3f"), "KS p": number(format="%.3g"),
                                 "chi-square p": number(format="%.3g"), "JS": number(format="%.3f"),
                                 "reason": st.column_config.TextColumn(width="large")})

@@ -16,14 +16,13 @@ from engine.data.io import (
     sniff_csv,
 )
 from pages import ui
-from storage import Workspace
 from usecases import projects
 
 TYPES = list(SUPPORTED_EXTENSIONS)
 DECIMALS = {".": "point (.)", ",": "comma (,)"}
 
 
-def upload_section(ws: Workspace, pid: int) -> None:
+def upload_section(ws, pid: int) -> None:
     """The uploader; a new file is imported at once, then it can be read again with other choices."""
     upload = st.file_uploader("Upload a table (CSV, TSV, Excel, Parquet, JSON)", type=TYPES, key=f"data_upload_{pid}",
                               help="Also JSON Lines and Feather. For text files the delimiter, encoding, decimal "
@@ -38,7 +37,7 @@ def upload_section(ws: Workspace, pid: int) -> None:
         _import(ws, pid, upload.name, data, seen, **choices)
 
 
-def _import(ws: Workspace, pid: int, name: str, data: bytes, seen: tuple, **choices) -> None:
+def _import(ws, pid: int, name: str, data: bytes, seen: tuple, **choices) -> None:
     with ui.user_errors(), st.spinner(f"Reading {name}…"):
         projects.import_file(ws, pid, data, name, **choices)
         st.session_state["data_imported"] = seen
@@ -91,7 +90,7 @@ def _reading_options(sniffed: CsvOptions, key: str) -> dict | None:
     return None
 
 
-def append_section(ws: Workspace, pid: int, dataset: dict) -> None:
+def append_section(ws, pid: int, dataset: dict) -> None:
     """Upload new rows with the same columns; they become a new active version of the data.
 
     The file is added at once with guessed reading options; read again with other options (or another sheet),
@@ -118,7 +117,7 @@ def append_section(ws: Workspace, pid: int, dataset: dict) -> None:
             _append(ws, pid, onto, upload, key, **choices)
 
 
-def _append(ws: Workspace, pid: int, onto: int, upload, key: str, **choices) -> None:
+def _append(ws, pid: int, onto: int, upload, key: str, **choices) -> None:
     with ui.user_errors(), st.spinner(f"Adding the rows of {upload.name}…"):
         added = projects.append_file(ws, pid, upload.getvalue(), upload.name, onto=onto, **choices)
         st.session_state["data_appended"] = (pid, onto, added["id"], upload.file_id, key)
@@ -126,7 +125,7 @@ def _append(ws: Workspace, pid: int, onto: int, upload, key: str, **choices) -> 
         st.rerun()
 
 
-def versions_section(ws: Workspace, pid: int) -> None:
+def versions_section(ws, pid: int) -> None:
     """Every stored version of the project's data; the active one is marked and can be switched."""
     datasets = projects.project_datasets(ws, pid)
     active = next(d["id"] for d in datasets if d["active"])

@@ -9,11 +9,9 @@ import streamlit as st
 from engine import METRICS, model_label
 from engine.evaluate import plots as ep
 from engine.evaluate.comparison import difference_sentence
-from engine.evaluate.run_diff import SETUP_AREAS
-from pages import evaluate_details as details
 from pages import ui
-from storage import Workspace
-from usecases import comparison
+from pages.sections import evaluate_details as details
+from usecases import comparison, projects, verdicts
 
 _VIEWS = ["Two models", "Two runs"]
 
@@ -23,7 +21,7 @@ def _compare(home: str, a: int, sha_a: str, b: int, sha_b: str) -> pd.DataFrame:
     return comparison.compare_models(ui.workspace(), a, b)
 
 
-def render(ws: Workspace, project_id: int, board: pd.DataFrame) -> None:
+def render(ws, project_id: int, board: pd.DataFrame) -> None:
     """The "Compare" section at the end of the Evaluate page."""
     st.subheader("Compare")
     view = st.segmented_control("Compare", _VIEWS, default=_VIEWS[0], required=True, key="compare_view",
@@ -34,7 +32,7 @@ def render(ws: Workspace, project_id: int, board: pd.DataFrame) -> None:
         _two_models(ws, board[board["status"] == "ok"])
 
 
-def _two_models(ws: Workspace, trained: pd.DataFrame) -> None:
+def _two_models(ws, trained: pd.DataFrame) -> None:
     ids = trained["model_id"].tolist()
     if len(ids) < 2:
         st.info("Train at least two models to compare them.")
@@ -44,16 +42,14 @@ def _two_models(ws: Workspace, trained: pd.DataFrame) -> None:
     def label(i: int) -> str:
         return f"#{i} {model_label(names.loc[i, 'model'])} (run #{names.loc[i, 'run_id']})"
 
-    # B: the best model; A: the next one scored on the same validation rows (else simply the next one)
-    marks = trained["versus_best"].tolist() if "versus_best" in trained else [""] * len(ids)
-    runner_up = next((i for i, m in zip(ids[1:], marks[1:], strict=True) if m != "other validation rows"), ids[1])
-    left, right = st.columns(2)
-    a = left.selectbox("Model A", ids, index=ids.index(runner_up), format_func=label, key="compare_model_a")
+    left, right = st.columns(2)  # B: the best model; A: the one it is best compared with
+    a = left.selectbox("Model A", ids, index=ids.index(verdicts.runner_up(trained)), format_func=label,
+                       key="compare_model_a")
     b = right.selectbox("Model B", ids, index=0, format_func=label, key="compare_model_b")
     if a == b:
         st.info("Pick two different models.")
         return
-    records = {i: ws.get_model(i) for i in (a, b)}
+    records = {i: projects.model_record(ws, i) for i in (a, b)}
     with ui.user_errors():
         table = _compare(str(ws.home), a, records[a]["sha256"], b, records[b]["sha256"])
         st.markdown(difference_sentence(table.iloc[0].to_dict()))
@@ -71,8 +67,8 @@ def _two_models(ws: Workspace, trained: pd.DataFrame) -> None:
         _charts(ws, {"A": (a, records[a]), "B": (b, records[b])}, label)
 
 
-def _charts(ws: Workspace, models: dict, label) -> None:
-    task = ws.get_run(next(iter(models.values()))[1]["run_id"])["problem"]["task"]
+def _charts(ws, models: dict, label) -> None:
+    task = next(iter(models.values()))[1]["task"]
     for column, (name, (model_id, record)) in zip(st.columns(2), models.items(), strict=True):
         frame, classes = details.predictions(str(ws.home), model_id, record["sha256"])
         y = frame["y_true"]
@@ -93,8 +89,8 @@ def _run_label(run: dict) -> str:
     return f"Run #{run['id']} · {when} UTC" + (f" · {METRICS[metric].label}" if metric in METRICS else "")
 
 
-def _two_runs(ws: Workspace, project_id: int) -> None:
-    runs = {r["id"]: r for r in ws.list_runs(project_id)}  # latest first
+def _two_runs(ws, project_id: int) -> None:
+    runs = {r["id"]: r for r in projects.project_runs(ws, project_id)}  # latest first
     if len(runs) < 2:
         st.info("This project has one run so far. Train again after changing the data, recipe or settings, "
                 "then compare the two runs here.")
@@ -107,7 +103,7 @@ def _two_runs(ws: Workspace, project_id: int) -> None:
     with ui.user_errors():
         table = comparison.run_diff(ws, a, b, include_unchanged=unchanged)
         changed = table[table["changed"]]
-        if changed["area"].isin(SETUP_AREAS).sum() == 0:
+        if verdicts.runs_identical(table):
             st.success("These runs are identical in data, recipe and settings.", icon=":material/check:")
         if not changed.empty:
             counts = changed["area"].value_counts(sort=False)

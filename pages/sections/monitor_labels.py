@@ -8,7 +8,6 @@ from engine.data.io import SUPPORTED_EXTENSIONS
 from engine.evaluate.metrics import METRICS
 from engine.monitor.decay_plots import decay_figure
 from pages import ui
-from pages.monitor_report import verdict_colour
 from usecases import monitor_labels
 
 SEEN_KEY = "monitor_labels_seen"
@@ -81,6 +80,6 @@ def _render(check: monitor_labels.DecayCheck) -> None:
     ui.show_notes(check.notes)
     st.plotly_chart(decay_figure(table, check.metric), key="monitor_decay_chart")
     shown = table.assign(verdict="● " + table["verdict"])
-    st.dataframe(shown.style.map(verdict_colour, subset=["verdict"]), hide_index=True, width="stretch",
+    st.dataframe(shown.style.map(ui.verdict_style, subset=["verdict"]), hide_index=True, width="stretch",
                  column_config={c: st.column_config.NumberColumn(format="%.4g")
                                 for c in ("value", "low", "high", "baseline", "change")})

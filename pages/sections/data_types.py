@@ -7,11 +7,10 @@ import streamlit as st
 
 from engine import KINDS
 from pages import ui
-from storage import Workspace
 from usecases import projects
 
 
-def types_section(ws: Workspace, pid: int, dataset: dict) -> None:
+def types_section(ws, pid: int, dataset: dict) -> None:
     """Each column's inferred or chosen type; change them in the grid, or one at a time with selectboxes."""
     st.subheader("Column types")
     st.caption("Inferred from the values; change a type and save to use it everywhere (identifiers are not used "
@@ -35,7 +34,7 @@ def types_section(ws: Workspace, pid: int, dataset: dict) -> None:
         _save(ws, pid, {**kinds, column: kind}, f"'{column}' is now {kind}")
 
 
-def _save(ws: Workspace, pid: int, kinds: dict[str, str], message: str) -> None:
+def _save(ws, pid: int, kinds: dict[str, str], message: str) -> None:
     with ui.user_errors():
         projects.set_column_kinds(ws, pid, kinds)
         st.toast(message)

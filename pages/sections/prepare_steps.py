@@ -8,7 +8,7 @@ import json
 import streamlit as st
 
 from engine import STEP_TYPES, describe_step, validate_step
-from pages.prepare_forms import step_form
+from pages.sections.prepare_forms import step_form
 from usecases import USER_ERRORS, preparation
 
 _ERROR_KEY = "prepare_step_error"

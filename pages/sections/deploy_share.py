@@ -11,7 +11,7 @@ import streamlit as st
 
 from engine.deploy.project_report import project_html
 from pages import ui
-from usecases import sharing
+from usecases import projects, sharing
 
 _EXPIRY = {None: "never", 7: "in 7 days", 30: "in 30 days", 90: "in 90 days"}
 _BUILD_HTML = "deploy_share_html_for"  # the project whose HTML report the owner asked for
@@ -20,9 +20,7 @@ _SHOWN = 20  # links listed (newest first)
 
 def report_version(project_id: int) -> tuple:
     """What the report depends on: the project's last change and its models' status and test scores."""
-    ws = ui.workspace()
-    return ws.get_project(project_id)["updated_at"], tuple(
-        (m["id"], m["status"], bool(m["test_metrics"])) for m in ws.list_models(project_id))
+    return projects.project_version(ui.workspace(), project_id)
 
 
 @st.cache_data(max_entries=8, ttl=600, show_spinner="Building the report…")

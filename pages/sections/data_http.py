@@ -5,7 +5,6 @@ from __future__ import annotations
 import streamlit as st
 
 from pages import ui
-from storage import Workspace
 from usecases import web
 
 
@@ -14,7 +13,7 @@ def _tables(url: str) -> list:
     return web.url_tables(url)
 
 
-def url_section(ws: Workspace, pid: int) -> None:
+def url_section(ws, pid: int) -> None:
     url = st.text_input("Address of a CSV, a JSON API or a web page with tables", key="data_url",
                         placeholder="https://…/data.csv")
     if not url:

@@ -5,12 +5,11 @@ from __future__ import annotations
 import streamlit as st
 
 from pages import ui
-from storage import Workspace
 from usecases import sql
 from usecases.sql import PREVIEW_ROWS
 
 
-def sql_section(ws: Workspace, pid: int) -> None:
+def sql_section(ws, pid: int) -> None:
     url = st.text_input("Database URL", key="data_sql_url", type="password",
                         placeholder="sqlite:///path/to/file.db or postgresql+psycopg://user:password@host/db",
                         help="PostgreSQL and MySQL need their driver: `pip install \"psycopg[binary]\"` or "
