@@ -29,8 +29,8 @@ from storage import shares as store
 from usecases import evaluation, projects
 from usecases.export import card_json
 
-__all__ = ["INVALID_LINK", "PREDICTIONS_PER_MINUTE", "FormField", "create_share", "list_shares", "prediction_form", "predict_shared",
-           "report_data", "resolve_share", "revoke_share", "share_status", "token_sha256"]
+__all__ = ["INVALID_LINK", "PREDICTIONS_PER_MINUTE", "FormField", "create_share", "list_shares", "prediction_form",
+           "predict_shared", "report_data", "resolve_share", "revoke_share", "share_status", "token_sha256"]
 
 INVALID_LINK = "This link is not valid. Ask its owner for a new one."
 _MAX_LABEL = 100
