@@ -25,8 +25,13 @@ Verdict rules (``DriftThresholds`` holds every number)
        ``missing_jump`` or more (a column that empties is a broken feed, even with few values left), or
        the column is absent.
     3. "warn" when PSI >= ``psi_warn`` or (categorical) JS >= ``js_warn``.
-    4. A test p-value (KS or chi-square) below ``p_value`` on its own only makes "warn": on large batches
-       every tiny, harmless shift is "significant", so the effect sizes (PSI, JS) decide the alerts.
+       In 2 and 3 the effect size must stand clear of chance and the test must agree: PSI is compared less its
+       expected value when nothing drifted, (buckets - 1) * (1/n + 1/N) for n new and N reference values (about
+       0.05 at n = 200 and 10 bins), and a PSI or JS verdict needs the KS or chi-square p-value below ``p_value``
+       too. Without both, a few hundred rows of the training distribution itself warn one batch in seven.
+    4. A test p-value (KS or chi-square) on its own only makes "warn", and only when far beyond chance (below
+       ``p_value`` / 100): on large batches every tiny, harmless shift is "significant", so the effect sizes
+       (PSI, JS) decide the alerts.
     5. Otherwise "ok".
 
 Overall verdict: "too few rows" below ``min_rows`` rows; "alert" when the share of features in alert
@@ -73,6 +78,7 @@ _SAMPLE = 500  # reference values kept for KS
 _KS_MAX = 50_000  # current values KS looks at
 _NUMERIC = ("numeric", "datetime")
 _SEED = 0
+_TEST_ALONE = 100  # a test without the effect size warns only below p_value / this (rule 4)
 _COLUMNS = ["name", "kind", "psi", "ks_stat", "ks_p", "chi2_p", "js", "missing_ref", "missing_cur", "n_values",
             "verdict", "reason"]
 
@@ -302,6 +308,13 @@ def _psi(ref: np.ndarray, cur: np.ndarray) -> float:
     return float(np.sum((cur - ref) * np.log(cur / ref)))
 
 
+def _psi_noise(buckets: int, n: int, n_reference: int) -> float:
+    """PSI's expected value when nothing drifted, from sampling alone: (buckets - 1) * (1/n + 1/N)."""
+    if n <= 0 or n_reference <= 0:
+        return 0.0
+    return max(buckets - 1, 0) * (1 / n + 1 / n_reference)
+
+
 def bucket_shares(reference: dict, current: pd.DataFrame, feature: str) -> tuple[list[str], list[float], list[float]]:
     """(bucket labels, reference shares, current shares) of one feature, on the reference's buckets.
 
@@ -432,6 +445,7 @@ def _compare(name: str, entry: dict, series: pd.Series, t: DriftThresholds) -> t
         stats, quality, describe = _categorical_stats(name, entry, series)
     row.update(stats)
     row["verdict"], row["reason"] = _verdict(row, len(series), describe, t)
+    row.pop("psi_noise", None)
     jump = row["missing_cur"] - row["missing_ref"]
     if jump >= t.missing_jump:
         quality.append(f"Column '{name}': the missing rate rose from {row['missing_ref']:.1%} to "
@@ -459,6 +473,7 @@ def _numeric_stats(name: str, entry: dict, series: pd.Series) -> tuple[dict, lis
     counts = np.bincount(np.searchsorted(np.asarray(entry["edges"]), present, side="left"),
                          minlength=len(entry["counts"]))
     stats["psi"] = _psi(np.asarray(entry["shares"]), counts / len(present))
+    stats["psi_noise"] = _psi_noise(len(entry["counts"]), len(present), entry["n_values"])
     if len(entry["sample"]) >= 2 and len(present) >= 2:
         sample = present if len(present) <= _KS_MAX else \
             np.random.default_rng(_SEED).choice(present, _KS_MAX, replace=False)
@@ -509,6 +524,7 @@ def _categorical_stats(name: str, entry: dict, series: pd.Series) -> tuple[dict,
     stats = {"missing_cur": float(counts[-1] / n), "n_values": int(n - counts[-1])}
     ref, cur = ref_counts / ref_counts.sum(), counts / n
     stats["psi"] = _psi(ref, cur)
+    stats["psi_noise"] = _psi_noise(int((ref_counts > 0).sum()), n, int(ref_counts.sum()))
     stats["js"] = float(jensenshannon(ref, cur, base=2))
     table = np.vstack([ref_counts, counts])
     table = table[:, table.sum(axis=0) > 0]
@@ -549,14 +565,18 @@ def _verdict(row: dict, n_rows: int, describe: str, t: DriftThresholds) -> tuple
         return "ok", "The column had no values in training, so there is nothing to compare with."
     p_values = [(test, row[key]) for test, key in (("KS", "ks_p"), ("chi-square", "chi2_p"))
                 if not math.isnan(row[key])]
+    # The effect size counts when it stands clear of chance at these sample sizes and a test agrees (rules 2-3).
+    noise = row.get("psi_noise", 0.0)
+    agree = not p_values or any(p < t.p_value for _, p in p_values)
+    excess = psi - noise if agree else float("nan")
     alerts, warns = [], []
-    if psi >= t.psi_alert:
+    if excess >= t.psi_alert:
         alerts.append(f"PSI {psi:.2f} >= {t.psi_alert:g}")
-    elif psi >= t.psi_warn:
+    elif excess >= t.psi_warn:
         warns.append(f"PSI {psi:.2f} >= {t.psi_warn:g}")
-    if not math.isnan(js) and js >= t.js_alert:
+    if agree and not math.isnan(js) and js >= t.js_alert:
         alerts.append(f"JS {js:.2f} >= {t.js_alert:g}")
-    elif not math.isnan(js) and js >= t.js_warn:
+    elif agree and not math.isnan(js) and js >= t.js_warn:
         warns.append(f"JS {js:.2f} >= {t.js_warn:g}")
     if jumped:
         alerts.append(f"the {missing_text}")
@@ -565,11 +585,17 @@ def _verdict(row: dict, n_rows: int, describe: str, t: DriftThresholds) -> tuple
             else f"{', '.join(alerts).capitalize()}."
     if warns:
         return "warn", f"{', '.join(warns)}: {describe}."
-    significant = [f"{test} p-value {p:.2g} < {t.p_value:g}" for test, p in p_values if p < t.p_value]
+    significant = [f"{test} p-value {p:.2g} < {t.p_value:g}" for test, p in p_values
+                   if p < t.p_value / _TEST_ALONE]
     if significant:
-        return "warn", (f"{', '.join(significant)} but PSI {psi:.2f} < {t.psi_warn:g}: a small but detectable "
-                        f"shift ({describe}).")
+        size = f"PSI {psi:.2f} < {t.psi_warn:g}" if psi < t.psi_warn else \
+            f"PSI {psi:.2f} is within the {noise:.2f} chance gives"
+        return "warn", f"{', '.join(significant)} but {size}: a small but detectable shift ({describe})."
     tests = "".join(f", {test} p-value {p:.2g}" for test, p in p_values)
+    if psi >= t.psi_warn or (not math.isnan(js) and js >= t.js_warn):
+        why = "no test finds a significant difference" if not agree else \
+            f"{noise:.2f} of it is expected by chance with {row['n_values']:,} values"
+        return "ok", f"PSI {psi:.2f}{f', JS {js:.2f}' if not math.isnan(js) else ''} but {why}{tests}: no drift."
     return "ok", f"PSI {psi:.2f} < {t.psi_warn:g}{tests}: no drift."
 
 
