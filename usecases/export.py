@@ -121,6 +121,9 @@ def load_model_dir(directory: str | Path, *, trust_pickle: bool = False) -> Load
     card = read_card(directory)
     found = read_export(directory, SKOPS_FILE)  # raises IntegrityError when the file is not the recorded one
     if found is not None and found[0] is not None:
+        if not found[1].get("sha256"):
+            raise IntegrityError(f"'{directory}' records no sha256 for model.skops in exports.json, so it is not "
+                                 "loaded; retrain it with `python -m engine train`.")
         return LoadedModel(loads_skops(found[0]), card, SKOPS_FILE)
     if not trust_pickle:
         why = found[1].get("reason") if found is not None else "it was written before model directories kept one"

@@ -13,6 +13,7 @@ import pytest
 from sklearn.dummy import DummyClassifier
 
 from engine import DEFAULT_RECIPE, ColumnInfo, build_pipeline
+from engine.errors import ModelError
 from storage import sha256_file, write_model_dir
 from usecases.cli import main
 from usecases.export import write_dir_skops
@@ -60,7 +61,7 @@ def test_a_crafted_pickle_with_a_matching_card_is_never_loaded(command, tmp_path
 def test_serve_does_not_load_a_crafted_pickle(tmp_path):
     marker = tmp_path / "pwned"
     folder = _crafted_dir(tmp_path / "m", marker)
-    with pytest.raises(Exception, match="--trust-pickle"):
+    with pytest.raises(ModelError, match="--trust-pickle"):
         model_app(model_dir=folder)
     assert not marker.exists()
 
@@ -99,6 +100,14 @@ def test_a_changed_skops_file_is_refused(genuine, tmp_path, rows, capsys):
         handle.write(b"\0")
     assert main(["predict", "--model", str(genuine), "--data", str(rows), "--out", str(tmp_path / "p.csv")]) == 1
     assert "does not match its recorded sha256" in capsys.readouterr().err
+
+
+def test_a_skops_file_without_a_recorded_sha256_is_refused(genuine, tmp_path, rows, capsys):
+    exports = json.loads((genuine / "exports.json").read_text())
+    exports["model.skops"]["sha256"] = None
+    (genuine / "exports.json").write_text(json.dumps(exports))
+    assert main(["predict", "--model", str(genuine), "--data", str(rows), "--out", str(tmp_path / "p.csv")]) == 1
+    assert "records no sha256 for model.skops" in capsys.readouterr().err
 
 
 def test_trusting_a_pickle_says_so_on_stderr(genuine, tmp_path, rows, capsys):
