@@ -27,9 +27,9 @@ from engine.deploy.bundle import (
     third_party_modules,
     zip_files,
 )
+from engine.deploy.serving import curl_command
 from storage import Workspace
 from usecases import export
-from usecases.servers import curl_example
 
 __all__ = ["bundle_bytes", "bundle_files", "bundle_name"]
 
@@ -58,7 +58,7 @@ def bundle_files(ws: Workspace, model_id: int) -> dict[str, str | bytes]:
                   "MODEL_CARD.md": export.card_markdown(ws, model_id), "serve.py": serve_script(),
                   "requirements.txt": requirements(packages), "Dockerfile": dockerfile(),
                   ".dockerignore": dockerignore()})
-    curl = curl_example({"host": "localhost", "port": 8000}, card["features"])
+    curl = curl_command("http://localhost:8000", card["features"])  # never the app's own token
     files["README.md"] = readme(card, [*files, "README.md"], curl, platform.python_version())
     return files
 

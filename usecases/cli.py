@@ -2,11 +2,11 @@
 
     python -m engine train --data FILE --target COL [--task classification|regression]
                            [--recipe RECIPE.json] [--time-budget SECONDS] [--seed N] --out DIR
-    python -m engine predict --model DIR --data FILE --out FILE.csv
+    python -m engine predict --model DIR --data FILE --out FILE.csv [--trust-pickle]
     python -m engine profile --data FILE [--target COL] --out REPORT.json|REPORT.html
     python -m engine audit --data FILE --target COL [--recipe RECIPE.json] --out AUDIT.json
     python -m engine worker --study NAME --storage URL [--n-trials N] [--timeout SECONDS] [--worker K]
-    python -m engine drift --model DIR --data FILE --out DRIFT.json [--thresholds JSON|FILE.json]
+    python -m engine drift --model DIR --data FILE --out DRIFT.json [--thresholds JSON|FILE.json] [--trust-pickle]
         exit 0: ok / warn / too few rows; 4: alert; 2: the model has no reference.json (retrain it)
     python -m engine bundle --workspace DIR --model-id N --out FILE.zip
 """
@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 import tempfile
 import time
@@ -41,6 +42,7 @@ from engine import (
     validate_problem,
     validate_recipe,
 )
+from engine.deploy.serving import MAX_BODY_BYTES
 from engine.errors import ColumnError, DataError, DriftError, RecipeError, TargetError, TrainingError
 from engine.explore.profile import profile
 from engine.explore.report import html_report, profile_json
@@ -48,8 +50,9 @@ from engine.monitor.drift import DriftThresholds, drift_report, reference_profil
 from engine.prepare.leakage import audit_training_rows
 from engine.train.automl import tune_candidates
 from engine.train.tuning import load_study, open_storage, run_study, spec_from_study
-from storage import NotFoundError, read_model_dir, read_reference, sha256_file, write_model_dir, write_reference
+from storage import NotFoundError, read_reference, sha256_file, write_model_dir, write_reference
 from usecases import USER_ERRORS
+from usecases.export import PICKLE_WARNING, load_model_dir, write_dir_skops
 from usecases.training import model_card
 
 __all__ = ["main"]
@@ -80,6 +83,7 @@ def build_parser() -> argparse.ArgumentParser:
     predict.add_argument("--model", required=True, help="model directory written by train")
     predict.add_argument("--data", required=True, help="file to score (the target column may be present)")
     predict.add_argument("--out", required=True, help="CSV to write")
+    _trust_pickle_flag(predict)
     profile = commands.add_parser("profile", help="profile a file: statistics, warnings, correlations")
     profile.add_argument("--data", required=True, help="CSV / Parquet / Excel / JSON file")
     profile.add_argument("--target", help="column to relate every feature to (optional)")
@@ -111,6 +115,14 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--runtime", choices=("auto", "onnx", "scikit-learn"), default="auto",
                        help="auto (default): the model's verified ONNX export when there is one (made on the Deploy "
                        "page; much faster for single rows), else the scikit-learn pipeline")
+    serve.add_argument("--token", default=os.environ.get("WORKBENCH_API_TOKEN") or None,
+                       help="require 'Authorization: Bearer TOKEN' on /predict and /model (default: the "
+                       "WORKBENCH_API_TOKEN environment variable, which unlike this flag other users of the machine "
+                       "cannot see). Without a token the API is OPEN: anyone who reaches --host:--port can score rows "
+                       "and read the model card; /health always stays open")
+    serve.add_argument("--max-body-bytes", type=int, default=MAX_BODY_BYTES,
+                       help=f"larger request bodies answer 413 (default: {MAX_BODY_BYTES:,} bytes)")
+    _trust_pickle_flag(serve)
     drift = commands.add_parser("drift", help="compare a file with a model's training reference: per-feature drift, "
                                 "data quality and an overall verdict (exit 0 ok/warn/too few rows, 4 alert)")
     drift.add_argument("--model", required=True, help="model directory written by train (with its reference.json)")
@@ -118,6 +130,7 @@ def build_parser() -> argparse.ArgumentParser:
     drift.add_argument("--out", required=True, help="drift report JSON to write")
     drift.add_argument("--thresholds", help='JSON object or file, e.g. \'{"psi_alert": 0.3, "min_rows": 50}\' '
                        "(default: PSI 0.1 warn / 0.25 alert, p 0.01, JS 0.1 / 0.2, 100 rows)")
+    _trust_pickle_flag(drift)
     bundle = commands.add_parser("bundle", help="write a workspace model's deployment bundle: model, serve.py, "
                                  "pinned requirements, Dockerfile, README (a zip)")
     bundle.add_argument("--workspace", required=True, help="workspace directory (WORKBENCH_HOME of the app)")
@@ -132,6 +145,21 @@ def build_parser() -> argparse.ArgumentParser:
     verify.add_argument("--workspace", required=True, help="workspace directory (WORKBENCH_HOME of the app)")
     verify.add_argument("--model", required=True, type=int, help="model number (shown on the Evaluate page)")
     return parser
+
+
+def _trust_pickle_flag(command: argparse.ArgumentParser) -> None:
+    command.add_argument("--trust-pickle", action="store_true",
+                         help="with --model DIR: load its model.joblib when it has no model.skops (directories "
+                         "written by train keep one, loaded without running code). WARNING: " + PICKLE_WARNING)
+
+
+def _model_dir(args):
+    """The pipeline and card of ``--model``: skops when the directory has it, the pickle only with --trust-pickle."""
+    loaded = load_model_dir(args.model, trust_pickle=args.trust_pickle)
+    if loaded.file == "model.joblib":
+        print(f"warning: loading {args.model}/model.joblib because of --trust-pickle. {PICKLE_WARNING}",
+              file=sys.stderr)
+    return loaded.pipeline, loaded.card
 
 
 def main(argv: list[str] | None = None, started: float | None = None) -> int:
@@ -237,6 +265,7 @@ def _train(args, started: float) -> int:
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
     write_model_dir(out, pipeline, card)
+    write_dir_skops(out, pipeline, X.head(200))  # what --model DIR loads: no pickle, no code run
     _write_reference(out, pipeline, card, X)
     print(f"{best.model}: validation {metric} {best.valid_metrics[metric]:.4f}; wrote {out / 'model.joblib'}")
     return 0
@@ -294,20 +323,29 @@ def _serve(args) -> int:
 
     if args.project is not None:
         ws = _existing_workspace(args.workspace)
-        app = ChampionApp(ws, project_id_by_name(ws, args.project), log=not args.no_log, runtime=args.runtime)
+        app = ChampionApp(ws, project_id_by_name(ws, args.project), log=not args.no_log, runtime=args.runtime,
+                          token=args.token, max_body_bytes=args.max_body_bytes)
         print(f"serving the champion of '{args.project}' (now model {app.model_id}) on http://{args.host}:{args.port}"
-              " (docs at /docs); Ctrl+C stops", flush=True)
+              f" (docs at /docs); {_access(args)}; Ctrl+C stops", flush=True)
         uvicorn.run(app, host=args.host, port=args.port, log_level="warning")
         return 0
     if args.model_id is not None:
         app = model_app(ws=_existing_workspace(args.workspace), model_id=args.model_id, log=not args.no_log,
-                        runtime=args.runtime)
+                        runtime=args.runtime, token=args.token, max_body_bytes=args.max_body_bytes)
     else:
-        app = model_app(model_dir=args.model, runtime=args.runtime)
-    print(f"serving on http://{args.host}:{args.port} with {app.state.runtime} (docs at /docs); Ctrl+C stops",
-          flush=True)
+        app = model_app(model_dir=args.model, runtime=args.runtime, trust_pickle=args.trust_pickle,
+                        token=args.token, max_body_bytes=args.max_body_bytes)
+        if app.state.model_file == "model.joblib":
+            print(f"warning: loaded {args.model}/model.joblib because of --trust-pickle. {PICKLE_WARNING}",
+                  file=sys.stderr)
+    print(f"serving on http://{args.host}:{args.port} with {app.state.runtime} (docs at /docs); {_access(args)}; "
+          "Ctrl+C stops", flush=True)
     uvicorn.run(app, host=args.host, port=args.port, log_level="warning")
     return 0
+
+
+def _access(args) -> str:
+    return "a bearer token is required" if args.token else "OPEN: no token (set WORKBENCH_API_TOKEN to require one)"
 
 
 def _write_reference(out: Path, pipeline, card: dict, X) -> None:
@@ -332,7 +370,7 @@ def _thresholds(text: str | None) -> DriftThresholds:
 def _drift(args) -> int:
     """One file against a model's reference: per-feature scores and verdicts, data quality, an overall verdict."""
     thresholds = _thresholds(args.thresholds)
-    pipeline, card = read_model_dir(args.model)
+    pipeline, card = _model_dir(args)
     reference = read_reference(args.model)
     if reference is None:
         print(f"error: '{args.model}' has no reference.json (it was trained before drift monitoring); retrain it "
@@ -393,7 +431,7 @@ def _selection_budget(budget: float, started: float) -> float:
 
 
 def _predict(args) -> int:
-    pipeline, card = read_model_dir(args.model)
+    pipeline, card = _model_dir(args)
     frame = read_table(args.data).frame
     predictions = predict_frame(pipeline, frame, card["features"], card["task"])
     predictions.to_csv(args.out, index=False)

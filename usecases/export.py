@@ -3,21 +3,37 @@
 Every export starts from the stored pipeline verified against the sha256 in the workspace database. skops and
 ONNX files are made once, checked on the run's validation rows, and kept next to the model (with their own
 sha256 and the model sha256 they came from), so a page shows them without redoing the work.
+
+A model directory written by ``python -m engine train`` keeps its skops file too (``write_dir_skops``), and
+``load_model_dir`` loads such a directory through skops with the trusted types only: a directory handed over by
+someone else cannot run code that way. ``model.joblib`` is a pickle (loading it runs whatever code it holds), so
+it is loaded only when the caller says it trusts the directory, and only when it matches its recorded sha256.
 """
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import NamedTuple
 
 import numpy as np
 
 from engine.deploy.export import ONNX_TOLERANCE, ExportError, dumps_skops, export_onnx, loads_skops, model_card_markdown
 from engine.deploy.export import untrusted_skops_types as _untrusted
-from storage import Workspace, now, read_card, read_export, read_model_bytes, write_export
+from engine.errors import ModelError
+from storage import (
+    IntegrityError,
+    Workspace,
+    now,
+    read_card,
+    read_export,
+    read_model_bytes,
+    read_model_dir,
+    write_export,
+)
 from usecases.evaluation import model_rows, model_threshold
 
-__all__ = ["CHECK_ROWS", "ExportFile", "card_json", "card_markdown", "joblib_bytes", "onnx_export", "onnx_status",
-           "skops_export"]
+__all__ = ["CHECK_ROWS", "PICKLE_WARNING", "ExportFile", "LoadedModel", "card_json", "card_markdown", "joblib_bytes",
+           "load_model_dir", "onnx_export", "onnx_status", "skops_export", "write_dir_skops"]
 
 #: At most this many validation rows check an export.
 CHECK_ROWS = 2000
@@ -25,6 +41,9 @@ CHECK_ROWS = 2000
 EXPORT_VERSION = 1
 SKOPS_FILE = "model.skops"
 ONNX_FILE = "model.onnx"
+#: Said wherever a model directory's joblib file is loaded (help text, stderr, README).
+PICKLE_WARNING = ("model.joblib is a Python pickle: loading it runs whatever code it holds. Trust it only for a "
+                  "model directory you wrote yourself.")
 
 
 class ExportFile(NamedTuple):
@@ -64,6 +83,57 @@ def skops_export(ws: Workspace, model_id: int) -> ExportFile:
         return ExportFile(None, write_export(ws.model_dir(model_id), SKOPS_FILE, None, {**info, "reason": reason}))
     info = {**info, "reason": None, "trusted_types": _untrusted(data), "versions": _versions()}
     return ExportFile(data, write_export(ws.model_dir(model_id), SKOPS_FILE, data, info))
+
+
+class LoadedModel(NamedTuple):
+    """A model directory's pipeline and card, and the file the pipeline came from (``model.skops`` or
+    ``model.joblib``)."""
+
+    pipeline: object
+    card: dict
+    file: str
+
+
+def write_dir_skops(directory: str | Path, pipeline, rows) -> ExportFile:
+    """Keep ``model.skops`` in a model directory (with its sha256 in ``exports.json``) when the pipeline stores as
+    skops and, loaded back, predicts ``rows`` exactly as it does; else record why not."""
+    info = {"created_at": now(), "rows": int(len(rows)), "export_version": EXPORT_VERSION}
+    try:
+        data = dumps_skops(pipeline)
+        loaded = loads_skops(data)
+    except ExportError as exc:
+        return ExportFile(None, write_export(directory, SKOPS_FILE, None, {**info, "reason": str(exc)}))
+    if not np.array_equal(np.asarray(loaded.predict(rows)), np.asarray(pipeline.predict(rows))):
+        reason = "The skops file, loaded back, predicts differently from the pipeline, so it is not kept."
+        return ExportFile(None, write_export(directory, SKOPS_FILE, None, {**info, "reason": reason}))
+    return ExportFile(data, write_export(directory, SKOPS_FILE, data, {**info, "reason": None}))
+
+
+def load_model_dir(directory: str | Path, *, trust_pickle: bool = False) -> LoadedModel:
+    """Load a model directory: through skops with the trusted types when it has a ``model.skops`` matching its
+    recorded sha256, else (only when ``trust_pickle``) its ``model.joblib`` matching the card's sha256.
+
+    Raises IntegrityError for a file that does not match its recorded sha256 or a joblib file with none recorded,
+    UntrustedTypesError for a skops file holding other types, and ModelError for a directory with only a pickle
+    when ``trust_pickle`` is False. A directory someone else wrote can only be trusted through skops: its card is
+    theirs too, so the card's sha256 proves nothing about who made the pickle.
+    """
+    card = read_card(directory)
+    found = read_export(directory, SKOPS_FILE)  # raises IntegrityError when the file is not the recorded one
+    if found is not None and found[0] is not None:
+        if not found[1].get("sha256"):
+            raise IntegrityError(f"'{directory}' records no sha256 for model.skops in exports.json, so it is not "
+                                 "loaded; retrain it with `python -m engine train`.")
+        return LoadedModel(loads_skops(found[0]), card, SKOPS_FILE)
+    if not trust_pickle:
+        why = found[1].get("reason") if found is not None else "it was written before model directories kept one"
+        raise ModelError(f"'{directory}' has no model.skops ({why}), only model.joblib. {PICKLE_WARNING} If you "
+                         "wrote it, pass --trust-pickle; else retrain it with `python -m engine train`.")
+    if not card.get("sha256"):
+        raise IntegrityError(f"'{directory}' records no sha256 for model.joblib in model.json, so it is not loaded; "
+                             "retrain it with `python -m engine train`.")
+    pipeline, card = read_model_dir(directory)
+    return LoadedModel(pipeline, card, "model.joblib")
 
 
 def onnx_status(ws: Workspace, model_id: int) -> ExportFile | None:

@@ -13,10 +13,11 @@ import time
 import urllib.request
 from pathlib import Path
 
+from engine.deploy.serving import curl_command
 from engine.errors import ModelError, ServingError
 from storage import Workspace, now
 
-__all__ = ["curl_example", "refresh_servers", "server_alive", "server_url", "start_server", "stop_server"]
+__all__ = ["api_token", "curl_example", "refresh_servers", "server_alive", "server_url", "start_server", "stop_server"]
 
 ROOT = Path(__file__).resolve().parent.parent
 _START_SECONDS = 60
@@ -104,10 +105,14 @@ def server_alive(server: dict) -> bool:
 
 
 def curl_example(server: dict, features: list[dict]) -> str:
-    """A ready-to-paste curl command scoring one row (every column null: filled as in training)."""
-    row = json.dumps({f["name"]: None for f in features})
-    return (f"curl -s {server_url(server)}/predict -H 'Content-Type: application/json' \\\n"
-            f"     -d '{row}'")
+    """A ready-to-paste curl command scoring one row (every column null: filled as in training), with the bearer
+    token when the servers require one (``WORKBENCH_API_TOKEN``, which the servers started here inherit)."""
+    return curl_command(server_url(server), features, api_token())
+
+
+def api_token() -> str | None:
+    """The token servers started from the workbench require (``WORKBENCH_API_TOKEN``), or None: their API is open."""
+    return os.environ.get("WORKBENCH_API_TOKEN") or None
 
 
 def _healthy(server: dict) -> bool:

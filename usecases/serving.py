@@ -1,12 +1,14 @@
 """Serving use cases: the REST app of a stored model, with its requests logged to the workspace for monitoring.
 
 A model from a workspace is loaded after its sha256 is checked against the database; a model
-directory written by ``python -m engine train`` is checked against its own card. Logging runs on a
+directory written by ``python -m engine train`` is loaded from its skops file (no code runs), its pickle only when
+the caller trusts it (``usecases.export.load_model_dir``). Logging runs on a
 background thread so a request never waits for SQLite.
 """
 
 from __future__ import annotations
 
+import logging
 import queue
 import threading
 import time
@@ -15,52 +17,97 @@ from pathlib import Path
 from fastapi.concurrency import run_in_threadpool
 
 from engine.deploy.onnx_feeds import OnnxRunner
-from engine.deploy.serving import create_app, onnx_predictor
+from engine.deploy.serving import MAX_BODY_BYTES, create_app, onnx_predictor
 from engine.errors import ModelError, ServingError, WorkbenchError
-from storage import StorageError, Workspace, read_export, read_model_dir
+from storage import StorageError, Workspace, read_export
 from usecases.evaluation import model_threshold
+from usecases.export import load_model_dir
 
 __all__ = ["ONNX_FILE", "RUNTIMES", "ChampionApp", "PredictionLogger", "model_app", "project_id_by_name"]
 
 ONNX_FILE = "model.onnx"
+_log = logging.getLogger(__name__)
 
 
 class PredictionLogger:
-    """Writes each scored request of ``model_id`` to the workspace from a background thread."""
+    """Writes each scored request of ``model_id`` to the workspace from a background thread.
 
-    def __init__(self, ws: Workspace, model_id: int):
-        self.ws, self.model_id = ws, model_id
-        self.records: queue.Queue = queue.Queue()
+    Bounded and never fatal: at most ``capacity`` requests wait (more are dropped and counted); a write that fails
+    (the database locked, the disk full) is retried ``retries`` times with a growing pause, then dropped and counted,
+    and the thread goes on with the next one. ``stats()`` has the counts for ``GET /health``; ``flush`` waits at
+    most ``timeout`` seconds, so a stopping server is never held up by its log.
+    """
+
+    def __init__(self, ws: Workspace, model_id: int, *, capacity: int = 10_000, retries: int = 3,
+                 retry_pause: float = 0.2):
+        self.ws, self.model_id, self.retries, self.retry_pause = ws, model_id, retries, retry_pause
+        self.records: queue.Queue = queue.Queue(maxsize=capacity)
+        self.logged = self.dropped_full = self.dropped_failed = 0
+        self.last_error: str | None = None
         threading.Thread(target=self._write, daemon=True, name="prediction-log").start()
 
     def __call__(self, record: dict) -> None:
-        self.records.put(record)
+        try:
+            self.records.put_nowait(record)
+        except queue.Full:
+            self.dropped_full += 1
+            if self.dropped_full == 1:
+                _log.warning("The prediction log queue is full (%d requests); further requests are not logged "
+                             "until it drains.", self.records.maxsize)
 
-    def flush(self) -> None:
-        """Wait until every queued request is written."""
-        self.records.join()
+    def flush(self, timeout: float = 5.0) -> bool:
+        """Wait until every queued request is written or dropped, at most ``timeout`` seconds; True when done."""
+        deadline = time.monotonic() + timeout
+        while self.records.unfinished_tasks and time.monotonic() < deadline:
+            time.sleep(0.01)
+        return not self.records.unfinished_tasks
+
+    def stats(self) -> dict:
+        """The log's counts: written, waiting, dropped (queue full / write failed) and the last write error."""
+        dropped = self.dropped_full + self.dropped_failed
+        return {"logged": self.logged, "queued": self.records.qsize(), "dropped_queue_full": self.dropped_full,
+                "dropped_write_failed": self.dropped_failed, "last_error": self.last_error,
+                "warning": f"{dropped:,} requests were not logged for monitoring." if dropped else None}
 
     def _write(self) -> None:
         while True:
             record = self.records.get()
             try:
+                self._write_one(record)
+            finally:
+                self.records.task_done()
+
+    def _write_one(self, record: dict) -> None:
+        for attempt in range(self.retries + 1):
+            try:
                 self.ws.log_prediction(self.model_id, inputs=record["inputs"], outputs=record["outputs"],
                                        ms=record["ms"], model_version=record["model_version"],
                                        created_at=record["time"])
-            finally:
-                self.records.task_done()
+                self.logged += 1
+                return
+            except Exception as exc:  # noqa: BLE001 - whatever a write raises, the log thread must live on
+                self.last_error = f"{type(exc).__name__}: {exc}"
+                if attempt < self.retries:
+                    time.sleep(self.retry_pause * 2 ** attempt)
+        self.dropped_failed += 1
+        _log.warning("A prediction of model %s was not logged after %d attempts: %s", self.model_id,
+                     self.retries + 1, self.last_error)
 
 
 RUNTIMES = ("auto", "onnx", "scikit-learn")
 
 
 def model_app(*, ws: Workspace | None = None, model_id: int | None = None, model_dir: str | Path | None = None,
-              log: bool = True, runtime: str = "auto"):
+              log: bool = True, runtime: str = "auto", trust_pickle: bool = False, token: str | None = None,
+              max_body_bytes: int = MAX_BODY_BYTES):
     """The FastAPI app of workspace model ``model_id`` (requests logged when ``log``) or of ``model_dir``.
 
     ``runtime`` "auto" scores with the model's ONNX export when one was made and verified on the Deploy
-    page (same classes, probabilities within 1e-4), else with the scikit-learn pipeline.
+    page (same classes, probabilities within 1e-4), else with the scikit-learn pipeline. ``model_dir`` loads
+    through skops; its pickle only with ``trust_pickle`` (``app.state.model_file`` says which). ``token`` and
+    ``max_body_bytes`` as in ``engine.deploy.serving.create_app``.
     """
+    limits = {"token": token or None, "max_body_bytes": max_body_bytes}
     if runtime not in RUNTIMES:
         raise ServingError(f"The runtime must be one of {list(RUNTIMES)}. Got {runtime!r} instead.")
     if (model_id is None) == (model_dir is None):
@@ -75,13 +122,15 @@ def model_app(*, ws: Workspace | None = None, model_id: int | None = None, model
         chosen, predictor = _runtime(runtime, ws.model_dir(model_id), pipeline, card, threshold)
         app = create_app(pipeline, card, threshold=threshold, version=f"{model_id}-{record['sha256'][:12]}",
                          on_predict=logger, on_shutdown=logger and logger.flush, predictor=predictor,
-                         runtime=chosen)
+                         runtime=chosen, health_info=logger and (lambda: {"prediction_log": logger.stats()}), **limits)
         app.state.logger = logger
         return app
-    pipeline, card = read_model_dir(model_dir)
+    pipeline, card, model_file = load_model_dir(model_dir, trust_pickle=trust_pickle)
     threshold = card.get("decision_threshold")
     chosen, predictor = _runtime(runtime, model_dir, pipeline, card, threshold)
-    return create_app(pipeline, card, threshold=threshold, predictor=predictor, runtime=chosen)
+    app = create_app(pipeline, card, threshold=threshold, predictor=predictor, runtime=chosen, **limits)
+    app.state.model_file = model_file
+    return app
 
 
 def _runtime(runtime: str, directory, pipeline, card: dict, threshold: float | None):
@@ -117,8 +166,9 @@ class ChampionApp:
     """
 
     def __init__(self, ws: Workspace, project_id: int, *, log: bool = True, runtime: str = "auto",
-                 check_every: float = 1.0):
+                 check_every: float = 1.0, token: str | None = None, max_body_bytes: int = MAX_BODY_BYTES):
         self.ws, self.project_id, self.log, self.runtime, self.check_every = ws, project_id, log, runtime, check_every
+        self.limits = {"token": token, "max_body_bytes": max_body_bytes}
         self.model_id: int | None = None
         self.app = None
         self.loggers: list[PredictionLogger] = []
@@ -137,7 +187,7 @@ class ChampionApp:
             if champion == self.model_id:
                 return
             try:
-                app = model_app(ws=self.ws, model_id=champion, log=self.log, runtime=self.runtime)
+                app = model_app(ws=self.ws, model_id=champion, log=self.log, runtime=self.runtime, **self.limits)
             except (WorkbenchError, StorageError):
                 if self.app is None:
                     raise
@@ -153,8 +203,9 @@ class ChampionApp:
                 if message["type"] == "lifespan.startup":
                     await send({"type": "lifespan.startup.complete"})
                 elif message["type"] == "lifespan.shutdown":
+                    deadline = time.monotonic() + 5.0  # one bound for all the logs: a stop is never held up
                     for logger in self.loggers:
-                        logger.flush()
+                        logger.flush(max(0.0, deadline - time.monotonic()))
                     await send({"type": "lifespan.shutdown.complete"})
                     return
         if time.monotonic() - self._checked >= self.check_every:

@@ -12,7 +12,8 @@ from __future__ import annotations
 import hashlib
 import hmac
 import secrets
-import time
+import threading
+from collections import deque
 from datetime import UTC, datetime, timedelta
 from typing import NamedTuple
 
@@ -20,21 +21,25 @@ import pandas as pd
 
 from engine import METRICS, model_label, predict_frame
 from engine.deploy.export import model_card_markdown
-from engine.deploy.project_report import Champion, ProjectReport
+from engine.deploy.project_report import Champion, ProjectReport, shows_value
 from engine.errors import ModelError, ShareError
 from engine.explore import profile as prof
 from storage import NotFoundError, Workspace
 from usecases import evaluation, projects
 from usecases.export import card_json
 
-__all__ = ["INVALID_LINK", "FormField", "create_share", "list_shares", "prediction_form", "predict_shared",
-           "report_data", "resolve_share", "revoke_share", "share_status", "token_sha256"]
+__all__ = ["INVALID_LINK", "PREDICTIONS_PER_MINUTE", "FormField", "create_share", "list_shares", "prediction_form",
+           "predict_shared", "report_data", "resolve_share", "revoke_share", "share_status", "token_sha256"]
 
 INVALID_LINK = "This link is not valid. Ask its owner for a new one."
 _MAX_LABEL = 100
 _MAX_DAYS = 3650
 _MAX_TOKEN = 200  # token_urlsafe(32) is 43 characters; anything far longer is not one of ours
 _OPTIONS = 50  # category choices offered in the prediction form
+#: Predictions one share link may make per minute (all its visitors together).
+PREDICTIONS_PER_MINUTE = 20
+_RECENT: dict[str, deque] = {}  # token sha256 -> times (UTC seconds) of its predictions within the last minute
+_RECENT_LOCK = threading.Lock()
 
 
 def _now(now: datetime | None) -> datetime:
@@ -171,15 +176,17 @@ def _typical(series: pd.Series, kind: str) -> tuple[object, list | None]:
     if kind == "numeric":
         return float(pd.to_numeric(present, errors="coerce").median()), None
     counts = present.value_counts()
-    value = counts.index[0]
-    value = value.item() if hasattr(value, "item") else value
+    shown = [v.item() if hasattr(v, "item") else v for v, n in counts.items() if shows_value(kind, len(counts), n)]
+    if not shown:  # an identifier, free text, or only rare values: the visitor types one
+        return None, None
     if kind in ("categorical", "boolean"):
-        return value, [v.item() if hasattr(v, "item") else v for v in counts.index[:_OPTIONS]]
-    return str(value), None
+        return shown[0], shown[:_OPTIONS]
+    return str(shown[0]), None
 
 
 def prediction_form(ws: Workspace, model_id: int) -> list[FormField]:
-    """One field per feature of a model, prefilled with the median (numbers) or the most frequent value."""
+    """One field per feature of a model, prefilled with the median (numbers) or the most frequent value; a value
+    ``shows_value`` refuses (an ID, an e-mail, free text, a rare category) is neither prefilled nor offered."""
     model = ws.get_model(model_id)
     run = ws.get_run(model["run_id"])
     frame = ws.load_dataset(run["dataset_id"])
@@ -191,24 +198,34 @@ def prediction_form(ws: Workspace, model_id: int) -> list[FormField]:
 
 
 def predict_shared(ws: Workspace, token: str, values: dict, *, now: datetime | None = None) -> pd.DataFrame:
-    """Score one row with the shared project's champion; the link is checked again first (a revoked link stops).
+    """Score one row with the shared project's champion; the link is checked again first (a revoked link stops),
+    and at most ``PREDICTIONS_PER_MINUTE`` a minute per link.
 
-    Nothing is stored but one prediction-log row (source ``share``), as for the REST API.
+    Nothing is stored: visitors trying the form are not production traffic, so their rows never enter the
+    model's prediction log (and with it its drift batches).
     """
     share = resolve_share(ws, token, now=now)
     if not share["allow_predict"]:
         raise ShareError("This link does not allow predictions; ask its owner for one that does.")
+    _rate_limit(share["token_sha256"], _now(now).timestamp())
     project = ws.get_project(share["project_id"])
     report_model = _champion(ws, project, evaluation.leaderboard(ws, project["id"]), None)
     if report_model is None:
         raise ModelError("This project has no trained model yet, so there is nothing to predict with.")
     pipeline, card = ws.load_model(report_model.model_id)
     row = pd.DataFrame([{f["name"]: values.get(f["name"]) for f in card["features"]}])
-    started = time.perf_counter()
-    result = predict_frame(pipeline, row, card["features"], card["task"],
-                           evaluation.model_threshold(ws, report_model.model_id))
-    ms = 1000 * (time.perf_counter() - started)
-    ws.log_prediction(report_model.model_id, inputs=row.astype(object).where(row.notna(), None).to_dict("records"),
-                      outputs=result.iloc[0].to_dict(), ms=ms, model_version=report_model.card["sha256"][:12],
-                      source="share")
-    return result
+    return predict_frame(pipeline, row, card["features"], card["task"],
+                         evaluation.model_threshold(ws, report_model.model_id))
+
+
+def _rate_limit(key: str, moment: float) -> None:
+    """Count one prediction of link ``key`` at ``moment`` (seconds), or raise ShareError when its minute is full."""
+    with _RECENT_LOCK:
+        recent = _RECENT.setdefault(key, deque())
+        while recent and recent[0] <= moment - 60:
+            recent.popleft()
+        if len(recent) >= PREDICTIONS_PER_MINUTE:
+            wait = int(recent[0] + 60 - moment) + 1
+            raise ShareError(f"This link has made {PREDICTIONS_PER_MINUTE} predictions in the last minute, its "
+                             f"limit; try again in {wait} seconds.")
+        recent.append(moment)

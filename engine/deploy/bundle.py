@@ -239,7 +239,11 @@ _SERVE = '''\
 """Serve this model as a REST API: POST /predict, GET /health, GET /model, docs at /docs.
 
     pip install -r requirements.txt
-    python serve.py [--host 127.0.0.1] [--port 8000] [--runtime auto|onnx|scikit-learn]
+    python serve.py [--host 127.0.0.1] [--port 8000] [--runtime auto|onnx|scikit-learn] [--max-body-bytes N]
+
+Open by default: anyone who reaches the port may score rows and read the card. Set WORKBENCH_API_TOKEN (or pass
+--token) to require 'Authorization: Bearer <token>' on /predict and /model; /health stays open. Bodies over
+--max-body-bytes (1 MiB) answer 413.
 
 model.joblib is loaded only when it matches the sha256 in card.json (and model.onnx the sha256 of its export);
 the workbench code it needs is in workbench_runtime/, so the workbench itself need not be installed.
@@ -248,6 +252,7 @@ the workbench code it needs is in workbench_runtime/, so the workbench itself ne
 import argparse
 import hashlib
 import json
+import os
 import sys
 from pathlib import Path
 
@@ -263,7 +268,7 @@ def verified(path: Path, sha256: str | None) -> Path:
     return path
 
 
-def build_app(runtime: str = "auto"):
+def build_app(runtime: str = "auto", token: str | None = None, max_body_bytes: int = 1 << 20):
     import joblib
 
     from engine.deploy.serving import create_app
@@ -271,9 +276,10 @@ def build_app(runtime: str = "auto"):
     card = json.loads((HERE / "card.json").read_text())
     pipeline = joblib.load(verified(HERE / "model.joblib", card["sha256"]))
     threshold = card.get("decision_threshold")
+    limits = {"token": token or None, "max_body_bytes": max_body_bytes}
     onnx_file = HERE / "model.onnx"
     if runtime == "scikit-learn" or (runtime == "auto" and not onnx_file.is_file()):
-        return create_app(pipeline, card, threshold=threshold)
+        return create_app(pipeline, card, threshold=threshold, **limits)
     if not onnx_file.is_file():
         sys.exit("This bundle has no model.onnx; serve it with --runtime scikit-learn.")
     from engine.deploy.onnx_feeds import OnnxRunner
@@ -283,7 +289,7 @@ def build_app(runtime: str = "auto"):
     runner = OnnxRunner(verified(onnx_file, export.get("sha256")).read_bytes(), card["features"])
     classes = list(getattr(pipeline, "classes_", [])) or None
     predictor = onnx_predictor(runner, classes, card["task"], threshold)
-    return create_app(pipeline, card, threshold=threshold, predictor=predictor, runtime="onnx")
+    return create_app(pipeline, card, threshold=threshold, predictor=predictor, runtime="onnx", **limits)
 
 
 def main() -> None:
@@ -292,11 +298,19 @@ def main() -> None:
     parser.add_argument("--port", type=int, default=8000)
     parser.add_argument("--runtime", choices=("auto", "onnx", "scikit-learn"), default="auto",
                         help="auto: the ONNX export when the bundle has one, else the scikit-learn pipeline")
+    parser.add_argument("--token", default=os.environ.get("WORKBENCH_API_TOKEN") or None,
+                        help="require 'Authorization: Bearer TOKEN' on /predict and /model (default: the "
+                        "WORKBENCH_API_TOKEN environment variable). Without one the API is OPEN to anyone who "
+                        "reaches the port; /health always stays open")
+    parser.add_argument("--max-body-bytes", type=int, default=1 << 20,
+                        help="larger request bodies answer 413 (default: 1 MiB)")
     args = parser.parse_args()
     import uvicorn
 
-    app = build_app(args.runtime)
-    print(f"serving on http://{args.host}:{args.port} with {app.state.runtime} (docs at /docs)", flush=True)
+    app = build_app(args.runtime, args.token, args.max_body_bytes)
+    access = "a bearer token is required" if args.token else "OPEN: no token (set WORKBENCH_API_TOKEN to require one)"
+    print(f"serving on http://{args.host}:{args.port} with {app.state.runtime} (docs at /docs); {access}",
+          flush=True)
     uvicorn.run(app, host=args.host, port=args.port, log_level="warning")
 
 
@@ -347,10 +361,17 @@ python -m venv .venv
 
 ```bash
 docker build -t workbench-model .
-docker run --rm -p 8000:8000 workbench-model
+docker run --rm -p 8000:8000 -e WORKBENCH_API_TOKEN workbench-model
 ```
 
 The image runs as a non-root user and reports its health from `GET /health`.
+
+## Who may call it
+
+Open by default: without a token, anyone who reaches the port may score rows and read the model card. Before
+exposing it on a network, set `WORKBENCH_API_TOKEN` (or pass `--token`): `/predict` and `/model` then answer 401
+unless the request sends `Authorization: Bearer <token>` (add `-H "Authorization: Bearer $WORKBENCH_API_TOKEN"`
+to the command below); `/health` stays open. Request bodies over 1 MiB answer 413 (`--max-body-bytes`).
 
 ## Score rows
 

@@ -6,6 +6,10 @@ Compute, then render: ``usecases.sharing.report_data`` builds the report; the fu
 reusing ``engine.explore.plots`` and ``engine.evaluate.plots``. Every user string (project, column and category
 names) is escaped in the HTML; plotly escapes ``</`` in its JSON, so a name cannot close a script.
 
+A report is read by people who are not the project's users, so it shows no raw value that could single a row out:
+``shows_value`` decides (never a value of an identifier or free-text column, nor of a column with many distinct
+values, nor one held by fewer than ``SHOWN_MIN_ROWS`` rows). Numbers are summarised by their median.
+
 >>> markdown_html("# Card for '<b>'\\n\\n- **Task**: `x|y`")
 '<h1>Card for &#x27;&lt;b&gt;&#x27;</h1><ul><li><b>Task</b>: <code>x|y</code></li></ul>'
 """
@@ -24,10 +28,25 @@ from engine.explore import plots
 from engine.explore.profile import Profile
 from engine.explore.report import _STYLE, _table
 
-__all__ = ["Champion", "ProjectReport", "column_summary", "eda_figures", "evaluation_figures", "facts_table",
-           "markdown_html", "project_html"]
+__all__ = ["SHOWN_DISTINCT", "SHOWN_MIN_ROWS", "Champion", "ProjectReport", "column_summary", "eda_figures",
+           "evaluation_figures", "facts_table", "markdown_html", "project_html", "shows_value"]
 
 _TOP_ASSOCIATIONS = 10
+#: A value of a non-numeric column is shown only when at least this many rows hold it ...
+SHOWN_MIN_ROWS = 5
+#: ... and its column has at most this many distinct values (more: names, e-mails, free text, IDs).
+SHOWN_DISTINCT = 50
+_NEVER_SHOWN = {"identifier": "identifier", "text": "free text"}
+
+
+def shows_value(kind: str, distinct: int, rows_with_value: int) -> bool:
+    """True when a shared view may show a raw value of a column: one of a low-cardinality categorical, boolean or
+    datetime column held by at least ``SHOWN_MIN_ROWS`` rows; never one of an identifier or free-text column.
+
+    >>> shows_value("categorical", 3, 12), shows_value("identifier", 3, 12), shows_value("categorical", 80, 12)
+    (True, False, False)
+    """
+    return kind not in _NEVER_SHOWN and distinct <= SHOWN_DISTINCT and rows_with_value >= SHOWN_MIN_ROWS
 
 
 class Champion(NamedTuple):
@@ -68,10 +87,16 @@ def facts_table(profile: Profile) -> pd.DataFrame:
 
 def column_summary(profile: Profile) -> pd.DataFrame:
     """One row per column: kind, missing (count and %), distinct, and the median of a numeric column or the most
-    frequent value of any other, in one column so that no cell is left empty."""
-    stats = profile.stats.reindex(columns=["column", "kind", "missing", "missing_%", "distinct", "median", "top"])
+    frequent value of any other, in one column so that no cell is left empty. A value ``shows_value`` refuses
+    (an e-mail, an ID, a rare category) reads "not shown (...)"."""
+    stats = profile.stats.reindex(columns=["column", "kind", "missing", "missing_%", "distinct", "median", "top",
+                                           "top_count"])
     numeric = stats["kind"].eq("numeric") & stats["median"].notna()
     typical = stats["median"].where(numeric, stats["top"]).map(_cell_text)
+    for i, row in stats.iterrows():
+        if not numeric[i] and pd.notna(row["top"]) and not shows_value(
+                row["kind"], int(row["distinct"]), int(0 if pd.isna(row["top_count"]) else row["top_count"])):
+            typical[i] = f"not shown ({_NEVER_SHOWN.get(row['kind'], 'rare or many values')})"
     return pd.DataFrame({"column": stats["column"], "kind": stats["kind"], "missing": stats["missing"],
                          "missing %": stats["missing_%"], "distinct": stats["distinct"],
                          "median or most frequent": typical})

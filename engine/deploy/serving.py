@@ -18,6 +18,11 @@ caller's job (``usecases.serving``), so nothing here unpickles anything.
 >>> client.post("/predict", json={"agee": 35}).json()["detail"][0]["msg"]
 'Field required'
 
+What is open: with no ``token`` anyone who reaches the port may score rows and read the card (``/model``, ``/docs``);
+with one, ``/predict`` and ``/model`` answer 401 unless the request carries ``Authorization: Bearer <token>``
+(``/health``, ``/docs`` and the schema stay open). A body larger than ``max_body_bytes`` answers 413 before it is
+parsed, and a prediction that is not a finite number (e.g. from inputs near the float limit) a 422.
+
 A regression model whose card lists ``prediction_intervals`` (split-conformal, from its validation rows) adds one
 on request: ``POST /predict?interval=0.9`` answers ``interval: {level, half_width, coverage, lower, upper}``.
 
@@ -25,6 +30,10 @@ on request: ``POST /predict?interval=0.9`` answers ``interval: {level, half_widt
 
 from __future__ import annotations
 
+import hmac
+import json
+import math
+import shlex
 import time
 from collections.abc import Callable
 from contextlib import asynccontextmanager
@@ -33,17 +42,21 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-from fastapi import Body, FastAPI, HTTPException, Query
+from fastapi import Body, Depends, FastAPI, HTTPException, Query
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import JSONResponse
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from pydantic import BaseModel, ConfigDict, Field, create_model
 
-from engine.errors import WorkbenchError
+from engine.errors import ServingError, WorkbenchError
 
-__all__ = ["INLINE_ROWS", "MAX_ROWS", "Predictor", "create_app", "onnx_predictor", "pipeline_predictor",
-           "request_model", "scores"]
+__all__ = ["INLINE_ROWS", "MAX_BODY_BYTES", "MAX_ROWS", "BodyLimit", "Predictor", "create_app", "curl_command",
+           "onnx_predictor",
+           "pipeline_predictor", "request_model", "scores"]
 
 MAX_ROWS = 10_000  # per request; larger batches belong in batch scoring
+#: Default request body limit (1 MiB, about 5,000 rows of 10 columns); larger bodies answer 413 unread.
+MAX_BODY_BYTES = 1 << 20
 #: Requests of at most this many rows are scored on the event loop when the runtime is ONNX.
 INLINE_ROWS = 32
 #: Scores JSON records (a list of dicts keyed by column name): the body's ``predictions`` (and ``probabilities``).
@@ -115,12 +128,16 @@ def scores(proba, classes, threshold: float | None = None) -> dict:
 
 def create_app(pipeline, card: dict, *, threshold: float | None = None, version: str | None = None,
                on_predict: Callable[[dict], None] | None = None, on_shutdown: Callable[[], None] | None = None,
-               predictor: Predictor | None = None, runtime: str = "scikit-learn"
-               ) -> FastAPI:
+               predictor: Predictor | None = None, runtime: str = "scikit-learn", token: str | None = None,
+               max_body_bytes: int = MAX_BODY_BYTES, health_info: Callable[[], dict] | None = None) -> FastAPI:
     """The FastAPI app serving ``pipeline``; ``on_predict`` receives a record of every scored request
     (time, inputs, outputs, milliseconds, model version), e.g. to log it for monitoring, and
     ``on_shutdown`` runs when the server stops (e.g. to write what is still queued). ``predictor``
-    (named ``runtime``) replaces the pipeline for scoring, e.g. ``onnx_predictor`` of a verified export."""
+    (named ``runtime``) replaces the pipeline for scoring, e.g. ``onnx_predictor`` of a verified export.
+    ``token`` (when given) is required as a bearer token by ``/predict`` and ``/model``; bodies over
+    ``max_body_bytes`` answer 413; ``health_info`` adds its dict to ``GET /health`` (e.g. the request log's counts)."""
+    if max_body_bytes < 1:
+        raise ServingError(f"The body limit must be a positive number of bytes. Got {max_body_bytes} instead.")
 
     @asynccontextmanager
     async def lifespan(app: FastAPI):
@@ -138,15 +155,19 @@ def create_app(pipeline, card: dict, *, threshold: float | None = None, version:
                               "POST one row as an object, or many as a list of objects.")
     started = datetime.now(UTC).isoformat(timespec="seconds")
     app.state.runtime = runtime
+    app.add_middleware(BodyLimit, max_bytes=max_body_bytes)
+    authorized = [Depends(_bearer(token))] if token else []
 
     if predictor is None:
         predictor = pipeline_predictor(pipeline, features, card["task"], threshold)
 
     @app.get("/health")
     def health() -> dict:
-        return {"status": "ok", "model_version": version, "runtime": runtime, "started_at": started}
+        return {"status": "ok", "model_version": version, "runtime": runtime, "started_at": started,
+                "auth": "bearer" if token else "none", "max_body_bytes": max_body_bytes,
+                **(health_info() if health_info is not None else {})}
 
-    @app.get("/model")
+    @app.get("/model", dependencies=authorized)
     def model() -> dict:
         return {"card": card, "decision_threshold": threshold, "input_schema": Row.model_json_schema(by_alias=True)}
 
@@ -155,9 +176,14 @@ def create_app(pipeline, card: dict, *, threshold: float | None = None, version:
     def score(records: list[dict], interval: dict | None = None) -> dict:
         clock = time.perf_counter()
         try:
-            body = predictor(records)
+            with np.errstate(over="ignore", invalid="ignore"):  # an overflow is answered below, as a 422
+                body = predictor(records)
         except (WorkbenchError, ValueError, TypeError) as exc:
             raise HTTPException(422, f"The model could not score these rows: {exc}") from exc
+        if not _finite(body):
+            raise HTTPException(422, "The model's answer for these rows is not a finite number (inputs near the "
+                                     "float limit, e.g. 1e308, overflow its arithmetic); send values in the range "
+                                     "the model was trained on.")
         if interval is not None:
             body["interval"] = _bounds(body["predictions"], interval)
         body["model_version"] = version
@@ -187,8 +213,81 @@ def create_app(pipeline, card: dict, *, threshold: float | None = None, version:
 
     # The row model is built at run time, so the annotation is set here rather than written (as a string).
     predict.__annotations__["rows"] = Row | list[Row]
-    app.post("/predict")(predict)
+    app.post("/predict", dependencies=authorized)(predict)
     return app
+
+
+class _BodyTooLarge(HTTPException):
+    def __init__(self, max_bytes: int):
+        super().__init__(413, f"The request body is larger than this server's limit of {max_bytes:,} bytes; send "
+                              f"fewer rows per request (or start the server with a higher --max-body-bytes).")
+
+
+class BodyLimit:
+    """ASGI middleware: a request whose body exceeds ``max_bytes`` answers 413, by its Content-Length before any of
+    it is read, or (sent in chunks) as soon as the bytes received pass the limit; nothing larger is ever held."""
+
+    def __init__(self, app, max_bytes: int):
+        self.app, self.max_bytes = app, max_bytes
+
+    async def __call__(self, scope, receive, send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        length = dict(scope["headers"]).get(b"content-length")
+        if length is not None and (not length.isdigit() or int(length) > self.max_bytes):
+            error = _BodyTooLarge(self.max_bytes)
+            await JSONResponse({"detail": error.detail}, status_code=413)(scope, receive, send)
+            return
+        received = 0
+
+        async def limited_receive():
+            nonlocal received
+            message = await receive()
+            received += len(message.get("body", b""))
+            if received > self.max_bytes:
+                raise _BodyTooLarge(self.max_bytes)  # FastAPI re-raises an HTTPException met reading the body
+            return message
+
+        await self.app(scope, limited_receive, send)
+
+
+def _bearer(token: str) -> Callable:
+    """A dependency refusing (401) a request without ``Authorization: Bearer <token>``; compared in constant time."""
+    scheme = HTTPBearer(auto_error=False, description="The token the server was started with (--token or "
+                                                      "WORKBENCH_API_TOKEN).")
+    expected = token.encode()
+
+    def check(credentials: HTTPAuthorizationCredentials | None = Depends(scheme)) -> None:
+        given = (credentials.credentials if credentials is not None else "").encode()
+        if not hmac.compare_digest(given, expected):
+            raise HTTPException(401, "This server needs a token: send the header 'Authorization: Bearer <token>' "
+                                     "with the token it was started with.", headers={"WWW-Authenticate": "Bearer"})
+
+    return check
+
+
+def _finite(body: dict) -> bool:
+    """True when every number in the predictions and probabilities is finite (JSON has no inf or nan)."""
+    numbers = [v for v in body["predictions"] if isinstance(v, float)]
+    numbers += [p for row in body.get("probabilities") or [] for p in row.values()]
+    return all(math.isfinite(v) for v in numbers)
+
+
+def curl_command(url: str, features: list[dict], token: str | None = None) -> str:
+    """A ready-to-paste shell command scoring one row (every column null: filled as in training) at ``url``.
+
+    Every argument is quoted with ``shlex.quote``, so column names (or a token) holding quotes, ``$(...)`` or
+    backticks reach the server as text and never run in the shell they are pasted into.
+
+    >>> print(curl_command("http://localhost:8000", [{"name": "it's"}]))
+    curl -s http://localhost:8000/predict -H 'Content-Type: application/json' \\
+         -d '{"it'"'"'s": null}'
+    """
+    row = json.dumps({f["name"]: None for f in features})
+    auth = f" -H {shlex.quote(f'Authorization: Bearer {token}')}" if token else ""
+    return (f"curl -s {shlex.quote(url.rstrip('/') + '/predict')} -H 'Content-Type: application/json'{auth} \\\n"
+            f"     -d {shlex.quote(row)}")
 
 
 def _interval(level: float, intervals: dict[float, dict], card: dict) -> dict:

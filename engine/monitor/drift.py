@@ -34,8 +34,13 @@ Verdict rules (``DriftThresholds`` holds every number)
        ``missing_jump`` or more (a column that empties is a broken feed, even with few values left), or
        the column is absent.
     3. "warn" when PSI >= ``psi_warn`` or (categorical) JS >= ``js_warn``.
-    4. A test p-value (KS or chi-square) below ``p_value`` on its own only makes "warn": on large batches
-       every tiny, harmless shift is "significant", so the effect sizes (PSI, JS) decide the alerts.
+       In 2 and 3 the effect size must stand clear of chance and the test must agree: PSI is compared less its
+       expected value when nothing drifted, (buckets - 1) * (1/n + 1/N) for n new and N reference values (about
+       0.05 at n = 200 and 10 bins), and a PSI or JS verdict needs the KS or chi-square p-value below ``p_value``
+       too. Without both, a few hundred rows of the training distribution itself warn one batch in seven.
+    4. A test p-value (KS or chi-square) on its own only makes "warn", and only when far beyond chance (below
+       ``p_value`` / 100): on large batches every tiny, harmless shift is "significant", so the effect sizes
+       (PSI, JS) decide the alerts.
     5. Otherwise "ok".
 
 Overall verdict: "too few rows" below ``min_rows`` rows; "alert" when the share of features in alert
@@ -88,6 +93,7 @@ _SAMPLE = 500  # reference values kept for KS
 _KS_MAX = 50_000  # current values KS looks at
 _NUMERIC = ("numeric", "datetime")
 _SEED = 0
+_TEST_ALONE = 100  # a test without the effect size warns only below p_value / this (rule 4)
 
 
 @dataclass
@@ -340,6 +346,23 @@ def _psi(ref: np.ndarray, cur: np.ndarray) -> float:
     return float(np.sum((cur - ref) * np.log(cur / ref)))
 
 
+def _psi_noise(buckets: int, n: int, n_reference: int) -> float:
+    """PSI's expected value when nothing drifted, from sampling alone: (buckets - 1) * (1/n + 1/N)."""
+    if n <= 0 or n_reference <= 0:
+        return 0.0
+    return max(buckets - 1, 0) * (1 / n + 1 / n_reference)
+
+
+def _psi_with_noise(b: Buckets) -> dict[str, float]:
+    """PSI, and beside it (``psi_noise``) what PSI comes to from sampling alone at these sample sizes."""
+    if b.present is not None:  # numbers: the reference's histogram buckets
+        noise = _psi_noise(len(b.entry["counts"]), len(b.present), b.entry["n_values"])
+    else:
+        ref_counts = np.asarray(b.entry["counts"], dtype=float)
+        noise = _psi_noise(int((ref_counts > 0).sum()), int(b.counts.sum()), int(ref_counts.sum()))
+    return {"psi": _psi(b.ref, b.cur), "psi_noise": noise}
+
+
 def _ks(b: Buckets) -> dict[str, float]:
     sample, present = np.asarray(b.entry["sample"]), b.present
     if len(sample) < 2 or len(present) < 2:
@@ -360,8 +383,8 @@ def _chi2(b: Buckets) -> dict[str, float]:
 
 #: Every drift statistic, in the order of the report's columns; effect sizes and tests are judged in this order.
 STATISTICS: dict[str, DriftStatistic] = {
-    "psi": DriftStatistic("PSI", "Population stability index", ("numeric", "categorical"),
-                          lambda b: {"psi": _psi(b.ref, b.cur)}, ("psi",), "psi", "effect", "psi_warn", "psi_alert"),
+    "psi": DriftStatistic("PSI", "Population stability index", ("numeric", "categorical"), _psi_with_noise,
+                          ("psi",), "psi", "effect", "psi_warn", "psi_alert"),
     "ks": DriftStatistic("KS", "Kolmogorov-Smirnov test", ("numeric",), _ks, ("ks_stat", "ks_p"), "ks_p", "test",
                          "p_value"),
     "chi2": DriftStatistic("chi-square", "Chi-square test", ("categorical",), _chi2, ("chi2_p",), "chi2_p", "test",
@@ -518,6 +541,8 @@ def _compare(name: str, entry: dict, series: pd.Series, t: DriftThresholds) -> t
         stats, quality, describe = _categorical_stats(name, entry, series)
     row.update(stats)
     row["verdict"], row["reason"] = _verdict(row, len(series), describe, t)
+    for statistic in STATISTICS.values():  # a statistic's noise level only serves the verdict
+        row.pop(f"{statistic.judged}_noise", None)
     jump = row["missing_cur"] - row["missing_ref"]
     if jump >= t.missing_jump:
         quality.append(f"Column '{name}': the missing rate rose from {row['missing_ref']:.1%} to "
@@ -621,18 +646,22 @@ def _verdict(row: dict, n_rows: int, describe: str, t: DriftThresholds) -> tuple
     if jumped and row["n_values"] < t.min_values:
         return "alert", f"The {missing_text}; only {row['n_values']} values are left."
     psi = row[_HEADLINE.judged]
+    warn, noise = getattr(t, _HEADLINE.warn), row.get(f"{_HEADLINE.judged}_noise", 0.0)
     if math.isnan(psi) and not jumped:
         return "ok", "The column had no values in training, so there is nothing to compare with."
-    alerts, warns, p_values = [], [], []
-    for statistic in STATISTICS.values():
+    effects = [st for st in STATISTICS.values() if st.role == "effect" and not math.isnan(row[st.judged])]
+    p_values = [(st.label, row[st.judged]) for st in STATISTICS.values()
+                if st.role == "test" and not math.isnan(row[st.judged])]
+    # An effect size counts when it stands clear of what chance gives at these sample sizes (its ``*_noise``,
+    # when its compute gives one) and a test agrees (rules 2-3).
+    agree = not p_values or any(p < t.p_value for _, p in p_values)
+    alerts, warns = [], []
+    for statistic in effects if agree else []:
         value = row[statistic.judged]
-        if math.isnan(value):
-            continue
-        if statistic.role == "test":
-            p_values.append((statistic.label, value))
-        elif value >= getattr(t, statistic.alert):
+        excess = value - row.get(f"{statistic.judged}_noise", 0.0)
+        if excess >= getattr(t, statistic.alert):
             alerts.append(f"{statistic.label} {value:.2f} >= {getattr(t, statistic.alert):g}")
-        elif value >= getattr(t, statistic.warn):
+        elif excess >= getattr(t, statistic.warn):
             warns.append(f"{statistic.label} {value:.2f} >= {getattr(t, statistic.warn):g}")
     if jumped:
         alerts.append(f"the {missing_text}")
@@ -641,12 +670,19 @@ def _verdict(row: dict, n_rows: int, describe: str, t: DriftThresholds) -> tuple
             else f"{', '.join(alerts).capitalize()}."
     if warns:
         return "warn", f"{', '.join(warns)}: {describe}."
-    significant = [f"{test} p-value {p:.2g} < {t.p_value:g}" for test, p in p_values if p < t.p_value]
+    significant = [f"{test} p-value {p:.2g} < {t.p_value:g}" for test, p in p_values
+                   if p < t.p_value / _TEST_ALONE]
     if significant:
-        return "warn", (f"{', '.join(significant)} but {_HEADLINE.label} {psi:.2f} < "
-                        f"{getattr(t, _HEADLINE.warn):g}: a small but detectable shift ({describe}).")
+        size = f"{_HEADLINE.label} {psi:.2f} < {warn:g}" if psi < warn else \
+            f"{_HEADLINE.label} {psi:.2f} is within the {noise:.2f} chance gives"
+        return "warn", f"{', '.join(significant)} but {size}: a small but detectable shift ({describe})."
     tests = "".join(f", {test} p-value {p:.2g}" for test, p in p_values)
-    return "ok", f"{_HEADLINE.label} {psi:.2f} < {getattr(t, _HEADLINE.warn):g}{tests}: no drift."
+    if any(row[st.judged] >= getattr(t, st.warn) for st in effects):
+        why = "no test finds a significant difference" if not agree else \
+            f"{noise:.2f} of it is expected by chance with {row['n_values']:,} values"
+        sizes = ", ".join(f"{st.label} {row[st.judged]:.2f}" for st in effects)
+        return "ok", f"{sizes} but {why}{tests}: no drift."
+    return "ok", f"{_HEADLINE.label} {psi:.2f} < {warn:g}{tests}: no drift."
 
 
 # -- over time -----------------------------------------------------------------------------------------------------

@@ -16,6 +16,7 @@ from sklearn.dummy import DummyClassifier
 from engine import DEFAULT_RECIPE, ColumnInfo, build_pipeline, load_sample
 from storage import sha256_file, write_model_dir
 from usecases.cli import main
+from usecases.export import write_dir_skops
 
 ROOT = Path(__file__).resolve().parents[2]
 DATA = ROOT / "tests" / "data"
@@ -39,7 +40,8 @@ def model_dir(tmp_path_factory) -> Path:
 
 @pytest.mark.slow
 def test_train_writes_a_model_and_its_card(model_dir):
-    assert sorted(p.name for p in model_dir.iterdir()) == ["model.joblib", "model.json", "reference.json"]
+    assert sorted(p.name for p in model_dir.iterdir()) == ["exports.json", "model.joblib", "model.json", "model.skops",
+                                                           "reference.json"]
     card = json.loads((model_dir / "model.json").read_text())
     assert (card["task"], card["target"], card["metric"], card["classes"]) == (
         "classification", "churned", "roc_auc", ["no", "yes"])
@@ -151,6 +153,7 @@ def model_dir_stub(tmp_path) -> Path:
     pipeline = build_pipeline(features, DEFAULT_RECIPE, DummyClassifier()).fit(frame, ["yes", "no", "yes", "no"])
     card = {"task": "classification", "features": [f.to_dict() for f in features]}
     write_model_dir(tmp_path / "stub", pipeline, card)
+    write_dir_skops(tmp_path / "stub", pipeline, frame)  # as train does: what --model loads
     return tmp_path / "stub"
 
 
@@ -174,7 +177,7 @@ def test_predict_with_a_stub_model_in_process(model_dir_stub, tmp_path, capsys):
 
 
 def test_tampered_model_is_refused_in_process(model_dir_stub, tmp_path, capsys):
-    with open(model_dir_stub / "model.joblib", "ab") as handle:
+    with open(model_dir_stub / "model.skops", "ab") as handle:
         handle.write(b"\0")
     (tmp_path / "in.csv").write_text("plan,visits\nb,9\n")
     assert main(["predict", "--model", str(model_dir_stub), "--data", str(tmp_path / "in.csv"),
