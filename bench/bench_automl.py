@@ -232,14 +232,14 @@ def run_workbench(frame, task, metric, seed, budget, workdir: Path) -> dict:
     """The Train page's AutoML: tune_candidates under the budget; the validation winner, fitted on train rows."""
     from engine import infer_schema
     from engine.train.automl import tune_candidates
+    from engine.train.policy import AUTOML_SEARCH
     from engine.train.training import best_candidate, evaluate
     from engine.train.tuning import open_storage
-    from usecases.cli import _AUTOML_SETTINGS
 
     problem, recipe, rows, y, split = _split(frame, task, metric, seed)
     data_path = workdir / "data.parquet"
     frame.to_parquet(data_path)
-    settings = {**_AUTOML_SETTINGS, "models": FAMILIES, "cv_folds": 3, "seed": seed, "time_budget": budget}
+    settings = {**AUTOML_SEARCH, "models": FAMILIES, "cv_folds": 3, "seed": seed, "time_budget": budget}
     storage = open_storage(f"sqlite:///{workdir}/studies.db")
     started = time.perf_counter()
     candidates = tune_candidates(frame, infer_schema(frame), problem, recipe, settings, split, storage=storage,
@@ -255,6 +255,7 @@ def run_workbench(frame, task, metric, seed, budget, workdir: Path) -> dict:
 def run_workbench_cli(frame, task, metric, seed, budget, workdir: Path) -> dict:
     """``python -m engine train --time-budget`` on the train + valid rows (its steps, in-process, metric forced)."""
     from engine import Problem, infer_schema, split_rows, validate_recipe
+    from engine.train.policy import AUTOML_SEARCH, selection_budget
     from engine.train.training import TimeBudgetExceeded, best_candidate, evaluate, refit, training_data
     from engine.train.tuning import open_storage
     from usecases import cli
@@ -265,8 +266,8 @@ def run_workbench_cli(frame, task, metric, seed, budget, workdir: Path) -> dict:
     schema = infer_schema(dev)
     problem = Problem("target", task, metric)
     recipe = validate_recipe({"split": {**cli._CLI_SPLIT, "seed": seed}})
-    settings = {**cli._AUTOML_SETTINGS, "models": FAMILIES, "cv_folds": 3, "seed": seed,
-                "time_budget": max(0.5, budget * cli._SELECTION_SHARE - (time.monotonic() - started))}
+    settings = {**AUTOML_SEARCH, "models": FAMILIES, "cv_folds": 3, "seed": seed,
+                "time_budget": selection_budget(budget, time.monotonic() - started)}
     data = training_data(dev, schema, problem, recipe)
     inner = split_rows(data.y, task, recipe["split"], data.rows)
     data_path = workdir / "data.parquet"
