@@ -61,13 +61,15 @@ def project_inputs(ws: Workspace, project_id: int) -> RunInputs:
                      project_recipe(ws, project_id), ws.get_project(project_id)["settings"] or {})
 
 
-def run_inputs(ws: Workspace, run: dict) -> RunInputs:
+def run_inputs(ws: Workspace, run: dict, dataset: dict | None = None) -> RunInputs:
     """The exact inputs of a stored run: its dataset version (checked against the run's sha256), its schema
-    (the project's current one for runs saved before schemas were stored), problem, recipe and settings."""
-    dataset = ws.get_dataset(run["dataset_id"])
-    if dataset["sha256"] != run["dataset_sha256"]:
-        raise TrainingError(f"The data of run {run['id']} has changed since it ran (sha256 "
-                            f"{run['dataset_sha256'][:12]}… then, {dataset['sha256'][:12]}… now).")
+    (the project's current one for runs saved before schemas were stored), problem, recipe and settings.
+    ``dataset``: another version to train the run's choices on instead (a retraining); its table is the one read."""
+    if dataset is None:
+        dataset = ws.get_dataset(run["dataset_id"])
+        if dataset["sha256"] != run["dataset_sha256"]:
+            raise TrainingError(f"The data of run {run['id']} has changed since it ran (sha256 "
+                                f"{run['dataset_sha256'][:12]}… then, {dataset['sha256'][:12]}… now).")
     schema = schema_from_dicts(run["schema"]) if run.get("schema") else project_schema(ws, run["project_id"])
     return RunInputs(dataset, ws.load_dataset(dataset["id"]), schema, Problem(**run["problem"]),
                      validate_recipe(run["recipe"]), run["settings"])

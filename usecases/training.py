@@ -171,11 +171,9 @@ def _retrain_run(ws: Workspace, job_id: int, project_id: int, params: dict, stop
                  search: threading.Event) -> None:
     """A retraining (``usecases.retraining.retrain``): the champion run's recipe, settings, schema and problem on
     a new dataset version; its best model becomes a challenger, never the champion."""
-    inputs = run_inputs(ws, ws.get_run(params["run_id"]))
-    dataset = ws.get_dataset(params["dataset_id"])
-    notes = [f"Retrains run {params['run_id']} (the champion's) on '{dataset['name']}'."]
-    _run(ws, job_id, project_id, inputs._replace(dataset=dataset, frame=ws.load_dataset(dataset["id"])), notes,
-         None, stop, search, challenger=True)
+    inputs = run_inputs(ws, ws.get_run(params["run_id"]), ws.get_dataset(params["dataset_id"]))
+    notes = [f"Retrains run {params['run_id']} (the champion's) on '{inputs.dataset['name']}'."]
+    _run(ws, job_id, project_id, inputs, notes, None, stop, search, challenger=True)
 
 
 def audited_inputs(ws: Workspace, project_id: int) -> tuple[RunInputs, list[str]]:
