@@ -1,6 +1,6 @@
 """The command line: ``python -m engine train|predict``. A contract other tools call; keep it stable.
 
-    python -m engine train --data FILE --target COL [--task classification|regression]
+    python -m engine train --data FILE --target COL [--task classification|regression] [--metric NAME]
                            [--recipe RECIPE.json] [--time-budget SECONDS] [--seed N] --out DIR
     python -m engine predict --model DIR --data FILE --out FILE.csv [--trust-pickle]
     python -m engine profile --data FILE [--target COL] --out REPORT.json|REPORT.html
@@ -17,7 +17,6 @@ import argparse
 import json
 import os
 import sys
-import tempfile
 import time
 from pathlib import Path
 
@@ -26,19 +25,12 @@ import optuna
 from engine import (
     TASKS,
     Problem,
-    TimeBudgetExceeded,
     advise_split,
-    best_candidate,
     infer_schema,
-    library_versions,
-    models_for_task,
+    metrics_for_task,
     predict_frame,
     propose_problem,
     read_table,
-    refit,
-    split_rows,
-    train_candidates,
-    training_data,
     validate_problem,
     validate_recipe,
 )
@@ -46,25 +38,22 @@ from engine.deploy.serving import MAX_BODY_BYTES
 from engine.errors import ColumnError, DataError, DriftError, RecipeError, TargetError, TrainingError
 from engine.explore.profile import profile
 from engine.explore.report import html_report, profile_json
-from engine.monitor.drift import DriftThresholds, drift_report, reference_profile
+from engine.monitor.drift import DriftThresholds, drift_report
 from engine.prepare.leakage import audit_training_rows
-from engine.train.automl import tune_candidates
+from engine.train.policy import budget_settings
 from engine.train.tuning import load_study, open_storage, run_study, spec_from_study
-from storage import NotFoundError, read_reference, sha256_file, write_model_dir, write_reference
+from storage import NotFoundError, read_reference, sha256_file
 from usecases import USER_ERRORS
-from usecases.export import PICKLE_WARNING, load_model_dir, write_dir_skops
-from usecases.training import model_card
+from usecases.export import PICKLE_WARNING, load_model_dir
+from usecases.runs import RunInputs
+from usecases.training import train_model_dir
 
 __all__ = ["main"]
 
 _CLI_SPLIT = {"train": 0.8, "valid": 0.2, "test": 0.0, "strategy": "stratified"}
-_SELECTION_SHARE = 0.75  # of the budget for choosing a model; the rest refits it on all rows
-_CV_MIN_BUDGET = 30.0  # seconds; below this, default models are compared on the holdout only; from it, AutoML
-_AUTOML_MODELS = ("linear", "random_forest", "extra_trees", "gradient_boosting", "knn")
-_AUTOML_SETTINGS = {"search": "tpe", "automl": True, "ensemble": True, "n_trials": 10_000, "pruner": "median"}
+_REFIT_SHARE = 0.9  # of the budget, by when the refit on all rows must be done (the rest writes the files)
 _ALERT_EXIT = 4  # ``drift``: the overall verdict is "alert"; ``monitor``: alerts are open (1 bad input, 3 mismatch)
 _NO_REFERENCE = 2
-_REFERENCE_PREDICTIONS = 5_000  # training rows the model predicts for the reference's prediction profile
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -74,6 +63,8 @@ def build_parser() -> argparse.ArgumentParser:
     train.add_argument("--data", required=True, help="CSV / Parquet / Excel / JSON file")
     train.add_argument("--target", required=True, help="column to predict")
     train.add_argument("--task", choices=TASKS, help="default: proposed from the target")
+    train.add_argument("--metric", help="what to tune, select and ensemble by, e.g. log_loss, roc_auc, f1_macro, rmse, "
+                       "mae (the Data page's metrics for the task; default: proposed from the target)")
     train.add_argument("--recipe", help="preparation recipe JSON, e.g. exported from the Prepare page (default: "
                        "the default recipe with an 80/20 split)")
     train.add_argument("--time-budget", type=float, default=None, help="seconds (default: no limit)")
@@ -192,20 +183,6 @@ def main(argv: list[str] | None = None, started: float | None = None) -> int:
         return 1
 
 
-def _automl(rows, schema, problem, recipe, settings, split) -> list:
-    """The one-click AutoML of the Train page, with a throw-away study storage."""
-    with tempfile.TemporaryDirectory(prefix="workbench-cli-") as folder:
-        data = Path(folder) / "data.parquet"
-        rows.to_parquet(data)
-        storage = open_storage(f"sqlite:///{Path(folder) / 'studies.db'}")
-        try:
-            return tune_candidates(rows, schema, problem, recipe, settings, split, storage=storage,
-                                   study_name="cli", data_path=str(data))
-        finally:
-            storage.remove_session()
-            storage.engine.dispose()
-
-
 def _recipe(args) -> dict:
     if not args.recipe:
         return validate_recipe({"split": {**_CLI_SPLIT, "seed": args.seed}})
@@ -227,48 +204,35 @@ def _load_with_target(args) -> tuple:
 
 
 def _train(args, started: float) -> int:
-    if args.time_budget is not None and args.time_budget <= 0:
-        raise TargetError(f"--time-budget must be a positive number of seconds. Got {args.time_budget} instead.")
+    """Train on the whole file as a training job does (``usecases.training.train_model_dir``) and write a model
+    directory; the time budget covers start-up, choosing a model, the refit on all rows and the files."""
+    budget = args.time_budget
+    if budget is not None and budget <= 0:
+        raise TargetError(f"--time-budget must be a positive number of seconds. Got {budget} instead.")
     frame, schema, proposed = _load_with_target(args)
-    task = args.task or proposed.task
-    metric = proposed.metric if task == proposed.task else ("rmse" if task == "regression" else "f1_macro")
-    problem = Problem(args.target, task, metric)
+    problem = _problem(args, proposed)
     notes = validate_problem(frame, problem)
     recipe = _recipe(args)
-    budget = args.time_budget
-    # Under a short budget the holdout score alone chooses the model: cross-validation would
-    # multiply each fit by its folds and leave no time for the better families.
-    folds = 0 if budget is not None and budget < _CV_MIN_BUDGET else 3
-    settings = {"cv_folds": folds, "seed": args.seed,
-                "time_budget": None if budget is None else _selection_budget(budget, started)}
-    rows, y, features, X, fitter = training_data(frame, schema, problem, recipe)
-    split = split_rows(y, task, recipe["split"], rows)
-    if budget is not None and budget >= _CV_MIN_BUDGET:
-        settings.update(_AUTOML_SETTINGS, models=[m for m in _AUTOML_MODELS if m in models_for_task(task)])
-        candidates = _automl(rows, schema, problem, recipe, settings, split)
-    else:
-        candidates = train_candidates(rows, schema, problem, recipe, settings, split)
-    best = best_candidate(candidates, metric)
-    deadline = None if budget is None else started + budget * 0.9
-    pipeline, trained_on = best.pipeline, {"split": "train", "rows": int(len(split.train))}
-    try:
-        pipeline = refit(best.pipeline, X, y, deadline, fitter)
-        trained_on = {"split": "all", "rows": int(len(rows))}
-    except TimeBudgetExceeded:
-        notes.append("The time budget ran out before refitting on all rows; the model is the one fitted on 80%.")
-    context = {"dataset": {"name": Path(args.data).name, "sha256": sha256_file(args.data), "n_rows": len(frame)},
-               "problem": problem, "recipe": recipe, "settings": settings, "features": features,
-               "split": split, "run_id": None}
-    card = model_card(best._replace(pipeline=pipeline), context)
-    card.update(trained_on=trained_on, notes=notes + split.notes, versions=library_versions(),
-                leaderboard={c.model: c.valid_metrics.get(metric) for c in candidates if c.status == "ok"})
+    settings = budget_settings(problem.task, budget, seed=args.seed, elapsed=time.monotonic() - started)
+    dataset = {"name": Path(args.data).name, "sha256": sha256_file(args.data), "n_rows": len(frame)}
     out = Path(args.out)
-    out.mkdir(parents=True, exist_ok=True)
-    write_model_dir(out, pipeline, card)
-    write_dir_skops(out, pipeline, X.head(200))  # what --model DIR loads: no pickle, no code run
-    _write_reference(out, pipeline, card, X)
+    deadline = None if budget is None else started + budget * _REFIT_SHARE
+    best, _ = train_model_dir(RunInputs(dataset, frame, schema, problem, recipe, settings), out,
+                              deadline=deadline, notes=notes)
+    metric = problem.metric
     print(f"{best.model}: validation {metric} {best.valid_metrics[metric]:.4f}; wrote {out / 'model.joblib'}")
     return 0
+
+
+def _problem(args, proposed: Problem) -> Problem:
+    """The problem of ``--target`` with ``--task`` and ``--metric`` when given, else as proposed from the target."""
+    task = args.task or proposed.task
+    valid = metrics_for_task(task)
+    if args.metric is not None and args.metric not in valid:
+        raise TargetError(f"--metric must be one of the {task} metrics {', '.join(valid)}. Got "
+                          f"'{args.metric}' instead.")
+    default = proposed.metric if task == proposed.task else ("rmse" if task == "regression" else "f1_macro")
+    return Problem(args.target, task, args.metric or default)
 
 
 def _audit(args) -> int:
@@ -348,13 +312,6 @@ def _access(args) -> str:
     return "a bearer token is required" if args.token else "OPEN: no token (set WORKBENCH_API_TOKEN to require one)"
 
 
-def _write_reference(out: Path, pipeline, card: dict, X) -> None:
-    """Keep the profile of the training rows and of the model's predictions on them, for ``drift``."""
-    sample = X.sample(_REFERENCE_PREDICTIONS, random_state=0) if len(X) > _REFERENCE_PREDICTIONS else X
-    predictions = predict_frame(pipeline, sample, card["features"], card["task"])
-    write_reference(out, reference_profile(X, card["features"], predictions, task=card["task"]))
-
-
 def _thresholds(text: str | None) -> DriftThresholds:
     if not text:
         return DriftThresholds()
@@ -423,11 +380,6 @@ def _verify(args) -> int:
     print(check.metrics.to_string(index=False))
     print(check.message)
     return 0 if check.match else 3
-
-
-def _selection_budget(budget: float, started: float) -> float:
-    """Seconds left for choosing a model, after start-up, leaving the rest for the refit."""
-    return max(0.5, budget * _SELECTION_SHARE - (time.monotonic() - started))
 
 
 def _predict(args) -> int:

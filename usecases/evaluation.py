@@ -13,7 +13,7 @@ from typing import NamedTuple
 import numpy as np
 import pandas as pd
 
-from engine import METRICS, Problem, compute_metrics, evaluate, prepare_target, split_rows, validate_recipe
+from engine import METRICS, Problem, compute_metrics, evaluate
 from engine.errors import ModelError
 from engine.evaluate.conformal import PredictionInterval, conformal_interval
 from engine.evaluate.explain import (
@@ -26,6 +26,7 @@ from engine.evaluate.explain import (
 from engine.evaluate.metrics import metric_interval, per_class_report, threshold_table
 from storage import Workspace, now, read_card
 from usecases import registry
+from usecases.runs import prepare_run, run_inputs, stored_run
 
 __all__ = [
     "ModelRows",
@@ -94,14 +95,11 @@ def final_test_report(ws: Workspace, model_id: int) -> dict:
     run = ws.get_run(model["run_id"])
     if not run["split"].get("test"):
         raise ModelError("This run kept no test split (test share 0); there is no final test to report.")
-    frame = ws.load_dataset(run["dataset_id"])
-    problem = Problem(**run["problem"])
-    rows, y = prepare_target(frame, problem)
-    split = split_rows(y, problem.task, validate_recipe(run["recipe"])["split"], rows)
+    stored = prepare_run(run_inputs(ws, run))
     pipeline, card = ws.load_model(model_id)
-    features = [f["name"] for f in card["features"]]
-    metrics, _ = evaluate(pipeline, rows.iloc[split.test][features], y.iloc[split.test], problem.task)
-    metrics = {**metrics, "rows": int(len(split.test)), "scored_at": now()}
+    X = stored.data.rows.iloc[stored.split.test][[f["name"] for f in card["features"]]]
+    metrics, _ = evaluate(pipeline, X, stored.data.y.iloc[stored.split.test], stored.inputs.problem.task)
+    metrics = {**metrics, "rows": int(len(stored.split.test)), "scored_at": now()}
     ws.update_model(model_id, test_metrics=metrics)
     return metrics
 
@@ -220,13 +218,10 @@ def model_rows(ws: Workspace, model_id: int) -> ModelRows:
     model = ws.get_model(model_id)
     if model["status"] != "ok":
         raise ModelError(f"Model {model_id} was not trained ({model['status']}); pick a trained model.")
-    run = ws.get_run(model["run_id"])
-    problem = Problem(**run["problem"])
-    rows, y = prepare_target(ws.load_dataset(run["dataset_id"]), problem)
-    split = split_rows(y, problem.task, validate_recipe(run["recipe"])["split"], rows)
+    run = stored_run(ws, model["run_id"])
     pipeline, card = ws.load_model(model_id)
-    X = rows[[f["name"] for f in card["features"]]]
-    return ModelRows(pipeline, card, problem, X, y, split.train, split.valid)
+    X = run.data.rows[[f["name"] for f in card["features"]]]
+    return ModelRows(pipeline, card, run.inputs.problem, X, run.data.y, run.split.train, run.split.valid)
 
 
 def numeric_columns(ws: Workspace, model_id: int) -> list[str]:

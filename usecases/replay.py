@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-from engine import prepare_target, split_rows
 from engine.errors import ModelError
 from engine.evaluate.replay import ReplayCheck, compare_replay, replay_model
 from storage import Workspace, read_card
-from usecases.training import run_inputs
+from usecases.runs import prepare_run, run_inputs
 
 __all__ = ["verify_model"]
 
@@ -17,11 +16,8 @@ def verify_model(ws: Workspace, model_id: int) -> ReplayCheck:
     model = ws.get_model(model_id)
     if model["status"] != "ok":
         raise ModelError(f"Model {model_id} was not trained ({model['status']}); there is nothing to replay.")
-    run = ws.get_run(model["run_id"])
-    inputs = run_inputs(ws, run)
+    inputs = run_inputs(ws, ws.get_run(model["run_id"]))
     card = read_card(ws.model_dir(model_id))
-    rows, y = prepare_target(inputs.frame, inputs.problem)
-    split = split_rows(y, inputs.problem.task, inputs.recipe["split"], rows)
     metrics, predictions = replay_model(inputs.frame, inputs.schema, inputs.problem, inputs.recipe,
-                                        inputs.settings, split, card)
+                                        inputs.settings, prepare_run(inputs).split, card)
     return compare_replay(model["valid_metrics"] or {}, metrics, ws.load_predictions(model_id), predictions)

@@ -16,20 +16,20 @@ from typing import NamedTuple
 import numpy as np
 import pandas as pd
 
-from engine import ColumnInfo, Problem, TrainingError, predict_frame, split_rows, validate_recipe
+from engine import ColumnInfo, Problem, TrainingError, predict_frame
 from engine.data.append import append_rows
 from engine.errors import RecipeError, TargetError
 from engine.evaluate.comparison import Predictions, compare_predictions
 from engine.evaluate.metrics import metric_interval
 from engine.monitor.decay import ACTUAL, join_labels
-from engine.train.training import prepare_target
 from storage import Workspace, read_card
 from usecases.evaluation import model_threshold
 from usecases.jobs import refresh_job, spawn_worker
 from usecases.monitor_labels import latest_labels, scored_batches
 from usecases.projects import active_dataset
 from usecases.registry import challenger
-from usecases.training import refuse_if_running, run_inputs
+from usecases.runs import prepare_run, run_inputs, stored_run
+from usecases.training import refuse_if_running
 
 __all__ = ["ARRIVED", "DATA_CHOICES", "HOLDOUT_SHARE", "MIN_COMPARE_ROWS", "Comparison", "compare_on_recent",
            "data_signature", "labelled_new_rows", "latest_job", "retrain"]
@@ -126,8 +126,7 @@ def retrain(ws: Workspace, project_id: int, data: str = "reference+new", window_
     table = _training_table(inputs.frame, used.drop(columns=ARRIVED), schema, data, window_rows)
     name = _table_name(data, len(used), len(table))
     try:
-        rows, y = prepare_target(table, problem)
-        split_rows(y, problem.task, validate_recipe(inputs.recipe)["split"], rows)
+        prepare_run(inputs._replace(frame=table))
     except (TargetError, RecipeError) as exc:
         raise TrainingError(f"Cannot retrain on {name}: {exc}") from exc
     dataset = ws.add_dataset(project_id, table, name=name, source=f"retrain:{data}", schema=inputs.dataset["schema"],
@@ -192,7 +191,7 @@ def compare_on_recent(ws: Workspace, project_id: int, challenger_id: int | None 
     problem = Problem(card["target"], card["task"], card["metric"])
     rows, source, where = _recent_rows(ws, project_id, champion_id, challenger_id, problem)
     if source == "validation":
-        rows = _validation_rows(ws, challenger_id, problem)
+        rows = _validation_rows(ws, challenger_id)
     y_true = _truth(rows[problem.target], problem.task)
     a, b = (_predict(ws, model_id, rows, problem.task) for model_id in (champion_id, challenger_id))
     table = compare_predictions(problem.task, problem.metric, y_true, a, b, n_boot)
@@ -223,12 +222,10 @@ def _recent_rows(ws: Workspace, project_id: int, champion_id: int, challenger_id
         "favours it")
 
 
-def _validation_rows(ws: Workspace, model_id: int, problem: Problem) -> pd.DataFrame:
+def _validation_rows(ws: Workspace, model_id: int) -> pd.DataFrame:
     """The raw rows (every column) of a model's run's validation split, as in training."""
-    run = ws.get_run(ws.get_model(model_id)["run_id"])
-    rows, y = prepare_target(ws.load_dataset(run["dataset_id"]), problem)
-    split = split_rows(y, problem.task, validate_recipe(run["recipe"])["split"], rows)
-    return rows.iloc[split.valid].reset_index(drop=True)
+    run = stored_run(ws, ws.get_model(model_id)["run_id"])
+    return run.data.rows.iloc[run.split.valid].reset_index(drop=True)
 
 
 def _truth(values: pd.Series, task: str) -> np.ndarray:

@@ -1,55 +1,57 @@
-"""Training use cases: start a background training job, and the job's own body."""
+"""Training use cases: start a background training job, the job's own body, and the same sequence for the command
+line (``train_model_dir``): inputs resolved once (``usecases.runs``) → train or tune → best model → stored."""
 
 from __future__ import annotations
 
 import signal
+import tempfile
 import threading
 import time
-from typing import NamedTuple
+from collections.abc import Callable
+from pathlib import Path
 
 import numpy as np
 
 from engine import (
     METRICS,
     Candidate,
-    Problem,
+    TimeBudgetExceeded,
     TrainingData,
     TrainingError,
     apply_row_steps,
     best_candidate,
     library_versions,
     model_label,
-    split_rows,
+    predict_frame,
+    refit,
     train_candidates,
-    training_data,
     validate_problem,
-    validate_recipe,
     validate_settings,
 )
-from engine.data.schema import schema_from_dicts
 from engine.errors import TargetError
 from engine.evaluate.conformal import interval_table
+from engine.monitor.drift import reference_profile
+from engine.prepare.leakage import audit_training_rows
 from engine.train.automl import tune_candidates
+from engine.train.policy import automl_settings
 from engine.train.training import cv_note
 from engine.train.tuning import open_storage
-from storage import Workspace, now
-from usecases.advice import apply_audit, ensure_recipe, leakage_audit
+from storage import Workspace, now, write_model_dir, write_reference
+from usecases.advice import apply_audit, ensure_recipe
+from usecases.export import write_dir_skops
 from usecases.jobs import ACTIVE, refresh_job, spawn_worker
 from usecases.monitoring import save_reference
-from usecases.projects import (
-    active_dataset,
-    project_frame,
-    project_problem,
-    project_recipe,
-    project_schema,
-    save_settings,
-)
+from usecases.projects import project_frame, project_problem, project_recipe, project_settings, save_settings
 from usecases.registry import mark_challenger, promote
+from usecases.runs import PreparedRun, RunInputs, prepare_run, project_inputs, run_inputs
 
-__all__ = ["JobCancelled", "RunInputs", "extend_training", "model_card", "refuse_if_running", "run_inputs",
-           "run_training_job", "start_training", "study_name", "training_row_log"]
+__all__ = ["JobCancelled", "audited_inputs", "card_context", "extend_training", "model_card", "refuse_if_running",
+           "run_training_job", "start_automl", "start_training", "study_name", "train_model_dir", "train_or_tune",
+           "training_row_log"]
 
+Progress = Callable[[float, str], None]
 _HEARTBEAT_SECONDS = 2.0
+_REFERENCE_PREDICTIONS = 5_000  # training rows a model predicts for its reference's prediction profile
 
 
 class JobCancelled(Exception):
@@ -67,6 +69,16 @@ def start_training(ws: Workspace, project_id: int, settings: dict) -> dict:
     job = ws.create_job(project_id, "train")
     spawn_worker(ws, job["id"])
     return ws.get_job(job["id"])
+
+
+def start_automl(ws: Workspace, project_id: int, time_budget: float, seed: int = 42) -> dict:
+    """One-click AutoML: the engine's AutoML policy (its families, search and folds) under ``time_budget``
+    seconds, started as a background job like ``start_training``; the user's loss choices are kept."""
+    problem = project_problem(ws, project_id)
+    if problem is None:
+        raise TargetError("Choose a target column on the Data page first.")
+    settings = automl_settings(problem.task, time_budget=time_budget, seed=seed)
+    return start_training(ws, project_id, {**settings, "losses": project_settings(ws, project_id)["losses"]})
 
 
 def extend_training(ws: Workspace, project_id: int, run_id: int, n_trials: int | None = None,
@@ -140,16 +152,8 @@ def _heartbeat(ws: Workspace, job_id: int, stop: threading.Event) -> None:
 
 def _train_project(ws: Workspace, job_id: int, project_id: int, stop: threading.Event,
                    search: threading.Event) -> None:
-    leak_notes = _audit_before_training(ws, project_id)
-    project = ws.get_project(project_id)
-    problem = project_problem(ws, project_id)
-    recipe = project_recipe(ws, project_id)
-    dataset = active_dataset(ws, project_id)
-    frame = project_frame(ws, project_id)
-    schema = project_schema(ws, project_id)
-    notes = validate_problem(frame, problem) + leak_notes
-    _run(ws, job_id, project_id, RunInputs(dataset, frame, schema, problem, recipe, project["settings"]), notes,
-         None, stop, search)
+    inputs, notes = audited_inputs(ws, project_id)
+    _run(ws, job_id, project_id, inputs, notes, None, stop, search)
 
 
 def _extend_run(ws: Workspace, job_id: int, project_id: int, params: dict, stop: threading.Event,
@@ -168,47 +172,48 @@ def _retrain_run(ws: Workspace, job_id: int, project_id: int, params: dict, stop
                  search: threading.Event) -> None:
     """A retraining (``usecases.retraining.retrain``): the champion run's recipe, settings, schema and problem on
     a new dataset version; its best model becomes a challenger, never the champion."""
-    inputs = run_inputs(ws, ws.get_run(params["run_id"]))
-    dataset = ws.get_dataset(params["dataset_id"])
-    notes = [f"Retrains run {params['run_id']} (the champion's) on '{dataset['name']}'."]
-    _run(ws, job_id, project_id, inputs._replace(dataset=dataset, frame=ws.load_dataset(dataset["id"])), notes,
-         None, stop, search, challenger=True)
+    inputs = run_inputs(ws, ws.get_run(params["run_id"]), ws.get_dataset(params["dataset_id"]))
+    notes = [f"Retrains run {params['run_id']} (the champion's) on '{inputs.dataset['name']}'."]
+    _run(ws, job_id, project_id, inputs, notes, None, stop, search, challenger=True)
 
 
-class RunInputs(NamedTuple):
-    """What a run trains from: the dataset record and its table, the column schema, problem, recipe and settings."""
+def audited_inputs(ws: Workspace, project_id: int) -> tuple[RunInputs, list[str]]:
+    """The project's inputs, its table read once, after the leakage audit on the training rows left out what it
+    flags (unless the user kept it); plus notes on the problem and on each column left out."""
+    ensure_recipe(ws, project_id)  # a project trained before its Prepare page was opened gets the proposal too
+    inputs = project_inputs(ws, project_id)
+    notes = validate_problem(inputs.frame, inputs.problem)
+    result = audit_training_rows(inputs.frame, inputs.schema, inputs.problem, inputs.recipe)
+    apply_audit(ws, project_id, result)
+    recipe = project_recipe(ws, project_id)
+    excluded = recipe["leakage"]["excluded"]
+    notes += [f"Leakage audit left out '{f.column}': {f.message}" for f in result.findings if f.column in excluded]
+    return inputs._replace(recipe=recipe), notes
 
-    dataset: dict
-    frame: object
-    schema: list
-    problem: object
-    recipe: dict
-    settings: dict
 
-
-def run_inputs(ws: Workspace, run: dict) -> RunInputs:
-    """The exact inputs of a stored run: its dataset version (checked against the run's sha256), its schema
-    (the project's current one for runs saved before schemas were stored), problem, recipe and settings."""
-    dataset = ws.get_dataset(run["dataset_id"])
-    if dataset["sha256"] != run["dataset_sha256"]:
-        raise TrainingError(f"The data of run {run['id']} has changed since it ran (sha256 "
-                            f"{run['dataset_sha256'][:12]}… then, {dataset['sha256'][:12]}… now).")
-    schema = schema_from_dicts(run["schema"]) if run.get("schema") else project_schema(ws, run["project_id"])
-    return RunInputs(dataset, ws.load_dataset(dataset["id"]), schema, Problem(**run["problem"]),
-                     validate_recipe(run["recipe"]), run["settings"])
+def train_or_tune(run: PreparedRun, *, storage=None, study_name: str = "", data_path: str = "",
+                  progress: Progress | None = None, on_candidate: Callable[[Candidate], None] | None = None,
+                  stop: threading.Event | None = None) -> list[Candidate]:
+    """Train each family of the run's settings with its defaults, or search them (per family or AutoML) in Optuna
+    studies named ``study_name``-… in ``storage``, whose workers read the table at ``data_path``."""
+    _, _, schema, problem, recipe, settings = run.inputs
+    if validate_settings(settings, problem.task)["search"] == "none":
+        return train_candidates(run.data.rows, schema, problem, recipe, settings, run.split, progress, on_candidate)
+    return tune_candidates(run.data.rows, schema, problem, recipe, settings, run.split, storage=storage,
+                           study_name=study_name, data_path=data_path, progress=progress,
+                           on_candidate=on_candidate, stop=stop)
 
 
 def _run(ws: Workspace, job_id: int, project_id: int, inputs: RunInputs, notes: list[str], extends: dict | None,
          stop: threading.Event, search: threading.Event, challenger: bool = False) -> None:
-    dataset, frame, schema, problem, recipe, settings = inputs
-    data = training_data(frame, schema, problem, recipe)
-    rows, y, features = data.rows, data.y, data.features
-    split = split_rows(y, problem.task, recipe["split"], rows)
-    row_log = training_row_log(data, split, recipe, problem.task)
+    dataset, _, schema, problem, recipe, settings = inputs
+    prepared = prepare_run(inputs)
+    split = prepared.split
+    row_log = training_row_log(prepared.data, split, recipe, problem.task)
     checked = validate_settings(settings, problem.task)
     if checked["search"] != "none":
         open_storage(ws.studies_url())  # create its tables before the page, polling the run, opens it too
-    fold_note = cv_note(y.iloc[split.train], problem.task, recipe["split"], checked)
+    fold_note = cv_note(prepared.data.y.iloc[split.train], problem.task, recipe["split"], checked)
     notes = notes + ([fold_note] if fold_note else [])
     run = ws.add_run(project_id, job_id=job_id, dataset_id=dataset["id"], dataset_sha256=dataset["sha256"],
                      problem=problem.to_dict(), recipe=recipe, settings=settings,
@@ -218,8 +223,7 @@ def _run(ws: Workspace, job_id: int, project_id: int, inputs: RunInputs, notes: 
     study = (extends or {}).get("study") or (extends and study_name(extends["id"])) or study_name(run["id"])
     run = ws.update_run(run["id"], study=study)
     started = time.monotonic()
-    context = {"dataset": dataset, "problem": problem, "recipe": recipe, "settings": settings,
-               "features": features, "split": split, "run_id": run["id"], "train_rows": data.X.iloc[split.train]}
+    context = card_context(prepared, run["id"])
 
     def progress(fraction: float, message: str) -> None:
         ws.update_job(job_id, progress=round(fraction, 4), message=message, heartbeat_at=now())
@@ -229,14 +233,11 @@ def _run(ws: Workspace, job_id: int, project_id: int, inputs: RunInputs, notes: 
         _save_candidate(ws, project_id, candidate, context)
         ws.append_job_log(job_id, f"{candidate.model}: {candidate.status} {candidate.error}".strip())
 
-    if checked["search"] == "none":
-        candidates = train_candidates(rows, schema, problem, recipe, settings, split, progress, save)
-    else:
+    if checked["search"] != "none":
         search.set()
-        candidates = tune_candidates(rows, schema, problem, recipe, settings, split,
-                                     storage=open_storage(ws.studies_url()), study_name=study,
-                                     data_path=str(ws.dataset_path(dataset["id"])), progress=progress,
-                                     on_candidate=save, stop=stop)
+    candidates = train_or_tune(prepared, storage=open_storage(ws.studies_url()) if search.is_set() else None,
+                               study_name=study, data_path=str(ws.dataset_path(dataset["id"])), progress=progress,
+                               on_candidate=save, stop=stop)
     best = best_candidate(candidates, problem.metric)
     ws.update_run(run["id"], seconds=round(time.monotonic() - started, 3))
     models = {m["family"]: m for m in ws.list_models(project_id, run["id"])}
@@ -254,18 +255,60 @@ def _run(ws: Workspace, job_id: int, project_id: int, inputs: RunInputs, notes: 
         ws.update_job(job_id, status="succeeded", progress=1.0, finished_at=now(), message=f"Done: {result}.")
 
 
+def train_model_dir(inputs: RunInputs, out: Path, *, deadline: float | None, notes: list[str]
+                    ) -> tuple[Candidate, dict]:
+    """Train as a training job does, outside a workspace: choose a model on the split (``train_or_tune``, with
+    throw-away studies), refit it on all rows while ``deadline`` (time.monotonic) allows, and write the model
+    directory ``out`` (model.joblib, model.json, reference.json). Returns the chosen candidate and its card."""
+    prepared = prepare_run(inputs)
+    data, split, metric = prepared.data, prepared.split, inputs.problem.metric
+    candidates = _train_or_tune_without_workspace(prepared)
+    best = best_candidate(candidates, metric)
+    pipeline, trained_on = best.pipeline, {"split": "train", "rows": int(len(split.train))}
+    try:
+        pipeline = refit(best.pipeline, data.X, data.y, deadline, data.fitter)
+        trained_on = {"split": "all", "rows": int(len(data.rows))}
+    except TimeBudgetExceeded:
+        notes = notes + [f"The time budget ran out before refitting on all rows; the model is the one fitted on "
+                         f"the training split ({len(split.train):,} rows)."]
+    card = model_card(best._replace(pipeline=pipeline), card_context(prepared, None))
+    card.update(trained_on=trained_on, notes=notes + split.notes, versions=library_versions(),
+                leaderboard={c.model: c.valid_metrics.get(metric) for c in candidates if c.status == "ok"})
+    out.mkdir(parents=True, exist_ok=True)
+    write_model_dir(out, pipeline, card)
+    write_dir_skops(out, pipeline, data.X.head(200))  # what --model DIR loads: no pickle, no code run
+    sample = data.X.sample(_REFERENCE_PREDICTIONS, random_state=0) if len(data.X) > _REFERENCE_PREDICTIONS else data.X
+    predictions = predict_frame(pipeline, sample, card["features"], card["task"])
+    write_reference(out, reference_profile(data.X, card["features"], predictions, task=card["task"]))  # for drift
+    return best, card
+
+
+def _train_or_tune_without_workspace(run: PreparedRun) -> list[Candidate]:
+    """``train_or_tune`` with a throw-away study storage and table file for a search."""
+    if validate_settings(run.inputs.settings, run.inputs.problem.task)["search"] == "none":
+        return train_or_tune(run)
+    with tempfile.TemporaryDirectory(prefix="workbench-cli-") as folder:
+        data_path = Path(folder) / "data.parquet"
+        run.data.rows.to_parquet(data_path)
+        storage = open_storage(f"sqlite:///{Path(folder) / 'studies.db'}")
+        try:
+            return train_or_tune(run, storage=storage, study_name="cli", data_path=str(data_path))
+        finally:
+            storage.remove_session()
+            storage.engine.dispose()
+
+
+def card_context(run: PreparedRun, run_id: int | None) -> dict:
+    """What ``model_card`` records of the run a model came from (``run_id`` None: trained outside a workspace)."""
+    inputs = run.inputs
+    return {"dataset": inputs.dataset, "problem": inputs.problem, "recipe": inputs.recipe,
+            "settings": inputs.settings, "features": run.data.features, "split": run.split, "run_id": run_id,
+            "train_rows": run.data.X.iloc[run.split.train]}
+
+
 def study_name(run_id: int) -> str:
     """The prefix of the Optuna studies of one run (one study per family, or ``-automl``)."""
     return f"run{run_id}"
-
-
-def _audit_before_training(ws: Workspace, project_id: int) -> list[str]:
-    """Run the leakage audit on the training rows and leave out what it flags (unless the user kept it)."""
-    ensure_recipe(ws, project_id)  # a project trained before its Prepare page was opened gets the proposal too
-    result = leakage_audit(ws, project_id)
-    apply_audit(ws, project_id, result)
-    excluded = project_recipe(ws, project_id)["leakage"]["excluded"]
-    return [f"Leakage audit left out '{f.column}': {f.message}" for f in result.findings if f.column in excluded]
 
 
 def training_row_log(data: TrainingData, split, recipe: dict, task: str) -> list[str]:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import math
 import os
 import subprocess
 import sys
@@ -13,7 +14,7 @@ import pandas as pd
 import pytest
 from sklearn.dummy import DummyClassifier
 
-from engine import DEFAULT_RECIPE, ColumnInfo, build_pipeline, load_sample
+from engine import DEFAULT_RECIPE, ColumnInfo, build_pipeline, load_sample, metrics_for_task
 from storage import sha256_file, write_model_dir
 from usecases.cli import main
 from usecases.export import write_dir_skops
@@ -230,3 +231,29 @@ def test_a_budget_of_30_seconds_or_more_runs_automl(tmp_path):
     assert card["settings"]["automl"] is True and card["settings"]["search"] == "tpe"
     assert len(card["leaderboard"]) >= 3  # the baseline and at least two searched families
     assert card["tuning"]  # the search behind the chosen model: its trial and parameters, or ensemble members
+
+
+@pytest.mark.slow
+def test_metric_log_loss_selects_a_multiclass_model_by_log_loss(tmp_path, capsys):
+    load_sample("iris").to_csv(tmp_path / "iris.csv", index=False)  # 3 classes: proposed metric f1_macro
+    out = tmp_path / "model"
+    assert main(["train", "--data", str(tmp_path / "iris.csv"), "--target", "species", "--metric", "log_loss",
+                 "--out", str(out)]) == 0
+    card = json.loads((out / "model.json").read_text())
+    assert card["metric"] == "log_loss"
+    board = {family: score for family, score in card["leaderboard"].items() if score is not None}
+    assert board["baseline"] == pytest.approx(math.log(3))  # the class shares of 3 balanced classes: a log loss
+    assert card["family"] == min(board, key=board.get)  # lower is better
+    assert card["metrics"]["validation"]["log_loss"] == board[card["family"]] < board["baseline"]
+    assert f"{card['family']}: validation log_loss {board[card['family']]:.4f}; " in capsys.readouterr().out
+
+
+@pytest.mark.parametrize("metric", [pytest.param("brier", id="unknown"), pytest.param("rmse", id="other-task")])
+def test_a_metric_that_does_not_fit_the_task_exits_1_listing_the_valid_ones(metric, tmp_path, capsys):
+    assert main(["train", "--data", str(DATA / "tiny_churn.csv"), "--target", "churned", "--metric", metric,
+                 "--out", str(tmp_path / "m")]) == 1
+    valid = metrics_for_task("classification")
+    assert capsys.readouterr().err == (f"error: --metric must be one of the classification metrics "
+                                       f"{', '.join(valid)}. Got '{metric}' instead.\n")
+    assert {"roc_auc", "log_loss", "accuracy", "balanced_accuracy", "f1_macro"} <= set(valid)
+    assert not (tmp_path / "m").exists()

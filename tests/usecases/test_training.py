@@ -1,0 +1,65 @@
+"""The training use case's sequence: inputs resolved once, one split helper, and the engine's AutoML policy."""
+
+from __future__ import annotations
+
+import pytest
+
+from engine.train.policy import AUTOML_FAMILIES, AUTOML_SEARCH, automl_settings, budget_settings
+from storage import Workspace
+from tests.usecases.conftest import FAST_SETTINGS
+from usecases import advice, projects, training
+from usecases.runs import stored_run
+
+
+@pytest.mark.slow
+def test_a_training_job_reads_its_table_once(ws, loaded, keep_sigterm, monkeypatch):
+    advice.ensure_recipe(ws, loaded)  # as the Prepare page does; a first training proposes the recipe itself
+    projects.save_settings(ws, loaded, FAST_SETTINGS)
+    reads = []
+    load = Workspace.load_dataset
+    monkeypatch.setattr(Workspace, "load_dataset", lambda self, dataset_id: reads.append(dataset_id)
+                        or load(self, dataset_id))
+    job = ws.create_job(loaded, "train")
+    training.run_training_job(ws, job["id"])
+    assert ws.get_job(job["id"])["status"] == "succeeded"
+    assert reads == [projects.active_dataset(ws, loaded)["id"]]
+    run = ws.list_runs(loaded)[0]
+    # the audit ran on that one table: 'visits' separates the classes and is left out of the recipe and the models
+    assert run["recipe"]["leakage"]["excluded"] == ["visits"]
+    assert any(note.startswith("Leakage audit left out 'visits'") for note in run["notes"])
+
+
+@pytest.mark.slow
+def test_a_stored_run_rebuilds_the_split_it_trained_on(ws, loaded, trained):
+    run = ws.list_runs(loaded)[0]
+    rebuilt = stored_run(ws, run["id"])
+    assert rebuilt.split.sizes() == {k: run["split"][k] for k in rebuilt.split.sizes()}
+    assert (len(rebuilt.split.train), len(rebuilt.split.valid)) == (run["split"]["train"], run["split"]["valid"])
+    assert [c.name for c in rebuilt.data.features] == ["age", "plan", "visits", "signup"]
+
+
+def test_one_click_automl_starts_the_engine_policy_and_keeps_the_users_losses(ws, loaded, monkeypatch):
+    projects.save_settings(ws, loaded, {"models": ["linear"], "losses": {"random_forest": "log_loss"}})
+    spawned = []
+    monkeypatch.setattr(training, "spawn_worker", lambda ws, job_id: spawned.append(job_id) or 1)
+    job = training.start_automl(ws, loaded, time_budget=60, seed=7)
+    assert spawned == [job["id"]]
+    settings = projects.project_settings(ws, loaded)
+    assert {k: settings[k] for k in AUTOML_SEARCH} == AUTOML_SEARCH
+    assert settings["models"] == ["baseline", *AUTOML_FAMILIES]  # the policy's families, the baseline first
+    assert (settings["cv_folds"], settings["seed"], settings["time_budget"]) == (3, 7, 60)
+    assert settings["losses"] == {"random_forest": "log_loss"}
+
+
+@pytest.mark.parametrize(("budget", "expected"), [
+    pytest.param(None, {"cv_folds": 3, "seed": 0, "time_budget": None}, id="no-budget"),
+    pytest.param(20, {"cv_folds": 0, "seed": 0, "time_budget": 13.0}, id="short-budget-holdout-only"),
+])
+def test_budget_settings_without_a_search(budget, expected):
+    assert budget_settings("classification", budget, seed=0, elapsed=2.0) == expected
+
+
+def test_a_budget_of_30_seconds_or_more_searches_with_the_automl_policy():
+    assert budget_settings("regression", 40, seed=1, elapsed=2.0) == automl_settings("regression", time_budget=28.0,
+                                                                                        seed=1)
+    assert budget_settings("classification", 30, seed=0, elapsed=30.0)["time_budget"] == 0.5  # never below
