@@ -117,6 +117,7 @@ class StepType(NamedTuple):
     picks: Callable[[dict], tuple[str, ...]] | None = None  # kinds == (): the columns its params name
     check: Callable[[dict], None] | None = None  # rules across its parameters, raising RecipeError
     keep: Callable[..., Any] | None = None  # row steps: (step, X, y, kinds, seed) -> mask of training rows to keep
+    follows_family: bool = False  # unless pinned, each model family compiles its own encoding / scaling instead
 
 
 _NUM = (int, float)
@@ -260,14 +261,15 @@ STEP_TYPES: dict[str, StepType] = {
                 "yeo-johnson": "Yeo-Johnson (fitted)", "log": "Signed log: log(1 + |x|) with x's sign"})},
         "Make {cols} less skewed with a {method_name} transform (fitted on training rows).",
         build=_power, engine_types=(signed_log1p,),
-        onnx="the Yeo-Johnson transform has no translation; use the log transform to export to ONNX"),
+        onnx="the Yeo-Johnson transform has no translation; use the log transform to export to ONNX",
+        follows_family=True),
     "scale": StepType(
         "Scale", "columns", ("numeric",), {
             "method": Param("standard", ("standard", "minmax", "robust"), label="Method", words={
                 "standard": "Mean 0, standard deviation 1", "minmax": "Range 0 to 1",
                 "robust": "Median and interquartile range (robust)"})},
         "Scale {cols} {method_text} (statistics from training rows).",
-        build=lambda step, task, seed: _SCALERS[step["params"]["method"]]()),
+        build=lambda step, task, seed: _SCALERS[step["params"]["method"]](), follows_family=True),
     "encode": StepType(
         "Encode categories", "columns", ("categorical", "text"), {
             "method": Param("onehot", ("onehot", "ordinal", "target", "frequency"), label="Method", words={
@@ -276,7 +278,7 @@ STEP_TYPES: dict[str, StepType] = {
             "max_categories": Param(20, type=int, low=2, high=1000,
                                     label="Most categories kept (rarer ones grouped)")},
         "Encode {cols} {method_text}.",
-        build=_encode, engine_types=(FrequencyEncoder, ShrinkingStratifiedKFold)),
+        build=_encode, engine_types=(FrequencyEncoder, ShrinkingStratifiedKFold), follows_family=True),
     "tfidf": StepType(
         "Text features (TF-IDF)", "columns", ("text",), {
             "max_features": Param(100, type=int, low=1, high=10_000, label="Most words kept")},
@@ -348,7 +350,8 @@ def validate_step(step) -> dict:
     kind = STEP_TYPES.get(step["type"])
     if kind is None:
         raise RecipeError(f"Unknown step type {step['type']!r}; known types are {sorted(STEP_TYPES)}.")
-    unknown = sorted(set(step) - {"type", "columns", "params", "enabled"})
+    known = {"type", "columns", "params", "enabled"} | ({"pinned"} if kind.follows_family else set())
+    unknown = sorted(set(step) - known)
     if unknown:
         raise RecipeError(f"Unknown keys {unknown} in a '{step['type']}' step.")
     params = step.get("params") or {}
@@ -362,6 +365,12 @@ def validate_step(step) -> dict:
     if not isinstance(enabled, bool):
         raise RecipeError(f"The 'enabled' flag of a '{step['type']}' step must be true or false.")
     out = {"type": step["type"], "columns": _check_columns(step, kind), "params": full, "enabled": enabled}
+    if kind.follows_family:
+        defaults = {name: p.default for name, p in kind.params.items()}
+        pinned = step.get("pinned", out["columns"] != {"kind": kind.kinds[0]} or full != defaults)
+        if not isinstance(pinned, bool):
+            raise RecipeError(f"The 'pinned' flag of a '{step['type']}' step must be true or false.")
+        out["pinned"] = pinned
     if kind.check is not None:
         kind.check(out)
     return out
