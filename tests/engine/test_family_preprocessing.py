@@ -235,3 +235,15 @@ def test_a_bad_pinned_flag_is_refused(step, words):
 def test_an_unknown_model_input_is_refused():
     with pytest.raises(RecipeError, match="'model_input' of a pipeline must be one of"):
         build_preprocessor(feature_columns(infer_schema(FRAME), "y", {}), {}, model_input="sparse")
+
+
+def test_an_ensemble_whose_members_prepare_their_own_input_says_why_it_has_no_onnx():
+    from engine.deploy.export import export_onnx
+
+    X, y = FRAME.drop(columns="y"), FRAME["y"]
+    recipe = validate_recipe({})
+    features = feature_columns(infer_schema(FRAME), "y", recipe)
+    fitted = voting_pipeline([("random_forest", {}), ("linear", {})], features, recipe, "classification", 0).fit(X, y)
+    card_features = [{"name": c.name, "kind": c.kind, "dtype": c.dtype} for c in features]
+    export = export_onnx(fitted, card_features, "classification", X.head(20))
+    assert export.data is None and "each prepare their own input" in export.reason
