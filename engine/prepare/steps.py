@@ -8,7 +8,7 @@ A step is plain data::
 step runs) or ``{"names": [...]}``. Row steps change which training rows the model sees;
 column steps become one stage each of the compiled scikit-learn Pipeline.
 
->>> step = validate_step({"type": "scale", "columns": {"kind": "numeric"}})
+>>> step = validate_step({"type": "scale", "columns": {"kind": "numeric"}, "pinned": True})
 >>> step["params"], describe_step(step)
 ({'method': 'standard'}, 'Scale numeric columns to mean 0 and standard deviation 1 (statistics from training rows).')
 >>> type(STEP_TYPES["scale"].build(step, "regression", 0)).__name__
@@ -55,12 +55,12 @@ from engine.prepare.cleaners import (
     keep_usual_rows,
 )
 from engine.prepare.features import DerivedFeature, FrequencyEncoder, TextTfidf
-from engine.prepare.pipeline import ShrinkingStratifiedKFold, signed_log1p
+from engine.prepare.pipeline import ONEHOT_MAX_LEVELS, ShrinkingStratifiedKFold, signed_log1p
 from engine.prepare.selection import FeatureSelector, PCAReducer
 from engine.prepare.transformers import DateParts
 
-__all__ = ["KIND_LABELS", "SELECTOR_KINDS", "STEP_TYPES", "Param", "StepType", "describe_step", "step_columns_text",
-           "validate_step"]
+__all__ = ["KIND_LABELS", "SELECTOR_KINDS", "STEP_TYPES", "Param", "StepType", "describe_step", "pin_step",
+           "step_columns_text", "validate_step"]
 
 SELECTOR_KINDS = ("numeric", "categorical", "text", "datetime", "all")
 #: What a form calls each ``{"kind": K}`` column choice.
@@ -376,6 +376,17 @@ def validate_step(step) -> dict:
     return out
 
 
+def pin_step(step: dict) -> dict:
+    """``step`` as the user's own choice: an encode, scale or power step the user adds or edits is ``pinned``, so
+    every model family keeps it as written.
+
+    >>> pin_step({"type": "scale"}), pin_step({"type": "impute"})
+    ({'type': 'scale', 'pinned': True}, {'type': 'impute'})
+    """
+    spec = STEP_TYPES.get(step.get("type")) if isinstance(step, dict) else None
+    return {**step, "pinned": True} if spec is not None and spec.follows_family else step
+
+
 def _check_columns(step: dict, kind: StepType) -> dict:
     columns = step.get("columns")
     if not kind.kinds:
@@ -427,7 +438,18 @@ def describe_step(step: dict) -> str:
                            else f"the principal components that explain {params.get('variance') or 0.95:.0%} "
                                 "of the variance"),
               "select_text": _select_text(params)}
-    return STEP_TYPES[step["type"]].explain.format(**values)
+    if step.get("pinned") is False and step["type"] == "encode":
+        return _FAMILY_ENCODING.format(**values)
+    text = STEP_TYPES[step["type"]].explain.format(**values)
+    return f"{text} {_FAMILY_SCALING}" if step.get("pinned") is False else text
+
+
+# What an unpinned step compiles to: each model family's own encoding and scaling (engine.prepare.pipeline).
+_FAMILY_ENCODING = ("Encode {cols} the way each model works best with: one column per category for linear models, "
+                    f"SVM, k-NN and neural nets (the cross-fitted mean target beyond {ONEHOT_MAX_LEVELS} categories), "
+                    "integer codes for trees, native categories for gradient boosting.")
+_FAMILY_SCALING = ("Only linear models, SVM, k-NN, neural nets and naive Bayes get it; trees and gradient boosting do "
+                   "not need it.")
 
 
 def _select_text(params: dict) -> str:

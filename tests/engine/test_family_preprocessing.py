@@ -29,7 +29,7 @@ from engine.prepare.pipeline import (
     native_categorical_columns,
 )
 from engine.prepare.recipe import DEFAULT_RECIPE, validate_recipe
-from engine.prepare.steps import validate_step
+from engine.prepare.steps import describe_step, pin_step, validate_step
 from engine.prepare.transformers import ColumnStep
 from engine.train.automl import voting_pipeline
 from engine.train.catalog import MODELS, models_for_task
@@ -247,3 +247,13 @@ def test_an_ensemble_whose_members_prepare_their_own_input_says_why_it_has_no_on
     card_features = [{"name": c.name, "kind": c.kind, "dtype": c.dtype} for c in features]
     export = export_onnx(fitted, card_features, "classification", X.head(20))
     assert export.data is None and "each prepare their own input" in export.reason
+
+
+def test_a_step_the_user_adds_or_edits_is_pinned_and_explained_as_written():
+    assert pin_step({"type": "encode", "params": {"method": "onehot"}})["pinned"] is True
+    assert "pinned" not in pin_step({"type": "impute"})
+    default_encode = validate_step({"type": "encode"})
+    assert "integer codes for trees, native categories for gradient boosting" in describe_step(default_encode)
+    assert describe_step(validate_step(pin_step({"type": "encode"}))) == (
+        "Encode categorical columns as one column per category (rare categories grouped).")
+    assert describe_step(validate_step({"type": "scale"})).endswith("trees and gradient boosting do not need it.")
