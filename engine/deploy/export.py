@@ -61,6 +61,9 @@ TRUSTED_MODULES = ("sklearn", "numpy", "scipy")
 #: The workbench's own types a skops file may hold: what ``build_pipeline`` compiles a recipe to.
 TRUSTED_ENGINE_TYPES = frozenset(f"{t.__module__}.{t.__qualname__}" for t in engine_types()) | {
     "engine.deploy.export._ClipBounds"}
+#: Standard-library types inside scikit-learn's own fitted models: histogram gradient boosting with categorical
+#: features holds ``partial(check_array, ...)``. What a partial wraps is checked like any other type.
+TRUSTED_STDLIB_TYPES = frozenset({"functools.partial"})
 #: The same types under the module paths files written before December 2026 name (see ``engine.legacy``).
 LEGACY_ENGINE_TYPES = frozenset(old + name[len(new):] for name in TRUSTED_ENGINE_TYPES
                                 for old, new in MOVED_MODULES.items() if name.startswith(new + "."))
@@ -105,7 +108,7 @@ def loads_skops(data: bytes):
     import skops.io as sio
 
     types = untrusted_skops_types(data)
-    trusted = TRUSTED_ENGINE_TYPES | LEGACY_ENGINE_TYPES
+    trusted = TRUSTED_ENGINE_TYPES | LEGACY_ENGINE_TYPES | TRUSTED_STDLIB_TYPES
     refused = [t for t in types if t.split(".", 1)[0] not in TRUSTED_MODULES and t not in trusted]
     if refused:
         raise UntrustedTypesError(f"The skops file holds types the workbench does not trust: {refused[:10]}; "
@@ -115,7 +118,8 @@ def loads_skops(data: bytes):
 
 
 def _estimators(pipeline) -> list:
-    """Every estimator inside a workbench pipeline (the stages, and the transformer inside each ColumnStep)."""
+    """Every estimator inside a workbench pipeline (the stages, the transformer inside each ColumnStep, and those of
+    each member pipeline of an ensemble)."""
     found = []
     for _, stage in getattr(pipeline, "steps", []):
         if hasattr(stage, "steps"):
@@ -124,6 +128,8 @@ def _estimators(pipeline) -> list:
             found.append(stage)
             if hasattr(stage, "transformer_") and stage.transformer_ is not None:
                 found.append(stage.transformer_)
+            for member in getattr(stage, "estimators_", []):  # an ensemble whose members prepare their own input
+                found.extend(_estimators(member))
     return found
 
 

@@ -111,6 +111,7 @@ def pipeline_to_onnx(pipeline, features: list[dict], task: str, model_dtype: str
     prepare, estimator = pipeline.named_steps["prepare"], pipeline.named_steps["model"]
     g = _Graph()
     frame: dict[str, _Column] = {}
+    model_input = None
     for name, stage in prepare.steps:
         if isinstance(stage, KindCaster):
             frame = _cast(g, stage, features)
@@ -120,6 +121,9 @@ def pipeline_to_onnx(pipeline, features: list[dict], task: str, model_dtype: str
             model_input = _guard(g, stage, frame)
         else:
             raise OnnxUnsupported(f"Stage '{name}' ({type(stage).__name__}) has no ONNX translation.")
+    if model_input is None:
+        raise OnnxUnsupported("The members of this ensemble each prepare their own input (their families want "
+                              "different encodings), which has no ONNX translation.")
     outputs = _splice_model(g, estimator, model_input, task, model_dtype)
     graph = helper.make_graph(g.nodes, "workbench_pipeline", g.inputs, outputs, g.initializers)
     opsets = [helper.make_opsetid(domain, version) for domain, version in OPSETS.items()]

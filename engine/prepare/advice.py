@@ -54,7 +54,7 @@ def propose_recipe(frame: pd.DataFrame, schema: list[ColumnInfo], target: str, t
     skewed = [c for c in numeric if frame[c].notna().sum() > 10 and abs(_skew(frame[c])) > _SKEW]
     if skewed:
         steps.insert(2, {"type": "power", "columns": {"names": skewed}, "params": {"method": "yeo-johnson"},
-                         "enabled": True})
+                         "enabled": True, "pinned": False})
         reasons.append(f"{', '.join(skewed[:4])}{' and others' if len(skewed) > 4 else ''} are heavily skewed "
                        f"(|skew| > {_SKEW:g}): a Yeo-Johnson transform evens them out for linear models.")
     sparse = [c for c, share in missing.items() if share > _SPARSE_SHARE]
@@ -116,7 +116,8 @@ def recipe_warnings(recipe: dict, schema: list[ColumnInfo], target: str, task: s
         warnings.append("No 'Date parts' step turns the date columns into numbers, so training will stop: add "
                         "one, or leave the date columns out.")
     models = set(models or [])
-    scaling = any(s["enabled"] and s["type"] in ("scale", "power") for s in recipe["steps"])
+    # unpinned scaling is already left out for the families that do not need it
+    scaling = any(s["enabled"] and s["type"] in ("scale", "power") and s["pinned"] for s in recipe["steps"])
     if models and not any(MODELS[m].needs_scaling for m in models if m in MODELS) and scaling:
         warnings.append("Scaling and power transforms do not change the chosen models (trees, naive Bayes); they "
                         "matter for linear models, SVM, k-NN and neural nets.")

@@ -8,6 +8,10 @@ divided; ``leakage`` holds the columns the leakage audit or the user excluded.
 >>> [s["type"] for s in recipe["steps"]], recipe["split"]["train"], recipe["split"]["seed"]
 (['date_parts', 'impute', 'impute', 'scale', 'encode', 'tfidf'], 0.7, 7)
 
+The default scale and encode steps are not ``pinned``: each model family replaces them with the encoding and
+scaling it works best with (``engine.prepare.pipeline``); a step the user adds or edits is pinned and kept as
+written for every family.
+
 Version 1 recipes (fixed numeric / categorical sections) are upgraded on read.
 """
 
@@ -29,8 +33,9 @@ DEFAULT_STEPS: list[dict] = [
     {"type": "date_parts", "columns": {"kind": "datetime"}},
     {"type": "impute", "columns": {"kind": "numeric"}, "params": {"strategy": "median"}},
     {"type": "impute", "columns": {"kind": "categorical"}, "params": {"strategy": "most_frequent"}},
-    {"type": "scale", "columns": {"kind": "numeric"}, "params": {"method": "standard"}},
-    {"type": "encode", "columns": {"kind": "categorical"}, "params": {"method": "onehot", "max_categories": 20}},
+    {"type": "scale", "columns": {"kind": "numeric"}, "params": {"method": "standard"}, "pinned": False},
+    {"type": "encode", "columns": {"kind": "categorical"}, "params": {"method": "onehot", "max_categories": 20},
+     "pinned": False},
     {"type": "tfidf", "columns": {"kind": "text"}},
 ]
 

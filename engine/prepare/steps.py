@@ -8,7 +8,7 @@ A step is plain data::
 step runs) or ``{"names": [...]}``. Row steps change which training rows the model sees;
 column steps become one stage each of the compiled scikit-learn Pipeline.
 
->>> step = validate_step({"type": "scale", "columns": {"kind": "numeric"}})
+>>> step = validate_step({"type": "scale", "columns": {"kind": "numeric"}, "pinned": True})
 >>> step["params"], describe_step(step)
 ({'method': 'standard'}, 'Scale numeric columns to mean 0 and standard deviation 1 (statistics from training rows).')
 >>> type(STEP_TYPES["scale"].build(step, "regression", 0)).__name__
@@ -55,12 +55,12 @@ from engine.prepare.cleaners import (
     keep_usual_rows,
 )
 from engine.prepare.features import DerivedFeature, FrequencyEncoder, TextTfidf
-from engine.prepare.pipeline import ShrinkingStratifiedKFold, signed_log1p
+from engine.prepare.pipeline import ONEHOT_MAX_LEVELS, ShrinkingStratifiedKFold, signed_log1p
 from engine.prepare.selection import FeatureSelector, PCAReducer
 from engine.prepare.transformers import DateParts
 
-__all__ = ["KIND_LABELS", "SELECTOR_KINDS", "STEP_TYPES", "Param", "StepType", "describe_step", "step_columns_text",
-           "validate_step"]
+__all__ = ["KIND_LABELS", "SELECTOR_KINDS", "STEP_TYPES", "Param", "StepType", "describe_step", "pin_step",
+           "step_columns_text", "validate_step"]
 
 SELECTOR_KINDS = ("numeric", "categorical", "text", "datetime", "all")
 #: What a form calls each ``{"kind": K}`` column choice.
@@ -117,6 +117,7 @@ class StepType(NamedTuple):
     picks: Callable[[dict], tuple[str, ...]] | None = None  # kinds == (): the columns its params name
     check: Callable[[dict], None] | None = None  # rules across its parameters, raising RecipeError
     keep: Callable[..., Any] | None = None  # row steps: (step, X, y, kinds, seed) -> mask of training rows to keep
+    follows_family: bool = False  # unless pinned, each model family compiles its own encoding / scaling instead
 
 
 _NUM = (int, float)
@@ -260,14 +261,15 @@ STEP_TYPES: dict[str, StepType] = {
                 "yeo-johnson": "Yeo-Johnson (fitted)", "log": "Signed log: log(1 + |x|) with x's sign"})},
         "Make {cols} less skewed with a {method_name} transform (fitted on training rows).",
         build=_power, engine_types=(signed_log1p,),
-        onnx="the Yeo-Johnson transform has no translation; use the log transform to export to ONNX"),
+        onnx="the Yeo-Johnson transform has no translation; use the log transform to export to ONNX",
+        follows_family=True),
     "scale": StepType(
         "Scale", "columns", ("numeric",), {
             "method": Param("standard", ("standard", "minmax", "robust"), label="Method", words={
                 "standard": "Mean 0, standard deviation 1", "minmax": "Range 0 to 1",
                 "robust": "Median and interquartile range (robust)"})},
         "Scale {cols} {method_text} (statistics from training rows).",
-        build=lambda step, task, seed: _SCALERS[step["params"]["method"]]()),
+        build=lambda step, task, seed: _SCALERS[step["params"]["method"]](), follows_family=True),
     "encode": StepType(
         "Encode categories", "columns", ("categorical", "text"), {
             "method": Param("onehot", ("onehot", "ordinal", "target", "frequency"), label="Method", words={
@@ -276,7 +278,7 @@ STEP_TYPES: dict[str, StepType] = {
             "max_categories": Param(20, type=int, low=2, high=1000,
                                     label="Most categories kept (rarer ones grouped)")},
         "Encode {cols} {method_text}.",
-        build=_encode, engine_types=(FrequencyEncoder, ShrinkingStratifiedKFold)),
+        build=_encode, engine_types=(FrequencyEncoder, ShrinkingStratifiedKFold), follows_family=True),
     "tfidf": StepType(
         "Text features (TF-IDF)", "columns", ("text",), {
             "max_features": Param(100, type=int, low=1, high=10_000, label="Most words kept")},
@@ -348,7 +350,8 @@ def validate_step(step) -> dict:
     kind = STEP_TYPES.get(step["type"])
     if kind is None:
         raise RecipeError(f"Unknown step type {step['type']!r}; known types are {sorted(STEP_TYPES)}.")
-    unknown = sorted(set(step) - {"type", "columns", "params", "enabled"})
+    known = {"type", "columns", "params", "enabled"} | ({"pinned"} if kind.follows_family else set())
+    unknown = sorted(set(step) - known)
     if unknown:
         raise RecipeError(f"Unknown keys {unknown} in a '{step['type']}' step.")
     params = step.get("params") or {}
@@ -362,9 +365,26 @@ def validate_step(step) -> dict:
     if not isinstance(enabled, bool):
         raise RecipeError(f"The 'enabled' flag of a '{step['type']}' step must be true or false.")
     out = {"type": step["type"], "columns": _check_columns(step, kind), "params": full, "enabled": enabled}
+    if kind.follows_family:
+        defaults = {name: p.default for name, p in kind.params.items()}
+        pinned = step.get("pinned", out["columns"] != {"kind": kind.kinds[0]} or full != defaults)
+        if not isinstance(pinned, bool):
+            raise RecipeError(f"The 'pinned' flag of a '{step['type']}' step must be true or false.")
+        out["pinned"] = pinned
     if kind.check is not None:
         kind.check(out)
     return out
+
+
+def pin_step(step: dict) -> dict:
+    """``step`` as the user's own choice: an encode, scale or power step the user adds or edits is ``pinned``, so
+    every model family keeps it as written.
+
+    >>> pin_step({"type": "scale"}), pin_step({"type": "impute"})
+    ({'type': 'scale', 'pinned': True}, {'type': 'impute'})
+    """
+    spec = STEP_TYPES.get(step.get("type")) if isinstance(step, dict) else None
+    return {**step, "pinned": True} if spec is not None and spec.follows_family else step
 
 
 def _check_columns(step: dict, kind: StepType) -> dict:
@@ -418,7 +438,18 @@ def describe_step(step: dict) -> str:
                            else f"the principal components that explain {params.get('variance') or 0.95:.0%} "
                                 "of the variance"),
               "select_text": _select_text(params)}
-    return STEP_TYPES[step["type"]].explain.format(**values)
+    if step.get("pinned") is False and step["type"] == "encode":
+        return _FAMILY_ENCODING.format(**values)
+    text = STEP_TYPES[step["type"]].explain.format(**values)
+    return f"{text} {_FAMILY_SCALING}" if step.get("pinned") is False else text
+
+
+# What an unpinned step compiles to: each model family's own encoding and scaling (engine.prepare.pipeline).
+_FAMILY_ENCODING = ("Encode {cols} the way each model works best with: one column per category for linear models, "
+                    f"SVM, k-NN and neural nets (the cross-fitted mean target beyond {ONEHOT_MAX_LEVELS} categories), "
+                    "integer codes for trees, native categories for gradient boosting.")
+_FAMILY_SCALING = ("Only linear models, SVM, k-NN, neural nets and naive Bayes get it; trees and gradient boosting do "
+                   "not need it.")
 
 
 def _select_text(params: dict) -> str:

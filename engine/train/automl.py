@@ -13,14 +13,16 @@ import numpy as np
 import optuna
 import pandas as pd
 from sklearn.ensemble import VotingClassifier, VotingRegressor
+from sklearn.pipeline import Pipeline
 
 from engine.data.problem import Problem
 from engine.data.schema import ColumnInfo
 from engine.errors import TrainingError
 from engine.evaluate.metrics import METRICS
-from engine.prepare.pipeline import build_pipeline
+from engine.prepare.pipeline import build_caster
 from engine.prepare.recipe import validate_recipe
 from engine.prepare.split import Split
+from engine.train.catalog import MODELS
 from engine.train.training import (
     Candidate,
     TimeBudgetExceeded,
@@ -190,13 +192,16 @@ def _refit_best(data: TrainingData, problem, recipe, settings, split, tuned, dea
 
 def voting_pipeline(members: list[tuple[str, dict]], features: list[ColumnInfo], recipe: dict, task: str,
                     seed: int):
-    """The unfitted Pipeline of a voting ensemble of ``(family, params)`` members over one shared preprocessing
-    (soft voting on probabilities for classification, the mean for regression)."""
-    estimators = [(name, family_pipeline(name, params, features, recipe, task, seed).named_steps["model"])
-                  for name, params in members]
+    """The unfitted Pipeline of a voting ensemble of ``(family, params)`` members (soft voting on probabilities for
+    classification, the mean for regression). Members whose families want the same input share one preprocessing;
+    otherwise each member is its family's own pipeline, behind a cast of the raw columns."""
+    pipelines = [(name, family_pipeline(name, params, features, recipe, task, seed)) for name, params in members]
+    shared = len({MODELS[name].input for name, _ in members}) == 1
+    estimators = [(name, pipeline.named_steps["model"] if shared else pipeline) for name, pipeline in pipelines]
     voter = (VotingClassifier(estimators, voting="soft") if task == "classification"
              else VotingRegressor(estimators))
-    return build_pipeline(features, recipe, voter, task)
+    prepare = pipelines[0][1].named_steps["prepare"] if shared else build_caster(features)
+    return Pipeline([("prepare", prepare), ("model", voter)])
 
 
 def _ensemble(data: TrainingData, problem, recipe, split, candidates, deadline, seed) -> Candidate | None:

@@ -13,6 +13,11 @@ Choices worth knowing:
   ``ensemble=False`` ``predict`` agrees with ``predict_proba`` (it does not with ``probability=True``).
 - Regressors whose settings assume a unit-scale target (kernel SVM's ``epsilon``, linear SVM, MLP) are wrapped
   in ``TransformedTargetRegressor`` with a ``StandardScaler`` on the target, so prices in the millions work.
+- Each family declares the ``input`` it learns best from (``engine.prepare.pipeline.MODEL_INPUTS``), which the
+  recipe's unpinned encode and scale steps compile to: gradient boosting takes categories natively (it splits on
+  groups of categories, and scaling changes nothing for it), forests and single trees integer codes without
+  scaling, and models that weigh or compare distances between columns (linear, SVM, k-NN, MLP, naive Bayes)
+  one-hot columns and scaled numbers.
 """
 
 from __future__ import annotations
@@ -61,6 +66,7 @@ class ModelFamily(NamedTuple):
     losses: dict[str, tuple[str, ...]]  # task -> objectives, first is the default; one = fixed, empty = n/a
     description: str
     alternatives: tuple[str, ...] = ()  # faster families to suggest when this one is too slow
+    input: str = "onehot_scaled"  # what the recipe's unpinned encode / scale steps compile to (MODEL_INPUTS)
 
 
 def _calibrated(classifier) -> CalibratedClassifierCV:
@@ -281,7 +287,7 @@ MODELS: dict[str, ModelFamily] = {
         "Baseline (majority class / mean)", BOTH, _baseline,
         {"classification": {"strategy": "prior"}, "regression": {"strategy": "mean"}},
         None, {}, False, None, {},
-        "Predicts without looking at the features; every real model must beat it."),
+        "Predicts without looking at the features; every real model must beat it.", input="ordinal"),
     "linear": ModelFamily(
         "Logistic / linear regression", BOTH, _linear,
         {"classification": {"C": 1.0, "penalty": "l2", "l1_ratio": 0.5}, "regression": {"alpha": 1.0}},
@@ -306,26 +312,28 @@ MODELS: dict[str, ModelFamily] = {
         {"classification": _TREE_DEFAULTS, "regression": _TREE_DEFAULTS},
         _tree_space, {"classification": _TREE_GRID, "regression": _TREE_GRID},
         False, None, _TREE_LOSSES,
-        "One tree of yes/no questions; easy to read, but on its own usually less accurate than a forest."),
+        "One tree of yes/no questions; easy to read, but on its own usually less accurate than a forest.",
+        input="ordinal"),
     "random_forest": ModelFamily(
         "Random forest", BOTH, _tree_builder("random_forest"),
         {"classification": _FOREST_DEFAULTS, "regression": {**_FOREST_DEFAULTS, "max_features": 1.0}},
         _forest_space, {"classification": _FOREST_GRID, "regression": _FOREST_GRID},
         False, None, _TREE_LOSSES,
-        "Many decision trees averaged; robust, little tuning needed."),
+        "Many decision trees averaged; robust, little tuning needed.", input="ordinal"),
     "extra_trees": ModelFamily(
         "Extra trees", BOTH, _tree_builder("extra_trees"),
         {"classification": _FOREST_DEFAULTS, "regression": {**_FOREST_DEFAULTS, "max_features": 1.0}},
         _forest_space, {"classification": _FOREST_GRID, "regression": _FOREST_GRID},
         False, None, _TREE_LOSSES,
-        "Like a random forest with random split points: faster to fit and often as accurate."),
+        "Like a random forest with random split points: faster to fit and often as accurate.", input="ordinal"),
     "gradient_boosting": ModelFamily(
         "Gradient boosting (histogram)", BOTH, _boosting,
         {"classification": _BOOSTING_DEFAULTS, "regression": _BOOSTING_DEFAULTS},
         _boosting_space, {"classification": _BOOSTING_GRID, "regression": _BOOSTING_GRID},
         False, None,
         {"classification": ("log_loss",), "regression": ("squared_error", "absolute_error", "poisson")},
-        "Trees built one after another to fix earlier errors; often the most accurate on tables."),
+        "Trees built one after another to fix earlier errors; often the most accurate on tables.",
+        input="native_categorical"),
     "svm": ModelFamily(
         "Kernel SVM", BOTH, _svm,
         {"classification": _SVM_DEFAULTS, "regression": {**_SVM_DEFAULTS, "epsilon": 0.1}},

@@ -409,11 +409,12 @@ def _check_stop(stop: threading.Event | None) -> None:
 
 
 def family_pipeline(name: str, params: dict, features: list[ColumnInfo], recipe: dict, task: str, seed: int):
-    """The unfitted Pipeline of model family ``name`` with ``params``: the recipe's preprocessing, then the
-    estimator (class-weighted when the recipe asks). Every fit of a family goes through here, so a
-    replay of a stored model rebuilds exactly what was trained."""
+    """The unfitted Pipeline of model family ``name`` with ``params``: the recipe's preprocessing, with its unpinned
+    encode and scale steps compiled to the input the family wants (``ModelFamily.input``), then the estimator
+    (class-weighted when the recipe asks). Every fit of a family goes through here, so a replay of a stored model
+    rebuilds exactly what was trained."""
     estimator = balanced(make_estimator(name, task, seed, params), recipe, task)
-    return build_pipeline(features, recipe, estimator, task)
+    return build_pipeline(features, recipe, estimator, task, model_input=MODELS[name].input)
 
 
 def out_of_memory(exc: MemoryError) -> str:

@@ -19,7 +19,7 @@ def test_empty_recipe_is_the_default_and_json_ready():
 def test_partial_recipe_is_completed_and_the_default_is_not_mutated():
     recipe = validate_recipe({"steps": [{"type": "scale", "params": {"method": "robust"}}], "drop_columns": ["id"]})
     assert recipe["steps"] == [{"type": "scale", "columns": {"kind": "numeric"}, "params": {"method": "robust"},
-                                "enabled": True}]
+                                "enabled": True, "pinned": True}]  # not the default scaling: the user chose it
     assert recipe["drop_columns"] == ["id"]
     assert recipe["split"]["train"] == 0.7
     assert DEFAULT_RECIPE["drop_columns"] == []

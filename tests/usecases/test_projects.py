@@ -167,7 +167,7 @@ def test_recipe_defaults_then_saved_and_completed(ws, loaded):
     saved = projects.save_recipe(ws, loaded, {"steps": [{"type": "scale", "params": {"method": "minmax"}}],
                                               "drop_columns": ["signup"]})
     assert saved["steps"] == [{"type": "scale", "columns": {"kind": "numeric"}, "params": {"method": "minmax"},
-                               "enabled": True}]
+                               "enabled": True, "pinned": True}]
     assert projects.project_recipe(ws, loaded) == saved == ws.get_project(loaded)["recipe"]
 
 
