@@ -18,7 +18,7 @@ from engine import (
 from engine.prepare.advice import recipe_warnings
 from engine.prepare.pipeline import column_steps
 from engine.prepare.selection import PCAReducer
-from engine.prepare.steps import STEP_TYPES
+from engine.prepare.steps import STEP_TYPES, pin_step
 from storage import Workspace
 from usecases.projects import project_frame, project_problem, project_recipe, project_schema, save_recipe
 from usecases.training import training_row_log
@@ -129,12 +129,14 @@ def _edit(ws: Workspace, project_id: int, change) -> dict:
 
 
 def add_step(ws: Workspace, project_id: int, step: dict, position: int | None = None) -> dict:
-    step = validate_step(step)
+    """Add the analyst's ``step``: an encode, scale or power step they add is pinned (every family gets it)."""
+    step = validate_step(pin_step(step))
     return _edit(ws, project_id, lambda steps: steps.insert(len(steps) if position is None else position, step))
 
 
 def replace_step(ws: Workspace, project_id: int, index: int, step: dict) -> dict:
-    step = validate_step(step)
+    """Put the analyst's edit of step ``index`` in its place, pinned like an added step."""
+    step = validate_step(pin_step(step))
     return _edit(ws, project_id, lambda steps: steps.__setitem__(_checked(steps, index), step))
 
 

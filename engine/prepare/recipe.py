@@ -20,12 +20,15 @@ from __future__ import annotations
 import copy
 
 from engine.errors import RecipeError
-from engine.prepare.steps import validate_step
+from engine.prepare.steps import pin_step, validate_step
 
 __all__ = ["BALANCE", "DEFAULT_RECIPE", "DEFAULT_STEPS", "RECIPE_VERSION", "SPLIT_STRATEGIES", "excluded_columns",
            "validate_recipe"]
 
-RECIPE_VERSION = 2
+RECIPE_VERSION = 3
+# Version 3 (December 2026) added the ``pinned`` flag of encode / scale / power steps. A recipe written before
+# meant every step as written, so its steps are pinned when it is read: a stored run replays exactly.
+_PINNED_SINCE = 3
 SPLIT_STRATEGIES = ("stratified", "random", "time", "group")
 BALANCE = ("none", "class_weight", "oversample", "undersample")
 
@@ -57,11 +60,15 @@ def validate_recipe(recipe: dict | None) -> dict:
         raise RecipeError(f"A recipe must be a JSON object. Got {type(recipe).__name__} instead.")
     legacy = "version" not in recipe and ({"numeric", "categorical"} & set(recipe))
     version = recipe.get("version", 1 if legacy else RECIPE_VERSION)
+    if version not in range(1, RECIPE_VERSION + 1):
+        raise RecipeError(f"Recipe version {version} is not supported; this workbench reads versions 1 to "
+                          f"{RECIPE_VERSION}.")
     if version == 1:
         recipe = _upgrade_v1(recipe)
-    elif version != RECIPE_VERSION:
-        raise RecipeError(f"Recipe version {version} is not supported; this workbench reads versions 1 and "
-                          f"{RECIPE_VERSION}.")
+    if version < _PINNED_SINCE:
+        steps = recipe.get("steps", [{k: v for k, v in s.items() if k != "pinned"} for s in DEFAULT_RECIPE["steps"]])
+        recipe = {**recipe, "steps": [pin_step(s) if isinstance(s, dict) and "pinned" not in s else s
+                                      for s in steps] if isinstance(steps, list) else steps}
     unknown = sorted(set(recipe) - set(DEFAULT_RECIPE))
     if unknown:
         raise RecipeError(f"Unknown recipe sections {unknown}; known sections are {sorted(DEFAULT_RECIPE)}.")

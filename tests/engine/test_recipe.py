@@ -31,7 +31,7 @@ def test_version_1_recipes_are_upgraded_to_the_same_steps():
            "categorical": {"impute": "constant", "encode": "ordinal", "max_categories": 7},
            "split": {"train": 0.8, "valid": 0.2, "test": 0.0, "strategy": "random", "seed": 3}}
     recipe = validate_recipe(old)
-    assert recipe["version"] == 2
+    assert recipe["version"] == 3
     assert [s["type"] for s in recipe["steps"]] == ["date_parts", "impute", "impute", "impute", "encode", "encode"]
     assert recipe["steps"][1]["params"] == {"strategy": "constant", "fill_value": 0, "indicator": False}
     assert recipe["steps"][4]["params"] == {"method": "ordinal", "max_categories": 7}
@@ -98,7 +98,7 @@ def test_row_steps_build_nothing_and_the_converters_cover_only_column_steps():
     ("recipe", "message"),
     [
         pytest.param([1], "A recipe must be a JSON object. Got list instead.", id="not-a-dict"),
-        pytest.param({"version": 3}, "Recipe version 3 is not supported; this workbench reads versions 1 and 2.",
+        pytest.param({"version": 4}, "Recipe version 4 is not supported; this workbench reads versions 1 to 3.",
                      id="future-version"),
         pytest.param({"foo": 1}, "Unknown recipe sections ['foo']; known sections are ['balance', 'drop_columns', "
                      "'leakage', 'split', 'steps', 'version'].", id="unknown-section"),

@@ -104,3 +104,25 @@ def test_leakage_audit_excludes_a_copy_of_the_target_unless_kept(ws, project):
     assert "refund" in preparation.preview(ws, project["id"]).before.columns
     advice.mark_after_outcome(ws, project["id"], ["refund"])
     assert "refund" not in preparation.preview(ws, project["id"]).before.columns
+
+
+def test_a_step_the_analyst_adds_or_edits_is_pinned(ws, loaded):
+    """An encode / scale step from the Prepare page is the analyst's choice: every model family gets it as written."""
+
+    recipe = preparation.add_step(ws, loaded, {"type": "scale", "columns": {"kind": "numeric"},
+                                                   "params": {"method": "robust"}})
+    assert recipe["steps"][-1]["pinned"] is True
+    recipe = preparation.replace_step(ws, loaded, len(recipe["steps"]) - 1,
+                                      {"type": "scale", "columns": {"kind": "numeric"}, "params": {}})
+    assert recipe["steps"][-1]["pinned"] is True
+
+
+def test_a_recipe_written_before_pinning_existed_reads_as_pinned():
+    """A version-2 recipe meant every step as written: read now, its default scale / encode steps stay pinned."""
+    from engine.prepare.recipe import validate_recipe
+
+    old = {"version": 2, "steps": [{"type": "scale", "columns": {"kind": "numeric"}, "params": {"method": "standard"}},
+                                   {"type": "encode", "columns": {"kind": "categorical"}}]}
+    assert [s["pinned"] for s in validate_recipe(old)["steps"]] == [True, True]
+    assert [s.get("pinned") for s in validate_recipe({"version": 2})["steps"] if "pinned" in s] == [True, True]
+    assert not any(s.get("pinned") for s in validate_recipe({})["steps"])  # today's default lets families choose
