@@ -20,7 +20,6 @@ from engine.train.tuning import create_study, pruned_families, run_study
 FOLDS = 4
 GOOD = {"C": 1000.0, "penalty": "l2"}
 BAD = {"C": 0.001, "penalty": "l1"}  # all coefficients zero: constant probabilities
-PRUNED, COMPLETE = optuna.trial.TrialState.PRUNED, optuna.trial.TrialState.COMPLETE
 
 
 @pytest.fixture(autouse=True)
