@@ -1,7 +1,7 @@
 """The recipe's ``"balance": "class_weight"`` reaches the fit: the estimator is built with
 ``class_weight="balanced"`` and finds more of the rare class on its own training rows than the same model without
-it. Families whose estimator has no ``class_weight`` are left as they are (the Prepare page offers "Weight classes
-(models that support it)")."""
+it. Families whose estimator has no ``class_weight`` but takes sample weights are fitted with balanced ones; k-NN
+takes neither and is fitted unweighted (the Prepare page offers "Weight classes (models that support it)")."""
 
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ from sklearn.metrics import recall_score
 from threadpoolctl import threadpool_limits
 
 from engine import Problem, infer_schema, prepare_target, split_rows, train_candidates, validate_recipe
-from engine.train.training import family_pipeline, training_data
+from engine.train.training import balanced_fit_params, family_pipeline, training_data
 
 PROBLEM = Problem("y", "classification", "f1_macro")
 
@@ -53,27 +53,42 @@ def test_class_weights_raise_the_recall_of_the_rare_class(frame, family, recall_
     assert (recall_plain, recall_weighted) == pytest.approx((recall_without, recall_with))
 
 
-@pytest.mark.parametrize("family", ["ridge", "svm", "linear_svm"])
-def test_calibrated_families_weight_the_classifier_inside_the_calibration(frame, family):
-    weighted, _ = _fit(frame, family, "class_weight")
-    assert weighted.named_steps["model"].estimator.class_weight == "balanced"
-    assert _fit(frame, family, "none")[0].named_steps["model"].estimator.class_weight is None
-
-
-@pytest.mark.xfail(strict=True, reason="the sigmoid calibration is fitted on unweighted rows and maps the weighted "
-                   "classifier's scores back to the real class shares, so the predicted classes do not change; "
-                   "weighting them needs sample weights passed to the calibrated model's fit")
-@pytest.mark.parametrize("family", ["ridge", "svm", "linear_svm"])
-def test_class_weights_raise_the_recall_of_the_rare_class_through_calibration(frame, family):
-    assert _fit(frame, family, "class_weight")[1] > _fit(frame, family, "none")[1]
-
-
-@pytest.mark.parametrize("family", ["knn", "naive_bayes", "mlp"])
-def test_families_without_class_weight_are_fitted_unweighted(frame, family):
-    weighted, recall_weighted = _fit(frame, family, "class_weight")
+@pytest.mark.parametrize(("family", "recall_with"), [
+    pytest.param("ridge", 0.8, id="calibrated-ridge"),
+    pytest.param("svm", 0.8, id="calibrated-svm"),
+    pytest.param("linear_svm", 0.8, id="calibrated-linear-svm"),
+    pytest.param("naive_bayes", 0.8, id="naive-bayes"),
+    pytest.param("mlp", 0.5, id="mlp"),
+])
+def test_families_without_class_weight_get_balanced_sample_weights(frame, family, recall_with):
+    # A calibrated wrapper's inner classifier has a class_weight, but the sigmoid calibration, fitted on unweighted
+    # rows, mapped its scores back to the real class shares: the predictions did not change (recall 0 either way).
+    # Balanced sample weights reach both the classifier and the calibration.
     plain, recall_plain = _fit(frame, family, "none")
+    weighted, recall_weighted = _fit(frame, family, "class_weight")
+    assert repr(weighted.named_steps["model"]) == repr(plain.named_steps["model"])  # same estimator, same settings
+    assert (recall_plain, recall_weighted) == pytest.approx((0.0, recall_with))
+
+
+def test_sample_weights_weigh_each_class_equally(frame):
+    recipe = validate_recipe({"balance": "class_weight"})
+    _, y, features, _, _ = training_data(frame, infer_schema(frame), PROBLEM, recipe)
+    [weights] = balanced_fit_params(family_pipeline("svm", {}, features, recipe, "classification", 0), recipe,
+                                    "classification", y).values()
+    assert weights[y == "rare"].sum() == pytest.approx(weights[y == "common"].sum()) == pytest.approx(100)
+    for family in ("linear", "knn"):  # weighted by class_weight, or not at all
+        assert balanced_fit_params(family_pipeline(family, {}, features, recipe, "classification", 0), recipe,
+                                   "classification", y) == {}
+    plain = validate_recipe({})
+    assert balanced_fit_params(family_pipeline("svm", {}, features, plain, "classification", 0), plain,
+                               "classification", y) == {}
+
+
+def test_knn_has_no_weights_and_is_fitted_unweighted(frame):
+    weighted, recall_weighted = _fit(frame, "knn", "class_weight")
+    plain, recall_plain = _fit(frame, "knn", "none")
     assert "class_weight" not in weighted.named_steps["model"].get_params()
-    assert weighted.named_steps["model"].get_params() == plain.named_steps["model"].get_params()
+    assert (weighted.predict_proba(frame) == plain.predict_proba(frame)).all()
     assert recall_weighted == recall_plain
 
 
