@@ -19,6 +19,7 @@ on the given rows and compares with the pipeline (labels equal, probabilities an
 from __future__ import annotations
 
 import copy
+import re
 from typing import NamedTuple
 
 import numpy as np
@@ -250,25 +251,27 @@ def _failed(check: OnnxCheck) -> str:
 def model_card_markdown(card: dict) -> str:
     """A model card in Markdown from the card dict (``model.json`` plus threshold, test metrics, exports)."""
     dataset, metrics = card.get("dataset") or {}, card.get("metrics") or {}
-    lines = [f"# Model card: {card.get('estimator', 'model')} for '{card.get('target')}'", "",
+    lines = [f"# Model card: {card.get('estimator', 'model')} for '{_text(card.get('target'))}'", "",
              f"- **Task**: {card.get('task')}, metric {card.get('metric')}",
              f"- **Model file sha256**: `{card.get('sha256')}`",
              f"- **Created**: {card.get('created_at')}", "", "## Data", "",
-             f"- **Source**: {dataset.get('name')} ({dataset.get('rows')} rows), sha256 `{dataset.get('sha256')}`",
+             f"- **Source**: {_text(dataset.get('name'))} ({dataset.get('rows')} rows), "
+             f"sha256 `{dataset.get('sha256')}`",
              f"- **Training rows**: {(card.get('trained_on') or {}).get('rows')}", "",
              "| feature | kind | dtype |", "|---|---|---|"]
-    lines += [f"| {_cell(f['name'])} | {f['kind']} | {f.get('dtype', '')} |" for f in card.get("features") or []]
+    lines += [f"| {_text(f['name'])} | {_text(f['kind'])} | {_text(f.get('dtype', ''))} |"
+              for f in card.get("features") or []]
     lines += ["", "## Recipe", ""]
     steps = [s for s in (card.get("recipe") or {}).get("steps", []) if s.get("enabled", True)]
-    lines += [f"{i}. {_describe(s)}" for i, s in enumerate(steps, 1)] or ["No preparation steps."]
+    lines += [f"{i}. {_text(_describe(s))}" for i, s in enumerate(steps, 1)] or ["No preparation steps."]
     lines += ["", "## Model", "", f"- **Family**: {card.get('family')} (`{card.get('estimator')}`)",
               f"- **Training time**: {_seconds(card.get('fit_seconds'))} (the whole run: "
               f"{_seconds(card.get('run_seconds'))})", "", "| hyper-parameter | value |", "|---|---|"]
-    lines += [f"| {k} | {_cell(v)} |" for k, v in sorted((card.get("params") or {}).items())]
+    lines += [f"| {_text(k)} | {_text(v)} |" for k, v in sorted((card.get("params") or {}).items())]
     lines += ["", "## Metrics", "", "| metric | validation | final test |", "|---|---|---|"]
     valid, test = metrics.get("validation") or {}, card.get("test_metrics") or {}
     names = [k for k in valid if isinstance(valid[k], int | float) and k != "decision_threshold"]
-    lines += [f"| {k} | {_number(valid.get(k))} | {_number(test.get(k))} |" for k in names]
+    lines += [f"| {_text(k)} | {_number(valid.get(k))} | {_number(test.get(k))} |" for k in names]
     cv = metrics.get("cv") or {}
     if cv.get("mean") is not None:
         lines += ["", f"Cross-validation: {_number(cv['mean'])} ± {_number(cv.get('std'))} "
@@ -292,7 +295,8 @@ def model_card_markdown(card: dict) -> str:
     if exports:
         lines += ["", "## Exports", ""]
         lines += [f"- {name}: " + (f"sha256 `{info['sha256']}`" + _check_text(info) if info.get("sha256")
-                                   else f"not available: {info.get('reason')}") for name, info in exports.items()]
+                                   else f"not available: {_text(info.get('reason'))}")
+                  for name, info in exports.items()]
     return "\n".join(lines) + "\n"
 
 
@@ -310,8 +314,21 @@ def _describe(step: dict) -> str:
         return step.get("type", "step")
 
 
-def _cell(value) -> str:
-    return str(value).replace("|", "\\|")
+# Markdown would read these in a name as markup: raw HTML, links and images, code, emphasis, a table's cell border,
+# a heading; ":" and "www." start the bare links GitHub-flavoured Markdown makes, "@" an e-mail link. "(" and ")"
+# are plain text once "[" and "]" are escaped, so they stay readable ("Step 3 (Encode categories)").
+_MARKDOWN_SPECIAL = re.compile(r"([\\`*~\[\]<>&|#!:@])")
+
+
+def _text(value) -> str:
+    """User text (a column, target, dataset or class name, a step's description) as literal Markdown text:
+    one line, every character Markdown could read as markup backslash-escaped, so it renders as written.
+
+    >>> _text("<img src=x onerror=alert(1)> [x](javascript:alert(1))")
+    '\\\\<img src=x onerror=alert(1)\\\\> \\\\[x\\\\](javascript\\\\:alert(1))'
+    """
+    text = _MARKDOWN_SPECIAL.sub(r"\\\1", " ".join(str(value).splitlines()))
+    return re.sub(r"(?i)\b(www)\.", r"\1\\.", text)
 
 
 def _number(value) -> str:

@@ -140,10 +140,21 @@ def evaluation_figures(champion: Champion, task: str) -> list[go.Figure]:
 
 # -- Markdown (the subset model_card_markdown writes) to HTML, escaping everything first ---------------------------
 
+_ESCAPED = re.compile(r"\\([!-/:-@\[-`{-~])")  # a backslash-escaped ASCII punctuation character, as in CommonMark
+
+
 def _inline(text: str) -> str:
-    text = html.escape(text.replace("\\|", "|"))
-    text = re.sub(r"`([^`]*)`", r"<code>\1</code>", text)
-    return re.sub(r"\*\*(.+?)\*\*", r"<b>\1</b>", text)
+    # Escaped characters (user text in the card) are set aside first, so no markup pattern can read them.
+    held: list[str] = []
+
+    def hold(match: re.Match) -> str:
+        held.append(match.group(1))
+        return f"\x00{len(held) - 1}\x00"
+
+    text = _ESCAPED.sub(hold, text.replace("\x00", ""))
+    text = re.sub(r"`([^`]*)`", r"<code>\1</code>", html.escape(text))
+    text = re.sub(r"\*\*(.+?)\*\*", r"<b>\1</b>", text)
+    return re.sub("\x00(\\d+)\x00", lambda m: html.escape(held[int(m.group(1))]), text)
 
 
 def _cells(line: str) -> list[str]:

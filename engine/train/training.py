@@ -14,8 +14,11 @@ from typing import NamedTuple
 import numpy as np
 import pandas as pd
 from sklearn.base import clone
+from sklearn.ensemble import StackingClassifier, VotingClassifier
 from sklearn.metrics import get_scorer
 from sklearn.model_selection import GroupKFold, KFold, StratifiedKFold, TimeSeriesSplit
+from sklearn.utils.class_weight import compute_sample_weight
+from sklearn.utils.validation import has_fit_parameter
 
 from engine.data.problem import Problem, numeric_target
 from engine.data.schema import ColumnInfo, convert_series
@@ -35,6 +38,7 @@ __all__ = [
     "TrainingData",
     "TrainingFitter",
     "balanced",
+    "balanced_fit_params",
     "best_candidate",
     "call_before",
     "cv_folds",
@@ -240,7 +244,7 @@ class TrainingFitter(NamedTuple):
         pipeline = clone(pipeline)
         if self.task == "classification":
             _no_early_stopping_on_rare_classes(pipeline, y)
-        return pipeline.fit(X, y)
+        return pipeline.fit(X, y, **balanced_fit_params(pipeline, self.recipe, self.task, y))
 
 
 def _no_early_stopping_on_rare_classes(pipeline, y: pd.Series) -> None:
@@ -256,13 +260,25 @@ def _no_early_stopping_on_rare_classes(pipeline, y: pd.Series) -> None:
 
 
 def balanced(estimator, recipe: dict, task: str):
-    """The estimator with ``class_weight='balanced'`` when the recipe asks for class weights and it supports them."""
-    params = estimator.get_params()
-    # Calibrated wrappers (SVM, linear SVM, ridge) hold the classifier's class_weight one level down.
-    key = next((k for k in ("class_weight", "estimator__class_weight") if k in params), None)
-    if task == "classification" and recipe["balance"] == "class_weight" and key:
-        estimator.set_params(**{key: "balanced"})
+    """The estimator with ``class_weight='balanced'`` when the recipe asks for class weights and it supports them
+    (the others that can are weighted at fit time: see ``balanced_fit_params``)."""
+    if task == "classification" and recipe["balance"] == "class_weight" and "class_weight" in estimator.get_params():
+        estimator.set_params(class_weight="balanced")
     return estimator
+
+
+def balanced_fit_params(pipeline, recipe: dict, task: str, y: pd.Series) -> dict:
+    """Fit parameters weighting each class of ``y`` equally, when the recipe asks for class weights and the
+    pipeline's model has no ``class_weight`` but its fit takes ``sample_weight``: naive Bayes, the MLP, and the
+    calibrated wrappers (ridge, SVMs), where a class-weighted classifier is not enough because the calibration,
+    fitted on unweighted rows, maps its scores back to the real class shares. k-NN takes neither and is fitted
+    unweighted; an ensemble's members are weighted only through their own ``class_weight``."""
+    model = getattr(pipeline, "named_steps", {}).get("model")
+    if (task != "classification" or recipe.get("balance") != "class_weight" or model is None
+            or "class_weight" in model.get_params() or isinstance(model, VotingClassifier | StackingClassifier)
+            or not has_fit_parameter(model, "sample_weight")):
+        return {}
+    return {"model__sample_weight": compute_sample_weight("balanced", y)}
 
 
 def cv_folds(rows: pd.DataFrame, y: pd.Series, task: str, split: dict, settings: dict) -> list:
