@@ -1,23 +1,23 @@
 """The app password: when ``WORKBENCH_PASSWORD`` is set, app.py shows this form before anything else.
 
 Success is remembered for the browser session only. Share links (``?share=``) do not pass through here:
-they open their one project's read-only report without the password.
+they open their one project's read-only report without the password. Wrong tries make that client wait longer
+each time (``usecases.password``).
 """
 
 from __future__ import annotations
 
-import hmac
-import os
-
 import streamlit as st
 
-PASSWORD_ENV = "WORKBENCH_PASSWORD"
+from usecases import USER_ERRORS
+from usecases.password import check_password, password_required
+
 _SIGNED_IN = "password_ok"
 
 
 def signed_in() -> bool:
     """True when no password is set, or this session has typed the right one."""
-    return not os.environ.get(PASSWORD_ENV) or st.session_state.get(_SIGNED_IN) is True
+    return not password_required() or st.session_state.get(_SIGNED_IN) is True
 
 
 def password_form() -> None:
@@ -29,8 +29,13 @@ def password_form() -> None:
     if not submitted:
         st.caption("This workbench is protected by a password. Ask the person who runs it.")
         return
-    expected = os.environ.get(PASSWORD_ENV, "")
-    if expected and hmac.compare_digest(entered.encode("utf-8"), expected.encode("utf-8")):
+    address = st.context.ip_address  # None on localhost; not a string in a test run
+    try:
+        ok = check_password(entered, client=address if isinstance(address, str) else "local")
+    except USER_ERRORS as exc:  # too many wrong tries: "Wait 4 s, then try again."
+        st.error(str(exc), icon=":material/lock:")
+        return
+    if ok:
         st.session_state[_SIGNED_IN] = True
         st.session_state.pop("password_entered", None)
         st.rerun()

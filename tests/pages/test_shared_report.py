@@ -8,7 +8,7 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from tests.pages.helpers import ROOT, assert_clean, open_page
-from usecases import sharing
+from usecases import password, sharing
 
 SECRET_NAME = "Secret <b>merger</b> plans"
 
@@ -69,6 +69,7 @@ def test_bad_link_shows_nothing_of_any_project(ws, token):
 
 def test_password_form_comes_first_and_share_links_skip_it(ws, monkeypatch):
     monkeypatch.setenv("WORKBENCH_PASSWORD", "open sesame")
+    monkeypatch.setattr(password, "FIRST_WAIT_SECONDS", 30.0)  # longer than a slow machine's page run
     project = ws.create_project("Churn")
     at = _app()
     assert_clean(at)
@@ -78,6 +79,10 @@ def test_password_form_comes_first_and_share_links_skip_it(ws, monkeypatch):
     assert at.error[0].value == "That password is not right. Try again."
     assert "password_ok" not in at.session_state
     at.text_input(key="password_entered").set_value("open sesame")
+    at.button[0].click().run()  # straight after a wrong one: even the right password waits
+    assert at.error[0].value == "Too many wrong passwords. Wait 30 s, then try again."
+    assert "password_ok" not in at.session_state
+    monkeypatch.setattr(password, "_failures", {})  # the wait is over
     at.button[0].click().run()
     assert_clean(at)
     assert at.title[0].value == "Data" and at.sidebar.selectbox[0].label == "Project"
