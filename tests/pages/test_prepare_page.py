@@ -101,3 +101,15 @@ def test_drawing_the_page_again_writes_nothing(ws, churn_project):
     at.run()
     assert_clean(at)
     assert projects.open_project(ws, pid)["updated_at"] == changed
+
+
+def test_step_forms_take_their_words_from_the_step_catalogue(ws, churn_project):
+    at = open_page("prepare", churn_project["id"])
+    fill = next(s for s in at.selectbox if s.label == "Fill with")
+    assert fill.value == "median"
+    assert "Most frequent value" in fill.options
+    assert "Average of the 5 most similar rows (KNN)" in fill.options
+    assert "most_frequent" not in fill.options
+    at.selectbox(key="new_step_type").select("drop_sparse").run()
+    applies = [r for r in at.radio if r.label == "Apply to"][-1]  # the new step's form comes last
+    assert applies.options[:2] == ["all numeric columns", "all categorical columns"]
