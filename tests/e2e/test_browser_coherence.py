@@ -14,7 +14,7 @@ from playwright.sync_api import expect
 
 from engine import Problem
 from storage import Workspace
-from tests.e2e.helpers import ROOT, act_live
+from tests.e2e.helpers import ROOT, StreamlitPage, act_live, fill_number
 from usecases import projects
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
@@ -45,6 +45,15 @@ def on_project(start_server, open_page, messy_project):
     return st, ws, pid
 
 
+def step_row(st: StreamlitPage, number: int):
+    """The bordered box of Prepare's step ``number`` (1-based): its title and description, controls, Edit."""
+    title = st.main.locator('[data-testid="stMarkdownContainer"] strong').filter(
+        has_text=re.compile(rf"^{number}\. "))
+    expect(title).to_have_count(1)
+    return title.locator("xpath=ancestor::div[@data-testid='stHorizontalBlock'][1]"
+                         "/ancestor::div[@data-testid='stVerticalBlock'][1]")
+
+
 def test_item_9_enter_does_not_start_training(on_project):
     st, ws, pid = on_project
     st.nav("Train")
@@ -69,3 +78,37 @@ def test_item_9_enter_does_not_start_training(on_project):
     st.main.get_by_text("See the results on Evaluate").wait_for(timeout=180_000)  # leave no worker behind
     st.assert_no_exception("training started by the button")
 
+
+def test_item_4_widgets_keep_their_values(on_project):
+    st, ws, pid = on_project
+    st.nav("Train")
+    expect(st.main.get_by_label(TRIALS, exact=True)).to_have_value("20")
+    fill_number(st, TRIALS, 35)
+    st.nav("Explore")
+    st.wait_idle(timeout=60)  # Explore profiles the data on its first visit
+    st.nav("Train")
+    expect(st.main.get_by_label(TRIALS, exact=True)).to_have_value("35")
+    assert projects.project_jobs(ws, pid) == []
+    st.screenshot("item_4_train_back")
+
+    # Prepare: the proposal says why the numbers are filled with the median; after the step becomes "mean", no
+    # text on the page still says median.
+    st.nav("Prepare")
+    st.main.get_by_text("Steps proposed from your data").wait_for()
+    st.main.get_by_text(re.compile(r"filled with the median")).wait_for()
+    number = 1 + [s["type"] for s in projects.project_recipe(ws, pid)["steps"]].index("impute")
+    row = step_row(st, number)
+    expect(row).to_contain_text("with the median of the training rows")
+    st.act(lambda: row.get_by_text("Edit", exact=True).click(), grace=0.3)
+    edit = row.locator('[data-testid="stForm"]')
+    combo = st.widget("stSelectbox", "Fill with", edit).get_by_role("combobox")
+    expect(combo).to_have_value("Median")
+    combo.click()
+    st.page.get_by_role("option", name="Mean", exact=True).click()
+    expect(combo).to_have_value("Mean")
+    st.click("Save step", scope=edit)
+    expect(step_row(st, number)).to_contain_text("with the mean of the training rows")
+    assert projects.project_recipe(ws, pid)["steps"][number - 1]["params"]["strategy"] == "mean"
+    expect(st.main.get_by_text(re.compile(r"\bmedian\b.*training rows|filled with the median"))).to_have_count(0)
+    st.assert_no_exception("prepare edit")
+    st.screenshot("item_4_prepare_mean")

@@ -113,3 +113,22 @@ def test_step_forms_take_their_words_from_the_step_catalogue(ws, churn_project):
     at.selectbox(key="new_step_type").select("drop_sparse").run()
     applies = [r for r in at.radio if r.label == "Apply to"][-1]  # the new step's form comes last
     assert applies.options[:2] == ["all numeric columns", "all categorical columns"]
+
+
+def test_the_proposal_text_goes_once_the_step_it_explains_is_edited(ws):
+    """Issue 17 item 4: the reasons said "filled with the median" after the step had become "mean"."""
+    rng = np.random.default_rng(0)
+    x = rng.normal(size=60)
+    x[:6] = np.nan
+    frame = pd.DataFrame({"x": x, "z": rng.normal(size=60), "y": rng.choice(["a", "b"], 60)})
+    pid = ws.create_project("Gaps")["id"]
+    projects.add_frame(ws, pid, frame, "gaps", "test", [])
+    projects.set_problem(ws, pid, Problem("y", "classification", "accuracy"))
+    at = open_page("prepare", pid)
+    assert any("filled with the median" in m.value for m in at.markdown)
+    next(s for s in at.selectbox if s.label == "Fill with").set_value("mean")
+    at = _click(at, "Save step")
+    assert_clean(at)
+    assert projects.project_recipe(ws, pid)["steps"][0]["params"]["strategy"] == "mean"
+    assert not any("median" in m.value for m in at.markdown)
+    assert any("with the mean of the training rows" in m.value for m in at.markdown)
