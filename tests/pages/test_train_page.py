@@ -66,6 +66,7 @@ def test_a_finished_search_can_be_continued(ws, churn_project, monkeypatch):
     monkeypatch.setattr("usecases.training.spawn_worker", lambda ws, job_id: started.append(job_id))
     at = open_page("train", pid)
     assert any("the 3 trials so far are kept" in c.value for c in at.caption)
+    assert [f.proto.form.enter_to_submit for f in at.get("form")] == [False]  # only the button continues it
     inputs = {n.label: n for n in at.number_input}
     inputs["More trials (0 = as many as time allows)"].set_value(5)
     inputs["More seconds (0 = no time limit)"].set_value(20)
