@@ -73,6 +73,7 @@ def test_split_advisor_applies_a_time_split_in_one_click(ws, churn_project):
     split = projects.project_recipe(ws, pid)["split"]
     assert (split["strategy"], split["time_column"]) == ("time", "signup_date")
     assert not [b for b in at.button if b.label.startswith("Use a time split")]
+    assert any("already time-ordered by 'signup_date'" in c.value for c in at.caption)
 
 
 def test_leakage_audit_excludes_a_leak_and_the_user_can_keep_it(ws):
@@ -85,6 +86,8 @@ def test_leakage_audit_excludes_a_leak_and_the_user_can_keep_it(ws):
     at = open_page("prepare", pid)
     assert_clean(at)
     assert projects.project_recipe(ws, pid)["leakage"]["excluded"] == ["refund"]
+    # Issue 17 item 11: with no repeated IDs or dates, the split advisor says it found none instead of nothing.
+    assert any("**Split advisor**" in c.value and "found none" in c.value for c in at.caption)
     assert any("**refund**" in m.value and "Left out" in m.value for m in at.markdown)
     at = _click(at, "Keep it anyway")
     assert_clean(at)
