@@ -164,7 +164,8 @@ def test_newcomer_builds_recipe_that_survives_restart_and_ships_with_the_model(
     def clip(form):
         form_radio(st, form, "chosen columns")
         form_multiselect(st, form, "Chosen columns", ["age", "income"])
-        expect(st.widget("stSelectbox", "Method", form).get_by_role("combobox")).to_have_value("Interquartile range (IQR)")
+        method = st.widget("stSelectbox", "Method", form).get_by_role("combobox")
+        expect(method).to_have_value("Interquartile range (IQR)")
 
     add_step(st, "Clip outliers", clip)
     number = 9
