@@ -93,6 +93,8 @@ with tabs[3]:
         st.info("This measure needs at least two columns of a suitable kind.")
     else:
         st.plotly_chart(plots.association_figure(assoc), width="stretch")
+        if assoc.note:
+            st.caption(assoc.note)
         st.caption(f"Computed on {assoc.n_rows:,} of {assoc.n_total:,} rows"
                    + (" (random sample)." if assoc.n_rows < assoc.n_total else "."))
         st.markdown("**Most associated pairs**")

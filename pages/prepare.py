@@ -20,18 +20,27 @@ st.title("Prepare")
 project = ui.require_project(need_problem=True)
 ws = ui.workspace()
 pid = project["id"]
-with ui.user_errors():
-    reasons = advice.ensure_recipe(ws, pid)
+
+
+def _remember_proposal(reasons: list[str]) -> None:
+    """Keep why the steps were proposed with the steps they explain, to show them while they still apply."""
     if reasons:
-        st.session_state[f"proposal_{pid}"] = reasons
+        st.session_state[f"proposal_{pid}"] = {"reasons": reasons,
+                                               "steps": projects.project_recipe(ws, pid)["steps"]}
+
+
+with ui.user_errors():
+    _remember_proposal(advice.ensure_recipe(ws, pid))
 recipe = projects.project_recipe(ws, pid)
 problem = projects.project_problem(ws, pid)
 schema = projects.project_schema(ws, pid)
 
 proposal = st.session_state.get(f"proposal_{pid}")
-if proposal:
+if proposal and proposal["steps"] != recipe["steps"]:  # edited since: the reasons would describe steps now gone
+    del st.session_state[f"proposal_{pid}"]
+elif proposal:
     with st.expander("Steps proposed from your data", expanded=True, icon=":material/auto_awesome:"):
-        for reason in proposal:
+        for reason in proposal["reasons"]:
             st.markdown(f"- {reason}")
 for warning in preparation.warnings(ws, pid):
     st.warning(warning, icon=":material/warning:")
@@ -56,7 +65,7 @@ with steps_tab:
     if st.button("Propose steps from the data again", icon=":material/auto_awesome:",
                  help="Replaces the steps above by the ones the workbench proposes for this data."):
         with ui.user_errors():
-            st.session_state[f"proposal_{pid}"] = advice.propose(ws, pid)
+            _remember_proposal(advice.propose(ws, pid))
             st.rerun()
 
 @st.cache_data(max_entries=16, show_spinner="Fitting the preparation on the training rows…")

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from engine import METRICS, MODELS, models_for_task
+from engine import METRICS, MODELS, models_for_task, validate_settings
 from pages import ui
 from pages.sections import train_tuning
 from usecases import jobs, projects, training
@@ -25,25 +25,31 @@ st.caption("Before training starts, the leakage audit scores each column alone o
            "out any that predicts the target suspiciously well (see **Prepare → Leakage audit**)."
            + (f" Left out now: {', '.join(left_out)}." if left_out else ""))
 
-with st.form("train_settings"):
-    choices = [m for m in models_for_task(problem.task) if m != "baseline"]
-    chosen = st.multiselect("Models", choices, default=[m for m in settings["models"] if m in choices],
-                            format_func=lambda m: MODELS[m].label,
-                            help="A baseline that ignores the features is always trained for comparison.")
-    a, b, c = st.columns(3)
-    folds = a.number_input("Cross-validation folds (0 = off)", 0, 20, settings["cv_folds"])
-    seed = b.number_input("Seed", 0, 2**31 - 1, settings["seed"])
-    budget = c.number_input("Time budget, seconds (0 = none)", 0, 86_400, int(settings["time_budget"] or 0))
-    search = train_tuning.search_settings(settings)
-    losses = train_tuning.loss_settings(settings, problem.task)
-    start = st.form_submit_button("Start training", type="primary")
+# No form: each setting is saved with the project as it changes, so it is there when the analyst comes back;
+# Enter in a number box only commits its value, and only the Start button starts a run.
+key = f"train_{pid}"
+choices = [m for m in models_for_task(problem.task) if m != "baseline"]
+chosen = st.multiselect("Models", choices, default=[m for m in settings["models"] if m in choices],
+                        format_func=lambda m: MODELS[m].label, key=f"{key}_models",
+                        help="A baseline that ignores the features is always trained for comparison.")
+a, b, c = st.columns(3)
+folds = a.number_input("Cross-validation folds (0 = off)", 0, 20, settings["cv_folds"], key=f"{key}_folds")
+seed = b.number_input("Seed", 0, 2**31 - 1, settings["seed"], key=f"{key}_seed")
+budget = c.number_input("Time budget, seconds (0 = none)", 0, 86_400, int(settings["time_budget"] or 0),
+                        key=f"{key}_budget")
+search = train_tuning.search_settings(settings, key)
+losses = train_tuning.loss_settings(settings, problem.task, key)
+chosen_settings = {"models": chosen, "cv_folds": int(folds), "seed": int(seed),
+                   "time_budget": float(budget) or None, "losses": losses, **search}
+with ui.user_errors():
+    if validate_settings(chosen_settings, problem.task) != settings:
+        settings = projects.save_settings(ws, pid, chosen_settings)
+start = st.button("Start training", type="primary", key=f"{key}_start")
 train_tuning.slow_warnings(settings["models"], projects.active_dataset(ws, pid)["n_rows"])
 
 if start:
     with ui.user_errors():
-        job = training.start_training(ws, pid, {"models": chosen, "cv_folds": int(folds), "seed": int(seed),
-                                                "time_budget": float(budget) or None, "losses": losses,
-                                                **search})
+        job = training.start_training(ws, pid, chosen_settings)
 
 history = projects.project_jobs(ws, pid)
 

@@ -78,7 +78,8 @@ def share_section(ws, project: dict) -> None:
     st.caption("A share link opens a read-only report of this project (data summary, key charts, leaderboard, "
                "the champion's evaluation and model card) without the app password, and reaches nothing else. "
                "The link is shown once: copy it when you make it. Revoke it any time.")
-    with st.form("deploy_share_form", clear_on_submit=True):
+    # Enter in the label must not create a link before its expiry and rights are chosen: only the button does.
+    with st.form("deploy_share_form", clear_on_submit=True, enter_to_submit=False):
         left, middle = st.columns([2, 1])
         label = left.text_input("Label (who the link is for)", placeholder="e.g. Board meeting", max_chars=100)
         days = middle.selectbox("Expires", list(_EXPIRY), format_func=_EXPIRY.get)

@@ -7,7 +7,7 @@ import json
 import pandas as pd
 import streamlit as st
 
-from engine.monitor.drift import DriftThresholds
+from engine.monitor.drift import STATISTICS, DriftThresholds, report_columns
 from engine.monitor.drift_plots import distribution_figure, drift_bar_figure, heat_strip_figure
 from pages import ui
 from usecases import monitoring
@@ -53,12 +53,19 @@ def _banner(report) -> None:
 
 def _table(report) -> pd.DataFrame:
     table = report.features
+    statistics = {header: table[column] for column, header in report_columns().items()}
     return pd.DataFrame({
-        "feature": table["name"], "kind": table["kind"], "PSI": table["psi"], "KS p": table["ks_p"],
-        "chi-square p": table["chi2_p"], "JS": table["js"],
+        "feature": table["name"], "kind": table["kind"], **statistics,
         "missing (training → new)": [f"{r:.1%} → {c:.1%}" for r, c in zip(table["missing_ref"], table["missing_cur"],
                                                                           strict=True)],
         "verdict": "● " + table["verdict"], "reason": table["reason"]})
+
+
+def _statistic_formats() -> dict:
+    """Effect sizes to 3 decimals, test p-values to 3 significant digits, one column per statistic."""
+    judged = {s.judged: s.role for s in STATISTICS.values()}
+    return {header: st.column_config.NumberColumn(format="%.3f" if judged[column] == "effect" else "%.3g")
+            for column, header in report_columns().items()}
 
 
 def render_check(check: monitoring.MonitorCheck, thresholds: DriftThresholds) -> None:
@@ -70,11 +77,9 @@ def render_check(check: monitoring.MonitorCheck, thresholds: DriftThresholds) ->
         st.markdown(f"**Predictions:** :{VERDICT_PALETTE[p['verdict']].markdown}[● {p['verdict']}] — {p['reason']}")
     else:
         st.caption("Predictions: not compared (the model could not score these rows, or its reference has none).")
-    number = st.column_config.NumberColumn
     st.dataframe(_table(report).style.map(ui.verdict_style, subset=["verdict"]), hide_index=True, width="stretch",
-                 key="monitor_drift_table", column_config={"PSI": number(format="%.3f"), "KS p": number(format="%.3g"),
-                                "chi-square p": number(format="%.3g"), "JS": number(format="%.3f"),
-                                "reason": st.column_config.TextColumn(width="large")})
+                 key="monitor_drift_table",
+                 column_config={**_statistic_formats(), "reason": st.column_config.TextColumn(width="large")})
     st.markdown("**Data quality**")
     if report.quality:
         ui.show_notes(report.quality)

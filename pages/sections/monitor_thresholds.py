@@ -4,19 +4,31 @@ from __future__ import annotations
 
 import streamlit as st
 
-from engine.monitor.drift import DriftThresholds
+from engine.monitor.drift import STATISTICS, DriftThresholds
 from pages import ui
 from usecases import monitoring
 
+
+def _statistic_fields() -> dict:
+    """One input per threshold the drift statistics name: warn / alert per effect size, one shared test p-value."""
+    fields, tests = {}, []
+    for statistic in STATISTICS.values():
+        if statistic.role == "test":
+            tests.append(statistic.name)
+            continue
+        fields[statistic.warn] = (f"{statistic.label}: warn from", 0.0, 10.0, 0.01,
+                                  f"{statistic.name} at which a feature gets a warning")
+        fields[statistic.alert] = (f"{statistic.label}: alert from", 0.0, 10.0, 0.01,
+                                   f"{statistic.name} at which a feature has drifted")
+    p_value = next(s.warn for s in STATISTICS.values() if s.role == "test")
+    fields[p_value] = ("Test p-value below", 0.0, 1.0, 0.001,
+                       f"{' / '.join(tests)} p-value that counts as a real difference")
+    return fields
+
+
 #: field -> (label, min, max, step, help)
 FIELDS = {
-    "psi_warn": ("PSI: warn from", 0.0, 10.0, 0.01, "Population stability index at which a feature gets a warning"),
-    "psi_alert": ("PSI: alert from", 0.0, 10.0, 0.01, "PSI at which a feature has drifted"),
-    "p_value": ("Test p-value below", 0.0, 1.0, 0.001, "Kolmogorov-Smirnov / chi-square p-value that counts "
-                "as a real difference"),
-    "js_warn": ("Jensen-Shannon: warn from", 0.0, 1.0, 0.01, "Jensen-Shannon distance of categories (0-1) "
-                "for a warning"),
-    "js_alert": ("Jensen-Shannon: alert from", 0.0, 1.0, 0.01, "Jensen-Shannon distance for an alert"),
+    **_statistic_fields(),
     "missing_jump": ("Missing-rate rise", 0.0, 1.0, 0.01, "How much more often a column may be empty than in "
                      "training (0.1 = 10 points)"),
     "min_rows": ("Fewest rows for a verdict", 1, 1_000_000, 10, "Below this many rows a batch gets no verdict: "
@@ -24,7 +36,6 @@ FIELDS = {
     "share_alert": ("Share of drifted features for an alert", 0.0, 1.0, 0.05, "The overall verdict is an alert "
                     "when at least this share of features drifted"),
 }
-
 
 def _key(project_id: int, field: str) -> str:
     return f"monitor_threshold_{project_id}_{field}"

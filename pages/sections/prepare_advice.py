@@ -16,7 +16,10 @@ _STRATEGY_LABELS = {"stratified": "Random, stratified by the target", "random": 
 
 def split_section(ws, project: dict, recipe: dict, schema, problem, split_table: pd.DataFrame | None) -> None:
     pid = project["id"]
-    for tip in _split_advice(*ui.data_key(project), str(recipe["split"])):
+    tips = _split_advice(*ui.data_key(project), str(recipe["split"]))
+    if not tips:
+        st.caption(f":material/lightbulb: **Split advisor** — {_no_advice(recipe['split'])}")
+    for tip in tips:
         with st.container(border=True):
             st.markdown(f":material/lightbulb: **Split advisor** — {tip.message}")
             if st.button(f"Use a {tip.strategy} split by '{tip.column}'", key=f"advice_{tip.strategy}_{tip.column}"):
@@ -90,6 +93,16 @@ def _index(options: list, value) -> int:
 
 
 @st.cache_data(max_entries=16, show_spinner="Looking for repeated identifiers and dates…")
+def _no_advice(split: dict) -> str:
+    """Say the advisor ran, and why it proposes nothing."""
+    column = split.get(f"{split['strategy']}_column")
+    if split["strategy"] in ("group", "time") and column:
+        return (f"the split is already {'grouped' if split['strategy'] == 'group' else 'time-ordered'} by "
+                f"'{column}'; no other repeated IDs or dates call for a change.")
+    return ("it looked for IDs that repeat across rows (a customer, a patient) and for dates, and found none that "
+            "call for a grouped or time-ordered split.")
+
+
 def _split_advice(pid: int, dataset_id: int, kinds: str, problem: str, split: str):
     return advice.split_advice(ui.workspace(), pid)
 

@@ -5,17 +5,7 @@ from __future__ import annotations
 import streamlit as st
 
 from engine import STEP_TYPES
-from engine.prepare.steps import SELECTOR_KINDS
-
-_KIND_LABELS = {"numeric": "all numeric columns", "categorical": "all categorical columns",
-                "text": "all free-text columns", "datetime": "all date columns", "all": "all columns"}
-_PARAM_LABELS = {"strategy": "Fill with", "fill_value": "Constant value (blank = default)",
-                 "indicator": "Add a 'was missing' column", "method": "Method", "factor": "Factor (blank = default)",
-                 "threshold": "Threshold", "op": "Operation", "left": "Column", "right": "Second column",
-                 "name": "New column name (blank = automatic)", "bins": "Bins", "parts": "Parts",
-                 "max_categories": "Most categories kept (rarer ones grouped)", "max_features": "Most words kept",
-                 "n_components": "Components (blank = by explained variance)", "variance": "Explained variance",
-                 "k": "Columns kept (k)"}
+from engine.prepare.steps import KIND_LABELS, SELECTOR_KINDS
 
 
 def step_form(key: str, step_type: str, columns: list[str], numeric: list[str], current: dict | None = None):
@@ -27,8 +17,7 @@ def step_form(key: str, step_type: str, columns: list[str], numeric: list[str], 
         chosen_columns = _columns_widget(key, spec, columns, current.get("columns") or {})
         values = {}
         for name, param in spec.params.items():
-            values[name] = _param_widget(f"{key}_{name}", name, param, params.get(name, param.default),
-                                         numeric)
+            values[name] = _param_widget(f"{key}_{name}", name, param, params.get(name, param.default), numeric)
         submitted = st.form_submit_button("Save step" if current else "Add step", type="primary")
     if not submitted:
         return None
@@ -42,7 +31,7 @@ def _columns_widget(key: str, spec, columns: list[str], current: dict) -> dict:
     options = [f"kind:{k}" for k in kinds] + ["chosen"]
     default = f"kind:{current['kind']}" if "kind" in current else ("chosen" if "names" in current else options[0])
     which = st.radio("Apply to", options, index=options.index(default), key=f"{key}_which", horizontal=True,
-                     format_func=lambda o: _KIND_LABELS.get(o[5:], o) if o.startswith("kind:") else "chosen columns")
+                     format_func=lambda o: KIND_LABELS.get(o[5:], o) if o.startswith("kind:") else "chosen columns")
     names = st.multiselect("Chosen columns", columns, default=[c for c in current.get("names", []) if c in columns],
                            key=f"{key}_names", help="Used when 'Apply to' is 'chosen columns'.")
     if which == "chosen":
@@ -51,15 +40,16 @@ def _columns_widget(key: str, spec, columns: list[str], current: dict) -> dict:
 
 
 def _param_widget(key: str, name: str, param, value, numeric: list[str]):
-    label = _PARAM_LABELS.get(name, name)
+    label = param.label
     if name in ("left", "right"):
         options = ([None] if param.optional else []) + numeric
         index = options.index(value) if value in options else 0
         return st.selectbox(label, options, index=index, key=key, format_func=lambda v: "—" if v is None else v)
     if param.choices and isinstance(param.default, list):
-        return st.multiselect(label, param.choices, default=value, key=key)
+        return st.multiselect(label, param.choices, default=value, key=key, format_func=param.choice_label)
     if param.choices:
-        return st.selectbox(label, param.choices, index=param.choices.index(value), key=key)
+        return st.selectbox(label, param.choices, index=param.choices.index(value), key=key,
+                            format_func=param.choice_label)
     if param.type is bool:
         return st.checkbox(label, value=bool(value), key=key)
     if param.optional or name == "fill_value":

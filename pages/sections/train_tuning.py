@@ -16,36 +16,40 @@ _PRUNER_LABELS = {"none": "Never", "median": "Below the median of earlier trials
                   "halving": "Successive halving"}
 
 
-def search_settings(settings: dict) -> dict:
-    """Widgets for the tuning settings (inside the Train form); returns their values."""
+def search_settings(settings: dict, key: str) -> dict:
+    """Widgets for the tuning settings (keys start with ``key``); returns their values."""
     st.markdown("**Tuning**")
     a, b = st.columns([3, 2])
     search = a.selectbox("Hyper-parameter search", list(_SEARCH_LABELS), format_func=_SEARCH_LABELS.get,
-                         index=list(_SEARCH_LABELS).index(settings["search"]),
+                         index=list(_SEARCH_LABELS).index(settings["search"]), key=f"{key}_search",
                          help="Optuna tries parameter sets, each scored by cross-validation on the training rows.")
-    trials = b.number_input("Trials per model (in total with AutoML)", 1, 10_000, settings["n_trials"])
+    trials = b.number_input("Trials per model (in total with AutoML)", 1, 10_000, settings["n_trials"],
+                            key=f"{key}_trials")
     c, d = st.columns([3, 2])
     pruner = c.selectbox("Stop a trial early when its folds score", list(_PRUNER_LABELS),
-                         format_func=_PRUNER_LABELS.get, index=list(_PRUNER_LABELS).index(settings["pruner"]))
+                         format_func=_PRUNER_LABELS.get, index=list(_PRUNER_LABELS).index(settings["pruner"]),
+                         key=f"{key}_pruner")
     patience = d.number_input("Stop after this many trials without improvement (0 = never)", 0, 10_000,
-                              settings["patience"] or 0)
+                              settings["patience"] or 0, key=f"{key}_patience")
     automl = st.toggle("AutoML: search all chosen models at once, under one budget", value=settings["automl"],
+                       key=f"{key}_automl",
                        help="One study picks the model family as one more parameter, so promising families get "
                             "more trials.")
     ensemble = st.toggle("Try a voting ensemble of the best models (kept only if it beats them on validation)",
-                         value=settings["ensemble"])
+                         value=settings["ensemble"], key=f"{key}_ensemble")
     return {"search": search, "n_trials": int(trials), "pruner": pruner, "patience": int(patience) or None,
             "automl": automl, "ensemble": ensemble}
 
 
-def loss_settings(settings: dict, task: str) -> dict:
-    """A loss picker for each model family that offers a choice (inside the Train form)."""
+def loss_settings(settings: dict, task: str, key: str) -> dict:
+    """A loss picker for each model family that offers a choice (keys start with ``key``)."""
     offered = {name: f.losses.get(task, ()) for name, f in MODELS.items() if len(f.losses.get(task, ())) > 1}
     chosen = {}
     with st.expander("Loss / objective per model"):
         for name, losses in offered.items():
             current = settings["losses"].get(name, losses[0])
-            chosen[name] = st.selectbox(MODELS[name].label, losses, index=losses.index(current), key=f"loss_{name}")
+            chosen[name] = st.selectbox(MODELS[name].label, losses, index=losses.index(current),
+                                        key=f"{key}_loss_{name}")
     return {name: loss for name, loss in chosen.items() if loss != offered[name][0]}
 
 
@@ -93,7 +97,7 @@ def extend_form(ws, project_id: int, job_id: int, trials: int) -> None:
     run = tuning.job_run(ws, job_id)
     if run is None or (run["settings"] or {}).get("search", "none") == "none":
         return
-    with st.form(f"extend_{job_id}"):
+    with st.form(f"extend_{job_id}", enter_to_submit=False):  # only the button starts the job
         st.markdown("**Continue this search**")
         st.caption(f"More trials in the same studies: the {trials} trials so far are kept and guide the search. "
                    f"It uses run {run['id']}'s data, recipe and settings; the refitted models appear on Evaluate "

@@ -62,8 +62,8 @@ def wait_for_trials(st: StreamlitPage, more_than: int, timeout: float) -> int:
 
 
 def choose_automl_settings(st: StreamlitPage) -> None:
-    """Three families, Bayesian search, AutoML on, a time budget, 3 folds (all inside the Train form)."""
-    form = st.main.locator('[data-testid="stForm"]')
+    """Three families, Bayesian search, AutoML on, a time budget, 3 folds (each saved with the project)."""
+    form = st.main
     set_multiselect(st, "Models", FAMILIES, form)
     st.select("Hyper-parameter search", "Bayesian search (TPE)", scope=form)
     set_toggle(st, re.compile(r"^AutoML: search all chosen models"), True, scope=form)

@@ -164,7 +164,8 @@ def test_newcomer_builds_recipe_that_survives_restart_and_ships_with_the_model(
     def clip(form):
         form_radio(st, form, "chosen columns")
         form_multiselect(st, form, "Chosen columns", ["age", "income"])
-        expect(st.widget("stSelectbox", "Method", form).get_by_role("combobox")).to_have_value("iqr")
+        method = st.widget("stSelectbox", "Method", form).get_by_role("combobox")
+        expect(method).to_have_value("Interquartile range (IQR)")
 
     add_step(st, "Clip outliers", clip)
     number = 9
@@ -174,7 +175,7 @@ def test_newcomer_builds_recipe_that_survives_restart_and_ships_with_the_model(
     assert move(st, 4, "Down") == 5
 
     def derive(form):
-        form_select(st, form, "Operation", "divide")
+        form_select(st, form, "Operation", "A ÷ B")
         form_select(st, form, "Column", "income")
         form_select(st, form, "Second column", "age")
 
@@ -192,7 +193,7 @@ def test_newcomer_builds_recipe_that_survives_restart_and_ships_with_the_model(
     scale = step_row(st, 7)
     st.act(lambda: scale.get_by_text("Edit", exact=True).click(), grace=0.3)
     edit = scale.locator('[data-testid="stForm"]')
-    form_select(st, edit, "Method", "robust")
+    form_select(st, edit, "Method", "Median and interquartile range (robust)")
     st.click("Save step", scope=edit)
     expect(step_row(st, 7)).to_contain_text("by median and interquartile range")
     assert step_titles(st) == FINAL

@@ -103,3 +103,10 @@ def test_a_regression_server_offers_prediction_intervals(ws):
     finally:
         for server in running:
             servers.stop_server(ws, server)
+
+
+def test_enter_in_the_share_form_creates_no_link(trained_project):
+    at = open_page("deploy", trained_project["id"])
+    assert_clean(at)
+    forms = {form.proto.form.form_id: form.proto.form.enter_to_submit for form in at.get("form")}
+    assert forms["deploy_share_form"] is False

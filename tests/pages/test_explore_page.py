@@ -4,7 +4,11 @@ from __future__ import annotations
 
 import json
 
+import numpy as np
+import pandas as pd
+
 from tests.pages.helpers import assert_clean, open_page
+from usecases import projects
 
 
 def _charts(at) -> list[dict]:
@@ -93,3 +97,13 @@ def test_many_warnings_of_one_kind_show_once_with_every_column_in_an_expander(ws
     listed = expanders["All 150 columns: constant"].dataframe[0].value
     assert listed["column"].tolist() == [f"const{j}" for j in range(150)]
     assert listed["why"][0] == "'const0' has a single value (same) on every filled row."
+
+
+def test_correlations_say_when_they_hold_only_some_columns(ws):
+    rng = np.random.default_rng(0)
+    frame = pd.DataFrame(rng.normal(size=(40, 120)) * np.arange(1, 121), columns=[f"x{i}" for i in range(120)])
+    pid = ws.create_project("Wide")["id"]
+    projects.add_frame(ws, pid, frame, "wide", "test", [])
+    at = open_page("explore", pid)
+    assert_clean(at)
+    assert "Associations computed for the 50 most variable of 120 columns." in [c.value for c in at.caption]

@@ -43,6 +43,8 @@ def test_a_stored_drifted_batch_shows_banner_table_and_charts(ws, trained_projec
     table = _drift_table(at)
     assert table.loc["monthly_charges", "verdict"] == "● alert"
     assert "PSI" in table.loc["monthly_charges", "reason"]
+    # One column per drift statistic, headed by the engine's catalogue.
+    assert list(table.columns[1:5]) == ["PSI", "KS p", "chi-square p", "JS"]
     titles = [figure["layout"]["title"]["text"] for figure in _figures(at)]
     assert any(t.startswith("Drift per feature") for t in titles)
     assert "monthly_charges: reference vs current" in titles  # the most drifted feature comes first
@@ -82,6 +84,9 @@ def test_changed_thresholds_persist_and_reset(ws, trained_project):
     pid = trained_project["id"]
     monitoring.add_upload(ws, trained_project["champion_model_id"], _shifted_csv(), "june.csv")
     at = open_page("monitor", pid)
+    js_warn = at.number_input(key=f"monitor_threshold_{pid}_js_warn")  # labelled from the statistics catalogue
+    assert js_warn.label == "JS: warn from"
+    assert js_warn.help == "Jensen-Shannon distance at which a feature gets a warning"
     at.number_input(key=f"monitor_threshold_{pid}_min_rows").set_value(1000)
     at.button(key=f"monitor_thresholds_apply_{pid}").click().run()
     assert_clean(at)

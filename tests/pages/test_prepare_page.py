@@ -73,6 +73,7 @@ def test_split_advisor_applies_a_time_split_in_one_click(ws, churn_project):
     split = projects.project_recipe(ws, pid)["split"]
     assert (split["strategy"], split["time_column"]) == ("time", "signup_date")
     assert not [b for b in at.button if b.label.startswith("Use a time split")]
+    assert any("already time-ordered by 'signup_date'" in c.value for c in at.caption)
 
 
 def test_leakage_audit_excludes_a_leak_and_the_user_can_keep_it(ws):
@@ -85,6 +86,8 @@ def test_leakage_audit_excludes_a_leak_and_the_user_can_keep_it(ws):
     at = open_page("prepare", pid)
     assert_clean(at)
     assert projects.project_recipe(ws, pid)["leakage"]["excluded"] == ["refund"]
+    # Issue 17 item 11: with no repeated IDs or dates, the split advisor says it found none instead of nothing.
+    assert any("**Split advisor**" in c.value and "found none" in c.value for c in at.caption)
     assert any("**refund**" in m.value and "Left out" in m.value for m in at.markdown)
     at = _click(at, "Keep it anyway")
     assert_clean(at)
@@ -101,3 +104,34 @@ def test_drawing_the_page_again_writes_nothing(ws, churn_project):
     at.run()
     assert_clean(at)
     assert projects.open_project(ws, pid)["updated_at"] == changed
+
+
+def test_step_forms_take_their_words_from_the_step_catalogue(ws, churn_project):
+    at = open_page("prepare", churn_project["id"])
+    fill = next(s for s in at.selectbox if s.label == "Fill with")
+    assert fill.value == "median"
+    assert "Most frequent value" in fill.options
+    assert "Average of the 5 most similar rows (KNN)" in fill.options
+    assert "most_frequent" not in fill.options
+    at.selectbox(key="new_step_type").select("drop_sparse").run()
+    applies = [r for r in at.radio if r.label == "Apply to"][-1]  # the new step's form comes last
+    assert applies.options[:2] == ["all numeric columns", "all categorical columns"]
+
+
+def test_the_proposal_text_goes_once_the_step_it_explains_is_edited(ws):
+    """Issue 17 item 4: the reasons said "filled with the median" after the step had become "mean"."""
+    rng = np.random.default_rng(0)
+    x = rng.normal(size=60)
+    x[:6] = np.nan
+    frame = pd.DataFrame({"x": x, "z": rng.normal(size=60), "y": rng.choice(["a", "b"], 60)})
+    pid = ws.create_project("Gaps")["id"]
+    projects.add_frame(ws, pid, frame, "gaps", "test", [])
+    projects.set_problem(ws, pid, Problem("y", "classification", "accuracy"))
+    at = open_page("prepare", pid)
+    assert any("filled with the median" in m.value for m in at.markdown)
+    next(s for s in at.selectbox if s.label == "Fill with").set_value("mean")
+    at = _click(at, "Save step")
+    assert_clean(at)
+    assert projects.project_recipe(ws, pid)["steps"][0]["params"]["strategy"] == "mean"
+    assert not any("median" in m.value for m in at.markdown)
+    assert any("with the mean of the training rows" in m.value for m in at.markdown)

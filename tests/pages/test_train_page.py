@@ -28,6 +28,22 @@ def test_tuning_settings_reach_the_job(ws, churn_project, monkeypatch):
     assert settings["models"] == ["baseline", "decision_tree", "knn"]
 
 
+def test_a_changed_setting_is_kept_with_the_project_without_starting_a_run(ws, churn_project, monkeypatch):
+    """Issue 17 item 4: a value set and left (another page, another session) is there on coming back."""
+    pid = churn_project["id"]
+    monkeypatch.setattr("usecases.training.spawn_worker", lambda ws, job_id: pytest.fail("a run was started"))
+    at = open_page("train", pid)
+    changed = projects.open_project(ws, pid)["updated_at"]
+    at.run()
+    assert projects.open_project(ws, pid)["updated_at"] == changed  # drawing the page again writes nothing
+    next(n for n in at.number_input if n.label.startswith("Trials per model")).set_value(35).run()
+    assert_clean(at)
+    assert projects.project_settings(ws, pid)["n_trials"] == 35
+    assert projects.project_jobs(ws, pid) == []
+    again = open_page("train", pid)
+    assert next(n for n in again.number_input if n.label.startswith("Trials per model")).value == 35
+
+
 @pytest.mark.slow
 def test_a_finished_search_shows_its_trials(ws, churn_project):
     pid = churn_project["id"]
@@ -50,6 +66,7 @@ def test_a_finished_search_can_be_continued(ws, churn_project, monkeypatch):
     monkeypatch.setattr("usecases.training.spawn_worker", lambda ws, job_id: started.append(job_id))
     at = open_page("train", pid)
     assert any("the 3 trials so far are kept" in c.value for c in at.caption)
+    assert [f.proto.form.enter_to_submit for f in at.get("form")] == [False]  # only the button continues it
     inputs = {n.label: n for n in at.number_input}
     inputs["More trials (0 = as many as time allows)"].set_value(5)
     inputs["More seconds (0 = no time limit)"].set_value(20)
