@@ -24,7 +24,8 @@ def check_input(frame: pd.DataFrame, features: list[dict]) -> list[str]:
     notes = []
     gaps = {n: int(frame[n].isna().sum()) for n in names if frame[n].isna().any()}
     if gaps:
-        notes.append(f"Missing values are filled as in training: {gaps}.")
+        counts = ", ".join(f"'{n}' ({k:,} row{'s' if k != 1 else ''})" for n, k in gaps.items())
+        notes.append(f"Missing values are filled as in training: {counts}.")
     return notes
 
 

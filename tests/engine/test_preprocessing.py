@@ -200,7 +200,7 @@ FEATURES = [{"name": "num", "kind": "numeric"}, {"name": "cat", "kind": "categor
 
 def test_check_input_notes_gaps_and_refuses_missing_columns():
     notes = check_input(pd.DataFrame({"num": [1.0, np.nan], "cat": [None, None]}), FEATURES)
-    assert notes == ["Missing values are filled as in training: {'num': 1, 'cat': 2}."]
+    assert notes == ["Missing values are filled as in training: 'num' (1 row), 'cat' (2 rows)."]
     with pytest.raises(ColumnError, match=r"The data lacks 1 column\(s\) the model needs: \['cat'\]; add them"):
         check_input(pd.DataFrame({"num": [1.0]}), FEATURES)
     with pytest.raises(EmptyDataError, match="The file to score has no rows."):

@@ -203,7 +203,7 @@ def test_score_upload_puts_predictions_after_the_inputs(ws, loaded, trained):
                                     "proba_yes"]
     assert scored["prediction"].tolist() == ["yes", "no", "yes"]
     assert (scored["proba_no"] + scored["proba_yes"]).round(9).tolist() == [1.0, 1.0, 1.0]
-    assert notes == ["Missing values are filled as in training: {'age': 1, 'plan': 1, 'signup': 1}."]
+    assert notes == ["Missing values are filled as in training: 'age' (1 row), 'plan' (1 row), 'signup' (1 row)."]
     # A decision threshold saved on Evaluate decides the classes from then on.
     evaluation.set_threshold(ws, champion, 0.999)
     rescored, notes = scoring.score_upload(ws, champion, upload, "new.csv")
