@@ -301,17 +301,25 @@ def summarize(frame: pd.DataFrame, schema: list[ColumnInfo]) -> pd.DataFrame:
 
 def column_stats(frame: pd.DataFrame, schema: list[ColumnInfo]) -> pd.DataFrame:
     """One row per column: missing, distinct, mode and top values; moments and quantiles for numbers."""
+    return _column_stats(frame, schema)[0]
+
+
+_Counted = dict[str, tuple[np.ndarray, np.ndarray]]  # column -> its values and their counts, most frequent first
+
+
+def _column_stats(frame: pd.DataFrame, schema: list[ColumnInfo]) -> tuple[pd.DataFrame, _Counted]:
+    """``column_stats`` and the value counts behind it, which the profile's category charts reuse."""
     n = len(frame)
     missing = frame.isna().sum().to_dict()
     moments = _moments(_floats(frame, [c for c in schema if c.kind in _NUMERIC]), missing, n)
     counted = _number_value_counts(frame)
-    rows = [{**_counts_row(counted.get(info.name) or _value_counts(frame[info.name]), info, n,
-                           int(missing[info.name])), **moments.get(info.name, {})}
+    counted.update({c.name: _value_counts(frame[c.name]) for c in schema if c.name not in counted})
+    rows = [{**_counts_row(counted[info.name], info, n, int(missing[info.name])), **moments.get(info.name, {})}
             for info in schema]
     columns = ["column", "kind", "count", "missing", "missing_%", "distinct", "top", "top_count", "top_%",
                "top_values", "mean", "std", "variance", "min", "p5", "p25", "median", "p75", "p95", "max",
                "skew", "kurtosis", "zeros_%"]
-    return pd.DataFrame(rows).reindex(columns=columns)
+    return pd.DataFrame(rows).reindex(columns=columns), counted
 
 
 def _floats(frame: pd.DataFrame, infos: list[ColumnInfo]) -> pd.DataFrame:
@@ -357,7 +365,7 @@ def _counts_row(counted: tuple[np.ndarray, np.ndarray], info: ColumnInfo, n: int
 _BLOCK_CELLS = 2_000_000  # plain number columns are counted from arrays of about this many cells
 
 
-def _number_value_counts(frame: pd.DataFrame) -> dict[str, tuple[np.ndarray, np.ndarray]]:
+def _number_value_counts(frame: pd.DataFrame) -> _Counted:
     """``_value_counts`` of every plain int / float column, read from one array per block of columns: taking
     each of 10,000 columns as a Series costs more than counting it."""
     by_dtype: dict[np.dtype, list[int]] = {}
@@ -427,9 +435,13 @@ def column_distribution(frame: pd.DataFrame, info: ColumnInfo, bins: int = 30) -
             counts.index = counts.index.astype(str)
             return Distribution(info.name, "datetime", counts.index.tolist(), counts.tolist(), None, n_missing, 0)
     counts = series.dropna().astype(str).value_counts()
-    shown = counts.head(_TOP_CATEGORIES)
-    return Distribution(info.name, "categorical", shown.index.tolist(), shown.tolist(), None, n_missing,
-                        int(counts.iloc[_TOP_CATEGORIES:].sum()))
+    return _category_distribution(info.name, counts.index.to_numpy(), counts.to_numpy(), n_missing)
+
+
+def _category_distribution(name: str, values: np.ndarray, counts: np.ndarray, n_missing: int) -> Distribution:
+    """The most frequent categories (``values`` and ``counts`` most frequent first) and the rest's count."""
+    return Distribution(name, "categorical", values[:_TOP_CATEGORIES].tolist(), counts[:_TOP_CATEGORIES].tolist(),
+                        None, n_missing, int(counts[_TOP_CATEGORIES:].sum()))
 
 
 def _histogram(name: str, values: np.ndarray, n_missing: int, bins: int) -> Distribution | None:
@@ -699,7 +711,7 @@ def profile(frame: pd.DataFrame, schema: list[ColumnInfo], target: str | None = 
             max_rows: int = SAMPLE_ROWS) -> Profile:
     """Overview, statistics, warnings, missingness, associations and distributions of a table."""
     view = overview(frame, schema)
-    stats = column_stats(frame, schema)
+    stats, counted = _column_stats(frame, schema)
     view_missing = dict(zip(stats["column"], stats["missing"].astype(int), strict=True))
     target = target if target in frame.columns else None
     # Sample once for every association measure (each would otherwise draw the same rows again).
@@ -720,8 +732,12 @@ def profile(frame: pd.DataFrame, schema: list[ColumnInfo], target: str | None = 
     by_column = np.ascontiguousarray(_floats(frame, numbers).to_numpy().T)
     histograms = {c.name: _histogram(c.name, values, view_missing[c.name], 30)
                   for c, values in zip(numbers, by_column, strict=True)}
-    distributions = {c.name: histograms.get(c.name) or column_distribution(frame, c)
-                     for c in schema}
+    # The value counts of text columns are those column_distribution would count again (text stays text).
+    dtypes = frame.dtypes
+    distributions = {c.name: histograms.get(c.name) or (
+        _category_distribution(c.name, *counted[c.name], view_missing[c.name])
+        if c.kind not in ("numeric", "datetime") and isinstance(dtypes[c.name], pd.StringDtype)
+        else column_distribution(frame, c)) for c in schema}
     return Profile(view, stats, findings, missing_table(frame), correlations, target, task, association,
                    distributions)
 
