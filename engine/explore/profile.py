@@ -301,26 +301,38 @@ def summarize(frame: pd.DataFrame, schema: list[ColumnInfo]) -> pd.DataFrame:
 
 def column_stats(frame: pd.DataFrame, schema: list[ColumnInfo]) -> pd.DataFrame:
     """One row per column: missing, distinct, mode and top values; moments and quantiles for numbers."""
+    return _column_stats(frame, schema)[0]
+
+
+_Counted = dict[str, tuple[np.ndarray, np.ndarray]]  # column -> its values and their counts, most frequent first
+
+
+def _column_stats(frame: pd.DataFrame, schema: list[ColumnInfo]) -> tuple[pd.DataFrame, _Counted]:
+    """``column_stats`` and the value counts behind it, which the profile's category charts reuse."""
     n = len(frame)
     missing = frame.isna().sum().to_dict()
     moments = _moments(_floats(frame, [c for c in schema if c.kind in _NUMERIC]), missing, n)
-    rows = [{**_counts_row(frame[info.name], info, n, int(missing[info.name])), **moments.get(info.name, {})}
+    counted = _number_value_counts(frame)
+    counted.update({c.name: _value_counts(frame[c.name]) for c in schema if c.name not in counted})
+    rows = [{**_counts_row(counted[info.name], info, n, int(missing[info.name])), **moments.get(info.name, {})}
             for info in schema]
     columns = ["column", "kind", "count", "missing", "missing_%", "distinct", "top", "top_count", "top_%",
                "top_values", "mean", "std", "variance", "min", "p5", "p25", "median", "p75", "p95", "max",
                "skew", "kurtosis", "zeros_%"]
-    return pd.DataFrame(rows).reindex(columns=columns)
+    return pd.DataFrame(rows).reindex(columns=columns), counted
 
 
 def _floats(frame: pd.DataFrame, infos: list[ColumnInfo]) -> pd.DataFrame:
     """The numeric and boolean columns of ``infos`` as one float block, so that reductions run column-wise at
     once (a frame read from a file holds one block per column)."""
-    direct = [c.name for c in infos if pd.api.types.is_numeric_dtype(frame[c.name])]
+    dtypes = frame.dtypes  # looked up by name: taking each column as a Series costs more than its sum
+    direct = [c.name for c in infos if pd.api.types.is_numeric_dtype(dtypes[c.name])]
     block = pd.DataFrame(frame[direct].to_numpy(dtype=float), index=frame.index, columns=direct)
+    if len(direct) == len(infos):
+        return block
     done = set(direct)
     others = {c.name: _numeric(frame[c.name], c.kind) for c in infos if c.name not in done}
-    if others:
-        block = pd.concat([block, pd.DataFrame(others, index=frame.index)], axis=1)
+    block = pd.concat([block, pd.DataFrame(others, index=frame.index)], axis=1)
     return block[[c.name for c in infos]]
 
 
@@ -339,8 +351,8 @@ def _moments(block: pd.DataFrame, missing: dict, n: int) -> dict[str, dict]:
     return table.to_dict("index")
 
 
-def _counts_row(series: pd.Series, info: ColumnInfo, n: int, missing: int) -> dict:
-    values, counts = _value_counts(series)
+def _counts_row(counted: tuple[np.ndarray, np.ndarray], info: ColumnInfo, n: int, missing: int) -> dict:
+    values, counts = counted
     row = {"column": info.name, "kind": info.kind, "count": n - missing, "missing": missing,
            "missing_%": round(100 * missing / n, 2) if n else 0.0, "distinct": len(counts)}
     if len(counts):
@@ -350,12 +362,36 @@ def _counts_row(series: pd.Series, info: ColumnInfo, n: int, missing: int) -> di
     return row
 
 
+_BLOCK_CELLS = 2_000_000  # plain number columns are counted from arrays of about this many cells
+
+
+def _number_value_counts(frame: pd.DataFrame) -> _Counted:
+    """``_value_counts`` of every plain int / float column, read from one array per block of columns: taking
+    each of 10,000 columns as a Series costs more than counting it."""
+    by_dtype: dict[np.dtype, list[int]] = {}
+    for i, dtype in enumerate(frame.dtypes):
+        if isinstance(dtype, np.dtype) and dtype.kind in "iuf":
+            by_dtype.setdefault(dtype, []).append(i)
+    step = max(1, _BLOCK_CELLS // max(len(frame), 1))
+    counted = {}
+    for positions in by_dtype.values():
+        for start in range(0, len(positions), step):
+            chunk = positions[start:start + step]
+            block = frame.iloc[:, chunk].to_numpy()
+            for name, values in zip(frame.columns[chunk], block.T, strict=True):
+                counted[name] = _sorted_counts(values)
+    return counted
+
+
 def _value_counts(series: pd.Series) -> tuple[np.ndarray, np.ndarray]:
     """Values and their counts, most frequent first; sort-based for numbers (much faster than hashing floats)."""
     if not (pd.api.types.is_numeric_dtype(series) and not pd.api.types.is_bool_dtype(series)):
         counts = series.value_counts(dropna=True)
         return counts.index.to_numpy(), counts.to_numpy()
-    values = series.to_numpy()
+    return _sorted_counts(series.to_numpy())
+
+
+def _sorted_counts(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     values, counts = np.unique(values[~pd.isna(values)], return_counts=True)
     order = np.argsort(-counts, kind="stable")
     return values[order], counts[order]
@@ -399,9 +435,13 @@ def column_distribution(frame: pd.DataFrame, info: ColumnInfo, bins: int = 30) -
             counts.index = counts.index.astype(str)
             return Distribution(info.name, "datetime", counts.index.tolist(), counts.tolist(), None, n_missing, 0)
     counts = series.dropna().astype(str).value_counts()
-    shown = counts.head(_TOP_CATEGORIES)
-    return Distribution(info.name, "categorical", shown.index.tolist(), shown.tolist(), None, n_missing,
-                        int(counts.iloc[_TOP_CATEGORIES:].sum()))
+    return _category_distribution(info.name, counts.index.to_numpy(), counts.to_numpy(), n_missing)
+
+
+def _category_distribution(name: str, values: np.ndarray, counts: np.ndarray, n_missing: int) -> Distribution:
+    """The most frequent categories (``values`` and ``counts`` most frequent first) and the rest's count."""
+    return Distribution(name, "categorical", values[:_TOP_CATEGORIES].tolist(), counts[:_TOP_CATEGORIES].tolist(),
+                        None, n_missing, int(counts[_TOP_CATEGORIES:].sum()))
 
 
 def _histogram(name: str, values: np.ndarray, n_missing: int, bins: int) -> Distribution | None:
@@ -438,12 +478,14 @@ def missing_pattern(frame: pd.DataFrame, max_cells: int = MAX_POINTS) -> Missing
 
 def association_matrix(frame: pd.DataFrame, schema: list[ColumnInfo], method: str = "pearson",
                        max_rows: int = SAMPLE_ROWS, random_state: int = 0,
-                       max_columns: int = MAX_ASSOCIATION_COLUMNS, prefer: list[str] | None = None) -> Associations:
+                       max_columns: int = MAX_ASSOCIATION_COLUMNS, prefer: list[str] | None = None,
+                       variability: pd.Series | None = None) -> Associations:
     """Pearson or Spearman between numeric columns, or ``mixed``: |Pearson| between numbers, Cramér's V
     between categories (booleans count as categories) and the correlation ratio between the two.
 
     Of more than ``max_columns`` suitable columns, the matrix keeps those named first in ``prefer`` (e.g. the
-    target and the features most associated with it), then the most variable (``association_columns``).
+    target and the features most associated with it), then the most variable (``association_columns``, which
+    takes ``variability`` when computed already, e.g. for several methods on the same rows).
     """
     if method not in METHODS:
         raise ValueError(f"The 'method' parameter of association_matrix must be one of {METHODS}. Got {method!r}.")
@@ -453,7 +495,7 @@ def association_matrix(frame: pd.DataFrame, schema: list[ColumnInfo], method: st
     kinds = _NUMERIC if method != "mixed" else (*_NUMERIC, "categorical")
     suitable = [c for c in schema if c.kind in kinds and c.name in frame.columns]
     sample = _sample(frame[[c.name for c in suitable]], max_rows, random_state)  # text ids are costly
-    kept = association_columns(sample, suitable, max_columns, prefer)
+    kept = association_columns(sample, suitable, max_columns, prefer, variability)
     ranked_by = "target" if prefer and len(suitable) > max_columns else "variance"
     found = partial(Associations, n_rows=len(sample), n_total=len(frame), n_columns_total=len(suitable),
                     ranked_by=ranked_by)
@@ -477,10 +519,11 @@ def association_matrix(frame: pd.DataFrame, schema: list[ColumnInfo], method: st
 
 
 def association_columns(frame: pd.DataFrame, schema: list[ColumnInfo], max_columns: int = MAX_ASSOCIATION_COLUMNS,
-                        prefer: list[str] | None = None) -> list[ColumnInfo]:
+                        prefer: list[str] | None = None, variability: pd.Series | None = None) -> list[ColumnInfo]:
     """At most ``max_columns`` of ``schema``, in schema order: those named in ``prefer`` first (in its order),
     then the most variable. Numbers rank by variance, categories and booleans by Gini impurity (the chance
-    that two random rows differ); each group gets its share of the places.
+    that two random rows differ); each group gets its share of the places. ``variability`` (those
+    scores by column name, for at least the columns of ``schema``) saves computing them again.
 
     >>> frame = pd.DataFrame({"flat": [1.0, 1.0, 1.1], "wide": [0.0, 5.0, 9.0], "c": ["a", "b", "a"]})
     >>> schema = [ColumnInfo(n, k, "", 0, 3) for n, k in [("flat", "numeric"), ("wide", "numeric"),
@@ -498,18 +541,33 @@ def association_columns(frame: pd.DataFrame, schema: list[ColumnInfo], max_colum
     numbers = [c for c in rest if c.kind == "numeric"]
     categories = [c for c in rest if c.kind != "numeric"]
     n_numbers = min(len(numbers), max(places - len(categories), round(places * len(numbers) / max(len(rest), 1))))
-    spread = _floats(frame, numbers).var()
+    if variability is None:
+        variability = _variability(frame, rest)
+    spread = variability[[c.name for c in numbers]]
     chosen += spread.sort_values(ascending=False, kind="stable", na_position="last").index[:n_numbers].tolist()
-    impurity = pd.Series({c.name: _gini(frame[c.name]) for c in categories}, dtype=float)
+    impurity = variability[[c.name for c in categories]]
     chosen += impurity.sort_values(ascending=False, kind="stable").index[:places - n_numbers].tolist()
     kept = set(chosen)
     return [c for c in schema if c.name in kept]
 
 
+def _variability(frame: pd.DataFrame, schema: list[ColumnInfo]) -> pd.Series:
+    """How much each column varies, as ``association_columns`` ranks them: the variance of a numeric column,
+    the Gini impurity of any other."""
+    numbers = [c for c in schema if c.kind == "numeric"]
+    spread = _floats(frame, numbers).var()
+    impurity = pd.Series({c.name: _gini(frame[c.name]) for c in schema if c.kind != "numeric"}, dtype=float)
+    return pd.concat([spread, impurity])
+
+
 def _gini(series: pd.Series) -> float:
     """Gini impurity of a column's filled values: 0 when one value, towards 1 with many even ones."""
-    shares = series.value_counts(normalize=True, dropna=True).to_numpy()
-    return float(1 - (shares**2).sum()) if len(shares) else 0.0
+    codes = pd.factorize(series)[0]  # quicker than value_counts, which also builds an index of the values
+    codes = codes[codes >= 0]
+    if not len(codes):
+        return 0.0
+    shares = np.sort(np.bincount(codes))[::-1] / len(codes)  # most frequent first, as value_counts sums them
+    return float(1 - (shares**2).sum())
 
 
 def top_pairs(assoc: Associations, n: int = 10) -> pd.DataFrame:
@@ -653,7 +711,7 @@ def profile(frame: pd.DataFrame, schema: list[ColumnInfo], target: str | None = 
             max_rows: int = SAMPLE_ROWS) -> Profile:
     """Overview, statistics, warnings, missingness, associations and distributions of a table."""
     view = overview(frame, schema)
-    stats = column_stats(frame, schema)
+    stats, counted = _column_stats(frame, schema)
     view_missing = dict(zip(stats["column"], stats["missing"].astype(int), strict=True))
     target = target if target in frame.columns else None
     # Sample once for every association measure (each would otherwise draw the same rows again).
@@ -664,15 +722,22 @@ def profile(frame: pd.DataFrame, schema: list[ColumnInfo], target: str | None = 
     if target and task == "classification":
         findings += class_imbalance(frame[target], target)
     prefer = None if association is None else [target, *association["feature"]]
-    correlations = {m: association_matrix(sampled, schema, m, max_rows, prefer=prefer)._replace(n_total=len(frame))
-                    for m in METHODS}
+    # Columns are ranked once for every method (the mixed method's columns include the others').
+    rankable = [c for c in schema if c.kind in (*_NUMERIC, "categorical") and c.name in sampled.columns]
+    variability = _variability(sampled, rankable) if len(rankable) > MAX_ASSOCIATION_COLUMNS else None
+    correlations = {m: association_matrix(sampled, schema, m, max_rows, prefer=prefer, variability=variability)
+                    ._replace(n_total=len(frame)) for m in METHODS}
     # Numeric histograms from one float block: a wide table spends most of its time in per-column overhead.
     numbers = [c for c in schema if c.kind == "numeric"]
     by_column = np.ascontiguousarray(_floats(frame, numbers).to_numpy().T)
     histograms = {c.name: _histogram(c.name, values, view_missing[c.name], 30)
                   for c, values in zip(numbers, by_column, strict=True)}
-    distributions = {c.name: histograms.get(c.name) or column_distribution(frame, c)
-                     for c in schema}
+    # The value counts of text columns are those column_distribution would count again (text stays text).
+    dtypes = frame.dtypes
+    distributions = {c.name: histograms.get(c.name) or (
+        _category_distribution(c.name, *counted[c.name], view_missing[c.name])
+        if c.kind not in ("numeric", "datetime") and isinstance(dtypes[c.name], pd.StringDtype)
+        else column_distribution(frame, c)) for c in schema}
     return Profile(view, stats, findings, missing_table(frame), correlations, target, task, association,
                    distributions)
 

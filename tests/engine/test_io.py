@@ -314,6 +314,29 @@ def test_ten_thousand_columns_load():
     assert table.frame["c9999"].tolist() == [9999 % 7] * 2
 
 
+
+def _wide_csv(columns: int, rows: int) -> bytes:
+    """Columns cycle through five kinds: float with a gap, int, 0/1, label, date."""
+    cells = {0: lambda r, c: "" if r == 3 else f"{r + c / 1000:.3f}", 1: lambda r, c: str(r * c),
+             2: lambda r, c: str((r + c) % 2), 3: lambda r, c: ("red", "blue")[r % 2],
+             4: lambda r, c: f"2024-01-{r % 28 + 1:02d}"}
+    lines = [",".join(f"c{c}" for c in range(columns))]
+    lines += [",".join(cells[c % 5](r, c) for c in range(columns)) for r in range(rows)]
+    return ("\n".join(lines) + "\n").encode()
+
+
+def test_a_wide_file_keeps_every_column_with_its_values_and_dtype():
+    # 3,000 columns of ~5 bytes: a row is ~15 KB, so pyarrow's default 1 MiB blocks would hold ~70 rows
+    frame = read_table(_wide_csv(3_000, 200), name="wide.csv").frame
+    assert frame.shape == (200, 3_000)
+    assert list(frame.columns[:3]) == ["c0", "c1", "c2"] and frame.columns[-1] == "c2999"
+    assert frame["c2995"].dtype == float and frame["c2995"].isna().tolist() == [r == 3 for r in range(200)]
+    assert frame["c2995"].iloc[199] == pytest.approx(201.995)
+    assert frame["c2996"].dtype == "int64" and frame["c2996"].iloc[150] == 150 * 2996
+    assert frame["c2997"].tolist() == [(r + 2997) % 2 for r in range(200)]
+    assert pd.api.types.is_string_dtype(frame["c2998"]) and frame["c2998"].iloc[1] == "blue"
+    assert pd.api.types.is_string_dtype(frame["c2999"]) and frame["c2999"].iloc[30] == "2024-01-03"
+
 @pytest.mark.parametrize(
     ("limit", "size", "message"),
     [

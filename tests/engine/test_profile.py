@@ -334,3 +334,33 @@ def test_the_report_of_a_wide_table_stays_small():
     assert len(profile_json(result)) < 3_000_000  # 2,000 columns: linear, about 1 KB per column
     page = html_report(result)
     assert "The first 200 of 2,000 columns" in page and len(page) < 8_000_000
+
+
+def test_association_columns_rank_by_the_variability_given():
+    frame = _wide(3, 1)
+    schema = infer_schema(frame)
+    assert [c.name for c in profile.association_columns(frame, schema, 2)] == ["n1", "n2"]  # the largest variances
+    # the profile scores every column once and hands the scores to each method: the scores decide
+    scores = pd.Series({"n0": 9.0, "n1": 1.0, "n2": 0.5, "c0": 0.1})
+    assert [c.name for c in profile.association_columns(frame, schema, 2, variability=scores)] == ["n0", "n1"]
+    matrix = profile.association_matrix(frame, schema, "pearson", max_columns=2, variability=scores).matrix
+    assert list(matrix.columns) == ["n0", "n1"]
+
+
+def test_counts_of_number_columns_of_several_dtypes_and_their_text_neighbours():
+    frame = pd.DataFrame({"i": [3, 3, 1, 2], "f": [0.5, np.nan, 0.5, 0.25], "s": ["x", "y", "y", None],
+                          "j": [7, 8, 8, 8]})
+    stats = profile.column_stats(frame, infer_schema(frame)).set_index("column")
+    assert stats.loc[["i", "f", "s", "j"], "top"].tolist() == ["3", "0.5", "y", "8"]
+    assert stats.loc[["i", "f", "s", "j"], "top_count"].tolist() == [2, 2, 2, 3]
+    assert stats.loc[["i", "f", "s", "j"], "distinct"].tolist() == [3, 2, 2, 2]
+
+
+def test_category_charts_of_text_columns_in_a_profile_match_column_distribution():
+    frame = _wide(2, 40, rows=30)
+    frame.loc[3, "c5"] = None
+    schema = infer_schema(frame)
+    result = profile.profile(frame, schema)
+    for info in schema:
+        assert result.distributions[info.name] == column_distribution(frame, info), info.name
+    assert result.distributions["c5"].n_missing == 1 and sum(result.distributions["c5"].counts) == 29

@@ -7,6 +7,7 @@ import pandas as pd
 import pytest
 
 from engine import KINDS, ColumnError, ColumnInfo, apply_kinds, infer_schema, schema_from_dicts
+from engine.data.io import read_table
 from engine.data.schema import convert_series
 
 N = 20
@@ -172,3 +173,17 @@ def test_apply_kinds_converts_and_adds_missing_columns():
     assert list(out.columns) == ["n", "gone"]
     assert out["n"].tolist()[0] == 1.0 and np.isnan(out["n"].iloc[1])
     assert out["gone"].isna().all()
+
+
+def test_kinds_of_a_wide_table_read_from_a_file():
+    # numbers of one dtype share a block in the read frame: kinds must still come out column by column
+    header = ",".join(f"c{c}" for c in range(2_000))
+    cells = ("{r}.5", "{r}", "{odd}", "{colour}", "2024-02-{day:02d}")
+    rows = [",".join(cells[c % 5].format(r=r * c, odd=(r + c) % 2, colour=("red", "blue")[r % 2], day=r % 28 + 1)
+                     for c in range(2_000)) for r in range(N)]
+    frame = read_table(("\n".join([header, *rows]) + "\n").encode(), name="wide.csv").frame
+    schema = infer_schema(frame)
+    assert len(schema) == 2_000
+    expected = ["numeric", "numeric", "boolean", "categorical", "datetime"]
+    assert [c.kind for c in schema] == expected * 400
+    assert [c.n_unique for c in schema[1995:]] == [N, N, 2, 2, N]
