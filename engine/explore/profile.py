@@ -342,12 +342,13 @@ def _moments(block: pd.DataFrame, missing: dict, n: int) -> dict[str, dict]:
     block = block[filled]
     if not len(filled):
         return {}
-    q = block.quantile([0.05, 0.25, 0.5, 0.75, 0.95]).to_numpy()
     n_filled = np.array([n - missing[c] for c in filled], dtype=float)
-    table = pd.DataFrame({"mean": block.mean(), "std": block.std(), "variance": block.var(), "min": block.min(),
-                          "max": block.max(), "p5": q[0], "p25": q[1], "median": q[2], "p75": q[3], "p95": q[4],
-                          "skew": block.skew(), "kurtosis": block.kurt(),
-                          "zeros_%": (100 * (block == 0).sum().to_numpy() / n_filled).round(2)}, index=filled)
+    with np.errstate(invalid="ignore", over="ignore"):  # ±inf makes moments undefined: NaN, and a warning says so
+        q = block.quantile([0.05, 0.25, 0.5, 0.75, 0.95]).to_numpy()
+        table = pd.DataFrame({"mean": block.mean(), "std": block.std(), "variance": block.var(), "min": block.min(),
+                              "max": block.max(), "p5": q[0], "p25": q[1], "median": q[2], "p75": q[3],
+                              "p95": q[4], "skew": block.skew(), "kurtosis": block.kurt(),
+                              "zeros_%": (100 * (block == 0).sum().to_numpy() / n_filled).round(2)}, index=filled)
     return table.to_dict("index")
 
 
@@ -684,6 +685,9 @@ def _column_findings(row: dict, n_rows: int, is_target: bool) -> list[Finding]:
                              "(an identifier); leave it out of the features."))
     elif row["kind"] in ("categorical", "text") and distinct > 50:
         found.append(Finding("high cardinality", name, f"'{name}' has {distinct:,} distinct categories."))
+    if row["kind"] == "numeric" and np.isinf([row.get("min", np.nan), row.get("max", np.nan)]).any():
+        found.append(Finding("infinite", name, f"'{name}' holds infinite values (from {row['min']} to {row['max']}); "
+                             "training and scoring read them as missing."))
     if row["kind"] == "numeric" and pd.notna(row["skew"]) and abs(row["skew"]) > 2:
         found.append(Finding("skewed", name, f"'{name}' is heavily skewed (skew {row['skew']:.2f})."))
     if row["kind"] == "numeric" and pd.notna(row["zeros_%"]) and 50 <= row["zeros_%"] < 95:

@@ -364,3 +364,14 @@ def test_category_charts_of_text_columns_in_a_profile_match_column_distribution(
     for info in schema:
         assert result.distributions[info.name] == column_distribution(frame, info), info.name
     assert result.distributions["c5"].n_missing == 1 and sum(result.distributions["c5"].counts) == 29
+
+
+def test_infinite_numbers_are_a_data_quality_warning():
+    """±inf counts as missing in training and scoring; Explore says so before the analyst trains."""
+    from engine import infer_schema
+    from engine.explore.profile import profile
+
+    frame = pd.DataFrame({"x": [1.0, 2.0, np.inf, 4.0, -np.inf] * 4, "y": list("abcde") * 4})
+    found = [f for f in profile(frame, infer_schema(frame)).warnings if f.check == "infinite"]
+    assert [f.column for f in found] == ["x"]
+    assert found[0].message == "'x' holds infinite values (from -inf to inf); training and scoring read them as missing."
