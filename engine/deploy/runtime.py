@@ -3,10 +3,12 @@
 A model file names the module of every class it holds (``engine.prepare.transformers.KindCaster`` …), so
 ``joblib.load`` outside the workbench fails with "No module named 'engine'". The wheel carries exactly the
 ``engine`` modules unpickling imports (found as the deployment bundle finds them: ``pickled_modules`` closed over
-``engine_modules``), with an empty package ``__init__`` (the real one imports the whole library); the import name
-stays ``engine`` because that is what the files name. Its metadata pins the packages those modules and the file
-import, at the versions installed here. The version is ``1.0+<hash>`` of the wheel's contents, so two different
-codes (or pins) never share a version, and the same inputs give the same bytes.
+``engine_modules``), with empty package ``__init__``s (the real one imports the whole library) except the top one,
+which installs ``engine.legacy``: a file written before the engine moved into stage packages names the old module
+paths (``engine.transformers``). The import name stays ``engine`` because that is what the files name. Its
+metadata pins the packages those modules and the file import, at the versions installed here. The version is
+``1.0+<hash>`` of the wheel's contents, so two different codes (or pins) never share a version, and the same
+inputs give the same bytes.
 
 The wheel is written with the standard library (a wheel is a zip with ``*.dist-info/METADATA``, ``WHEEL`` and a
 ``RECORD`` of sha256 hashes; see the binary distribution format, PEP 427), so no build backend is needed.
@@ -49,6 +51,9 @@ REQUIRES_PYTHON = ">=3.11"
 #: Loading a model file always needs joblib (a ``.joblib``) whatever the pickle names.
 LOADING_PACKAGES = ("joblib",)
 _NAME = DISTRIBUTION.replace("-", "_")  # the wheel file and dist-info folder spelling (PEP 427)
+_TOP_INIT = ('"""The workbench engine modules a model file needs, vendored from the workbench; nothing else is here."""'
+             "\n\nfrom engine import legacy\n\nlegacy.install()  # files written before December 2026 name the old "
+             "module paths\n")
 
 
 class RuntimeWheel(NamedTuple):
@@ -66,9 +71,10 @@ def build_wheel(pipeline, types: Iterable[str] = ()) -> RuntimeWheel:
     found = pickled_modules(pipeline)
     roots = {m for m in found if m.split(".", 1)[0] == "engine"}
     roots |= {name.rsplit(".", 1)[0] for name in types if name.split(".", 1)[0] == "engine"}
-    modules = engine_modules(roots)
+    modules = engine_modules(roots | {"engine.legacy"})
     requires = pins(distributions(found | third_party_modules(modules)) | set(LOADING_PACKAGES))
     files = {path[len(RUNTIME_DIR) + 1:]: text for path, text in engine_sources(modules).items()}
+    files["engine/__init__.py"] = _TOP_INIT
     version = f"{LAYOUT_VERSION}+{_content_hash(files, requires)}"
     filename = f"{_NAME}-{version}-{TAG}.whl"
     return RuntimeWheel(filename, zip_files(wheel_files(files, version, requires)), requires, tuple(sorted(modules)))

@@ -6,9 +6,14 @@ import base64
 import csv
 import hashlib
 import io
+import json
+import subprocess
+import sys
 import zipfile
 from importlib import metadata
+from pathlib import Path
 
+import joblib
 import numpy as np
 import pandas as pd
 import pytest
@@ -20,6 +25,7 @@ from engine.deploy import bundle
 from engine.deploy.export import dumps_skops, model_card_markdown, untrusted_skops_types
 from engine.deploy.runtime import build_wheel, install_command
 
+LEGACY = Path(__file__).resolve().parents[1] / "data" / "legacy_models"
 FEATURES = [ColumnInfo("age", "numeric", "float64", 1, 10), ColumnInfo("plan", "categorical", "object", 0, 2)]
 STEPS = [{"type": "impute", "columns": {"kind": "numeric"}, "params": {"strategy": "median"}},
          {"type": "encode", "columns": {"kind": "categorical"}, "params": {"method": "onehot"}}]
@@ -48,7 +54,9 @@ def test_wheel_holds_the_pickle_modules_with_empty_package_inits(pipeline):
             "engine/errors.py", f"{dist_info}/METADATA", f"{dist_info}/WHEEL",
             f"{dist_info}/RECORD"} <= set(members)
     assert not any(name.startswith("engine/train/") or name.endswith("serving.py") for name in members)
-    assert b"import" not in members["engine/__init__.py"]  # the real one imports the whole library
+    assert b"import" not in members["engine/prepare/__init__.py"]  # the real ones import the whole library
+    assert members["engine/__init__.py"].endswith(b"from engine import legacy\n\nlegacy.install()  # files written "
+                                                  b"before December 2026 name the old module paths\n")
     assert members["engine/prepare/transformers.py"].decode() == \
         bundle.engine_sources(["engine.prepare.transformers"])["workbench_runtime/engine/prepare/transformers.py"]
     assert b"Tag: py3-none-any\n" in members[f"{dist_info}/WHEEL"]
@@ -116,3 +124,34 @@ def test_model_card_says_what_to_install_and_the_skops_trusted_types():
             "trusted=['engine.prepare.transformers.KindCaster'])`") in generic
     exact = model_card_markdown(card, install="pip install numpy==2.3.4 ./workbench_runtime-1.0+abc-py3-none-any.whl")
     assert "): `pip install numpy==2.3.4 ./workbench_runtime-1.0+abc-py3-none-any.whl`\n" in exact
+
+
+PREDICT = """\
+import json, sys
+import joblib, pandas as pd
+sys.path.insert(0, sys.argv[1])
+import engine
+rows = pd.read_csv(sys.argv[3])
+rows["plan"] = rows["plan"].astype(object)
+model = joblib.load(sys.argv[2])
+values = model.predict(rows) if sys.argv[4] == "predict" else model.predict_proba(rows)
+print(json.dumps({"engine": engine.__file__, "values": values.tolist()}))
+"""
+
+
+@pytest.mark.parametrize("name", sorted(json.loads((LEGACY / "expected.json").read_text())))
+def test_a_file_written_before_the_engine_moved_loads_with_its_wheel_alone(name, tmp_path):
+    """The old file names ``engine.transformers`` …; the wheel's ``engine`` (first on the path of a process outside
+    the repository) answers those names and predicts what the file predicted when it was written."""
+    wheel = build_wheel(joblib.load(LEGACY / f"{name}.joblib"))
+    with zipfile.ZipFile(io.BytesIO(wheel.data)) as archive:
+        archive.extractall(tmp_path / "site")
+    method = "predict" if name == "scaled-regression" else "predict_proba"
+    run = subprocess.run([sys.executable, "-c", PREDICT, str(tmp_path / "site"), str(LEGACY / f"{name}.joblib"),
+                          str(LEGACY / "rows.csv"), method], cwd=tmp_path, capture_output=True, text=True,
+                         timeout=120, env={"PATH": "/usr/bin:/bin", "OMP_NUM_THREADS": "1"})
+    assert run.returncode == 0, run.stderr[-2000:]
+    got = json.loads(run.stdout)
+    assert got["engine"] == str(tmp_path / "site" / "engine" / "__init__.py")
+    expected = json.loads((LEGACY / "expected.json").read_text())[name]
+    np.testing.assert_allclose(got["values"], expected, rtol=0, atol=1e-9)
