@@ -40,7 +40,8 @@ from engine.deploy.bundle import (
     zip_files,
 )
 
-__all__ = ["DISTRIBUTION", "RuntimeWheel", "build_wheel", "install_command", "pins", "wheel_files"]
+__all__ = ["DISTRIBUTION", "RuntimeWheel", "build_wheel", "install_command", "pins", "wheel_filename",
+           "wheel_files"]
 
 #: The wheel's distribution name (``pip install``, ``pip uninstall``); its import name is ``engine``.
 DISTRIBUTION = "workbench-runtime"
@@ -57,12 +58,14 @@ _TOP_INIT = ('"""The workbench engine modules a model file needs, vendored from 
 
 
 class RuntimeWheel(NamedTuple):
-    """A built wheel: its file name (as pip needs it), bytes, the pinned requirements and the vendored modules."""
+    """A built wheel: its file name (as pip needs it), bytes, pinned requirements, vendored modules and the
+    distributions it requires (unpinned: ``wheel_filename`` of them and the modules tells whether it is current)."""
 
     filename: str
     data: bytes
     requires: tuple[str, ...]
     modules: tuple[str, ...]
+    packages: tuple[str, ...]
 
 
 def build_wheel(pipeline, types: Iterable[str] = ()) -> RuntimeWheel:
@@ -72,12 +75,28 @@ def build_wheel(pipeline, types: Iterable[str] = ()) -> RuntimeWheel:
     roots = {m for m in found if m.split(".", 1)[0] == "engine"}
     roots |= {name.rsplit(".", 1)[0] for name in types if name.split(".", 1)[0] == "engine"}
     modules = engine_modules(roots | {"engine.legacy"})
-    requires = pins(distributions(found | third_party_modules(modules)) | set(LOADING_PACKAGES))
+    packages = distributions(found | third_party_modules(modules)) | set(LOADING_PACKAGES)
+    version, files, requires = _layout(modules, packages)
+    return RuntimeWheel(_filename(version), zip_files(wheel_files(files, version, requires)), requires,
+                        tuple(sorted(modules)), tuple(sorted(packages)))
+
+
+def wheel_filename(modules: Iterable[str], packages: Iterable[str]) -> str:
+    """The file name a wheel of these modules and distributions gets from today's sources and installed versions
+    (cheap: nothing is unpickled or zipped), e.g. to tell whether a wheel kept earlier is still current."""
+    return _filename(_layout(modules, packages)[0])
+
+
+def _layout(modules: Iterable[str], packages: Iterable[str]) -> tuple[str, dict[str, str], tuple[str, ...]]:
+    """(version, package files -> source, pinned requirements) of a wheel."""
+    requires = pins(packages)
     files = {path[len(RUNTIME_DIR) + 1:]: text for path, text in engine_sources(modules).items()}
     files["engine/__init__.py"] = _TOP_INIT
-    version = f"{LAYOUT_VERSION}+{_content_hash(files, requires)}"
-    filename = f"{_NAME}-{version}-{TAG}.whl"
-    return RuntimeWheel(filename, zip_files(wheel_files(files, version, requires)), requires, tuple(sorted(modules)))
+    return f"{LAYOUT_VERSION}+{_content_hash(files, requires)}", files, requires
+
+
+def _filename(version: str) -> str:
+    return f"{_NAME}-{version}-{TAG}.whl"
 
 
 def pins(packages: Iterable[str]) -> tuple[str, ...]:

@@ -23,7 +23,7 @@ from engine import build_pipeline, validate_recipe
 from engine.data.schema import ColumnInfo
 from engine.deploy import bundle
 from engine.deploy.export import dumps_skops, model_card_markdown, untrusted_skops_types
-from engine.deploy.runtime import build_wheel, install_command
+from engine.deploy.runtime import build_wheel, install_command, wheel_filename
 
 LEGACY = Path(__file__).resolve().parents[1] / "data" / "legacy_models"
 FEATURES = [ColumnInfo("age", "numeric", "float64", 1, 10), ColumnInfo("plan", "categorical", "object", 0, 2)]
@@ -90,11 +90,13 @@ def test_metadata_pins_what_the_vendored_code_and_the_file_import(pipeline):
 def test_same_inputs_give_the_same_bytes_and_other_code_another_version(pipeline, monkeypatch):
     first = build_wheel(pipeline)
     assert build_wheel(pipeline) == first
+    assert wheel_filename(first.modules, first.packages) == first.filename  # without unpickling or zipping
     sources = bundle.engine_sources
     changed = {"workbench_runtime/engine/errors.py": "# another workbench\n"}
     monkeypatch.setattr("engine.deploy.runtime.engine_sources", lambda modules: {**sources(modules), **changed})
     other = build_wheel(pipeline)
     assert other.filename != first.filename and other.requires == first.requires
+    assert wheel_filename(first.modules, first.packages) == other.filename
 
 
 def test_skops_types_add_their_modules(pipeline):

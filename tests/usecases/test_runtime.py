@@ -14,6 +14,7 @@ import numpy as np
 import pytest
 
 from engine import predict_frame
+from engine.deploy.bundle import engine_sources
 from engine.deploy.runtime import install_command
 from usecases import export
 from usecases.bundle import bundle_files
@@ -52,6 +53,20 @@ def test_cli_writes_the_wheel_of_a_workspace_model_or_a_model_directory(ws, load
     assert (tmp_path / "dir" / wheel.filename).read_bytes() == wheel.data
     assert main(["runtime", "--workspace", str(ws.home), "--model-id", "999", "--out", str(tmp_path)]) == 1
     assert "error: Model 999" in capsys.readouterr().err
+
+
+def test_the_wheel_is_kept_until_the_model_the_sources_or_the_pins_change(ws, loaded, trained, monkeypatch):
+    model_id = _linear(ws, loaded)
+    first = runtime_wheel(ws, model_id)
+    monkeypatch.setattr(ws, "load_model", lambda model_id: pytest.fail("a kept wheel is current: no unpickling"))
+    assert runtime_wheel(ws, model_id) == first
+    monkeypatch.undo()
+    sources = engine_sources
+    changed = {"workbench_runtime/engine/errors.py": "# a newer workbench\n"}
+    monkeypatch.setattr("engine.deploy.runtime.engine_sources", lambda modules: {**sources(modules), **changed})
+    newer = runtime_wheel(ws, model_id)
+    assert newer.filename != first.filename and newer.modules == first.modules
+    assert runtime_wheel(ws, model_id) == newer
 
 
 def test_the_bundle_carries_the_wheel(ws, loaded, trained):
