@@ -2,7 +2,8 @@
 
 The zip holds the model (``model.joblib``; ``model.skops`` when it stores; ``model.onnx`` when its export passed
 its check), ``card.json`` + ``MODEL_CARD.md``, ``serve.py``, the workbench code the pipeline and the server need
-(``workbench_runtime/engine/``), a pinned ``requirements.txt``, a ``Dockerfile`` + ``.dockerignore`` and a README.
+(``workbench_runtime/engine/``), a pinned ``requirements.txt``, a ``Dockerfile`` + ``.dockerignore`` and a README;
+also the model's runtime wheel (``workbench_runtime-….whl``), which loads ``model.joblib`` in one's own code.
 Everything comes from the stored pipeline verified against the sha256 in the workspace database.
 """
 
@@ -30,6 +31,7 @@ from engine.deploy.bundle import (
 from engine.deploy.serving import curl_command
 from storage import Workspace
 from usecases import export
+from usecases.runtime import runtime_wheel
 
 __all__ = ["bundle_bytes", "bundle_files", "bundle_name"]
 
@@ -49,6 +51,8 @@ def bundle_files(ws: Workspace, model_id: int) -> dict[str, str | bytes]:
         files["model.onnx"] = onnx.data
         roots |= set(ONNX_MODULES)
         packages.add("onnxruntime")
+    wheel = runtime_wheel(ws, model_id)
+    files[wheel.filename] = wheel.data
     card = export.card_json(ws, model_id)
     found = pickled_modules(pipeline)
     modules = engine_modules(roots | {m for m in found if m.split(".", 1)[0] == "engine"})

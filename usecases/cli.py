@@ -9,6 +9,7 @@
     python -m engine drift --model DIR --data FILE --out DRIFT.json [--thresholds JSON|FILE.json] [--trust-pickle]
         exit 0: ok / warn / too few rows; 4: alert; 2: the model has no reference.json (retrain it)
     python -m engine bundle --workspace DIR --model-id N --out FILE.zip
+    python -m engine runtime (--model DIR | --workspace DIR --model-id N) --out DIR
 """
 
 from __future__ import annotations
@@ -127,6 +128,13 @@ def build_parser() -> argparse.ArgumentParser:
     bundle.add_argument("--workspace", required=True, help="workspace directory (WORKBENCH_HOME of the app)")
     bundle.add_argument("--model-id", required=True, type=int, help="model number (shown on the Evaluate page)")
     bundle.add_argument("--out", required=True, help="zip file to write")
+    runtime = commands.add_parser("runtime", help="write the workbench-runtime wheel a model's downloaded file needs "
+                                  "to load outside the workbench, and print the pip install line")
+    model = runtime.add_mutually_exclusive_group(required=True)
+    model.add_argument("--model", help="model directory written by train")
+    model.add_argument("--model-id", type=int, help="model number in --workspace (shown on the Evaluate page)")
+    runtime.add_argument("--workspace", help="workspace directory (WORKBENCH_HOME of the app), with --model-id")
+    runtime.add_argument("--out", required=True, help="folder to write the .whl into")
     monitor = commands.add_parser("monitor", help="check every project's champion for drift and performance decay, "
                                   "record new alerts and post them to webhooks (exit 4 while alerts are open)")
     monitor.add_argument("--workspace", required=True, help="workspace directory (WORKBENCH_HOME of the app)")
@@ -177,6 +185,8 @@ def main(argv: list[str] | None = None, started: float | None = None) -> int:
             return _serve(args)
         if args.command == "bundle":
             return _bundle(args)
+        if args.command == "runtime":
+            return _runtime(args)
         return _predict(args)
     except USER_ERRORS as exc:
         print(f"error: {exc}", file=sys.stderr)
@@ -357,6 +367,18 @@ def _bundle(args) -> int:
     data = bundle_bytes(_existing_workspace(args.workspace), args.model_id)
     Path(args.out).write_bytes(data)
     print(f"wrote the deployment bundle of model {args.model_id} to {args.out} ({len(data) / 1e3:,.0f} kB)")
+    return 0
+
+
+def _runtime(args) -> int:
+    from usecases.runtime import install_command, model_dir_runtime_wheel, runtime_wheel
+
+    wheel = (model_dir_runtime_wheel(args.model) if args.model is not None
+             else runtime_wheel(_existing_workspace(args.workspace), args.model_id))
+    out = Path(args.out)
+    out.mkdir(parents=True, exist_ok=True)
+    (out / wheel.filename).write_bytes(wheel.data)
+    print(f"wrote {out / wheel.filename}; load the model elsewhere after:\n  {install_command(wheel)}")
     return 0
 
 

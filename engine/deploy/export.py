@@ -248,8 +248,12 @@ def _failed(check: OnnxCheck) -> str:
 
 # -- model card ---------------------------------------------------------------------------------------------------
 
-def model_card_markdown(card: dict) -> str:
-    """A model card in Markdown from the card dict (``model.json`` plus threshold, test metrics, exports)."""
+def model_card_markdown(card: dict, install: str | None = None) -> str:
+    """A model card in Markdown from the card dict (``model.json`` plus threshold, test metrics, exports).
+
+    ``install`` is the ``pip install`` line of the model's runtime wheel (``engine.deploy.runtime.install_command``);
+    without it the card names the library versions the model was trained with and where to get the wheel.
+    """
     dataset, metrics = card.get("dataset") or {}, card.get("metrics") or {}
     lines = [f"# Model card: {card.get('estimator', 'model')} for '{_text(card.get('target'))}'", "",
              f"- **Task**: {card.get('task')}, metric {card.get('metric')}",
@@ -297,7 +301,33 @@ def model_card_markdown(card: dict) -> str:
         lines += [f"- {name}: " + (f"sha256 `{info['sha256']}`" + _check_text(info) if info.get("sha256")
                                    else f"not available: {_text(info.get('reason'))}")
                   for name, info in exports.items()]
-    return "\n".join(lines) + "\n"
+    return "\n".join(lines + _loading_lines(card, install)) + "\n"
+
+
+def _loading_lines(card: dict, install: str | None) -> list[str]:
+    """What to install, and how to load, outside the workbench: the file names the workbench's own classes."""
+    versions = card.get("versions") or {}
+    if install is None:
+        pins = " ".join(f"{name}=={version}" for name, version in sorted(versions.items())
+                        if name != "python" and version != "not installed")
+        install_text = (f"`pip install {pins}` and this model's `workbench-runtime` wheel: the Deploy page offers "
+                        "it beside the model, and `python -m engine runtime --workspace DIR --model-id N --out DIR` "
+                        "writes it and prints the exact line")
+    else:
+        install_text = f"`{install}`"
+    lines = ["", "## Loading this model outside the workbench", "",
+             "The model file names the workbench's own classes (`engine.prepare.…`), so it loads where the "
+             "`workbench-runtime` wheel (import name `engine`) is installed; no app and no Streamlit are needed.", "",
+             f"- **Install** (Python 3.11 or newer; trained with {versions.get('python', 'unknown')}): {install_text}",
+             "- **joblib**: `model = joblib.load('model.joblib')`; loading runs code, so load only a file whose "
+             "sha256 is the one above"]
+    skops = (card.get("exports") or {}).get("model.skops") or {}
+    if skops.get("sha256"):
+        skops_version = (skops.get("versions") or {}).get("skops")
+        trusted = ", ".join(repr(t) for t in skops.get("trusted_types") or [])
+        lines += [f"- **skops** (also `pip install skops=={skops_version}`): `model = skops.io.load('model.skops', "
+                  f"trusted=[{trusted}])`; it constructs only the types listed"]
+    return lines
 
 
 def _check_text(info: dict) -> str:

@@ -374,4 +374,5 @@ def test_infinite_numbers_are_a_data_quality_warning():
     frame = pd.DataFrame({"x": [1.0, 2.0, np.inf, 4.0, -np.inf] * 4, "y": list("abcde") * 4})
     found = [f for f in profile(frame, infer_schema(frame)).warnings if f.check == "infinite"]
     assert [f.column for f in found] == ["x"]
-    assert found[0].message == "'x' holds infinite values (from -inf to inf); training and scoring read them as missing."
+    assert found[0].message == ("'x' holds infinite values (from -inf to inf); training and scoring read them as "
+                                "missing.")
