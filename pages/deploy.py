@@ -9,7 +9,7 @@ import streamlit as st
 from engine.data.io import SUPPORTED_EXTENSIONS
 from pages import ui
 from pages.sections import deploy_bundle, deploy_server, deploy_share
-from usecases import export, scoring
+from usecases import export, runtime, scoring
 
 st.title("Deploy")
 project = ui.require_project(need_problem=True)
@@ -48,6 +48,12 @@ with ui.user_errors():
                        mime="text/markdown", key="deploy_download_card_md")
     ui.download_button(buttons, "Model card (.json)", json.dumps(card, indent=2, default=str),
                        file_name=f"{stem}-card.json", mime="application/json", key="deploy_download_card")
+    with st.spinner("Building the runtime wheel…"):
+        wheel = runtime.runtime_wheel(ws, model_id)
+    ui.download_button(buttons, "Runtime (.whl)", wheel.data, file_name=wheel.filename,  # pip needs its own name
+                       mime="application/zip", key="deploy_download_runtime",
+                       help="The workbench code the model files name (import name engine): install it with the "
+                            "pinned packages to load them without the workbench (see How to load)")
     deploy_bundle.bundle_button(buttons, ws, model_id)
     if skops.data is None:
         st.warning(f"No skops file: {skops.info['reason']}", icon=":material/warning:")
@@ -64,6 +70,8 @@ with ui.user_errors():
                    "most probable class; apply the threshold to the positive class's probability yourself.")
 
     with st.expander("How to load these files"):
+        st.caption("In a fresh virtual environment (Python 3.11 or newer), next to the downloaded files:")
+        st.code(runtime.install_command(wheel, skops=skops.data is not None), language="bash")
         joblib_tab, skops_tab, onnx_tab = st.tabs(["joblib", "skops", "ONNX"])
         joblib_tab.code(f"import joblib, pandas as pd\nmodel = joblib.load('{stem}.joblib')  # runs code: only "
                         "files you trust\nrows = pd.read_csv('new_rows.csv')\nprint(model.predict(rows))",
@@ -72,9 +80,10 @@ with ui.user_errors():
         skops_tab.code("import skops.io as sio\n"
                        f"trusted = {json.dumps(trusted, indent=4)}  # the workbench's own and scikit-learn types\n"
                        f"assert sorted(sio.get_untrusted_types(file='{stem}.skops')) == sorted(trusted)\n"
-                       f"model = sio.load('{stem}.skops', trusted=trusted)  # needs this workbench's engine/ package\n"
+                       f"model = sio.load('{stem}.skops', trusted=trusted)  # workbench types: the runtime wheel\n"
                        "print(model.predict(rows))", language="python")
-        onnx_tab.code("import numpy as np, onnxruntime as ort\n"
+        onnx_tab.code("# pip install onnxruntime numpy pandas (no runtime wheel needed)\n"
+                      "import numpy as np, onnxruntime as ort\n"
                       f"session = ort.InferenceSession('{stem}.onnx')\n"
                       "# one [N, 1] input per column: numbers (booleans 0/1) as float64 with NaN for gaps, dates as\n"
                       "# float64 seconds since 1970-01-01, categories and text as str with '' for gaps (see the card)\n"

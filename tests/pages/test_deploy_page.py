@@ -19,7 +19,7 @@ def test_deploy_offers_every_format_with_a_checked_onnx_file(ws, trained_project
     at = open_page("deploy", trained_project["id"])
     assert_clean(at)
     assert _labels(at) == ["Model (.joblib)", "Model (.skops, safe to load)", "Model card (.md)", "Model card (.json)",
-                           "Deployment bundle (.zip)"]
+                           "Runtime (.whl)", "Deployment bundle (.zip)"]
     at.button(key="deploy_onnx").click().run()
     assert_clean(at)
     assert _labels(at)[2] == "Model (.onnx)"
@@ -27,7 +27,9 @@ def test_deploy_offers_every_format_with_a_checked_onnx_file(ws, trained_project
     assert checked and "the same classes" in checked[0] and "float64" in checked[0]
     assert "deploy_onnx" not in [b.key for b in at.button]  # the result is kept, not recomputed
     assert [t.label for t in at.tabs] == ["joblib", "skops", "ONNX"]
-    assert "engine.prepare.transformers.KindCaster" in at.code[1].value
+    install, _, skops_code = (c.value for c in at.code[:3])
+    assert install.startswith("pip install ") and "workbench_runtime-" in install and ".whl" in install
+    assert "engine.prepare.transformers.KindCaster" in skops_code
 
 
 def test_deploy_says_why_a_model_does_not_convert(ws, trained_project, monkeypatch):
