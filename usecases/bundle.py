@@ -55,7 +55,8 @@ def bundle_files(ws: Workspace, model_id: int) -> dict[str, str | bytes]:
     files[wheel.filename] = wheel.data
     card = export.card_json(ws, model_id)
     found = pickled_modules(pipeline)
-    modules = engine_modules(roots | {m for m in found if m.split(".", 1)[0] == "engine"})
+    # engine.legacy: a model trained before the stage packages names the old module paths
+    modules = engine_modules(roots | {"engine.legacy"} | {m for m in found if m.split(".", 1)[0] == "engine"})
     packages |= distributions(found | third_party_modules(modules))
     files.update(engine_sources(modules))
     files.update({"card.json": json.dumps(card, indent=2, default=str) + "\n",

@@ -55,6 +55,8 @@ SERVING_MODULES = ("engine.deploy.serving",)
 ONNX_MODULES = ("engine.deploy.onnx_feeds",)
 _ENGINE = Path(__file__).resolve().parents[1]  # the engine package
 _INIT = '"""The workbench engine modules this model needs, vendored from the workbench; nothing else is here."""\n'
+_LEGACY_INIT = (_INIT + "\nfrom engine import legacy\n\n"
+                "legacy.install()  # files written before December 2026 name the old module paths\n")
 _ZIP_TIME = (2026, 1, 1, 0, 0, 0)  # fixed, so the same inputs give the same zip bytes
 
 
@@ -119,7 +121,8 @@ def distributions(modules: Iterable[str]) -> set[str]:
 
 
 def engine_sources(modules: Iterable[str]) -> dict[str, str]:
-    """Bundle paths -> source text of the ``engine`` modules, with an empty ``__init__`` for each package."""
+    """Bundle paths -> source text of the ``engine`` modules, with an empty ``__init__`` for each package; when
+    ``engine.legacy`` is among them the top ``__init__`` installs it, so files naming old module paths load too."""
     files = {}
     for name in sorted(modules):
         parts = name.split(".")
@@ -128,6 +131,8 @@ def engine_sources(modules: Iterable[str]) -> dict[str, str]:
         if name != "engine":
             files[f"{RUNTIME_DIR}/{name.replace('.', '/')}.py"] = _module_path(name).read_text()
     files.setdefault(f"{RUNTIME_DIR}/engine/__init__.py", _INIT)
+    if "engine.legacy" in modules:
+        files[f"{RUNTIME_DIR}/engine/__init__.py"] = _LEGACY_INIT
     return files
 
 

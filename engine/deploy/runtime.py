@@ -52,9 +52,6 @@ REQUIRES_PYTHON = ">=3.11"
 #: Loading a model file always needs joblib (a ``.joblib``) whatever the pickle names.
 LOADING_PACKAGES = ("joblib",)
 _NAME = DISTRIBUTION.replace("-", "_")  # the wheel file and dist-info folder spelling (PEP 427)
-_TOP_INIT = ('"""The workbench engine modules a model file needs, vendored from the workbench; nothing else is here."""'
-             "\n\nfrom engine import legacy\n\nlegacy.install()  # files written before December 2026 name the old "
-             "module paths\n")
 
 
 class RuntimeWheel(NamedTuple):
@@ -91,7 +88,6 @@ def _layout(modules: Iterable[str], packages: Iterable[str]) -> tuple[str, dict[
     """(version, package files -> source, pinned requirements) of a wheel."""
     requires = pins(packages)
     files = {path[len(RUNTIME_DIR) + 1:]: text for path, text in engine_sources(modules).items()}
-    files["engine/__init__.py"] = _TOP_INIT
     return f"{LAYOUT_VERSION}+{_content_hash(files, requires)}", files, requires
 
 

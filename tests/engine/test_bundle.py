@@ -200,3 +200,19 @@ def test_vendored_modules_are_enough_to_unpickle_and_serve(tmp_path):
     got = json.loads(run.stdout)
     for name in RICH:
         np.testing.assert_allclose(got[name], expected[name], rtol=0, atol=1e-12)
+
+
+def test_vendored_code_installs_the_old_module_paths_when_legacy_is_vendored(tmp_path):
+    """A bundle of a model trained before the stage packages: its pickle names engine.transformers."""
+    files = engine_sources(engine_modules({"engine.prepare.transformers", "engine.legacy"}))
+    assert "legacy.install()" in files[f"{RUNTIME_DIR}/engine/__init__.py"]
+    for path, text in files.items():
+        (tmp_path / path).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / path).write_text(text)
+    script = (f"import sys; sys.path.insert(0, {str(tmp_path / RUNTIME_DIR)!r})\n"
+              "import engine, engine.transformers as old, engine.prepare.transformers as new\n"
+              "assert old is new and engine.__file__.startswith(sys.path[0])\n")
+    env = {k: v for k, v in os.environ.items() if k != "PYTHONPATH"}
+    run = subprocess.run([sys.executable, "-I", "-c", script], cwd=tmp_path, env=env, capture_output=True, text=True,
+                         timeout=120)
+    assert run.returncode == 0, run.stderr[-2000:]
