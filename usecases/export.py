@@ -74,17 +74,20 @@ def skops_export(ws: Workspace, model_id: int) -> ExportFile:
     if cached is not None:
         return cached
     m = model_rows(ws, model_id)
-    rows = _check_rows(m)
+    return _skops_file(ws, model_id, record, m.pipeline, _check_rows(m), m.problem.task)
+
+
+def _skops_file(ws: Workspace, model_id: int, record: dict, pipeline, rows, task: str) -> ExportFile:
     info = {"model_sha256": record["sha256"], "export_version": EXPORT_VERSION, "created_at": now(),
             "rows": int(len(rows))}
     try:
-        data = dumps_skops(m.pipeline)
+        data = dumps_skops(pipeline)
         loaded = loads_skops(data)
     except ExportError as exc:
         return ExportFile(None, write_export(ws.model_dir(model_id), SKOPS_FILE, None, {**info, "reason": str(exc)}))
-    same = np.array_equal(loaded.predict(rows), m.pipeline.predict(rows))
-    if same and hasattr(m.pipeline, "predict_proba") and m.problem.task == "classification":
-        same = np.array_equal(loaded.predict_proba(rows), m.pipeline.predict_proba(rows))
+    same = np.array_equal(loaded.predict(rows), pipeline.predict(rows))
+    if same and hasattr(pipeline, "predict_proba") and task == "classification":
+        same = np.array_equal(loaded.predict_proba(rows), pipeline.predict_proba(rows))
     if not same:
         reason = "The skops file, loaded back, predicts differently from the stored pipeline, so it is not offered."
         return ExportFile(None, write_export(ws.model_dir(model_id), SKOPS_FILE, None, {**info, "reason": reason}))
@@ -159,19 +162,27 @@ def onnx_export(ws: Workspace, model_id: int) -> ExportFile:
     if cached is not None:
         return cached
     m = model_rows(ws, model_id)
-    result = export_onnx(m.pipeline, m.card["features"], m.problem.task, _check_rows(m))
-    info = {"model_sha256": record["sha256"], **_onnx_info(result, m.card["features"]), "versions": _versions()}
+    return _onnx_file(ws, model_id, record, m.pipeline, m.card, _check_rows(m))
+
+
+def _onnx_file(ws: Workspace, model_id: int, record: dict, pipeline, card: dict, rows) -> ExportFile:
+    result = export_onnx(pipeline, card["features"], card["task"], rows)
+    info = {"model_sha256": record["sha256"], **_onnx_info(result, card["features"]), "versions": _versions()}
     return ExportFile(result.data, write_export(ws.model_dir(model_id), ONNX_FILE, result.data, info))
 
 
-def model_exports(ws: Workspace, model_id: int, *, deadline: float | None = None) -> dict:
-    """Make a freshly trained workspace model's skops and ONNX exports (what the Deploy page would make on a click)
-    and return them as the card lists them. ONNX is left for the Deploy page when ``deadline`` (time.monotonic)
-    has passed: nothing is recorded then, so a later click still converts it."""
-    skops_export(ws, model_id)
+def model_exports(ws: Workspace, model_id: int, rows, *, deadline: float | None = None) -> dict:
+    """Make a freshly trained workspace model's skops and ONNX exports as the Deploy page would on a click, checked
+    on ``rows`` (its run's validation rows, already in memory: the table is not read again); return them as the card
+    lists them. ONNX is left for the Deploy page when ``deadline`` (time.monotonic) has passed: nothing is recorded
+    then, so a later click still converts it."""
+    record = _trained(ws, model_id)
+    pipeline, card = ws.load_model(model_id)
+    rows = rows[[f["name"] for f in card["features"]]].iloc[:CHECK_ROWS]
+    exports = {SKOPS_FILE: _skops_file(ws, model_id, record, pipeline, rows, card["task"]).info}
     if deadline is None or time.monotonic() <= deadline:
-        onnx_export(ws, model_id)
-    return card_json(ws, model_id)["exports"]
+        exports[ONNX_FILE] = _onnx_file(ws, model_id, record, pipeline, card, rows).info
+    return {name: _card_entry(info) for name, info in exports.items()}
 
 
 def write_dir_exports(directory: str | Path, pipeline, card: dict, rows, *, deadline: float | None = None) -> dict:

@@ -242,7 +242,8 @@ def _run(ws: Workspace, job_id: int, project_id: int, inputs: RunInputs, notes: 
     ws.update_run(run["id"], seconds=round(time.monotonic() - started, 3))
     models = {m["family"]: m for m in ws.list_models(project_id, run["id"])}
     # the Deploy page's exports, made before a promotion so the new champion is served on the fast path at once
-    model_exports(ws, models[best.model]["id"], deadline=_deadline(started, settings))
+    check_rows = prepared.data.X.iloc[split.valid if len(split.valid) else split.train]
+    model_exports(ws, models[best.model]["id"], check_rows, deadline=_deadline(started, settings))
     if challenger:  # a retrained model waits to be compared and promoted; it never replaces the champion itself
         mark_challenger(ws, project_id, models[best.model]["id"])
     elif not ws.get_project(project_id)["champion_model_id"]:
