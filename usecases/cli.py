@@ -10,6 +10,7 @@
         exit 0: ok / warn / too few rows; 4: alert; 2: the model has no reference.json (retrain it)
     python -m engine bundle --workspace DIR --model-id N --out FILE.zip
     python -m engine runtime (--model DIR | --workspace DIR --model-id N) --out DIR
+    python -m engine export --model DIR --format onnx|skops --out FILE [--data FILE] [--trust-pickle]
 """
 
 from __future__ import annotations
@@ -105,8 +106,8 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--port", type=int, default=8000)
     serve.add_argument("--no-log", action="store_true", help="do not log requests to the workspace")
     serve.add_argument("--runtime", choices=("auto", "onnx", "scikit-learn"), default="auto",
-                       help="auto (default): the model's verified ONNX export when there is one (made on the Deploy "
-                       "page; much faster for single rows), else the scikit-learn pipeline")
+                       help="auto (default): the model's verified ONNX export when there is one (made by train, the "
+                       "Deploy page or export; much faster for single rows), else the scikit-learn pipeline")
     serve.add_argument("--token", default=os.environ.get("WORKBENCH_API_TOKEN") or None,
                        help="require 'Authorization: Bearer TOKEN' on /predict and /model (default: the "
                        "WORKBENCH_API_TOKEN environment variable, which unlike this flag other users of the machine "
@@ -139,6 +140,15 @@ def build_parser() -> argparse.ArgumentParser:
                                   "record new alerts and post them to webhooks (exit 4 while alerts are open)")
     monitor.add_argument("--workspace", required=True, help="workspace directory (WORKBENCH_HOME of the app)")
     monitor.add_argument("--project", help="only this project (by name)")
+    export = commands.add_parser("export", help="write a model directory's model as a skops or ONNX file (train "
+                                 "keeps both; this makes them for directories written before)")
+    export.add_argument("--model", required=True, help="model directory written by train")
+    export.add_argument("--format", required=True, choices=("onnx", "skops"), help="skops: the pipeline, loadable "
+                        "without running code; onnx: checked against scikit-learn, then kept in --model for serve")
+    export.add_argument("--out", required=True, help="file to write")
+    export.add_argument("--data", help="with --format onnx for a directory keeping no model.onnx: rows like the "
+                        "training ones (e.g. the training file) to check the ONNX model on")
+    _trust_pickle_flag(export)
     verify = commands.add_parser("verify", help="refit a workspace's model from its run's stored inputs and check "
                                  "that it reproduces its validation results (exit 0 match, 3 mismatch)")
     verify.add_argument("--workspace", required=True, help="workspace directory (WORKBENCH_HOME of the app)")
@@ -187,6 +197,8 @@ def main(argv: list[str] | None = None, started: float | None = None) -> int:
             return _bundle(args)
         if args.command == "runtime":
             return _runtime(args)
+        if args.command == "export":
+            return _export(args)
         return _predict(args)
     except USER_ERRORS as exc:
         print(f"error: {exc}", file=sys.stderr)
@@ -379,6 +391,21 @@ def _runtime(args) -> int:
     out.mkdir(parents=True, exist_ok=True)
     (out / wheel.filename).write_bytes(wheel.data)
     print(f"wrote {out / wheel.filename}; load the model elsewhere after:\n  {install_command(wheel)}")
+    return 0
+
+
+def _export(args) -> int:
+    """A model directory's skops or ONNX file: the verified one it keeps, else made (and checked) now."""
+    from usecases.export import export_model_dir
+
+    rows = read_table(args.data).frame if args.data else None
+    made = export_model_dir(args.model, args.format, trust_pickle=args.trust_pickle, check_rows=rows)
+    out = Path(args.out)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_bytes(made.data)
+    check = (f"; checked on {made.info['rows']} rows, largest relative difference {made.info['max_diff']:.2g}"
+             if made.info.get("max_diff") is not None else "")
+    print(f"wrote the {args.format} file of {args.model} to {out} ({len(made.data) / 1e3:,.1f} kB{check})")
     return 0
 
 

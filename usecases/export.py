@@ -12,6 +12,7 @@ it is loaded only when the caller says it trusts the directory, and only when it
 
 from __future__ import annotations
 
+import time
 from pathlib import Path
 from typing import NamedTuple
 
@@ -32,8 +33,9 @@ from storage import (
 )
 from usecases.evaluation import model_rows, model_threshold
 
-__all__ = ["CHECK_ROWS", "PICKLE_WARNING", "ExportFile", "LoadedModel", "card_json", "card_markdown", "joblib_bytes",
-           "load_model_dir", "onnx_export", "onnx_status", "skops_export", "write_dir_skops"]
+__all__ = ["CHECK_ROWS", "EXPORT_FORMATS", "ONNX_SKIPPED", "PICKLE_WARNING", "ExportFile", "LoadedModel", "card_json",
+           "card_markdown", "export_model_dir", "joblib_bytes", "load_model_dir", "model_exports", "onnx_export",
+           "onnx_status", "skops_export", "write_dir_exports", "write_dir_onnx", "write_dir_skops"]
 
 #: At most this many validation rows check an export.
 CHECK_ROWS = 2000
@@ -41,6 +43,11 @@ CHECK_ROWS = 2000
 EXPORT_VERSION = 1
 SKOPS_FILE = "model.skops"
 ONNX_FILE = "model.onnx"
+#: ``python -m engine export --format`` → the file it writes.
+EXPORT_FORMATS = {"onnx": ONNX_FILE, "skops": SKOPS_FILE}
+#: Why a model trained under a time budget has no ONNX export when the budget was spent before it.
+ONNX_SKIPPED = ("skipped: the time budget ran out; `python -m engine export --model DIR --format onnx --data FILE` "
+                "makes it later")
 #: Said wherever a model directory's joblib file is loaded (help text, stderr, README).
 PICKLE_WARNING = ("model.joblib is a Python pickle: loading it runs whatever code it holds. Trust it only for a "
                   "model directory you wrote yourself.")
@@ -67,17 +74,20 @@ def skops_export(ws: Workspace, model_id: int) -> ExportFile:
     if cached is not None:
         return cached
     m = model_rows(ws, model_id)
-    rows = _check_rows(m)
+    return _skops_file(ws, model_id, record, m.pipeline, _check_rows(m), m.problem.task)
+
+
+def _skops_file(ws: Workspace, model_id: int, record: dict, pipeline, rows, task: str) -> ExportFile:
     info = {"model_sha256": record["sha256"], "export_version": EXPORT_VERSION, "created_at": now(),
             "rows": int(len(rows))}
     try:
-        data = dumps_skops(m.pipeline)
+        data = dumps_skops(pipeline)
         loaded = loads_skops(data)
     except ExportError as exc:
         return ExportFile(None, write_export(ws.model_dir(model_id), SKOPS_FILE, None, {**info, "reason": str(exc)}))
-    same = np.array_equal(loaded.predict(rows), m.pipeline.predict(rows))
-    if same and hasattr(m.pipeline, "predict_proba") and m.problem.task == "classification":
-        same = np.array_equal(loaded.predict_proba(rows), m.pipeline.predict_proba(rows))
+    same = np.array_equal(loaded.predict(rows), pipeline.predict(rows))
+    if same and hasattr(pipeline, "predict_proba") and task == "classification":
+        same = np.array_equal(loaded.predict_proba(rows), pipeline.predict_proba(rows))
     if not same:
         reason = "The skops file, loaded back, predicts differently from the stored pipeline, so it is not offered."
         return ExportFile(None, write_export(ws.model_dir(model_id), SKOPS_FILE, None, {**info, "reason": reason}))
@@ -152,16 +162,77 @@ def onnx_export(ws: Workspace, model_id: int) -> ExportFile:
     if cached is not None:
         return cached
     m = model_rows(ws, model_id)
-    result = export_onnx(m.pipeline, m.card["features"], m.problem.task, _check_rows(m))
-    check = result.check
-    info = {"model_sha256": record["sha256"], "export_version": EXPORT_VERSION, "created_at": now(),
-            "reason": result.reason,
-            "rows": check.rows if check else None, "labels_equal": check.labels_equal if check else None,
-            "max_diff": check.max_diff if check else None, "tolerance": ONNX_TOLERANCE,
-            "model_dtype": result.model_dtype,
-            "inputs": [{"name": f["name"], "type": _INPUT_TYPES.get(f["kind"], "double")} for f in m.card["features"]],
-            "versions": _versions()}
+    return _onnx_file(ws, model_id, record, m.pipeline, m.card, _check_rows(m))
+
+
+def _onnx_file(ws: Workspace, model_id: int, record: dict, pipeline, card: dict, rows) -> ExportFile:
+    result = export_onnx(pipeline, card["features"], card["task"], rows)
+    info = {"model_sha256": record["sha256"], **_onnx_info(result, card["features"]), "versions": _versions()}
     return ExportFile(result.data, write_export(ws.model_dir(model_id), ONNX_FILE, result.data, info))
+
+
+def model_exports(ws: Workspace, model_id: int, rows, *, deadline: float | None = None) -> dict:
+    """Make a freshly trained workspace model's skops and ONNX exports as the Deploy page would on a click, checked
+    on ``rows`` (its run's validation rows, already in memory: the table is not read again); return them as the card
+    lists them. ONNX is left for the Deploy page when ``deadline`` (time.monotonic) has passed: nothing is recorded
+    then, so a later click still converts it."""
+    record = _trained(ws, model_id)
+    pipeline, card = ws.load_model(model_id)
+    rows = rows[[f["name"] for f in card["features"]]].iloc[:CHECK_ROWS]
+    exports = {SKOPS_FILE: _skops_file(ws, model_id, record, pipeline, rows, card["task"]).info}
+    if deadline is None or time.monotonic() <= deadline:
+        exports[ONNX_FILE] = _onnx_file(ws, model_id, record, pipeline, card, rows).info
+    return {name: _card_entry(info) for name, info in exports.items()}
+
+
+def write_dir_exports(directory: str | Path, pipeline, card: dict, rows, *, deadline: float | None = None) -> dict:
+    """Keep ``model.skops`` and, when every step converts and it passes its check on ``rows`` (validation rows),
+    ``model.onnx`` in a model directory, recorded in ``exports.json``; return them as the card lists them (file,
+    sha256, check figures, or the reason one is missing). ONNX is skipped once ``deadline`` (time.monotonic) passed.
+    """
+    rows = rows.iloc[:CHECK_ROWS]
+    exports = {SKOPS_FILE: write_dir_skops(directory, pipeline, rows).info}
+    if deadline is not None and time.monotonic() > deadline:
+        info = {"export_version": EXPORT_VERSION, "created_at": now(), "reason": ONNX_SKIPPED}
+        exports[ONNX_FILE] = write_export(directory, ONNX_FILE, None, info)
+    else:
+        exports[ONNX_FILE] = write_dir_onnx(directory, pipeline, card, rows).info
+    return {name: _card_entry(info) for name, info in exports.items()}
+
+
+def write_dir_onnx(directory: str | Path, pipeline, card: dict, rows) -> ExportFile:
+    """Convert a model directory's pipeline to ONNX, check it on ``rows`` and record it (or why not) in the
+    directory, where ``serve --model DIR`` finds it."""
+    result = export_onnx(pipeline, card["features"], card["task"], rows.iloc[:CHECK_ROWS])
+    info = {**_onnx_info(result, card["features"]), "versions": _versions()}
+    return ExportFile(result.data, write_export(directory, ONNX_FILE, result.data, info))
+
+
+def export_model_dir(directory: str | Path, file_format: str, *, trust_pickle: bool = False,
+                     check_rows=None) -> ExportFile:
+    """The skops or ONNX file of a model directory (``python -m engine export``), for directories written before
+    ``train`` kept them. The directory loads as ``load_model_dir`` allows. A verified export the directory keeps is
+    returned as it is; else it is made now: ONNX only with ``check_rows`` (rows like the training ones) to check it
+    on, and then recorded in the directory so ``serve`` uses it."""
+    if file_format not in EXPORT_FORMATS:
+        raise ExportError(f"The export format must be one of {list(EXPORT_FORMATS)}. Got {file_format!r} instead.")
+    loaded = load_model_dir(directory, trust_pickle=trust_pickle)
+    name = EXPORT_FORMATS[file_format]
+    kept = read_export(directory, name)  # raises IntegrityError when the file is not the recorded one
+    if kept is not None and kept[0] is not None:
+        return ExportFile(*kept)
+    if file_format == "skops":
+        data = dumps_skops(loaded.pipeline)
+        loads_skops(data)  # a file the workbench itself would refuse to load is never handed out
+        return ExportFile(data, {"file": None, "reason": None, "trusted_types": _untrusted(data)})
+    if check_rows is None:
+        why = kept[1].get("reason") if kept is not None else "it was trained before model directories kept one"
+        raise ExportError(f"'{directory}' keeps no verified model.onnx ({why}). Give --data FILE with rows like "
+                          "the training ones (e.g. the training file) to convert it and check it on them.")
+    made = write_dir_onnx(directory, loaded.pipeline, loaded.card, check_rows)
+    if made.data is None:
+        raise ExportError(f"The model does not export to ONNX: {made.info['reason']}")
+    return made
 
 
 def card_json(ws: Workspace, model_id: int) -> dict:
@@ -173,7 +244,7 @@ def card_json(ws: Workspace, model_id: int) -> dict:
     for name in (SKOPS_FILE, ONNX_FILE):
         cached = _cached(ws, model_id, name, record["sha256"])
         if cached is not None:
-            exports[name] = {k: v for k, v in cached.info.items() if k != "inputs"}
+            exports[name] = _card_entry(cached.info)
     return {**card, "sha256": record["sha256"], "decision_threshold": model_threshold(ws, model_id),
             "test_metrics": record["test_metrics"] or None, "fit_seconds": record["fit_seconds"],
             "run_seconds": run.get("seconds"), "exports": exports}
@@ -186,6 +257,20 @@ def card_markdown(ws: Workspace, model_id: int) -> str:
 
 _INPUT_TYPES = {"categorical": "string", "text": "string", "boolean": "double (0 or 1)",
                 "datetime": "double (seconds since 1970-01-01)"}
+
+
+def _onnx_info(result, features: list[dict]) -> dict:
+    """What is recorded of an ONNX export (``export_onnx``'s result): its check, or the reason there is none."""
+    check = result.check
+    return {"export_version": EXPORT_VERSION, "created_at": now(), "reason": result.reason,
+            "rows": check.rows if check else None, "labels_equal": check.labels_equal if check else None,
+            "max_diff": check.max_diff if check else None, "tolerance": ONNX_TOLERANCE,
+            "model_dtype": result.model_dtype,
+            "inputs": [{"name": f["name"], "type": _INPUT_TYPES.get(f["kind"], "double")} for f in features]}
+
+
+def _card_entry(info: dict) -> dict:
+    return {k: v for k, v in info.items() if k != "inputs"}
 
 
 def _versions() -> dict[str, str]:

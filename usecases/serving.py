@@ -102,8 +102,9 @@ def model_app(*, ws: Workspace | None = None, model_id: int | None = None, model
               max_body_bytes: int = MAX_BODY_BYTES):
     """The FastAPI app of workspace model ``model_id`` (requests logged when ``log``) or of ``model_dir``.
 
-    ``runtime`` "auto" scores with the model's ONNX export when one was made and verified on the Deploy
-    page (same classes, probabilities within 1e-4), else with the scikit-learn pipeline. ``model_dir`` loads
+    ``runtime`` "auto" scores with the model's ONNX export when one was made and verified (at training time, on
+    the Deploy page or by ``python -m engine export``: same classes, probabilities within 1e-4), else with the
+    scikit-learn pipeline. ``model_dir`` loads
     through skops; its pickle only with ``trust_pickle`` (``app.state.model_file`` says which). ``token`` and
     ``max_body_bytes`` as in ``engine.deploy.serving.create_app``.
     """
@@ -139,7 +140,8 @@ def _runtime(runtime: str, directory, pipeline, card: dict, threshold: float | N
     export = read_export(directory, ONNX_FILE)
     if export is None or export[0] is None:
         if runtime == "onnx":
-            why = "it was never converted (Deploy → Convert to ONNX)" if export is None else export[1].get("reason")
+            why = export[1].get("reason") if export is not None else (
+                "it was never converted (Deploy → Convert to ONNX, or `python -m engine export --format onnx`)")
             raise ServingError(f"This model has no verified ONNX export: {why}. Serve it with scikit-learn.")
         return "scikit-learn", None
     runner = OnnxRunner(export[0], card["features"])

@@ -38,7 +38,7 @@ from engine.train.training import cv_note
 from engine.train.tuning import open_storage
 from storage import Workspace, now, write_model_dir, write_reference
 from usecases.advice import apply_audit, ensure_recipe
-from usecases.export import write_dir_skops
+from usecases.export import model_exports, write_dir_exports
 from usecases.jobs import ACTIVE, refresh_job, spawn_worker
 from usecases.monitoring import save_reference
 from usecases.projects import project_frame, project_problem, project_recipe, project_settings, save_settings
@@ -241,6 +241,9 @@ def _run(ws: Workspace, job_id: int, project_id: int, inputs: RunInputs, notes: 
     best = best_candidate(candidates, problem.metric)
     ws.update_run(run["id"], seconds=round(time.monotonic() - started, 3))
     models = {m["family"]: m for m in ws.list_models(project_id, run["id"])}
+    # the Deploy page's exports, made before a promotion so the new champion is served on the fast path at once
+    check_rows = prepared.data.X.iloc[split.valid if len(split.valid) else split.train]
+    model_exports(ws, models[best.model]["id"], check_rows, deadline=_deadline(started, settings))
     if challenger:  # a retrained model waits to be compared and promoted; it never replaces the champion itself
         mark_challenger(ws, project_id, models[best.model]["id"])
     elif not ws.get_project(project_id)["champion_model_id"]:
@@ -275,12 +278,20 @@ def train_model_dir(inputs: RunInputs, out: Path, *, deadline: float | None, not
     card.update(trained_on=trained_on, notes=notes + split.notes, versions=library_versions(),
                 leaderboard={c.model: c.valid_metrics.get(metric) for c in candidates if c.status == "ok"})
     out.mkdir(parents=True, exist_ok=True)
+    # model.skops is what --model DIR loads (no pickle, no code run); model.onnx is what serve answers with
+    card["exports"] = write_dir_exports(out, pipeline, card, data.X.iloc[split.valid if len(split.valid) else
+                                                                         split.train], deadline=deadline)
     write_model_dir(out, pipeline, card)
-    write_dir_skops(out, pipeline, data.X.head(200))  # what --model DIR loads: no pickle, no code run
     sample = data.X.sample(_REFERENCE_PREDICTIONS, random_state=0) if len(data.X) > _REFERENCE_PREDICTIONS else data.X
     predictions = predict_frame(pipeline, sample, card["features"], card["task"])
     write_reference(out, reference_profile(data.X, card["features"], predictions, task=card["task"]))  # for drift
     return best, card
+
+
+def _deadline(started: float, settings: dict) -> float | None:
+    """When (time.monotonic) a run's time budget, counted from ``started``, runs out; None without one."""
+    budget = settings.get("time_budget")
+    return None if budget is None else started + budget
 
 
 def _train_or_tune_without_workspace(run: PreparedRun) -> list[Candidate]:

@@ -41,8 +41,7 @@ def test_download_every_format_serve_and_score_with_curl(start_server, open_page
     assert hashlib.sha256(files["Model (.joblib)"].read_bytes()).hexdigest() == card["sha256"]
     assert files["Model (.skops, safe to load)"].stat().st_size > 1000
     assert card["target"] in files["Model card (.md)"].read_text()
-    st.click("Convert to ONNX and check it", timeout=120)
-    onnx = _download(st, "Model (.onnx)", tmp_path)
+    onnx = _download(st, "Model (.onnx)", tmp_path)  # made while training: the champion needs no click
     assert onnx.suffix == ".onnx" and onnx.stat().st_size > 100
     bundle = _download(st, "Deployment bundle (.zip)", tmp_path)
     with zipfile.ZipFile(bundle) as archive:

@@ -15,6 +15,7 @@ import pytest
 from sklearn.dummy import DummyClassifier
 
 from engine import DEFAULT_RECIPE, ColumnInfo, build_pipeline, load_sample, metrics_for_task
+from engine.deploy.export import loads_skops
 from storage import sha256_file, write_model_dir
 from usecases.cli import main
 from usecases.export import write_dir_skops
@@ -41,9 +42,10 @@ def model_dir(tmp_path_factory) -> Path:
 
 @pytest.mark.slow
 def test_train_writes_a_model_and_its_card(model_dir):
-    assert sorted(p.name for p in model_dir.iterdir()) == ["exports.json", "model.joblib", "model.json", "model.skops",
-                                                           "reference.json"]
+    assert sorted(p.name for p in model_dir.iterdir()) == ["exports.json", "model.joblib", "model.json", "model.onnx",
+                                                           "model.skops", "reference.json"]
     card = json.loads((model_dir / "model.json").read_text())
+    assert card["exports"]["model.onnx"]["reason"] is None and card["exports"]["model.onnx"]["rows"] == 6
     assert (card["task"], card["target"], card["metric"], card["classes"]) == (
         "classification", "churned", "roc_auc", ["no", "yes"])
     assert [f["name"] for f in card["features"]] == ["age", "plan", "visits", "signup"]
@@ -185,6 +187,50 @@ def test_tampered_model_is_refused_in_process(model_dir_stub, tmp_path, capsys):
                  "--out", str(tmp_path / "p.csv")]) == 1
     assert "does not match its recorded sha256" in capsys.readouterr().err
     assert not (tmp_path / "p.csv").exists()
+
+
+def test_export_writes_the_skops_file_a_directory_keeps(model_dir_stub, tmp_path, capsys):
+    out = tmp_path / "out" / "m.skops"
+    assert main(["export", "--model", str(model_dir_stub), "--format", "skops", "--out", str(out)]) == 0
+    assert out.read_bytes() == (model_dir_stub / "model.skops").read_bytes()
+    assert capsys.readouterr().out.startswith(f"wrote the skops file of {model_dir_stub} to {out} (")
+
+
+def test_export_makes_a_checked_onnx_for_an_older_directory_and_serve_uses_it(model_dir_stub, tmp_path, capsys):
+    from fastapi.testclient import TestClient
+
+    from usecases.serving import model_app
+
+    out = tmp_path / "m.onnx"
+    args = ["export", "--model", str(model_dir_stub), "--format", "onnx", "--out", str(out)]
+    assert main(args) == 1  # written before train kept an ONNX file: rows to check it on are needed
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "keeps no verified model.onnx" in err and "--data FILE" in err
+    (tmp_path / "rows.csv").write_text("plan,visits\nb,9\na,1\nb,3\n")
+    assert main([*args, "--data", str(tmp_path / "rows.csv")]) == 0
+    assert capsys.readouterr().out.startswith(f"wrote the onnx file of {model_dir_stub} to {out} (")
+    assert out.read_bytes() == (model_dir_stub / "model.onnx").read_bytes()  # kept for serve too
+    assert TestClient(model_app(model_dir=model_dir_stub)).get("/health").json()["runtime"] == "onnx"
+
+
+def test_export_refuses_a_tampered_skops_file(model_dir_stub, tmp_path, capsys):
+    with open(model_dir_stub / "model.skops", "ab") as handle:
+        handle.write(b"\0")
+    assert main(["export", "--model", str(model_dir_stub), "--format", "skops", "--out", str(tmp_path / "m")]) == 1
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "does not match its recorded sha256" in err
+    assert not (tmp_path / "m").exists()
+
+
+def test_export_of_a_pickle_only_directory_needs_trust_pickle(model_dir_stub, tmp_path, capsys):
+    (model_dir_stub / "model.skops").unlink()
+    (model_dir_stub / "exports.json").unlink()
+    args = ["export", "--model", str(model_dir_stub), "--format", "skops", "--out", str(tmp_path / "m.skops")]
+    assert main(args) == 1
+    assert "pass --trust-pickle" in capsys.readouterr().err
+    assert main([*args, "--trust-pickle"]) == 0
+    assert loads_skops((tmp_path / "m.skops").read_bytes()).predict(
+        pd.DataFrame({"visits": [1], "plan": ["a"]})).tolist() == ["no"]
 
 
 def test_train_replays_a_recipe_file(tmp_path, capsys):

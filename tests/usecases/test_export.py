@@ -3,16 +3,21 @@
 from __future__ import annotations
 
 import io
+import json
 
 import numpy as np
 import pandas as pd
 import pytest
+from fastapi.testclient import TestClient
+from sklearn.ensemble import HistGradientBoostingClassifier
 
-from engine import Problem
+from engine import DEFAULT_RECIPE, ColumnInfo, Problem, build_pipeline, infer_schema, validate_recipe
 from engine.deploy.export import OnnxExport, loads_skops, run_onnx
-from storage import IntegrityError
+from storage import IntegrityError, write_model_dir
 from usecases import advice, evaluation, export, projects
-from usecases.training import run_training_job
+from usecases.runs import RunInputs
+from usecases.serving import model_app
+from usecases.training import run_training_job, train_model_dir
 
 pytestmark = pytest.mark.slow  # each test trains two models (about a second each)
 
@@ -33,7 +38,6 @@ def models(ws, project, churn_csv, keep_sigterm) -> dict[str, int]:
 
 def test_onnx_export_is_checked_and_kept(ws, models):
     model_id = models["linear"]
-    assert export.onnx_status(ws, model_id) is None
     result = export.onnx_export(ws, model_id)
     assert result.info["reason"] is None
     assert result.info["labels_equal"] is True and result.info["max_diff"] <= 1e-4
@@ -62,11 +66,12 @@ def test_baseline_converts(ws, models):
 def test_a_model_that_does_not_convert_keeps_its_reason(ws, models, monkeypatch):
     reason = "Step 3 (Encode categories) (TargetEncoder) has no ONNX translation."
     monkeypatch.setattr(export, "export_onnx", lambda *args: OnnxExport(None, None, reason, None))
-    result = export.onnx_export(ws, models["linear"])
+    model_id = next(i for i in models.values() if export.onnx_status(ws, i) is None)  # not the run's best
+    result = export.onnx_export(ws, model_id)
     assert result.data is None and result.info["reason"] == reason
-    assert not (ws.model_dir(models["linear"]) / "model.onnx").exists()
-    assert export.onnx_status(ws, models["linear"]).info["reason"] == reason
-    assert f"- model.onnx: not available: {reason}" in export.card_markdown(ws, models["linear"])
+    assert not (ws.model_dir(model_id) / "model.onnx").exists()
+    assert export.onnx_status(ws, model_id).info["reason"] == reason
+    assert f"- model.onnx: not available: {reason}" in export.card_markdown(ws, model_id)
 
 
 def test_skops_export_loads_with_the_listed_trusted_types(ws, models):
@@ -110,3 +115,64 @@ def test_the_default_recipe_with_dates_converts(ws, loaded, trained):
     assert result.info["reason"] is None and result.info["max_diff"] <= 1e-4
     assert {"name": "signup", "type": "double (seconds since 1970-01-01)"} in result.info["inputs"]
     assert export.skops_export(ws, model_id).data is not None
+
+
+def test_training_exports_the_best_model_and_its_card_lists_them(ws, project, models):
+    best = ws.get_project(project["id"])["champion_model_id"]
+    exports = export.card_json(ws, best)["exports"]
+    assert sorted(exports) == ["model.onnx", "model.skops"]
+    assert exports["model.onnx"]["reason"] is None and exports["model.onnx"]["labels_equal"] is True
+    assert exports["model.onnx"]["rows"] == 4  # the validation rows
+    assert exports["model.skops"]["sha256"] == export.skops_export(ws, best).info["sha256"]
+    other = next(i for i in models.values() if i != best)
+    assert export.onnx_status(ws, other) is None  # only the best model of a run is exported while training
+
+
+def _dir_inputs(churn_csv, models: list[str], seed: int = 0) -> RunInputs:
+    frame = pd.read_csv(io.BytesIO(churn_csv)).drop(columns=["signup", "customer_id"])
+    dataset = {"name": "churn.csv", "sha256": "0" * 64, "n_rows": len(frame)}
+    recipe = validate_recipe({"split": {"train": 0.8, "valid": 0.2, "test": 0.0, "strategy": "stratified",
+                                        "seed": seed}})
+    return RunInputs(dataset, frame, infer_schema(frame), Problem("churned", "classification", "accuracy"), recipe,
+                     {"models": models, "cv_folds": 0, "seed": seed})
+
+
+def test_a_model_directory_keeps_a_checked_onnx_and_serve_answers_with_it(churn_csv, tmp_path):
+    _, card = train_model_dir(_dir_inputs(churn_csv, ["linear"]), tmp_path / "m", deadline=None, notes=[])
+    assert json.loads((tmp_path / "m" / "model.json").read_text())["exports"] == card["exports"]
+    onnx = card["exports"]["model.onnx"]
+    assert onnx["reason"] is None and onnx["rows"] == 6 and onnx["max_diff"] <= 1e-4
+    assert card["exports"]["model.skops"]["reason"] is None
+    fast = TestClient(model_app(model_dir=tmp_path / "m"))
+    plain = TestClient(model_app(model_dir=tmp_path / "m", runtime="scikit-learn"))
+    assert fast.get("/health").json()["runtime"] == "onnx"
+    assert plain.get("/health").json()["runtime"] == "scikit-learn"
+    frame = pd.read_csv(io.BytesIO(churn_csv)).drop(columns=["churned"])
+    rows = frame.astype(object).where(frame.notna(), None).to_dict("records")
+    a, b = fast.post("/predict", json=rows).json(), plain.post("/predict", json=rows).json()
+    assert a["predictions"] == b["predictions"] and len(a["predictions"]) == 30
+    for p, q in zip(a["probabilities"], b["probabilities"], strict=True):
+        assert p.keys() == q.keys() and all(abs(p[k] - q[k]) < 1e-6 for k in p)
+
+
+def test_a_histogram_boosting_directory_says_why_it_has_no_onnx(tmp_path):
+    features = [ColumnInfo("visits", "numeric", "int64", 0, 12), ColumnInfo("plan", "categorical", "str", 0, 2)]
+    frame = pd.DataFrame({"visits": list(range(12)), "plan": ["a", "b"] * 6})
+    model = HistGradientBoostingClassifier(min_samples_leaf=2, max_iter=5)
+    pipeline = build_pipeline(features, DEFAULT_RECIPE, model).fit(frame, ["no"] * 6 + ["yes"] * 6)
+    card = {"task": "classification", "features": [f.to_dict() for f in features]}
+    write_model_dir(tmp_path, pipeline, card)
+    exports = export.write_dir_exports(tmp_path, pipeline, card, frame)
+    assert "cannot write the trees of scikit-learn" in exports["model.onnx"]["reason"]
+    assert "HistGradientBoostingClassifier" in exports["model.onnx"]["reason"]
+    assert exports["model.onnx"]["sha256"] is None and not (tmp_path / "model.onnx").exists()
+    assert exports["model.skops"]["reason"] is None and exports["model.skops"]["rows"] == 12
+    assert TestClient(model_app(model_dir=tmp_path)).get("/health").json()["runtime"] == "scikit-learn"
+    with pytest.raises(Exception, match="no verified ONNX export: skl2onnx cannot convert"):
+        model_app(model_dir=tmp_path, runtime="onnx")
+
+
+def test_onnx_is_skipped_once_the_time_budget_ran_out(churn_csv, tmp_path):
+    _, card = train_model_dir(_dir_inputs(churn_csv, ["linear"]), tmp_path / "m", deadline=0.0, notes=[])
+    assert card["exports"]["model.onnx"]["reason"] == export.ONNX_SKIPPED
+    assert card["exports"]["model.skops"]["reason"] is None
