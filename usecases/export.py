@@ -251,8 +251,11 @@ def card_json(ws: Workspace, model_id: int) -> dict:
 
 
 def card_markdown(ws: Workspace, model_id: int) -> str:
-    """The model card as Markdown."""
-    return model_card_markdown(card_json(ws, model_id))
+    """The model card as Markdown, naming the exact runtime wheel and pins that load the model elsewhere."""
+    from usecases.runtime import install_command, runtime_wheel  # runtime builds on this module
+
+    wheel = runtime_wheel(ws, model_id)  # first: it keeps the skops export the card then lists
+    return model_card_markdown(card_json(ws, model_id), install_command(wheel))
 
 
 _INPUT_TYPES = {"categorical": "string", "text": "string", "boolean": "double (0 or 1)",
