@@ -411,7 +411,7 @@ LARGE_ROWS = 20_000
 #: 3. Proven settings, slower: boosting at learning rate 0.05 with up to 1,000 iterations and early stopping
 #:    (AutoGluon's LightGBM default learning rate is 0.05 with early stopping on a held-out share); on 10,000+
 #:    rows also larger trees, 127 leaves (AutoGluon's large-leaves LightGBM config uses 128 leaves, learning rate
-#:    0.03; 127 is the top of this family's space) with 40 rows a leaf so the big trees do not chase noise (our
+#:    0.03; this family's space ends at 128) with 40 rows a leaf so the big trees do not chase noise (our
 #:    choice, not measured); forests with 300 trees (more trees only lower the variance; not measured here),
 #:    with scikit-learn's classic share of features per split for
 #:    classification (about sqrt(p) / p: 0.3 at 10 columns) and all features for regression, which are
