@@ -17,7 +17,7 @@ spec's seed, median pruner, ``--threads`` (default 1) BLAS / OpenMP / joblib thr
   itself; both are counted as the engine's. The storage is ``engine.train.tuning.open_storage`` (heartbeats on)
   for SQLite, ``None`` (Optuna's in-memory storage) otherwise.
 - ``bare``: ``optuna.create_study(storage=<same kind>, sampler=<same>, pruner=<same>, direction=<same>)``, the
-  same AutoML start points queued (``engine.train.catalog.automl_starts``, one ``enqueue_trial`` each, as
+  same AutoML start points queued (``engine.train.catalog.automl_portfolio``, one ``enqueue_trial`` each, as
   ``create_study`` does), then ``study.optimize(objective, n_trials=N)`` with the objective built once by
   ``make_objective`` (no deadline), storage given as a plain URL (Optuna's default RDBStorage). Without the
   queued points the bare loop's first trial was TPE's (C = 1.96) where the engine's was the start point (C = 1.0):
@@ -106,10 +106,10 @@ def run_engine(spec, frame, n_trials: int, sqlite_dir: Path | None) -> tuple[flo
 def queue_starts(study: optuna.Study, spec) -> None:
     """Queue the AutoML start points ``engine.train.tuning.create_study`` queues (one cheap point per family),
     so the bare loop runs the same trials: without them its first trials are TPE's, and the loops differ."""
-    from engine.train.catalog import automl_starts
+    from engine.train.catalog import automl_portfolio
 
     several = len(spec["families"]) > 1
-    for family, params in automl_starts(spec["families"], spec["problem"]["task"]):
+    for family, params in automl_portfolio(spec["families"], spec["problem"]["task"]):
         point = {f"{family}__{name}": value for name, value in params.items()}
         study.enqueue_trial({"family": family, **point} if several else point)
 

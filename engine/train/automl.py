@@ -48,9 +48,10 @@ _AUTOML_REFIT_SHARE = 0.2  # AutoML's floor; it also stops once the time left ne
 
 
 def tuning_spec(data_path: str, problem: Problem, recipe: dict, schema: list[ColumnInfo], settings: dict,
-                families: list[str]) -> dict:
-    """The JSON a study carries so any worker can rebuild its objective."""
-    return {"data": str(data_path), "problem": problem.to_dict(), "recipe": validate_recipe(recipe),
+                families: list[str], rows: int = 0) -> dict:
+    """The JSON a study carries so any worker can rebuild its objective; ``rows`` (training rows) chooses which
+    portfolio points an AutoML study queues first (``engine.train.catalog.automl_portfolio``)."""
+    return {"rows": int(rows), "data": str(data_path), "problem": problem.to_dict(), "recipe": validate_recipe(recipe),
             "schema": [c.to_dict() for c in schema], "families": list(families), "automl": settings["automl"],
             "search": settings["search"], "pruner": settings["pruner"], "cv_folds": settings["cv_folds"],
             "seed": settings["seed"], "losses": dict(settings.get("losses", {}))}
@@ -103,7 +104,7 @@ def tune_candidates(frame: pd.DataFrame, schema: list[ColumnInfo], problem: Prob
         if stop is not None and stop.is_set():
             break
         name = f"{study_name}-automl" if settings["automl"] else f"{study_name}-{group[0]}"
-        spec = tuning_spec(data_path, problem, recipe, schema, settings, group)
+        spec = tuning_spec(data_path, problem, recipe, schema, settings, group, rows=len(split.train))
         study = create_study(spec, storage, name)
         # The search gets its share of what is left; the rest refits each family's best parameters.
         reserve = _AUTOML_REFIT_SHARE if settings["automl"] else _REFIT_SHARE

@@ -15,13 +15,13 @@ from __future__ import annotations
 from typing import Any
 
 from engine.errors import RecipeError
-from engine.train.families import AUTOML_STARTS, MODELS, ModelFamily
+from engine.train.families import AUTOML_PORTFOLIO, LARGE_ROWS, MODELS, ModelFamily
 
 __all__ = [
     "DEFAULT_FAMILIES",
     "MODELS",
     "ModelFamily",
-    "automl_starts",
+    "automl_portfolio",
     "default_models",
     "family_for_task",
     "grid_for",
@@ -93,10 +93,13 @@ def suggest_params(name: str, trial, task: str, prefix: str = "") -> dict[str, A
     return {} if family.space is None else family.space(trial, task, prefix)
 
 
-def automl_starts(families: list[str], task: str) -> list[tuple[str, dict[str, Any]]]:
-    """``(family, space params)`` of the first trials an AutoML search over ``families`` runs, in running order."""
-    return [(name, dict(starts[task])) for name, starts in AUTOML_STARTS.items()
-            if name in families and task in starts]
+def automl_portfolio(families: list[str], task: str, rows: int = 0) -> list[tuple[str, dict[str, Any]]]:
+    """``(family, space params)`` of the first trials an AutoML search over ``families`` on ``rows`` training rows
+    runs, in running order (``engine.train.families.AUTOML_PORTFOLIO``): points for large data only from their
+    ``min_rows``, heavy ones (k-NN, kernel SVM, MLP) only below ``LARGE_ROWS``."""
+    return [(point.family, dict(point.params[task])) for point in AUTOML_PORTFOLIO
+            if point.family in families and task in point.params and rows >= point.min_rows
+            and not (point.heavy and rows >= LARGE_ROWS)]
 
 
 def grid_for(name: str, task: str) -> dict[str, list]:

@@ -249,9 +249,10 @@ class TrainingFitter(NamedTuple):
 
 def _no_early_stopping_on_rare_classes(pipeline, y: pd.Series) -> None:
     """Early stopping (gradient boosting, MLP) holds out a stratified share of the rows, which fails when a
-    class has a single row or the share has fewer rows than there are classes; train without it then."""
+    class has a single row or the share has fewer rows than there are classes; train without it then. ("auto",
+    gradient boosting's default, turns it on from 10,000 rows.)"""
     params = pipeline.get_params()
-    if params.get("model__early_stopping") is not True:
+    if params.get("model__early_stopping") not in (True, "auto"):
         return
     counts = y.astype(str).value_counts()
     held_out = int(np.ceil(params.get("model__validation_fraction", 0.1) * len(y)))

@@ -28,7 +28,7 @@ from engine.errors import RecipeError, TrainingError
 from engine.evaluate.metrics import METRICS
 from engine.prepare.recipe import validate_recipe
 from engine.prepare.split import split_rows
-from engine.train.catalog import automl_starts, grid_for, suggest_params
+from engine.train.catalog import automl_portfolio, grid_for, suggest_params
 from engine.train.training import (
     TimeBudgetExceeded,
     TrainingFitter,
@@ -97,7 +97,7 @@ def create_study(spec: TuningSpec, storage, name: str) -> optuna.Study:
 
     A resumed study keeps its trials; its sampler is seeded past them (seed + trials so far), so a
     random search does not replay the points it already tried and a resume stays reproducible. A new
-    AutoML study first queues one cheap, sensible point per family (``engine.train.catalog.automl_starts``).
+    AutoML study first queues its portfolio (``engine.train.catalog.automl_portfolio``) for the spec's ``rows``.
     """
     direction = "maximize" if METRICS[spec["problem"]["metric"]].greater_is_better else "minimize"
     study = optuna.create_study(study_name=name, storage=storage, direction=direction,
@@ -113,7 +113,7 @@ def create_study(spec: TuningSpec, storage, name: str) -> optuna.Study:
 
 def _queue_starts(study: optuna.Study, spec: TuningSpec) -> None:
     several = len(spec["families"]) > 1  # one family: the objective does not suggest "family"
-    for family, params in automl_starts(spec["families"], spec["problem"]["task"]):
+    for family, params in automl_portfolio(spec["families"], spec["problem"]["task"], spec.get("rows", 0)):
         point = {f"{family}__{name}": value for name, value in params.items()}
         study.enqueue_trial({"family": family, **point} if several else point)
 
