@@ -31,7 +31,7 @@ from engine.deploy.bundle import (
 from engine.deploy.serving import curl_command
 from storage import Workspace
 from usecases import export
-from usecases.runtime import runtime_wheel
+from usecases.runtime import card_markdown, runtime_wheel
 
 __all__ = ["bundle_bytes", "bundle_files", "bundle_name"]
 
@@ -60,7 +60,7 @@ def bundle_files(ws: Workspace, model_id: int) -> dict[str, str | bytes]:
     packages |= distributions(found | third_party_modules(modules))
     files.update(engine_sources(modules))
     files.update({"card.json": json.dumps(card, indent=2, default=str) + "\n",
-                  "MODEL_CARD.md": export.card_markdown(ws, model_id), "serve.py": serve_script(),
+                  "MODEL_CARD.md": card_markdown(ws, model_id), "serve.py": serve_script(),
                   "requirements.txt": requirements(packages), "Dockerfile": dockerfile(),
                   ".dockerignore": dockerignore()})
     curl = curl_command("http://localhost:8000", card["features"])  # never the app's own token

@@ -18,7 +18,7 @@ from typing import NamedTuple
 
 import numpy as np
 
-from engine.deploy.export import ONNX_TOLERANCE, ExportError, dumps_skops, export_onnx, loads_skops, model_card_markdown
+from engine.deploy.export import ONNX_TOLERANCE, ExportError, dumps_skops, export_onnx, loads_skops
 from engine.deploy.export import untrusted_skops_types as _untrusted
 from engine.errors import ModelError
 from storage import (
@@ -34,7 +34,7 @@ from storage import (
 from usecases.evaluation import model_rows, model_threshold
 
 __all__ = ["CHECK_ROWS", "EXPORT_FORMATS", "ONNX_SKIPPED", "PICKLE_WARNING", "ExportFile", "LoadedModel", "card_json",
-           "card_markdown", "export_model_dir", "joblib_bytes", "load_model_dir", "model_exports", "onnx_export",
+           "export_model_dir", "joblib_bytes", "load_model_dir", "model_exports", "onnx_export",
            "onnx_status", "skops_export", "write_dir_exports", "write_dir_onnx", "write_dir_skops"]
 
 #: At most this many validation rows check an export.
@@ -248,14 +248,6 @@ def card_json(ws: Workspace, model_id: int) -> dict:
     return {**card, "sha256": record["sha256"], "decision_threshold": model_threshold(ws, model_id),
             "test_metrics": record["test_metrics"] or None, "fit_seconds": record["fit_seconds"],
             "run_seconds": run.get("seconds"), "exports": exports}
-
-
-def card_markdown(ws: Workspace, model_id: int) -> str:
-    """The model card as Markdown, naming the exact runtime wheel and pins that load the model elsewhere."""
-    from usecases.runtime import install_command, runtime_wheel  # runtime builds on this module
-
-    wheel = runtime_wheel(ws, model_id)  # first: it keeps the skops export the card then lists
-    return model_card_markdown(card_json(ws, model_id), install_command(wheel))
 
 
 _INPUT_TYPES = {"categorical": "string", "text": "string", "boolean": "double (0 or 1)",

@@ -11,11 +11,12 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from engine.deploy.export import model_card_markdown
 from engine.deploy.runtime import RuntimeWheel, build_wheel, install_command, wheel_filename
 from storage import Workspace, now, read_export, read_model_dir, write_export
 from usecases import export
 
-__all__ = ["RuntimeWheel", "install_command", "model_dir_runtime_wheel", "runtime_wheel"]
+__all__ = ["RuntimeWheel", "card_markdown", "install_command", "model_dir_runtime_wheel", "runtime_wheel"]
 
 #: The wheel's name in the model's folder; it is downloaded under its own file name (``RuntimeWheel.filename``).
 WHEEL_FILE = "workbench_runtime.whl"
@@ -49,3 +50,9 @@ def model_dir_runtime_wheel(model_dir: str | Path) -> RuntimeWheel:
     pipeline, _ = read_model_dir(model_dir)
     skops = read_export(model_dir, export.SKOPS_FILE)
     return build_wheel(pipeline, (skops[1].get("trusted_types") or ()) if skops else ())
+
+
+def card_markdown(ws: Workspace, model_id: int) -> str:
+    """The model card as Markdown, naming the exact runtime wheel and pins that load the model elsewhere."""
+    wheel = runtime_wheel(ws, model_id)  # first: it keeps the skops export the card then lists
+    return model_card_markdown(export.card_json(ws, model_id), install_command(wheel))

@@ -14,7 +14,7 @@ from sklearn.ensemble import HistGradientBoostingClassifier
 from engine import DEFAULT_RECIPE, ColumnInfo, Problem, build_pipeline, infer_schema, validate_recipe
 from engine.deploy.export import OnnxExport, loads_skops, run_onnx
 from storage import IntegrityError, write_model_dir
-from usecases import advice, evaluation, export, projects
+from usecases import advice, evaluation, export, projects, runtime
 from usecases.runs import RunInputs
 from usecases.serving import model_app
 from usecases.training import run_training_job, train_model_dir
@@ -71,7 +71,7 @@ def test_a_model_that_does_not_convert_keeps_its_reason(ws, models, monkeypatch)
     assert result.data is None and result.info["reason"] == reason
     assert not (ws.model_dir(model_id) / "model.onnx").exists()
     assert export.onnx_status(ws, model_id).info["reason"] == reason
-    assert f"- model.onnx: not available: {reason}" in export.card_markdown(ws, model_id)
+    assert f"- model.onnx: not available: {reason}" in runtime.card_markdown(ws, model_id)
 
 
 def test_skops_export_loads_with_the_listed_trusted_types(ws, models):
@@ -102,7 +102,7 @@ def test_model_card_has_threshold_test_metrics_and_exports(ws, models):
     assert card["test_metrics"]["rows"] == 4 and "accuracy" in card["test_metrics"]
     assert card["run_seconds"] > 0 and card["fit_seconds"] >= 0
     assert card["exports"]["model.onnx"]["reason"] is None
-    text = export.card_markdown(ws, model_id)
+    text = runtime.card_markdown(ws, model_id)
     dataset = ws.get_dataset(ws.get_project(ws.get_model(model_id)["project_id"])["dataset_id"])
     assert f"churn_no_dates.csv ({dataset['n_rows']} rows), sha256 `{dataset['sha256']}`" in text
     assert "probability >= 0.4" in text and "| visits | numeric |" in text

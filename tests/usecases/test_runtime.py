@@ -16,7 +16,7 @@ import pytest
 from engine import predict_frame
 from engine.deploy.bundle import engine_sources
 from engine.deploy.runtime import install_command
-from usecases import export
+from usecases import export, runtime
 from usecases.bundle import bundle_files
 from usecases.cli import main
 from usecases.runtime import model_dir_runtime_wheel, runtime_wheel
@@ -107,7 +107,7 @@ def test_downloaded_model_loads_in_a_fresh_venv_with_only_the_pins_and_the_wheel
 
     _pip(python, command[2:], folder, env)  # exactly the install line: the same pins and the wheel
     trusted = card["exports"]["model.skops"]["trusted_types"]
-    assert f"trusted=[{', '.join(repr(t) for t in trusted)}]" in export.card_markdown(ws, model_id)
+    assert f"trusted=[{', '.join(repr(t) for t in trusted)}]" in runtime.card_markdown(ws, model_id)
     for kind in ("joblib", "skops"):
         run = _load(python, folder, env, kind, json.dumps(trusted))
         assert run.returncode == 0, run.stderr[-2000:]

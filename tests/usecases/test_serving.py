@@ -208,7 +208,7 @@ def test_regression_scores_carry_a_measured_prediction_interval(ws, keep_sigterm
     body = client.post("/predict?interval=0.9", json=rows).json()
     assert body["interval"]["upper"][0] - body["interval"]["lower"][0] == pytest.approx(2 * interval.half_width)
     assert body["predictions"] == pytest.approx(scored["prediction"].tolist())
-    from usecases.export import card_markdown
+    from usecases.runtime import card_markdown
 
     assert "## Prediction intervals" in card_markdown(ws, model["id"])
     assert f"| 90% | {interval.half_width:.4g} | {interval.coverage:.1%} |" in card_markdown(ws, model["id"])
