@@ -10,6 +10,7 @@ import pytest
 from sqlalchemy import create_engine, make_url
 
 from engine.data.sql import ConnectError, QueryError, read_query, redact_url
+from tests.postgres import fresh_database
 
 pytestmark = pytest.mark.slow  # the postgres_url fixture starts a server
 
@@ -23,12 +24,7 @@ ROWS = [  # id, score, name, day, ok, qty, price
 @pytest.fixture(scope="module")
 def pg(postgres_url):
     """A database of its own on the session's server, with table ``t`` (ROWS) and sequence ``seq``."""
-    admin = create_engine(postgres_url, isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.exec_driver_sql("DROP DATABASE IF EXISTS engine_sql")
-        conn.exec_driver_sql("CREATE DATABASE engine_sql")
-    admin.dispose()
-    url = make_url(postgres_url).set(database="engine_sql").render_as_string(hide_password=False)
+    url = fresh_database(postgres_url, "engine_sql")
     engine = create_engine(url)
     with engine.begin() as conn:
         conn.exec_driver_sql("CREATE TABLE t (id integer, score double precision, name text, day date, ok boolean, "

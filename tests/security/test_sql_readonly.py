@@ -8,10 +8,11 @@ check switched off: the database session itself must refuse them (the keyword ch
 from __future__ import annotations
 
 import pytest
-from sqlalchemy import create_engine, make_url
+from sqlalchemy import create_engine
 
 from engine.data import sql
 from engine.data.sql import ConnectError, QueryError, read_query
+from tests.postgres import fresh_database
 
 VICTIM_ROWS = [(1, "Oslo"), (2, "Lima")]
 
@@ -36,12 +37,7 @@ ATTACKS = {
 @pytest.fixture(scope="module")
 def victim_db(postgres_url):
     """A database of its own on the session's server: table ``victim`` (VICTIM_ROWS), sequence ``counter``."""
-    admin = create_engine(postgres_url, isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.exec_driver_sql("DROP DATABASE IF EXISTS security_sql")
-        conn.exec_driver_sql("CREATE DATABASE security_sql")
-    admin.dispose()
-    url = make_url(postgres_url).set(database="security_sql").render_as_string(hide_password=False)
+    url = fresh_database(postgres_url, "security_sql")
     engine = create_engine(url)
     with engine.begin() as conn:
         conn.exec_driver_sql("CREATE TABLE victim (id integer, city text)")
