@@ -24,6 +24,9 @@ def _running(ws, server: dict, what: str, card: dict, key: str) -> None:
     st.success(f"Serving {what} at {url} (docs: {url}/docs) since {server['started_at'][:19].replace('T', ' ')} "
                "UTC.", icon=":material/cloud_done:")
     st.code(servers.curl_example(server, card["features"]), language="bash")
+    st.caption("Requests need the bearer token (WORKBENCH_API_TOKEN, in the command above)." if servers.api_token()
+               else f"Open: anyone who reaches {url} can call it. Set WORKBENCH_API_TOKEN before starting the app "
+                    "to require a bearer token.")
     intervals = card.get("prediction_intervals") or []
     if intervals:
         st.caption("Add `?interval=0.9` to the URL for prediction intervals (lower and upper bounds of each row); "

@@ -52,8 +52,10 @@ def test_deploy_refuses_a_model_file_changed_outside_the_workbench(ws, trained_p
 
 
 @pytest.mark.slow
-def test_start_and_stop_the_rest_server_from_the_page(ws, trained_project):
+def test_start_and_stop_the_rest_server_from_the_page(ws, trained_project, monkeypatch):
     from usecases import servers
+
+    monkeypatch.delenv("WORKBENCH_API_TOKEN", raising=False)
 
     at = open_page("deploy", trained_project["id"])
     next(b for b in at.button if b.label == "Start REST server").click().run(timeout=120)
@@ -63,6 +65,8 @@ def test_start_and_stop_the_rest_server_from_the_page(ws, trained_project):
         assert len(running) == 1
         assert [s.value for s in at.success if s.value.startswith(f"Serving model #{running[0]['model_id']}")]
         assert any(c.value.startswith(f"curl -s {servers.server_url(running[0])}/predict") for c in at.code)
+        assert f"Open: anyone who reaches {servers.server_url(running[0])} can call it" in " ".join(
+            c.value for c in at.caption)  # no WORKBENCH_API_TOKEN here: the page says the API is open
         next(b for b in at.button if b.label == "Stop the server").click().run()
         assert_clean(at)
         assert servers.refresh_servers(ws, trained_project["id"]) == []
