@@ -40,9 +40,9 @@ from engine.train.training import (
     training_data,
 )
 
-__all__ = ["PRUNERS", "SAMPLERS", "TuningSpec", "best_params_by_family", "create_study", "family_errors", "load_study",
-           "make_objective", "make_pruner", "make_sampler", "open_storage", "pruned_families", "run_study",
-           "spec_from_study"]
+__all__ = ["PRUNERS", "SAMPLERS", "FirstTrialPruner", "TuningSpec", "best_params_by_family", "create_study",
+           "family_errors", "load_study", "make_objective", "make_pruner", "make_sampler", "open_storage",
+           "pruned_families", "run_study", "spec_from_study", "start_points"]
 
 SAMPLERS = ("grid", "random", "tpe")
 PRUNERS = ("none", "median", "halving")
@@ -67,11 +67,32 @@ def make_sampler(spec: TuningSpec, worker: int = 0) -> optuna.samplers.BaseSampl
 
 
 def make_pruner(spec: TuningSpec) -> optuna.pruners.BasePruner:
+    """The spec's pruner; it never prunes a family's trial before that family has a finished one
+    (``FirstTrialPruner``)."""
     if spec["pruner"] == "median":
-        return optuna.pruners.MedianPruner(n_startup_trials=3, n_warmup_steps=1)
+        return FirstTrialPruner(optuna.pruners.MedianPruner(n_startup_trials=3, n_warmup_steps=1))
     if spec["pruner"] == "halving":
-        return optuna.pruners.SuccessiveHalvingPruner()
+        return FirstTrialPruner(optuna.pruners.SuccessiveHalvingPruner())
     return optuna.pruners.NopPruner()
+
+
+class FirstTrialPruner(optuna.pruners.BasePruner):
+    """``pruner``, except that a trial of a family with no finished trial yet always runs all its folds.
+
+    Without it the median pruner stopped each k-NN and extra-trees trial of an AutoML search after its second
+    fold (below the median of the boosting and linear trials), so those chosen families ended with no score and
+    no model; a family's first trial is its cheap start point (``start_points``), so sparing it costs little.
+    """
+
+    def __init__(self, pruner: optuna.pruners.BasePruner) -> None:
+        self.pruner = pruner
+
+    def prune(self, study: optuna.Study, trial: optuna.trial.FrozenTrial) -> bool:
+        family = trial.params.get("family")
+        done = study.get_trials(deepcopy=False, states=(optuna.trial.TrialState.COMPLETE,))
+        if not any(t.params.get("family") == family for t in done):
+            return False
+        return self.pruner.prune(study, trial)
 
 
 def open_storage(url: str) -> optuna.storages.RDBStorage:
@@ -97,7 +118,7 @@ def create_study(spec: TuningSpec, storage, name: str) -> optuna.Study:
 
     A resumed study keeps its trials; its sampler is seeded past them (seed + trials so far), so a
     random search does not replay the points it already tried and a resume stays reproducible. A new
-    AutoML study first queues its portfolio (``engine.train.catalog.automl_portfolio``) for the spec's ``rows``.
+    study first queues its start points (``_queue_starts``).
     """
     direction = "maximize" if METRICS[spec["problem"]["metric"]].greater_is_better else "minimize"
     study = optuna.create_study(study_name=name, storage=storage, direction=direction,
@@ -105,16 +126,40 @@ def create_study(spec: TuningSpec, storage, name: str) -> optuna.Study:
     earlier = len(study.get_trials(deepcopy=False))
     if earlier:
         study.sampler = make_sampler(spec, worker=earlier)
-    elif spec["automl"]:
+    else:
         _queue_starts(study, spec)
     study.set_user_attr("spec", spec)
     return study
 
 
+def start_points(spec: TuningSpec) -> list[tuple[str, dict]]:
+    """``(family, params)`` a new study runs before its sampler draws, in running order.
+
+    AutoML: the portfolio for the spec's ``rows`` (``engine.train.catalog.automl_portfolio``), whose first point
+    of each family is a cheap one near its defaults, then, for each chosen family the portfolio leaves out (a
+    heavy family on large data), its cheap point last: every chosen family gets a finished trial when the budget
+    allows, the strong cheap points first. A one-family search (random or TPE) starts from that family's cheap
+    point, so a slow first draw (1,000 boosting iterations) cannot take its whole share of the budget. A grid
+    search has no start point: the grid is the plan.
+    """
+    task = spec["problem"]["task"]
+    if spec["search"] == "grid":
+        return []
+    if not spec["automl"]:
+        return automl_portfolio(spec["families"], task)[:1]
+    points = automl_portfolio(spec["families"], task, spec.get("rows", 0))
+    queued = {family for family, _ in points}
+    for family in spec["families"]:
+        if family not in queued:
+            points += automl_portfolio([family], task)[:1]
+    return points
+
+
 def _queue_starts(study: optuna.Study, spec: TuningSpec) -> None:
-    several = len(spec["families"]) > 1  # one family: the objective does not suggest "family"
-    for family, params in automl_portfolio(spec["families"], spec["problem"]["task"], spec.get("rows", 0)):
-        point = {f"{family}__{name}": value for name, value in params.items()}
+    several = spec["automl"] and len(spec["families"]) > 1  # one family: the objective does not suggest "family"
+    prefix = spec["automl"]  # AutoML names its parameters "<family>__<name>" (see make_objective)
+    for family, params in start_points(spec):
+        point = {f"{family}__{name}" if prefix else name: value for name, value in params.items()}
         study.enqueue_trial({"family": family, **point} if several else point)
 
 

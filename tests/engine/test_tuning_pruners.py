@@ -15,7 +15,7 @@ from threadpoolctl import threadpool_limits
 
 from engine import Problem, infer_schema, validate_recipe
 from engine.train.automl import tuning_spec
-from engine.train.tuning import create_study, pruned_families, run_study
+from engine.train.tuning import make_pruner, make_sampler, pruned_families, run_study
 
 FOLDS = 4
 GOOD = {"C": 1000.0, "penalty": "l2"}
@@ -42,7 +42,10 @@ def _study(frame: pd.DataFrame, pruner: str, plan: list[dict]) -> optuna.Study:
     problem = Problem("y", "classification", "roc_auc")
     settings = {"automl": False, "search": "random", "pruner": pruner, "cv_folds": FOLDS, "seed": 0}
     spec = tuning_spec("unused.parquet", problem, validate_recipe({}), infer_schema(frame), settings, ["linear"])
-    study = create_study(spec, None, f"pruners-{pruner}")
+    # Built without create_study, which would queue the family's start point before the plan.
+    study = optuna.create_study(study_name=f"pruners-{pruner}", direction="maximize", sampler=make_sampler(spec),
+                                pruner=make_pruner(spec))
+    study.set_user_attr("spec", spec)
     for params in plan:
         study.enqueue_trial(params)
     run_study(study, frame, n_trials=len(plan), timeout=None)
