@@ -10,6 +10,8 @@ from pages import ui
 from pages.sections import train_tuning
 from usecases import jobs, projects, training
 
+AUTOML_SECONDS = 60.0  # the one-click AutoML's budget when the page's time budget is 0 (none)
+
 st.title("Train")
 project = ui.require_project(need_problem=True)
 ws = ui.workspace()
@@ -44,12 +46,25 @@ chosen_settings = {"models": chosen, "cv_folds": int(folds), "seed": int(seed),
 with ui.user_errors():
     if validate_settings(chosen_settings, problem.task) != settings:
         settings = projects.save_settings(ws, pid, chosen_settings)
-start = st.button("Start training", type="primary", key=f"{key}_start")
+left, right = st.columns([1, 3])
+start = left.button("Start training", type="primary", key=f"{key}_start")
+automl_seconds = float(budget) or AUTOML_SECONDS
+one_click = right.button(f"One-click AutoML ({automl_seconds:g} s)", key=f"{key}_automl_start",
+                         help="Ignores the settings above except the seed and time budget: searches the AutoML "
+                              "families with Bayesian search, 3-fold cross-validation and a vote of the best.")
 train_tuning.slow_warnings(settings["models"], projects.active_dataset(ws, pid)["n_rows"])
 
 if start:
     with ui.user_errors():
         job = training.start_training(ws, pid, chosen_settings)
+if one_click:
+    with ui.user_errors():
+        training.start_automl(ws, pid, automl_seconds, int(seed))
+        # The widgets still hold the old settings: redraw them from the AutoML settings just saved, so that this
+        # page's next run does not save the old ones back before the job has read its own.
+        for name in [k for k in st.session_state if str(k).startswith(f"{key}_")]:
+            del st.session_state[name]
+        st.rerun()
 
 history = projects.project_jobs(ws, pid)
 

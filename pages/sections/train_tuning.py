@@ -6,7 +6,15 @@ import streamlit as st
 
 from engine import METRICS, MODELS
 from engine.train.catalog import too_slow
-from engine.train.tuning_report import best_so_far_figure, study_plots, trials_table
+from engine.train.tuning_report import (
+    best_so_far_figure,
+    family_table,
+    portfolio_table,
+    study_plots,
+    trials_table,
+    unfinished_families,
+    winner_verdict,
+)
 from pages import ui
 from usecases import training, tuning
 
@@ -69,8 +77,24 @@ def studies_view(ws, job_id: int, metric: str, finished: bool) -> int:
     table = trials_table(studies)
     states = table["state"].value_counts().to_dict()
     st.caption(f"{len(table)} trial{'s' * (len(table) != 1)}: " + ", ".join(f"{n} {s}" for s, n in states.items()))
-    st.plotly_chart(best_so_far_figure(studies, METRICS[metric].label, METRICS[metric].greater_is_better),
-                    width="stretch", key=f"best_{job_id}_{len(table)}")
+    label, maximize = METRICS[metric].label, METRICS[metric].greater_is_better
+    families = family_table(studies, maximize)
+    choice = tuning.run_choice(ws, job_id, metric) if finished else None
+    verdict = winner_verdict(families, label, choice and choice.winner, choice and choice.validation)
+    if verdict:
+        (st.success if choice else st.info)(verdict, icon=":material/emoji_events:")
+    if choice:
+        for warning in unfinished_families(families, choice.missing):
+            st.warning(warning, icon=":material/warning:")
+        if choice.ensemble:
+            st.caption(f"No ensemble kept: {choice.ensemble}.")
+    st.plotly_chart(best_so_far_figure(studies, label, maximize), width="stretch",
+                    key=f"best_{job_id}_{len(table)}")
+    st.markdown(f"**Best of each model**: {label} cross-validated on the training rows, the mean over the folds ± "
+                "their standard deviation")
+    st.table(_family_rows(families))
+    with st.expander("Start configurations (the portfolio the search ran first)", expanded=finished):
+        st.table(_portfolio_rows(portfolio_table(studies)))
     with st.expander("Trials", expanded=not finished):
         st.dataframe(table.sort_values(["study", "trial"], ascending=[True, False]), hide_index=True,
                      width="stretch", height=260)
@@ -89,6 +113,32 @@ def studies_view(ws, job_id: int, metric: str, finished: bool) -> int:
                 for tab, (title, figure) in zip(st.tabs(list(plots)), plots.items(), strict=True):
                     tab.plotly_chart(figure, width="stretch", key=f"{name}_{title}")
     return len(table)
+
+
+def _score(score, spread) -> str:
+    if score is None or score != score:  # None or NaN: no finished trial
+        return "—"
+    return f"{score:.4f}" + (f" ± {spread:.4f}" if spread is not None and spread == spread else "")
+
+
+def _seconds(seconds) -> str:
+    return "—" if seconds is None or seconds != seconds else f"{seconds:.1f}"
+
+
+def _family_rows(families):
+    rows = families.assign(**{
+        "CV score": [_score(a, b) for a, b in zip(families["score"], families["spread"], strict=True)],
+        "trials finished": [f"{a} of {b}" for a, b in zip(families["finished"], families["trials"], strict=True)],
+        "seconds": [_seconds(x) for x in families["seconds"]], "no score because": families["why"]}).set_index("model")
+    columns = ["CV score", "folds", "trials finished", "seconds"] + ["no score because"] * any(families["why"])
+    return rows[columns]
+
+
+def _portfolio_rows(portfolio):
+    rows = portfolio.assign(**{
+        "CV score": [_score(a, b) for a, b in zip(portfolio["score"], portfolio["spread"], strict=True)],
+        "seconds": [_seconds(x) for x in portfolio["seconds"]]}).set_index("trial")
+    return rows[["model", "configuration", "outcome", "CV score", "seconds"]]
 
 
 def extend_form(ws, project_id: int, job_id: int, trials: int) -> None:
