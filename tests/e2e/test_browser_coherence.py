@@ -112,3 +112,82 @@ def test_item_4_widgets_keep_their_values(on_project):
     expect(st.main.get_by_text(re.compile(r"\bmedian\b.*training rows|filled with the median"))).to_have_count(0)
     st.assert_no_exception("prepare edit")
     st.screenshot("item_4_prepare_mean")
+
+
+def _chart_traces(st: StreamlitPage, title: str) -> list[dict]:
+    """Name, mode and y values of each trace of the one plotly chart showing the text ``title``."""
+    chart = st.main.locator('[data-testid="stPlotlyChart"]').filter(has_text=title)
+    expect(chart).to_have_count(1)
+    return chart.locator(".js-plotly-plot").evaluate(
+        # the figure's arrays arrive base64-encoded in ``data``; plotly.js keeps them decoded in ``_fullData``
+        "d => d._fullData.map(t => ({name: t.name, mode: t.mode, y: Array.from(t.y)}))")
+
+
+def _train_now(ws: Workspace, pid: int, settings: dict) -> None:
+    """Save ``settings`` and run a training job in this process, to its end (the page then shows a finished job)."""
+    from usecases.training import run_training_job  # imported here: the items' tests are appended by several hands
+
+    projects.save_settings(ws, pid, settings)
+    job = ws.create_job(pid, "train")
+    run_training_job(ws, job["id"])
+    assert ws.get_job(job["id"])["status"] == "succeeded", ws.get_job(job["id"])["log"]
+
+
+def test_item_6_best_so_far_is_the_best_of_every_model(start_server, open_page, messy_project):
+    # A per-family search: one study per model, one after the other. The chart's best may not fall when the
+    # second model's study starts lower than the first's best: it is the best of every model on one clock.
+    ws, pid = messy_project
+    _train_now(ws, pid, {"models": ["decision_tree", "linear"], "cv_folds": 2, "search": "random", "n_trials": 4,
+                         "automl": False, "pruner": "none"})
+    st = open_page(start_server(ws.home, "coherence-item6.log").url, "coherence")
+    st.goto(f"/?project={pid}")
+    st.nav("Train")
+    traces = _chart_traces(st, "Best Accuracy so far: ")
+    families = {t["name"]: t["y"] for t in traces if t["mode"] == "markers"}
+    assert set(families) == {"Decision tree", "Logistic / linear regression"}  # one series per family
+    best = [t["y"] for t in traces if t["name"] == "Best so far, any model"]
+    assert len(best) == 1 and len(best[0]) == 8
+    assert all(a <= b for a, b in zip(best[0], best[0][1:], strict=False)), best  # it never falls
+    top = max(max(values) for values in families.values())
+    assert best[0][-1] == pytest.approx(top)
+    st.main.get_by_text(f"Best Accuracy so far: {top:.4f}").wait_for()
+    st.assert_no_exception("train results")
+    st.screenshot("item_6_best_so_far")
+
+
+def test_item_7_every_chosen_family_gets_a_score_or_a_warning(start_server, open_page, tmp_path):
+    # Five families in one AutoML study with the median pruner: each gets its cheap start point first and the
+    # pruner spares a family's first trial, so each scores; random forest's fits all fail (a Poisson loss on a
+    # target with negative values), so it has no model, and the results say so in a warning, not only in the log.
+    import numpy as np
+    import pandas as pd
+
+    rng = np.random.default_rng(0)
+    size = rng.normal(size=150).round(3)
+    zone = rng.choice(["north", "south", "east"], 150)
+    change = (2 * size + (zone == "north") + rng.normal(0, 0.3, 150)).round(3)
+    data = tmp_path / "changes.csv"
+    pd.DataFrame({"size": size, "zone": zone, "change": change}).to_csv(data, index=False)
+    ws = Workspace(tmp_path / "home")
+    pid = ws.create_project("Changes")["id"]
+    projects.import_file(ws, pid, data.read_bytes(), data.name)
+    projects.set_problem(ws, pid, Problem("change", "regression", "rmse"))
+    chosen = {"linear": "Logistic / linear regression", "random_forest": "Random forest", "knn": "k-nearest neighbours",
+              "extra_trees": "Extra trees", "gradient_boosting": "Gradient boosting (histogram)"}
+    _train_now(ws, pid, {"models": list(chosen), "cv_folds": 3, "search": "tpe", "automl": True, "pruner": "median",
+                         "n_trials": 12, "ensemble": False, "losses": {"random_forest": "poisson"}})
+    st = open_page(start_server(ws.home, "coherence-item7.log").url, "coherence")
+    st.goto(f"/?project={pid}")
+    st.nav("Train")
+    warnings = st.main.locator('[data-testid="stAlertContentWarning"]')
+    expect(warnings.filter(has_text="Random forest: no model.")).to_have_count(1)
+    expect(warnings.filter(has_text="Random forest: no model.")).to_contain_text("ValueError")
+    expect(warnings).to_have_count(1)  # every other chosen family has a model
+    table = st.main.locator('[data-testid="stTable"]').filter(has_text="trials finished")
+    for name, label in chosen.items():
+        row = table.locator("tr").filter(has_text=label)
+        expect(row).to_have_count(1)
+        if name != "random_forest":
+            expect(row).to_contain_text(re.compile(r"\d\.\d{4} ± \d\.\d{4}"))  # its cross-validated best
+    st.assert_no_exception("train results")
+    st.screenshot("item_7_family_warning")
