@@ -29,7 +29,10 @@ st.caption("Before training starts, the leakage audit scores each column alone o
 
 # No form: each setting is saved with the project as it changes, so it is there when the analyst comes back;
 # Enter in a number box only commits its value, and only the Start button starts a run.
-key = f"train_{pid}"
+# A one-click AutoML saves its own settings; the widgets then get fresh keys and draw them (under the old keys the
+# browser would send the old values back and the next rerun would save those over the AutoML's).
+drawn = f"train_{pid}_drawn"
+key = f"train_{pid}_{st.session_state.get(drawn, 0)}"
 choices = [m for m in models_for_task(problem.task) if m != "baseline"]
 chosen = st.multiselect("Models", choices, default=[m for m in settings["models"] if m in choices],
                         format_func=lambda m: MODELS[m].label, key=f"{key}_models",
@@ -60,10 +63,7 @@ if start:
 if one_click:
     with ui.user_errors():
         training.start_automl(ws, pid, automl_seconds, int(seed))
-        # The widgets still hold the old settings: redraw them from the AutoML settings just saved, so that this
-        # page's next run does not save the old ones back before the job has read its own.
-        for name in [k for k in st.session_state if str(k).startswith(f"{key}_")]:
-            del st.session_state[name]
+        st.session_state[drawn] = st.session_state.get(drawn, 0) + 1
         st.rerun()
 
 history = projects.project_jobs(ws, pid)

@@ -88,8 +88,9 @@ def studies_view(ws, job_id: int, metric: str, finished: bool) -> int:
             st.warning(warning, icon=":material/warning:")
         if choice.ensemble:
             st.caption(f"No ensemble kept: {choice.ensemble}.")
-    st.plotly_chart(best_so_far_figure(studies, label, maximize), width="stretch",
-                    key=f"best_{job_id}_{len(table)}")
+    if families["finished"].any():
+        st.plotly_chart(best_so_far_figure(studies, label, maximize), width="stretch",
+                        key=f"best_{job_id}_{len(table)}")
     st.markdown(f"**Best of each model**: {label} cross-validated on the training rows, the mean over the folds ± "
                 "their standard deviation")
     st.table(_family_rows(families))

@@ -76,3 +76,43 @@ def test_a_finished_search_can_be_continued(ws, churn_project, monkeypatch):
     run = ws.list_runs(pid)[0]
     assert (extension["kind"], extension["params"]) == ("extend", {"run_id": run["id"], "n_trials": 5,
                                                                   "time_budget": 20.0})
+
+
+def test_one_click_automl_starts_the_automl_policy_and_shows_its_settings(ws, churn_project, monkeypatch):
+    pid = churn_project["id"]
+    started = []
+    monkeypatch.setattr("usecases.training.spawn_worker", lambda ws, job_id: started.append(job_id))
+    at = open_page("train", pid)
+    next(n for n in at.number_input if n.label.startswith("Time budget")).set_value(45).run()
+    next(b for b in at.button if b.label == "One-click AutoML (45 s)").click().run()
+    assert_clean(at)
+    saved = projects.project_settings(ws, pid)
+    assert (saved["automl"], saved["search"], saved["time_budget"], saved["cv_folds"]) == (True, "tpe", 45.0, 3)
+    assert saved["models"] == ["baseline", "linear", "random_forest", "extra_trees", "gradient_boosting", "knn"]
+    assert len(started) == 1
+    # the widgets show what the run uses, and drawing them again does not save the old settings back
+    assert next(t for t in at.toggle if t.label.startswith("AutoML")).value is True
+    assert sorted(at.multiselect[0].value) == sorted(saved["models"][1:])
+    at.run()
+    assert projects.project_settings(ws, pid) == saved
+
+
+@pytest.mark.slow
+def test_a_finished_automl_shows_each_familys_best_the_portfolio_and_the_winner(ws, churn_project):
+    pid = churn_project["id"]
+    projects.save_settings(ws, pid, {"models": ["linear", "decision_tree"], "cv_folds": 3, "search": "tpe",
+                                     "automl": True, "n_trials": 4, "pruner": "median"})
+    job = ws.create_job(pid, "train")
+    run_training_job(ws, job["id"])
+    at = open_page("train", pid)
+    assert_clean(at)
+    tables = [t.value for t in at.table]
+    best, portfolio = tables[0], tables[1]
+    assert sorted(best.index) == ["Decision tree", "Logistic / linear regression"]
+    assert best["CV score"].str.fullmatch(r"0\.\d{4} ± 0\.\d{4}").all()
+    assert sum(int(text.split(" of ")[1]) for text in best["trials finished"]) == 4  # the study's 4 trials
+    assert portfolio["model"].tolist()[:2] == ["Logistic / linear regression", "Decision tree"]
+    assert portfolio["outcome"].tolist()[:2] == ["finished", "finished"]
+    [verdict] = [s.value for s in at.success]
+    assert verdict.startswith(f"{best.index[0]} won: ROC-AUC {best['CV score'].iloc[0]} out-of-fold (3 folds) vs ")
+    assert not at.warning  # both chosen families have a model
