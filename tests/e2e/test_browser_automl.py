@@ -233,3 +233,68 @@ def test_newcomer_automl_session(app_server, open_page):
     tune_threshold(st, runner_up)
     champion_and_test_score(st, runner_up)
     assert "Traceback" not in app_server.log_tail(10**7), "the server logged an error; see test-artifacts/e2e/"
+
+
+CHURN, CHURN_TARGET, CHURN_ROWS = "Customer churn (generated, 1,500 rows, messy)", "churned", 1500
+AUTOML_FAMILIES = ["Logistic / linear regression", "Random forest", "Extra trees", "Gradient boosting (histogram)",
+                   "k-nearest neighbours"]
+SCORE = re.compile(r"^(\d\.\d{4})(?: ± \d\.\d{4})?$")
+
+
+def table_rows(table) -> list[dict[str, str]]:
+    """The body rows of an st.table, each as {column header: cell text} (the index under its header, when shown)."""
+    headers = [h.strip() for h in table.locator("thead th").all_inner_texts()]
+    rows = []
+    for row in table.locator("tbody tr").all():
+        cells = [cell.strip() for cell in row.locator("th, td").all_inner_texts()]
+        rows.append(dict(zip(headers[len(headers) - len(cells):], cells, strict=True)))
+    return rows
+
+
+def test_one_click_automl_shows_its_portfolio_and_each_familys_best(app_server, open_page):
+    """Issue 15, item 7: one-click AutoML on a table with categorical columns; the Train page shows which start
+    configurations ran, each family's best cross-validated score with its spread, and why the winner won."""
+    st = open_page(app_server.url, "automl")
+    st.goto("/")
+    create_project(st, "One-click AutoML")
+    open_sample(st, CHURN, CHURN_TARGET, CHURN_ROWS)
+    st.nav("Train")
+    fill_number(st, "Time budget, seconds (0 = none)", 90)  # generous: a busy 2-core machine slows each fit
+    act_live(st, st.main.get_by_role("button", name="One-click AutoML (90 s)", exact=True).click)
+    st.main.get_by_text("See the results on Evaluate").wait_for(timeout=240_000)
+    st.wait_idle(timeout=60)
+    expect(st.main.locator('[data-testid="stProgress"]')).to_contain_text(re.compile(r"Job \d+: succeeded"))
+    st.assert_no_exception("one-click automl")
+
+    # each family's best, best first, with the chosen families all listed
+    best = st.main.locator('[data-testid="stTable"]').filter(has_text="trials finished")
+    rows = table_rows(best)
+    assert sorted(row["model"] for row in rows) == sorted(AUTOML_FAMILIES), rows
+    scored = [(row["model"], float(SCORE.match(row["CV score"]).group(1))) for row in rows
+              if SCORE.match(row["CV score"])]
+    assert scored, rows
+    assert [score for _, score in scored] == sorted((score for _, score in scored), reverse=True)
+    assert any("±" in row["CV score"] for row in rows)  # the spread over the folds, not one holdout number
+    # a family without a score is a visible warning, not a log line
+    warnings = st.main.locator('[data-testid="stAlertContentWarning"]')
+    for name in {row["model"] for row in rows} - {name for name, _ in scored}:
+        expect(warnings.filter(has_text=f"{name}: no model.")).to_have_count(1)
+    # the headline agrees with the table: the chart's best is the top family's best
+    leader, top = scored[0]
+    st.main.locator('[data-testid="stPlotlyChart"]').filter(has_text=f"so far: {top:.4f} ({leader})").wait_for()
+    verdict = st.main.locator('[data-testid="stAlertContentSuccess"]').filter(has_text=" won")
+    expect(verdict).to_have_count(1)
+    expect(verdict).to_contain_text("out-of-fold")
+
+    # the portfolio: the default histogram boosting (native categoricals) ran first, then one cheap point per family
+    portfolio = st.main.locator('[data-testid="stExpander"]').filter(has_text="Start configurations")
+    ran = table_rows(portfolio.locator('[data-testid="stTable"]'))
+    assert ran[0]["model"] == "Gradient boosting (histogram)", ran
+    assert "max_iter=100" in ran[0]["configuration"] and "learning_rate=0.1" in ran[0]["configuration"]
+    assert {row["model"] for row in ran[:len(AUTOML_FAMILIES)]} == set(AUTOML_FAMILIES)
+    outcomes = ("finished", "not run", "running", "cut short by the time budget", "stopped early: below the median")
+    assert all(row["outcome"] in outcomes or row["outcome"].startswith("failed: ") for row in ran), ran
+    assert ran[0]["outcome"] == "finished" and SCORE.match(ran[0]["CV score"])
+    st.page.mouse.move(0, 0)  # no button tooltip over the results
+    st.screenshot("11_one_click_automl_results")
+    assert "Traceback" not in app_server.log_tail(10**7), "the server logged an error; see test-artifacts/e2e/"
