@@ -172,9 +172,9 @@ def winner_verdict(families: pd.DataFrame, metric_label: str, winner: str | None
                  f"{lead['model']})")
     mine = scored[scored["family"] == winner]
     if mine.empty:
-        return text + f"; out-of-fold, the best single model was {_score_text(lead, metric_label)}."
-    return (text + f"; out-of-fold it scored {_mean_spread(mine.iloc[0])}, behind {_score_text(lead, metric_label)}."
-            )
+        return text + f"; out-of-fold, the best single model was {_score_text(lead, metric_label, oof=False)}."
+    return (text + f"; out-of-fold it scored {_mean_spread(mine.iloc[0], oof=False)}, behind "
+            f"{_score_text(lead, metric_label, oof=False)}.")
 
 
 def unfinished_families(families: pd.DataFrame, run_notes: dict[str, str] | None = None) -> list[str]:
@@ -257,14 +257,15 @@ def _why_no_score(trials: list[optuna.trial.FrozenTrial]) -> str:
     return "its first trial has not finished yet"
 
 
-def _mean_spread(row) -> str:
+def _mean_spread(row, oof: bool = True) -> str:
+    """``0.8400 ± 0.0163 out-of-fold (3 folds)``; ``oof=False`` when the sentence already says out-of-fold."""
     spread = f" ± {row['spread']:.4f}" if pd.notna(row["spread"]) else ""
-    where = f" out-of-fold ({row['folds']} folds)" if row["folds"] > 1 else " on the validation rows"
+    where = f"{' out-of-fold' * oof} ({row['folds']} folds)" if row["folds"] > 1 else " on the validation rows"
     return f"{row['score']:.4f}{spread}{where}"
 
 
-def _score_text(row, metric_label: str, named: bool = True) -> str:
-    return f"{row['model'] + ' with ' if named else ''}{metric_label} {_mean_spread(row)}"
+def _score_text(row, metric_label: str, named: bool = True, oof: bool = True) -> str:
+    return f"{row['model'] + ' with ' if named else ''}{metric_label} {_mean_spread(row, oof)}"
 
 
 def _versus(scored: pd.DataFrame, winner: str) -> str:

@@ -116,8 +116,12 @@ def test_the_verdict_names_the_winner_with_its_cv_score_spread_and_the_runner_up
     # chosen on the validation rows against the folds' ranking: the page says so, with both numbers
     assert winner_verdict(table, "ROC-AUC", "random_forest", {"random_forest": 0.8, "gradient_boosting": 0.79}) == (
         "Random forest won on the validation rows (ROC-AUC 0.8000 vs 0.7900 for Gradient boosting (histogram)); "
-        "out-of-fold it scored 0.7300 ± 0.0163 out-of-fold (3 folds), behind Gradient boosting (histogram) with "
-        "ROC-AUC 0.8400 ± 0.0163 out-of-fold (3 folds).")
+        "out-of-fold it scored 0.7300 ± 0.0163 (3 folds), behind Gradient boosting (histogram) with ROC-AUC "
+        "0.8400 ± 0.0163 (3 folds).")
+    assert winner_verdict(table, "ROC-AUC", "ensemble", {"ensemble": 0.86, "gradient_boosting": 0.85}) == (
+        "Voting ensemble of the best models won on the validation rows (ROC-AUC 0.8600 vs 0.8500 for Gradient "
+        "boosting (histogram)); out-of-fold, the best single model was Gradient boosting (histogram) with ROC-AUC "
+        "0.8400 ± 0.0163 (3 folds).")
 
 
 def test_the_portfolio_lists_the_queued_start_points_in_running_order():
