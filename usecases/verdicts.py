@@ -102,6 +102,8 @@ def challenger_verdict(table: pd.DataFrame) -> Verdict:
     counts = table["verdict"].value_counts()
     tally = ", ".join(f"{word} on {int(counts[word])}" for word in ("challenger better", "champion better",
                                                                    "not clearly different") if counts.get(word))
+    if len(counts) == 1:
+        tally = f"{counts.index[0]} on all" if len(table) > 1 else tally
     good = main["verdict"] == "challenger better"
     if good:
         action = f"Recommended: promote the challenger, it is clearly better on {main['label']}."

@@ -232,12 +232,12 @@ def test_item_3_retrain_comparison_on_the_held_out_rows(start_server, open_page,
     expect(dialog).to_have_count(0)
     assert ws.get_project(pid)["champion_model_id"] == champion
     st.act(promote.click)
-    st.act(dialog.get_by_role("button", name=re.compile(rf"^Promote #{challenger} ")).click)
+    st.act(dialog.get_by_role("button", name=f"Promote #{challenger}", exact=True).click)
     st.main.locator('[data-testid="stAlertContentSuccess"]').filter(has_text="Promoted:").wait_for()
     assert ws.get_project(pid)["champion_model_id"] == challenger
     rollback = st.main.get_by_role("button", name=re.compile(r"^Roll back to the previous champion"))
     st.act(rollback.click)
-    st.act(dialog.get_by_role("button", name=re.compile(rf"^Roll back to #{champion} ")).click)
+    st.act(dialog.get_by_role("button", name=f"Roll back to #{champion}", exact=True).click)
     st.main.locator('[data-testid="stAlertContentSuccess"]').filter(has_text="Rolled back:").wait_for()
     assert ws.get_project(pid)["champion_model_id"] == champion
     st.assert_no_exception("promote and roll back")

@@ -63,6 +63,8 @@ def test_challenger_verdict_sentence():
                        "(95% interval +0.0100 to +0.0900): **challenger better** (1 metric: challenger better on 1). "
                        "Recommended: promote the challenger, it is clearly better on accuracy.", True)
     assert not verdicts.challenger_verdict(table.assign(verdict="not clearly different")).good
+    same = verdicts.challenger_verdict(pd.concat([table] * 2).assign(verdict="not clearly different"))
+    assert "(2 metrics: not clearly different on all). Recommended: keep the champion" in same.text
 
 
 def test_challenger_verdict_recommends_keeping_a_better_champion():
