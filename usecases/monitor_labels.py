@@ -12,9 +12,9 @@ from typing import NamedTuple
 
 import pandas as pd
 
-from engine import read_table
+from engine import infer_schema, read_table
 from engine.errors import ColumnError, DecayError, EmptyDataError
-from engine.monitor.decay import DecayThresholds, decay_report, join_labels
+from engine.monitor.decay import DecayThresholds, decay_report, join_labels, key_text
 from storage import Workspace, read_card
 from usecases.monitoring import batch_rows
 
@@ -46,14 +46,24 @@ def scored_batches(ws: Workspace, model_id: int) -> pd.DataFrame:
 
 
 def key_columns(ws: Workspace, model_id: int) -> list[str]:
-    """Columns of the incoming batches a labels file can be joined on (those with mostly distinct values first)."""
+    """Columns of the incoming batches a labels file can be joined on, likeliest first: identifiers (a different
+    whole number or code on every row), then whole numbers and text by how distinct they are; measurements with
+    fractions ("Price") and dates last."""
     project_id = ws.get_model(model_id)["project_id"]
-    counts: dict[str, float] = {}
+    distinct: dict[str, float] = {}
+    identifier: set[str] = set()
+    measured: set[str] = set()
     for batch in ws.list_batches(project_id):
         frame = ws.load_batch(batch["id"])
-        for column in frame.columns:
-            counts[column] = max(counts.get(column, 0.0), frame[column].nunique() / max(len(frame), 1))
-    return sorted(counts, key=lambda c: (-round(counts[c], 2), c))
+        for info in infer_schema(frame):
+            values = frame[info.name].dropna()
+            share = values.nunique() / max(len(frame), 1)
+            distinct[info.name] = max(distinct.get(info.name, 0.0), share)
+            if info.kind == "identifier":
+                identifier.add(info.name)
+            if info.kind == "datetime" or (pd.api.types.is_float_dtype(values) and bool((values % 1 != 0).any())):
+                measured.add(info.name)
+    return sorted(distinct, key=lambda c: (c not in identifier, c in measured, -round(distinct[c], 2), c))
 
 
 def add_label_file(ws: Workspace, model_id: int, data: bytes, filename: str, key: str) -> tuple[dict, list[str]]:
@@ -103,7 +113,7 @@ def latest_labels(ws: Workspace, project_id: int, target: str) -> tuple[str, pd.
     labels = pd.concat([ws.load_labels(f["id"]) for f in files if f["key"] == key],
                        ignore_index=True)
     labels = labels[[key, target]].dropna()
-    return key, labels[~labels[key].astype(str).duplicated(keep="last")]
+    return key, labels[~key_text(labels[key]).duplicated(keep="last")]
 
 
 def decay_check(ws: Workspace, model_id: int, freq: str = "W") -> DecayCheck | None:

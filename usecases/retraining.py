@@ -4,8 +4,9 @@ challenger; then champion and challenger compared on the same recent labelled ro
 The labelled new rows are the stored incoming batches (Monitor uploads, files scored on Deploy) joined to their
 late labels by the labels' key (``usecases.monitor_labels``). The most recent share of them, by arrival, is held
 out of the retraining (``HOLDOUT_SHARE``) so both models can be scored on rows neither was trained on. The keys of
-the new rows a retraining used are kept in its job's parameters, so the comparison (and a later retraining on top
-of this one) knows which rows it has already seen.
+the new rows a retraining used and of those it held out are kept in its job's parameters (as ``key_text``, so a
+key read back as 7.0 is still 7): the comparison scores exactly the held-out rows, and a later retraining on top
+of this one knows which rows it has already seen. The key need not be a column of the training data.
 """
 
 from __future__ import annotations
@@ -21,7 +22,7 @@ from engine.data.append import append_rows
 from engine.errors import RecipeError, TargetError
 from engine.evaluate.comparison import Predictions, compare_predictions
 from engine.evaluate.metrics import metric_interval
-from engine.monitor.decay import ACTUAL, join_labels
+from engine.monitor.decay import ACTUAL, join_labels, key_text
 from storage import Workspace, read_card
 from usecases.evaluation import model_threshold
 from usecases.jobs import refresh_job, spawn_worker
@@ -31,8 +32,8 @@ from usecases.registry import challenger
 from usecases.runs import prepare_run, run_inputs, stored_run
 from usecases.training import refuse_if_running
 
-__all__ = ["ARRIVED", "DATA_CHOICES", "HOLDOUT_SHARE", "MIN_COMPARE_ROWS", "Comparison", "compare_on_recent",
-           "data_signature", "labelled_new_rows", "latest_job", "retrain"]
+__all__ = ["ARRIVED", "DATA_CHOICES", "HOLDOUT_SHARE", "LABEL_KEY", "MIN_COMPARE_ROWS", "Comparison",
+           "compare_on_recent", "data_signature", "labelled_new_rows", "latest_job", "retrain"]
 
 #: What a retraining trains on.
 DATA_CHOICES = {"reference+new": "reference + new data", "new": "new data only", "window": "sliding window"}
@@ -43,12 +44,15 @@ HOLDOUT_SHARE = 0.3
 MIN_COMPARE_ROWS = 30
 #: The arrival-time column of ``labelled_new_rows``.
 ARRIVED = "arrived_at"
+#: The label key of each of ``labelled_new_rows``, as ``key_text`` (what a retraining's job keeps).
+LABEL_KEY = "label_key"
 _PREDICTED = "prediction"
 
 
 def labelled_new_rows(ws: Workspace, model_id: int) -> pd.DataFrame:
     """Every stored incoming row that has a late label (the newest label of a key wins), oldest arrival first:
-    the project's dataset columns with the target taken from the label, plus ``arrived_at``. Empty without labels.
+    the project's dataset columns with the target taken from the label, plus ``arrived_at`` and ``label_key``
+    (the row's label key as ``key_text``). Empty without labels.
     """
     project_id = ws.get_model(model_id)["project_id"]
     target = read_card(ws.model_dir(model_id))["target"]
@@ -57,24 +61,26 @@ def labelled_new_rows(ws: Workspace, model_id: int) -> pd.DataFrame:
     latest = latest_labels(ws, project_id, target)
     scored = scored_batches(ws, model_id) if latest else pd.DataFrame()
     if scored.empty:
-        return pd.DataFrame(columns=[*columns, ARRIVED])
+        return pd.DataFrame(columns=[*columns, ARRIVED, LABEL_KEY])
     key, labels = latest
     joined, _ = join_labels(scored, labels, key, target)
     joined[target] = joined[ACTUAL]
-    rows = joined.reindex(columns=[*columns, ARRIVED])  # a dataset column the batches lack stays empty
+    joined[LABEL_KEY] = key_text(joined[key])
+    rows = joined.reindex(columns=[*columns, ARRIVED, LABEL_KEY])  # a dataset column the batches lack stays empty
     order = pd.to_datetime(rows[ARRIVED], utc=True, format="ISO8601").argsort(kind="stable")
     return rows.iloc[order].reset_index(drop=True)
 
 
-def _used_keys(ws: Workspace, run: dict) -> set[str]:
-    """Keys of the labelled new rows a run trained on (empty for a run that was not a retraining)."""
+def _retraining(ws: Workspace, model_id: int) -> dict:
+    """The retraining parameters of the job that trained a model (empty for a model that is no retraining)."""
+    run = ws.get_run(ws.get_model(model_id)["run_id"])
     job = ws.get_job(run["job_id"]) if run.get("job_id") else {}
-    return set((job.get("params") or {}).get("retrain", {}).get("used_keys", []))
+    return (job.get("params") or {}).get("retrain", {})
 
 
-def _label_key(ws: Workspace, project_id: int, target: str) -> str:
-    latest = latest_labels(ws, project_id, target)
-    return latest[0] if latest else ""
+def _keys(params: dict, name: str) -> set[str]:
+    """A retraining's ``used_keys`` or ``held_keys`` as ``key_text`` (older jobs kept them as raw text)."""
+    return set(key_text(pd.Series(params.get(name, []), dtype=object)).dropna())
 
 
 def _training_table(base: pd.DataFrame, new: pd.DataFrame, schema: list[ColumnInfo], data: str,
@@ -113,18 +119,16 @@ def retrain(ws: Workspace, project_id: int, data: str = "reference+new", window_
     inputs = run_inputs(ws, run)
     problem = inputs.problem
     new = labelled_new_rows(ws, champion_id)
-    key = _label_key(ws, project_id, problem.target)
-    if len(new) and key in new.columns:  # rows an earlier retraining already put into the champion's data
-        new = new[~new[key].astype(str).isin(_used_keys(ws, run))]
+    new = new[~new[LABEL_KEY].isin(_keys(_retraining(ws, champion_id), "used_keys"))]  # already in its data
     if new.empty:
         raise TrainingError("There are no labelled new rows to retrain on: upload new data and then its late labels "
                             "(Monitor → Late labels) first.")
     held = math.floor(len(new) * HOLDOUT_SHARE)
     held = held if held >= MIN_COMPARE_ROWS else 0
-    used = new.iloc[:len(new) - held]
+    used, held_rows = new.iloc[:len(new) - held], new.iloc[len(new) - held:]
     schema = [ColumnInfo(**row) for row in inputs.dataset["schema"]]
-    table = _training_table(inputs.frame, used.drop(columns=ARRIVED), schema, data, window_rows)
-    name = _table_name(data, len(used), len(table))
+    table = _training_table(inputs.frame, used.drop(columns=[ARRIVED, LABEL_KEY]), schema, data, window_rows)
+    name = _table_name(data, len(used), len(new), held, len(table))
     try:
         prepare_run(inputs._replace(frame=table))
     except (TargetError, RecipeError) as exc:
@@ -132,12 +136,13 @@ def retrain(ws: Workspace, project_id: int, data: str = "reference+new", window_
     dataset = ws.add_dataset(project_id, table, name=name, source=f"retrain:{data}", schema=inputs.dataset["schema"],
                              notes=[f"Built to retrain model {champion_id} (run {run['id']}); {held:,} most recent "
                                     "labelled rows held out to compare champion and challenger on."])
-    used_keys = used[key].astype(str).tolist() if key in used.columns else []
+    used_keys = used[LABEL_KEY].tolist()
     if data == "window":
         used_keys = used_keys[max(0, len(used_keys) - len(table)):]
     job = ws.create_job(project_id, "train", {"retrain": {
         "run_id": run["id"], "dataset_id": dataset["id"], "champion_id": champion_id, "data": data,
-        "window_rows": window_rows, "key": key, "held_out": held, "used_keys": used_keys}})
+        "window_rows": window_rows, "key": latest_labels(ws, project_id, problem.target)[0], "new_rows": len(new),
+        "held_out": held, "used_keys": used_keys, "held_keys": held_rows[LABEL_KEY].tolist()}})
     spawn_worker(ws, job["id"])
     return ws.get_job(job["id"])
 
@@ -154,12 +159,14 @@ def latest_job(ws: Workspace, project_id: int) -> dict | None:
     return refresh_job(ws, job["id"]) if job else None
 
 
-def _table_name(data: str, n_new: int, n_rows: int) -> str:
+def _table_name(data: str, n_used: int, n_new: int, n_held: int, n_rows: int) -> str:
+    """The dataset name the versions table shows: what was trained on and how many new rows were held out."""
+    held = f"{n_held:,} held out" if n_held else "none held out"
     if data == "new":
-        return f"retrain: {n_new:,} new rows"
+        return f"retrain: {n_used:,} of {n_new:,} new rows ({held})"
     if data == "window":
-        return f"retrain: sliding window of the latest {n_rows:,} rows"
-    return f"retrain: reference + {n_new:,} new rows"
+        return f"retrain: sliding window of the latest {n_rows:,} rows ({n_new:,} new rows, {held})"
+    return f"retrain: reference + {n_used:,} of {n_new:,} new rows ({held})"
 
 
 # -- champion vs challenger ---------------------------------------------------------------------------------------
@@ -179,8 +186,9 @@ class Comparison(NamedTuple):
 
 def compare_on_recent(ws: Workspace, project_id: int, challenger_id: int | None = None, n_boot: int = 200
                       ) -> Comparison:
-    """Score the champion and a challenger (default: the project's current one) on the labelled new rows neither
-    was trained on, or, when fewer than ``MIN_COMPARE_ROWS`` are left, on the challenger run's validation rows."""
+    """Score the champion and a challenger (default: the project's current one) on the labelled new rows the
+    challenger's retraining held out, or, when fewer than ``MIN_COMPARE_ROWS`` are there, on the challenger run's
+    validation rows."""
     champion_id = ws.get_project(project_id)["champion_model_id"]
     challenger_id = challenger_id or challenger(ws, project_id)
     if not champion_id or not challenger_id:
@@ -205,21 +213,32 @@ def compare_on_recent(ws: Workspace, project_id: int, challenger_id: int | None 
 
 def _recent_rows(ws: Workspace, project_id: int, champion_id: int, challenger_id: int,
                  problem: Problem) -> tuple[pd.DataFrame, str, str]:
+    """The labelled new rows the challenger's retraining held out (less any the champion trained on), "recent"
+    and a sentence naming them; or, with fewer than ``MIN_COMPARE_ROWS``, those rows, "validation" and why."""
     new = labelled_new_rows(ws, champion_id)
-    key = _label_key(ws, project_id, problem.target)
-    seen = set()
-    for model_id in (champion_id, challenger_id):
-        seen |= _used_keys(ws, ws.get_run(ws.get_model(model_id)["run_id"]))
-    fresh = new[~new[key].astype(str).isin(seen)] if len(new) and key in new.columns else new.iloc[:0]
-    fresh = fresh[fresh[problem.target].notna()]
-    if len(fresh) >= MIN_COMPARE_ROWS:
-        return fresh.reset_index(drop=True), "recent", (
-            f"the {len(fresh):,} most recent labelled rows, which neither model was trained on (held out of the "
-            "retraining)")
-    return fresh, "validation", (
-        f"the challenger run's validation rows: only {len(fresh):,} labelled new rows were left out of training "
-        f"({MIN_COMPARE_ROWS} are needed). The champion may have been trained on some of these rows, which "
-        "favours it")
+    new = new[new[problem.target].notna()]
+    params = _retraining(ws, challenger_id)
+    champion_seen = _keys(_retraining(ws, champion_id), "used_keys")
+    if "held_keys" in params:  # the rows this very retraining left out
+        held = _keys(params, "held_keys")
+        rows = new[new[LABEL_KEY].isin(held - champion_seen)]
+        n_new = params.get("new_rows", len(params["used_keys"]) + len(held))
+        which = f"the {len(held):,}" if len(rows) == len(held) else f"{len(rows):,} of the {len(held):,}"
+        what = (f"{which} labelled new rows held out of the retraining (the challenger was trained on the other "
+                f"{n_new - len(held):,} of {n_new:,})")
+        if not held:
+            why = (f"the retraining held out none of its {n_new:,} labelled new rows: {HOLDOUT_SHARE:.0%} of them "
+                   f"would have been fewer than {MIN_COMPARE_ROWS}")
+        else:
+            why = f"only {what} are left to compare on ({MIN_COMPARE_ROWS} are needed)"
+    else:  # a retraining from before held-out keys were kept: the rows neither model's data lists
+        rows = new[~new[LABEL_KEY].isin(champion_seen | _keys(params, "used_keys"))]
+        what = f"the {len(rows):,} labelled new rows neither model was trained on"
+        why = f"only {len(rows):,} labelled new rows were left out of training ({MIN_COMPARE_ROWS} are needed)"
+    if len(rows) >= MIN_COMPARE_ROWS:
+        return rows.reset_index(drop=True), "recent", f"{what}: rows neither model was trained on"
+    return rows, "validation", (f"the challenger run's validation rows, because {why}. The champion may have been "
+                                "trained on some of these rows, which favours it")
 
 
 def _validation_rows(ws: Workspace, model_id: int) -> pd.DataFrame:

@@ -13,12 +13,13 @@ import pandas as pd
 
 from engine import METRICS
 from engine.evaluate.run_diff import SETUP_AREAS
+from engine.monitor.drift import DriftReport
 from engine.monitor.drift_plots import VERDICT_COLORS as DRIFT_COLORS
 from storage import Workspace
 from usecases.comparison import mark_clear_differences
 
-__all__ = ["VERDICT_PALETTE", "Shade", "Verdict", "baseline_verdict", "challenger_verdict", "interval_marks",
-           "runner_up", "runs_identical"]
+__all__ = ["VERDICT_PALETTE", "Headline", "Shade", "Verdict", "baseline_verdict", "challenger_verdict",
+           "drift_headline", "interval_marks", "runner_up", "runs_identical"]
 
 #: What ``versus_best`` says of a model scored on other validation rows than the best one (no comparison).
 OTHER_ROWS = "other validation rows"
@@ -94,9 +95,63 @@ def runs_identical(diff: pd.DataFrame) -> bool:
 
 
 def challenger_verdict(table: pd.DataFrame) -> Verdict:
-    """The sentence under "champion vs challenger", from the main metric's row of the comparison (``a`` the
-    champion, ``b`` the challenger); good news only when the challenger is clearly better."""
+    """The sentence under "champion vs challenger" and the action it recommends, from the main metric's row of
+    the comparison (``a`` the champion, ``b`` the challenger) and a count over every metric; good news (promote)
+    only when the challenger is clearly better on the main metric."""
     main = table.iloc[0]
+    counts = table["verdict"].value_counts()
+    tally = ", ".join(f"{word} on {int(counts[word])}" for word in ("challenger better", "champion better",
+                                                                   "not clearly different") if counts.get(word))
+    if len(counts) == 1:
+        tally = f"{counts.index[0]} on all" if len(table) > 1 else tally
+    good = main["verdict"] == "challenger better"
+    if good:
+        action = f"Recommended: promote the challenger, it is clearly better on {main['label']}."
+    elif main["verdict"] == "champion better":
+        action = f"Recommended: keep the champion, it is clearly better on {main['label']}."
+    else:
+        action = (f"Recommended: keep the champion, the challenger is not clearly better on {main['label']} (more "
+                  "labelled rows would narrow the interval).")
     return Verdict(f"On {main['label']}: champion {main['a']:.4f}, challenger {main['b']:.4f}; challenger − champion "
                    f"{main['difference']:+.4f} (95% interval {main['low']:+.4f} to {main['high']:+.4f}): "
-                   f"**{main['verdict']}**.", main["verdict"] == "challenger better")
+                   f"**{main['verdict']}** ({len(table)} metric{'s' if len(table) != 1 else ''}: {tally}). {action}",
+                   good)
+
+
+class Headline(NamedTuple):
+    """A drift check's banner: ``level`` ("alert", "warn", "ok" or "too few rows") and its sentence."""
+
+    level: str
+    text: str
+
+
+def drift_headline(report: DriftReport) -> Headline:
+    """The banner of a drift check, saying what raised it: the features (how many drifted, against the share that
+    alerts), the model's predictions, or both."""
+    counts = report.features["verdict"].value_counts()
+    alert, warn, total = int(counts.get("alert", 0)), int(counts.get("warn", 0)), len(report.features)
+    rows, share_alert = f"{report.n_rows:,} rows", report.thresholds.share_alert
+    if report.overall == "too few rows":
+        return Headline(report.overall, f"{rows}: too few to judge drift (at least {report.thresholds.min_rows:,} "
+                                         "needed; see the thresholds). The numbers below are shown for information, "
+                                         "without an alert.")
+    drifted = f"{alert} of {total} features drifted ({report.share_drifted:.0%})"
+    watch = f", {warn} to watch" if warn else ""
+    predicted = (report.prediction or {}).get("verdict")
+    by_features = report.share_drifted >= share_alert
+    if report.overall == "alert" and by_features:
+        also = "; the model's predictions drifted too" if predicted == "alert" else ""
+        return Headline("alert", f"Drift alert: {drifted}, at or above the {share_alert:.0%} that alerts{watch}"
+                                 f"{also}. {rows}.")
+    if report.overall == "alert":  # the predictions alone raised it
+        return Headline("alert", f"Drift alert from the model's predictions: their distribution moved. Features: "
+                                 f"{drifted}{watch}, below the {share_alert:.0%} that alerts on features. {rows}.")
+    if report.overall == "warn" and not alert and not warn:
+        return Headline("warn", f"Some drift in the model's predictions: their distribution moved a little. "
+                                f"Features: 0 of {total} drifted. {rows}.")
+    if report.overall == "warn":
+        also = "; the model's predictions moved too" if predicted == "warn" else ""
+        return Headline("warn", f"Some drift: {drifted}{watch}, below the {share_alert:.0%} that alerts{also}. "
+                                f"{rows}.")
+    steady = ", the model's predictions as in training" if predicted else ""
+    return Headline("ok", f"No drift: 0 of {total} features drifted{steady}. {rows}.")

@@ -8,8 +8,9 @@ Data drift of incoming rows against a compact reference profile of the training 
 from engine._exports import lazy_exports
 
 __all__, __getattr__, __dir__ = lazy_exports(__name__, {
-    "drift": ("STATISTICS", "DriftReport", "DriftStatistic", "DriftThresholds", "drift_report", "reference_profile",
+    "drift": ("STATISTICS", "DriftReport", "DriftStatistic", "DriftThresholds", "drift_report", "features_by_drift",
+              "reference_profile",
               "report_columns", "windowed_drift"),
-    "decay": ("DecayThresholds", "decay_report", "join_labels"),
+    "decay": ("DecayThresholds", "decay_report", "join_labels", "key_text"),
     "webhook": ("post_json", "check_webhook_url"),
 })

@@ -22,6 +22,7 @@ Verdict per window (``DecayThresholds`` holds every number):
 
 from __future__ import annotations
 
+import re
 from dataclasses import asdict, dataclass, fields
 
 import numpy as np
@@ -31,9 +32,12 @@ from engine.errors import DecayError
 from engine.evaluate.metrics import METRICS, compute_metrics, metric_interval
 from engine.monitor.drift import window_keys
 
-__all__ = ["DecayThresholds", "decay_report", "join_labels"]
+__all__ = ["DecayThresholds", "decay_report", "join_labels", "key_text"]
 
 ACTUAL = "actual"
+#: Text that is a plain decimal number, compared as that number ("7.0" is 7). Leading zeros keep it text: "007"
+#: is a code, not 7.
+_DECIMAL = re.compile(r"[+-]?(0|[1-9]\d*)(\.\d+)?")
 _COLUMNS = ["window", "n_rows", "value", "low", "high", "baseline", "change", "verdict", "reason"]
 
 
@@ -65,11 +69,64 @@ class DecayThresholds:
         return out
 
 
+def key_text(values: pd.Series) -> pd.Series:
+    """Join keys as comparable text whatever their dtype: a whole number loses its '.0' (7, 7.0, "7.0" and " 7 "
+    are all "7"), other text is stripped, a missing key stays missing.
+
+    A column of whole numbers turns float as soon as one of several stacked batches lacks it, and a labels file
+    may hold the same IDs as text: compared as raw text, "7.0" would never match "7".
+
+    >>> key_text(pd.Series([7, 7.0, "7.0", " 7 ", "007", 1.5, None])).tolist()
+    ['7', '7', '7', '7', '007', '1.5', nan]
+    """
+    out = np.full(len(values), np.nan, dtype=object)
+    present = values.notna().to_numpy()
+    if not present.any():
+        return pd.Series(out, index=values.index)
+    filled = values[present].reset_index(drop=True)
+    if pd.api.types.is_numeric_dtype(filled) and not pd.api.types.is_bool_dtype(filled):
+        out[present] = _number_text(filled.astype(float)).to_numpy()
+        return pd.Series(out, index=values.index)
+    text = filled.astype(str).str.strip()
+    numeric = text.str.fullmatch(_DECIMAL).fillna(False).to_numpy(dtype=bool)
+    text = text.astype(object)
+    if numeric.any():
+        text[numeric] = _number_text(text[numeric].astype(float)).to_numpy()
+    out[present] = text.to_numpy()
+    return pd.Series(out, index=values.index)
+
+
+def _number_text(numbers: pd.Series) -> pd.Series:
+    """Whole numbers as integers ("7"), others in their shortest exact form ("1.5")."""
+    whole = ((numbers % 1 == 0) & (numbers.abs() < 2**53)).to_numpy()
+    text = numbers.map(repr).astype(object)
+    text[whole] = numbers[whole].astype("int64").astype(str).astype(object).to_numpy()
+    return text
+
+
+def _describe_keys(keys: pd.Series) -> str:
+    """What a side's keys are, in the user's words, with a few examples: "whole numbers (e.g. 1, 2, 3)"."""
+    present = keys.dropna()
+    if present.empty:
+        return "all missing"
+    examples = ", ".join(map(str, present.unique()[:3]))
+    if present.str.fullmatch(r"[+-]?\d+").all():
+        kind = "whole numbers"
+    elif pd.to_numeric(present, errors="coerce").notna().all():
+        kind = "numbers"
+    else:
+        kind = "text"
+        examples = ", ".join(f"'{v}'" for v in present.unique()[:3])
+    missing = len(keys) - len(present)
+    gaps = f", missing in {missing:,} of {len(keys):,} rows" if missing else ""
+    return f"{kind} (e.g. {examples}){gaps}"
+
+
 def join_labels(scored: pd.DataFrame, labels: pd.DataFrame, key: str, target: str) -> tuple[pd.DataFrame, list[str]]:
     """The scored rows that have a label, with the label as column ``actual``, and notes on what did not match.
 
     ``scored`` holds ``key``, ``prediction`` (and ``proba_<class>`` columns) plus any others (e.g. the
-    arrival time); ``labels`` holds ``key`` and ``target``. Keys compare as text, so 7 and "7" match.
+    arrival time); ``labels`` holds ``key`` and ``target``. Keys compare by ``key_text``, so 7, 7.0 and "7" match.
     """
     for frame, what in ((scored, "scored rows"), (labels, "labels file")):
         if key not in frame.columns:
@@ -80,24 +137,26 @@ def join_labels(scored: pd.DataFrame, labels: pd.DataFrame, key: str, target: st
     labels = labels[[key, target]].dropna()
     if labels.empty:
         raise DecayError(f"The labels file has no row with both '{key}' and '{target}' filled in.")
-    keys = labels[key].astype(str)
+    keys = key_text(labels[key])
     repeated = keys[keys.duplicated()].unique()
     if len(repeated):
         raise DecayError(f"{len(repeated)} key(s) appear more than once in the labels file (e.g. "
                          f"{', '.join(map(str, repeated[:5]))}); keep one label per '{key}'.")
     actual = pd.Series(labels[target].to_numpy(), index=keys.to_numpy(), name=ACTUAL)
-    scored_keys = scored[key].astype(str)
+    scored_keys = key_text(scored[key])
+    matched = scored_keys.isin(actual.index).to_numpy()
     joined = scored.assign(**{ACTUAL: scored_keys.map(actual).to_numpy()})
-    joined = joined[scored_keys.isin(actual.index).to_numpy()].reset_index(drop=True)
+    joined = joined[matched].reset_index(drop=True)
     notes = []
     unknown = int((~actual.index.isin(scored_keys)).sum())
     if unknown:
         notes.append(f"{unknown:,} of {len(actual):,} labels match no scored row (their {key} is unknown); "
                      "they are left out.")
     if joined.empty:
-        raise DecayError(f"None of the {len(actual):,} labels matches a scored row by '{key}'. Check that the "
-                         "labels belong to data this model scored (uploaded on Monitor, scored on Deploy or "
-                         "sent to its REST API).")
+        raise DecayError(f"None of the {len(actual):,} labels matches a scored row by '{key}': the labels' {key} "
+                         f"values are {_describe_keys(keys)}; the scored rows' are {_describe_keys(scored_keys)}. "
+                         f"Check that the labels belong to data this model scored (uploaded on Monitor, scored on "
+                         f"Deploy or sent to its REST API) and that '{key}' holds the same IDs in both.")
     return joined, notes
 
 

@@ -77,6 +77,7 @@ __all__ = [
     "DriftThresholds",
     "bucket_shares",
     "drift_report",
+    "features_by_drift",
     "reference_profile",
     "report_columns",
     "window_keys",
@@ -502,6 +503,21 @@ def drift_report(reference: dict, current: pd.DataFrame, predictions: pd.DataFra
     share = float((judged["verdict"] == "alert").mean()) if len(judged) else 0.0
     return DriftReport(features, prediction, quality, share, _overall(features, prediction, share, len(current),
                                                                       thresholds), int(len(current)), thresholds)
+
+
+#: How bad each feature verdict is, worst first (``features_by_drift``).
+_SEVERITY = {"alert": 0, "warn": 1, "ok": 2, "too few rows": 3}
+
+
+def features_by_drift(report: DriftReport) -> list[str]:
+    """The report's feature names, most drifted first: by verdict (alert, warn, ok, too few rows), then by PSI.
+
+    PSI alone would put a harmless feature first when chance inflates it (few values, many bins) above one that
+    really drifted; the verdict already accounts for that.
+    """
+    table = report.features.assign(severity=report.features["verdict"].map(_SEVERITY).fillna(len(_SEVERITY)))
+    return table.sort_values(["severity", "psi"], ascending=[True, False], na_position="last",
+                             kind="stable")["name"].tolist()
 
 
 def _reference_features(reference: dict) -> dict:

@@ -47,16 +47,28 @@ def drift_bar_figure(report: DriftReport) -> go.Figure:
 
 
 def heat_strip_figure(windows: pd.DataFrame) -> go.Figure:
-    """Features x windows matrix of PSI (the ``windowed_drift`` table); the verdict shows on hover."""
+    """Features x windows matrix of PSI (the ``windowed_drift`` table); the verdict shows on hover.
+
+    A window with too few rows for a verdict is drawn grey, not on the PSI scale: chance alone gives a handful of
+    rows a large PSI, and colouring it red would say "drifted" where the check says nothing.
+    """
     order = list(dict.fromkeys(windows["window"]))
     psi = windows.pivot_table(index="feature", columns="window", values="psi", aggfunc="first", sort=False)
     verdicts = windows.pivot_table(index="feature", columns="window", values="verdict", aggfunc="first", sort=False)
     psi, verdicts = psi.reindex(columns=order), verdicts.reindex(index=psi.index, columns=order)
-    figure = go.Figure(go.Heatmap(
-        z=psi.to_numpy(dtype=float), x=order, y=list(psi.index), customdata=verdicts.to_numpy(dtype=object),
-        colorscale=[[0, "#f7fbff"], [0.2, "#fdd49e"], [0.5, "#fc8d59"], [1, "#b30000"]], zmin=0, zmax=0.5,
-        colorbar={"title": "PSI"}, xgap=1, ygap=1,
-        hovertemplate="%{y} in %{x}<br>PSI %{z:.3f}<br>%{customdata}<extra></extra>"))
-    figure.update_layout(title="Drift over time (PSI per feature and window)", xaxis_type="category",
-                         yaxis_autorange="reversed", **{**_LAYOUT, "height": max(300, 60 + 24 * len(psi))})
+    values, judged = psi.to_numpy(dtype=float), (verdicts != "too few rows").to_numpy()
+    figure = go.Figure([
+        go.Heatmap(z=np.where(judged, values, np.nan), x=order, y=list(psi.index),
+                   customdata=verdicts.to_numpy(dtype=object),
+                   colorscale=[[0, "#f7fbff"], [0.2, "#fdd49e"], [0.5, "#fc8d59"], [1, "#b30000"]], zmin=0, zmax=0.5,
+                   colorbar={"title": "PSI"}, xgap=1, ygap=1, hoverongaps=False, name="PSI",
+                   hovertemplate="%{y} in %{x}<br>PSI %{z:.3f}<br>%{customdata}<extra></extra>"),
+        go.Heatmap(z=np.where(judged, np.nan, 1.0), x=order, y=list(psi.index), customdata=values,
+                   colorscale=[[0, VERDICT_COLORS["too few rows"]], [1, VERDICT_COLORS["too few rows"]]],
+                   showscale=False, xgap=1, ygap=1, hoverongaps=False, name="too few rows",
+                   hovertemplate="%{y} in %{x}<br>PSI %{customdata:.3f}<br>too few rows: no verdict<extra></extra>"),
+    ])
+    figure.update_layout(title="Drift over time (PSI per feature and window; grey: too few rows for a verdict)",
+                         xaxis_type="category", yaxis_autorange="reversed",
+                         **{**_LAYOUT, "height": max(300, 60 + 24 * len(psi))})
     return figure

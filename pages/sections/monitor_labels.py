@@ -46,17 +46,19 @@ def labels_section(ws, project_id: int, model_id: int) -> None:
     key = left.selectbox("Key column", keys, key="monitor_labels_key", disabled=not keys)
     upload = right.file_uploader("Labels file (key + target)", type=list(SUPPORTED_EXTENSIONS),
                                  key="monitor_labels_upload", disabled=not keys)
+    stored_notes: list[str] = []
     if upload is not None and key and st.session_state.get(SEEN_KEY) != (model_id, key, upload.file_id):
         with ui.user_errors():
-            record, notes = monitor_labels.add_label_file(ws, model_id, upload.getvalue(), upload.name, key)
+            record, stored_notes = monitor_labels.add_label_file(ws, model_id, upload.getvalue(), upload.name, key)
             st.session_state[SEEN_KEY] = (model_id, key, upload.file_id)
             st.success(f"Stored {record['n_rows']:,} labels from '{upload.name}'.", icon=":material/label:")
-            ui.show_notes(notes)
     _thresholds(ws, project_id)
     freq = st.segmented_control("Window", list(WINDOWS), format_func=WINDOWS.get, default="W",
                                 key="monitor_decay_window") or "W"
+    ui.show_notes(stored_notes)  # what the new file did not match; the check below says it again only if it differs
     with ui.user_errors():
         check = monitor_labels.decay_check(ws, model_id, freq)
+        check = check and check._replace(notes=[n for n in check.notes if n not in stored_notes])
         if check is None:
             st.info("No labels yet." if keys else "Labels are joined to stored new data: upload new data above "
                     "first.")

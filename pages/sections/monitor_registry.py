@@ -13,6 +13,7 @@ from usecases import jobs, projects, registry, retraining, verdicts
 DATA_KEY = "monitor_retrain_data"
 WINDOW_KEY = "monitor_retrain_window"
 DONE_KEY = "monitor_registry_done"  # what the last promotion or rollback did, said after its rerun
+ASK_KEY = "monitor_registry_ask"  # the action waiting for confirmation: ("promote" | "rollback", model id)
 
 
 @st.cache_data(max_entries=8, show_spinner="Scoring champion and challenger on the same rows…")
@@ -65,6 +66,7 @@ def _compare(ws, project: dict, challenger: int, signature: tuple) -> None:
     champion = project["champion_model_id"]
     names = {m: _name(ws, m) for m in (champion, challenger)}
     st.markdown(f"**Champion {names[champion]} vs challenger {names[challenger]}**")
+    verdict = None
     with ui.user_errors():
         result = _comparison(str(ws.home), project["id"], champion, challenger, signature)
         table = result.table
@@ -79,15 +81,36 @@ def _compare(ws, project: dict, challenger: int, signature: tuple) -> None:
                          "challenger": st.column_config.NumberColumn(format="%.4f"),
                          "challenger − champion": st.column_config.NumberColumn(
                              "difference", help="challenger − champion", format="%+.4f")})
-    if st.button(f"Promote challenger {names[challenger]}", type="primary", icon=":material/military_tech:",
-                 key="monitor_promote"):
+    recommended = verdict is not None and verdict.good  # the primary button is the action the comparison proposes
+    if st.button(f"Promote challenger {names[challenger]}", type="primary" if recommended else "secondary",
+                 icon=":material/military_tech:", key="monitor_promote"):
+        st.session_state[ASK_KEY] = ("promote", challenger)
+    if st.session_state.get(ASK_KEY) == ("promote", challenger):
+        _confirm_promote(ws, project["id"], names[champion], challenger, names[challenger], verdict)
+
+
+def _forget_question() -> None:
+    st.session_state.pop(ASK_KEY, None)
+
+
+@st.dialog("Promote the challenger?", width="medium", on_dismiss=_forget_question)
+def _confirm_promote(ws, project_id: int, champion: str, challenger: int, label: str, verdict) -> None:
+    st.markdown(f"**{label}** becomes the champion: Deploy and Evaluate use it, and a server started with 'Serve the "
+                f"champion' answers with it within a second. **{champion}** is archived; you can roll back.")
+    if verdict is None or not verdict.good:
+        st.warning("The comparison does not recommend this: the challenger is not clearly better than the champion "
+                   "on the same rows.", icon=":material/warning:")
+    left, right = st.columns(2)
+    if left.button(f"Promote #{challenger}", type="primary", key="monitor_promote_confirm"):
+        _forget_question()
         with ui.user_errors():
-            registry.promote(ws, project["id"], challenger)
-            st.session_state[DONE_KEY] = (
-                f"Promoted: {names[challenger]} is the champion now. Deploy and Evaluate use it, and a server "
-                f"started with 'Serve the champion' answers with it within a second. {names[champion]} is "
-                "archived: roll back to bring it back.")
+            registry.promote(ws, project_id, challenger)
+            st.session_state[DONE_KEY] = f"Promoted: {label} is the champion now. {champion} is archived: roll back " \
+                                         "to bring it back."
             st.rerun()
+    if right.button("Cancel", key="monitor_promote_cancel"):
+        _forget_question()
+        st.rerun()
 
 
 def _shown(table):
@@ -105,12 +128,28 @@ def _rollback(ws, project_id: int) -> None:
     previous = registry.previous_champion(ws, project_id)
     if previous is None:
         return
-    label = _name(ws, previous)
-    if st.button(f"Roll back to the previous champion ({label})", icon=":material/undo:", key="monitor_rollback"):
+    if st.button(f"Roll back to the previous champion ({_name(ws, previous)})", icon=":material/undo:",
+                 key="monitor_rollback"):
+        st.session_state[ASK_KEY] = ("rollback", previous)
+    if st.session_state.get(ASK_KEY) == ("rollback", previous):
+        _confirm_rollback(ws, project_id, _name(ws, ws.get_project(project_id)["champion_model_id"]),
+                          _name(ws, previous))
+
+
+@st.dialog("Roll back to the previous champion?", width="medium", on_dismiss=_forget_question)
+def _confirm_rollback(ws, project_id: int, current: str, previous: str) -> None:
+    st.markdown(f"**{previous}** becomes the champion again, in Deploy, Evaluate and the server that follows the "
+                f"champion. **{current}** is archived; it can be promoted again later.")
+    left, right = st.columns(2)
+    if left.button(f"Roll back to {previous.split()[0]}", type="primary", key="monitor_rollback_confirm"):
+        _forget_question()
         with ui.user_errors():
             registry.rollback(ws, project_id)
-            st.session_state[DONE_KEY] = f"Rolled back: {label} is the champion again."
+            st.session_state[DONE_KEY] = f"Rolled back: {previous} is the champion again."
             st.rerun()
+    if right.button("Cancel", key="monitor_rollback_cancel"):
+        _forget_question()
+        st.rerun()
 
 
 def _versions(ws, project_id: int) -> None:

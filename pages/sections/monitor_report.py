@@ -7,10 +7,10 @@ import json
 import pandas as pd
 import streamlit as st
 
-from engine.monitor.drift import STATISTICS, DriftThresholds, report_columns
+from engine.monitor.drift import STATISTICS, DriftThresholds, features_by_drift, report_columns
 from engine.monitor.drift_plots import distribution_figure, drift_bar_figure, heat_strip_figure
 from pages import ui
-from usecases import monitoring
+from usecases import monitoring, verdicts
 from usecases.verdicts import VERDICT_PALETTE
 
 WINDOWS = {"batch": "per batch", "D": "per day", "W": "per week"}
@@ -31,24 +31,14 @@ def _windows(home: str, model_id: int, freq: str, signature: str) -> pd.DataFram
     return monitoring.drift_over_time(ui.workspace(), model_id, freq)
 
 
+_BANNERS = {"too few rows": (st.info, ":material/hourglass_empty:"), "alert": (st.error, ":material/crisis_alert:"),
+            "warn": (st.warning, ":material/warning:"), "ok": (st.success, ":material/check_circle:")}
+
+
 def _banner(report) -> None:
-    counts = report.features["verdict"].value_counts()
-    alert, warn, total = int(counts.get("alert", 0)), int(counts.get("warn", 0)), len(report.features)
-    rows = f"{report.n_rows:,} rows"
-    if report.overall == "too few rows":
-        st.info(f"{rows}: too few to judge drift (at least {report.thresholds.min_rows:,} needed; see the "
-                "thresholds). The numbers below are shown for information, without an alert.",
-                icon=":material/hourglass_empty:")
-    elif report.overall == "alert":
-        st.error(f"Drift alert: {alert} of {total} features drifted ({report.share_drifted:.0%}; an alert from "
-                 f"{report.thresholds.share_alert:.0%}){f', {warn} more to watch' if warn else ''}. {rows}.",
-                 icon=":material/crisis_alert:")
-    elif report.overall == "warn":
-        watch = f"{warn} feature{'s' if warn != 1 else ''} to watch"
-        st.warning(f"Some drift: {alert} of {total} features drifted{f', {watch}' if warn else ''} (an alert from "
-                   f"{report.thresholds.share_alert:.0%} of features). {rows}.", icon=":material/warning:")
-    else:
-        st.success(f"No drift: 0 of {total} features drifted. {rows}.", icon=":material/check_circle:")
+    headline = verdicts.drift_headline(report)
+    show, icon = _BANNERS[headline.level]
+    show(headline.text, icon=icon)
 
 
 def _table(report) -> pd.DataFrame:
@@ -88,12 +78,17 @@ def render_check(check: monitoring.MonitorCheck, thresholds: DriftThresholds) ->
                    "training range, missing rates as in training.")
     left, right = st.columns(2)
     left.plotly_chart(drift_bar_figure(report), width="stretch")
-    ranked = report.features.sort_values("psi", ascending=False, na_position="last")["name"].tolist()
-    shown = [n for n in ranked if n in check.current.columns]
+    shown = [n for n in features_by_drift(report) if n in check.current.columns]
     if shown:
-        feature = right.selectbox("Distribution of", shown, key="monitor_feature",
-                                  help="Training (reference) shares next to the new data's, on the training bins")
+        feature = right.selectbox("Distribution of", shown, key=f"monitor_feature_{_check_id(check)}",
+                                  help="Training (reference) shares next to the new data's, on the training bins; "
+                                       "the most drifted feature first")
         right.plotly_chart(distribution_figure(check.reference, check.current, feature), width="stretch")
+
+
+def _check_id(check: monitoring.MonitorCheck) -> str:
+    """Which rows a check is on: a new batch opens its distribution chart on its own worst feature."""
+    return "all" if check.batch is None else check.batch["key"]
 
 
 def render_over_time(ws, model_id: int, batches: list[dict], thresholds: DriftThresholds) -> None:
@@ -107,5 +102,5 @@ def render_over_time(ws, model_id: int, batches: list[dict], thresholds: DriftTh
     st.plotly_chart(heat_strip_figure(windows), width="stretch")
     few = windows.loc[windows["verdict"] == "too few rows", "window"].unique()
     if len(few):
-        st.caption(f"{len(few)} window(s) have fewer than {thresholds.min_rows:,} rows: their PSI is shown, "
-                   "but they get no verdict.")
+        st.caption(f"{len(few)} window(s) have fewer than {thresholds.min_rows:,} rows: they are grey, with no "
+                   "verdict, since chance alone gives so few rows a large PSI (it shows on hover).")

@@ -7,15 +7,19 @@ in headless Chromium. Screenshots land in test-artifacts/e2e/coherence/.
 
 from __future__ import annotations
 
+import json
 import re
+import signal
 
+import pandas as pd
 import pytest
 from playwright.sync_api import expect
 
-from engine import Problem
+from engine import Problem, load_sample, predict_frame
 from storage import Workspace
 from tests.e2e.helpers import ROOT, StreamlitPage, act_live, fill_number
-from usecases import projects
+from usecases import monitor_labels, projects, registry, retraining
+from usecases.training import run_training_job
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
@@ -195,3 +199,178 @@ def test_item_7_every_chosen_family_gets_a_score_or_a_warning(start_server, open
             expect(row).to_contain_text(re.compile(r"\d\.\d{4} ± \d\.\d{4}"))  # its cross-validated best
     st.assert_no_exception("train results")
     st.screenshot("item_7_family_warning")
+
+
+# ---- Monitor (items 2, 3 and 5): a churn model with new data, late labels and a retraining, made headlessly
+
+
+def _loans(rows, first_id: int = 1):
+    """``rows`` with a ``loan_id`` (1, 2, ...): an integer ID the training data does not have."""
+    return rows.assign(loan_id=range(first_id, first_id + len(rows)))
+
+
+def _arrive(ws, pid: int, frame, name: str, day: str) -> None:
+    champion = ws.get_project(pid)["champion_model_id"]
+    ws.add_batch(pid, frame.drop(columns="churned", errors="ignore"), source="upload", name=name, model_id=champion,
+                 created_at=f"{day}T08:00:00.000+00:00")
+
+
+def _monitor(st: StreamlitPage, pid: int) -> None:
+    st.goto(f"/?project={pid}")
+    st.nav("Monitor")
+    st.main.get_by_role("heading", name="Drift", exact=True).wait_for()
+
+
+def _plotly(st: StreamlitPage, title: str) -> list[dict]:
+    """The traces (name, x, z) of the drawn plotly chart whose title contains ``title``."""
+    return st.page.evaluate("""(title) => {
+        const plot = [...document.querySelectorAll('[data-testid="stPlotlyChart"] .js-plotly-plot')]
+            .find((p) => ((p.layout.title || {}).text || '').includes(title));
+        const rows = (z) => z && Array.from(z, (r) => Array.from(r, (v) => (Number.isNaN(v) ? null : v)));
+        return plot ? plot.data.map((t) => ({name: t.name || '', x: Array.from(t.x || []), z: rows(t.z)})) : null;
+    }""", title)
+
+
+def test_item_2_late_labels_join_on_a_numeric_key(start_server, open_page, trained_churn, tmp_path):
+    ws, pid = trained_churn
+    rows = load_sample("customer_churn").sample(150, random_state=4).reset_index(drop=True)
+    _arrive(ws, pid, _loans(rows.head(100)), "loans.csv", "2026-06-01")
+    _arrive(ws, pid, rows.tail(50), "scored-without-ids.csv", "2026-06-02")  # this batch lacks the ID column
+    labels = tmp_path / "loan_labels.csv"
+    pd.DataFrame({"loan_id": range(1, 121), "churned": ["no"] * 120}).to_csv(labels, index=False)
+    wrong = tmp_path / "coded_labels.csv"
+    pd.DataFrame({"loan_id": [f"L-{i}" for i in range(1, 6)], "churned": ["no"] * 5}).to_csv(wrong, index=False)
+
+    st = open_page(start_server(ws.home, "coherence-item2.log").url, "coherence")
+    _monitor(st, pid)
+    st.main.get_by_role("heading", name="Late labels and performance").scroll_into_view_if_needed()
+    combo = st.widget("stSelectbox", "Key column").get_by_role("combobox")
+    combo.click()
+    options = [o.strip() for o in st.page.get_by_role("option").all_inner_texts()]
+    st.page.keyboard.press("Escape")
+    assert options[:2] == ["customer_id", "loan_id"], options  # the identifiers first
+    assert options.index("monthly_charges") > options.index("plan"), options  # a measurement is no key
+    st.select("Key column", "loan_id")
+
+    st.upload("Labels file (key + target)", wrong)
+    error = st.main.locator('[data-testid="stAlertContentError"]').filter(has_text="None of the 5 labels")
+    expect(error).to_contain_text("the labels' loan_id values are text (e.g. 'L-1', 'L-2', 'L-3'); the scored "
+                                  "rows' are whole numbers (e.g. 1, 2, 3), missing in 50 of 150 rows")
+    st.screenshot("item_2_no_match_says_why")
+
+    st.upload("Labels file (key + target)", labels)
+    st.main.locator('[data-testid="stAlertContentSuccess"]').filter(
+        has_text="Stored 120 labels from 'loan_labels.csv'").wait_for()
+    st.main.locator('[data-testid="stAlertContentWarning"]').filter(
+        has_text="20 of 120 labels match no scored row (their loan_id is unknown)").wait_for()
+    assert st.main.locator('[data-testid="stAlertContentError"]').count() == 0
+    st.main.get_by_text(re.compile(r"100 labelled rows in \d+ window")).first.wait_for()
+    st.assert_no_exception("labels on a numeric key")
+    st.screenshot("item_2_labels_joined")
+
+
+def test_item_3_retrain_comparison_on_the_held_out_rows(start_server, open_page, trained_churn, monkeypatch):
+    ws, pid = trained_churn
+    champion = ws.get_project(pid)["champion_model_id"]
+    new = _loans(load_sample("customer_churn").sample(100, random_state=8).reset_index(drop=True))
+    _arrive(ws, pid, new.iloc[:60], "may.csv", "2026-05-01")
+    _arrive(ws, pid, new.iloc[60:], "june.csv", "2026-06-01")
+    monitor_labels.add_label_file(ws, champion, new[["loan_id", "churned"]].to_csv(index=False).encode(),
+                                  "labels.csv", "loan_id")
+    monkeypatch.setattr(retraining, "spawn_worker", lambda ws, job_id: 0)
+    previous = signal.getsignal(signal.SIGTERM)  # the job installs its own SIGTERM handler
+    try:
+        run_training_job(ws, retraining.retrain(ws, pid, "reference+new")["id"])  # in this process: quick
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+    challenger = registry.challenger(ws, pid)
+
+    st = open_page(start_server(ws.home, "coherence-item3.log").url, "coherence")
+    _monitor(st, pid)
+    st.main.get_by_role("heading", name="Retrain and promote").scroll_into_view_if_needed()
+    heading = st.main.get_by_text(re.compile(rf"^Champion #{champion} .+ vs challenger #{challenger} "))
+    heading.wait_for(timeout=60_000)
+    # the rows compared on are the ones the versions table says were held out
+    st.main.get_by_text("Both models scored on the 30 labelled new rows held out of the retraining (the "
+                        "challenger was trained on the other 70 of 100): rows neither model was trained on").wait_for()
+    versions = st.main.locator('[data-testid="stDataFrame"]').filter(
+        has=st.page.locator("th").filter(has_text=re.compile("^stage$")))
+    expect(versions).to_contain_text("retrain: reference + 70 of 100 new rows (30 held out)")
+    assert st.main.get_by_text(re.compile("challenger run.s validation rows")).count() == 0
+
+    # the primary button is the action the verdict recommends
+    verdict = st.main.locator('[data-testid="stAlertContentSuccess"], [data-testid="stAlertContentInfo"]').filter(
+        has_text="Recommended:")
+    promote = st.main.get_by_role("button", name=re.compile(rf"^Promote challenger #{challenger} "))
+    kind = "primary" if "Recommended: promote the challenger" in verdict.inner_text() else "secondary"
+    expect(promote).to_have_attribute("data-testid", f"stBaseButton-{kind}")
+    st.screenshot("item_3_comparison", until=promote)
+
+    # promotion and rollback each ask first
+    st.act(promote.click)
+    dialog = st.page.locator('[role="dialog"]')
+    expect(dialog).to_contain_text(f"#{challenger}")
+    st.screenshot("item_3_confirm_promotion")
+    st.act(dialog.get_by_role("button", name="Cancel", exact=True).click)
+    expect(dialog).to_have_count(0)
+    assert ws.get_project(pid)["champion_model_id"] == champion
+    st.act(promote.click)
+    st.act(dialog.get_by_role("button", name=f"Promote #{challenger}", exact=True).click)
+    st.main.locator('[data-testid="stAlertContentSuccess"]').filter(has_text="Promoted:").wait_for()
+    assert ws.get_project(pid)["champion_model_id"] == challenger
+    rollback = st.main.get_by_role("button", name=re.compile(r"^Roll back to the previous champion"))
+    st.act(rollback.click)
+    st.act(dialog.get_by_role("button", name=f"Roll back to #{champion}", exact=True).click)
+    st.main.locator('[data-testid="stAlertContentSuccess"]').filter(has_text="Rolled back:").wait_for()
+    assert ws.get_project(pid)["champion_model_id"] == champion
+    st.assert_no_exception("promote and roll back")
+
+
+def test_item_5_monitor_headlines_agree_with_their_numbers(start_server, open_page, trained_churn):
+    ws, pid = trained_churn
+    champion = ws.get_project(pid)["champion_model_id"]
+    churn = load_sample("customer_churn")
+    pipeline, card = ws.load_model(champion)
+    predicted = predict_frame(pipeline, churn, card["features"], card["task"], 0.5)["prediction"]
+    # the predictions move (far more predicted churners) while no feature drifts enough for an alert
+    churners = pd.concat([churn[predicted == "yes"].sample(180, random_state=1),
+                          churn[predicted == "no"].sample(220, random_state=1)])
+    # plan drifted a little (a warn); monthly_charges' larger PSI is chance on 100 rows (ok)
+    shifted = churn.drop(columns="churned").sample(100, random_state=0)
+    shifted.iloc[:20, shifted.columns.get_loc("plan")] = "premium"
+    rest = json.loads(churn.drop(columns="churned").head(4).to_json(orient="records"))
+    ws.log_prediction(champion, inputs=rest, outputs={"predictions": ["no"] * 4}, ms=2.0, model_version="v1",
+                      created_at="2026-05-01T09:00:00.000+00:00")  # a 4-row REST day: no verdict
+    _arrive(ws, pid, churners, "churners.csv", "2026-06-01")
+    _arrive(ws, pid, shifted, "plan.csv", "2026-06-02")
+
+    st = open_page(start_server(ws.home, "coherence-item5.log").url, "coherence")
+    _monitor(st, pid)
+    # the newest batch: plan drifted; the chart opens on it, not on the feature with the largest PSI
+    expect(st.widget("stSelectbox", "Distribution of").get_by_role("combobox")).to_have_value("plan")
+    st.main.locator(".gtitle").filter(has_text="plan: reference vs current").wait_for()
+    strip = _plotly(st, "Drift over time")
+    assert [t["name"] for t in strip] == ["PSI", "too few rows"], strip
+    column = next(i for i, label in enumerate(strip[0]["x"]) if label.endswith("REST"))
+    assert all(row[column] is None for row in strip[0]["z"])  # no PSI colour on 4 rows
+    assert all(row[column] == 1 for row in strip[1]["z"])  # grey instead
+    st.main.get_by_text(re.compile(r"1 window\(s\) have fewer than 100 rows: they are grey")).wait_for()
+    st.screenshot("item_5_worst_feature_and_grey_window")
+
+    st.select("Check", next(o for o in _options(st, "Check") if o.startswith("#1 churners.csv")))
+    banner = st.main.locator('[data-testid="stAlertContentError"], [data-testid="stAlertContentWarning"]').first
+    expect(banner).to_contain_text("predictions")  # the predictions raised it, and the banner says so
+    text = banner.inner_text()
+    alerts = re.search(r"(\d+) of 6 features drifted \((\d+)%\)", text)
+    assert alerts and int(alerts[2]) < 30 and "below the 30% that alerts" in text, text
+    expect(st.widget("stSelectbox", "Distribution of").get_by_role("combobox")).to_have_value("tenure_months")
+    st.assert_no_exception("drift headlines")
+    st.screenshot("item_5_predictions_alert")
+
+
+def _options(st: StreamlitPage, label: str) -> list[str]:
+    combo = st.widget("stSelectbox", label).get_by_role("combobox")
+    combo.click()
+    options = [o.strip() for o in st.page.get_by_role("option").all_inner_texts()]
+    st.page.keyboard.press("Escape")
+    return options

@@ -151,6 +151,8 @@ def test_drift_decay_retrain_promote_and_the_champion_server_follows(start_serve
 
         promote = st.main.get_by_role("button", name=re.compile(rf"^Promote challenger #{challenger} "))
         st.act(promote.click, timeout=60)
+        dialog = st.page.locator('[role="dialog"]')  # a promotion asks for confirmation
+        st.act(dialog.get_by_role("button", name=f"Promote #{challenger}", exact=True).click, timeout=60)
         st.main.get_by_role("button", name=re.compile(rf"^Roll back to the previous champion \(#{champion} "
                                                       )).wait_for()
         expect(promote).to_have_count(0)

@@ -7,7 +7,7 @@ import pandas as pd
 import pytest
 
 from engine.errors import DecayError
-from engine.monitor.decay import DecayThresholds, decay_report, join_labels
+from engine.monitor.decay import DecayThresholds, decay_report, join_labels, key_text
 
 
 def _scored(n: int = 400, seed: int = 0, flip: float = 0.1, weeks: int = 2) -> pd.DataFrame:
@@ -101,3 +101,24 @@ def test_thresholds_round_trip_and_are_checked():
     with pytest.raises(DecayError, match="does not measure regression"):
         decay_report(pd.DataFrame({"actual": [1.0], "prediction": [1.0]}), "regression", "accuracy", 0.5,
                      freq="all")
+
+
+def test_keys_compare_by_value_whatever_their_dtype():
+    assert key_text(pd.Series([7, 7.0, "7.0", " 7 ", "007", 1.5, None])).tolist() == [
+        "7", "7", "7", "7", "007", "1.5", np.nan]
+    # an integer key turns float when one of the stacked batches lacks it; the labels still hold integers
+    scored = pd.DataFrame({"loan_id": [1.0, 2.0, np.nan, 3.0], "prediction": ["a", "b", "a", "b"]})
+    joined, notes = join_labels(scored, pd.DataFrame({"loan_id": [1, 3, 9], "y": ["a", "a", "b"]}), "loan_id", "y")
+    assert joined["loan_id"].tolist() == [1.0, 3.0] and joined["actual"].tolist() == ["a", "a"]
+    assert notes == ["1 of 3 labels match no scored row (their loan_id is unknown); they are left out."]
+    joined, _ = join_labels(scored, pd.DataFrame({"loan_id": ["2.0", " 3"], "y": ["b", "b"]}), "loan_id", "y")
+    assert joined["loan_id"].tolist() == [2.0, 3.0]
+
+
+def test_no_match_says_what_each_side_holds():
+    scored = pd.DataFrame({"loan_id": [1.0, 2.0, np.nan], "prediction": ["a", "b", "a"]})
+    with pytest.raises(DecayError) as error:
+        join_labels(scored, pd.DataFrame({"loan_id": ["L-1", "L-2"], "y": ["a", "b"]}), "loan_id", "y")
+    assert str(error.value).startswith(
+        "None of the 2 labels matches a scored row by 'loan_id': the labels' loan_id values are text (e.g. 'L-1', "
+        "'L-2'); the scored rows' are whole numbers (e.g. 1, 2), missing in 1 of 3 rows.")

@@ -14,6 +14,7 @@ from engine.monitor.drift import (
     DriftThresholds,
     bucket_shares,
     drift_report,
+    features_by_drift,
     reference_profile,
     windowed_drift,
 )
@@ -400,3 +401,11 @@ def test_odd_columns_all_null_infinite_nullable_and_tz_aware():
                                                   "d": pd.date_range("2024-03-01", periods=150, tz="Europe/Paris")}))
     assert typed.features["n_values"].tolist() == [150, 150, 150]
     assert "mean moved from 2024-05-29 to 2024-05-14" in typed.features["reason"].iloc[2]
+
+
+def test_features_by_drift_puts_the_drifted_feature_first():
+    """Issue 17 item 5: the distribution chart opens on the worst feature, not on the one whose PSI chance inflated."""
+    features = pd.DataFrame({"name": ["Assets", "Income", "Debt", "Age"], "psi": [0.4, 0.3, np.nan, 0.9],
+                             "verdict": ["ok", "alert", "warn", "too few rows"]})
+    report = DriftReport(features, None, [], 0.25, "warn", 500)
+    assert features_by_drift(report) == ["Income", "Debt", "Assets", "Age"]

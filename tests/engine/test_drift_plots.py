@@ -59,3 +59,16 @@ def test_heat_strip_is_features_by_windows(reference):
     z = np.asarray(heat.z, dtype=float)
     assert z.shape == (2, 2) and z[0, 0] == pytest.approx(0.0) and z[0, 1] > 1
     assert heat.customdata[0][1] == "alert"
+
+
+def test_heat_strip_greys_out_windows_too_small_for_a_verdict(reference):
+    """Issue 17 item 5: 4 rows give a large PSI by chance; that window is grey, not red, and says no verdict."""
+    current = pd.DataFrame({"x": np.r_[np.arange(200.0), [0.0, 1.0, 2.0, 3.0]], "plan": ["a", "b", "b", "c"] * 51})
+    windows = windowed_drift(reference, current, freq="batch", batch=pd.Series(["1 big"] * 200 + ["2 REST"] * 4))
+    assert set(windows.loc[windows["window"] == "2 REST", "verdict"]) == {"too few rows"}
+    coloured, grey = heat_strip_figure(windows).data
+    z, flat = np.asarray(coloured.z, dtype=float), np.asarray(grey.z, dtype=float)
+    assert np.isfinite(z[:, 0]).all() and np.isnan(z[:, 1]).all()  # no PSI colour on the small window
+    assert np.isnan(flat[:, 0]).all() and (flat[:, 1] == 1).all()
+    assert grey.colorscale[0][1] == VERDICT_COLORS["too few rows"] and not grey.showscale
+    assert np.asarray(grey.customdata, dtype=float)[0, 1] > 0.2  # its PSI is still there on hover

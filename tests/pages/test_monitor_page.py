@@ -50,7 +50,7 @@ def test_a_stored_drifted_batch_shows_banner_table_and_charts(ws, trained_projec
     assert "monthly_charges: reference vs current" in titles  # the most drifted feature comes first
     assert any(t.startswith("Drift over time") for t in titles)
     assert any("training maximum" in w.value for w in at.warning)  # data quality
-    at.selectbox(key="monitor_feature").select("plan").run()
+    next(s for s in at.selectbox if s.label == "Distribution of").select("plan").run()
     assert_clean(at)
     assert "plan: reference vs current" in [f["layout"]["title"]["text"] for f in _figures(at)]
     at.radio(key="monitor_windows").set_value("D").run()

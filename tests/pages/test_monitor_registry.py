@@ -65,7 +65,10 @@ def test_challenger_is_compared_promoted_and_rolled_back(ws, with_challenger):
     assert dict(zip(versions["model_id"], versions["stage"], strict=True)) == {
         champion: "champion", challenger: "challenger"}
 
-    at.button(key="monitor_promote").click().run()
+    at.button(key="monitor_promote").click().run()  # asks first
+    assert_clean(at)
+    assert ws.get_project(pid)["champion_model_id"] == champion
+    at.button(key="monitor_promote_confirm").click().run()
     assert_clean(at)
     assert ws.get_project(pid)["champion_model_id"] == challenger
     assert at.selectbox(key="monitor_model").value == challenger  # the picker follows the promotion
@@ -74,6 +77,8 @@ def test_challenger_is_compared_promoted_and_rolled_back(ws, with_challenger):
         champion: "archived", challenger: "champion"}
 
     at.button(key="monitor_rollback").click().run()
+    assert ws.get_project(pid)["champion_model_id"] == challenger
+    at.button(key="monitor_rollback_confirm").click().run()
     assert_clean(at)
     assert ws.get_project(pid)["champion_model_id"] == champion
     assert at.selectbox(key="monitor_model").value == champion

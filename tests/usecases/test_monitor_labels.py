@@ -81,3 +81,30 @@ def test_bad_labels_files_are_refused_and_nothing_is_saved(ws, model_id, churn):
     with pytest.raises(DecayError, match="no column 'plan_code' to join on"):
         monitor_labels.add_label_file(ws, model_id, _csv(_labels(rows, 0).assign(plan_code=1)), "w.csv", "plan_code")
     assert ws.list_labels(project_id) == []
+
+
+def test_a_numeric_key_matches_though_some_batches_lack_it(ws, model_id, churn):
+    """Issue 17 item 2: an integer key read back as float ('1.0') once a batch without it is stacked."""
+    rows = churn.sample(150, random_state=4).reset_index(drop=True).drop(columns="churned")
+    with_ids = rows.head(100).assign(loan_id=range(1, 101))
+    monitoring.add_upload(ws, model_id, _csv(with_ids), "loans.csv")
+    monitoring.add_upload(ws, model_id, _csv(rows.tail(50)), "no-ids.csv")  # e.g. a file scored without the ID
+    labels = pd.DataFrame({"loan_id": range(1, 121), "churned": ["no"] * 120})  # 20 the model never scored
+    record, notes = monitor_labels.add_label_file(ws, model_id, _csv(labels), "loan-labels.csv", "loan_id")
+    assert record["n_rows"] == 120
+    assert notes == ["20 of 120 labels match no scored row (their loan_id is unknown); they are left out."]
+    assert monitor_labels.decay_check(ws, model_id, "all").labelled == 100
+    keys = monitor_labels.key_columns(ws, model_id)
+    assert keys[:2] == ["customer_id", "loan_id"]  # identifiers first
+    assert keys.index("monthly_charges") > keys.index("plan")  # a measurement with fractions is no key
+
+
+def test_a_key_that_matches_nothing_says_what_each_side_holds(ws, model_id, churn):
+    rows = churn.head(40).drop(columns="churned").assign(loan_id=range(1, 41))
+    monitoring.add_upload(ws, model_id, _csv(rows), "loans.csv")
+    labels = pd.DataFrame({"loan_id": [f"L-{i}" for i in range(1, 6)], "churned": ["no"] * 5})
+    with pytest.raises(DecayError) as error:
+        monitor_labels.add_label_file(ws, model_id, _csv(labels), "loan-labels.csv", "loan_id")
+    assert "the labels' loan_id values are text (e.g. 'L-1', 'L-2', 'L-3'); the scored rows' are whole numbers " \
+           "(e.g. 1, 2, 3)" in str(error.value)
+    assert ws.list_labels(ws.get_model(model_id)["project_id"]) == []

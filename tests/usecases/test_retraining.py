@@ -9,6 +9,7 @@ import pytest
 from engine import load_sample
 from engine.errors import ModelError, TrainingError
 from usecases import evaluation, monitor_labels, registry, retraining
+from usecases.training import run_training_job
 
 KEY, TARGET = "customer_id", "churned"
 
@@ -56,7 +57,8 @@ def _table(ws, job: dict) -> pd.DataFrame:
 def test_labelled_new_rows_have_the_dataset_columns_the_newest_label_and_arrival_order(ws, labelled):
     rows = retraining.labelled_new_rows(ws, labelled["champion_model_id"])
     dataset = ws.get_dataset(labelled["dataset_id"])
-    assert list(rows.columns) == [c["name"] for c in dataset["schema"]] + ["arrived_at"]
+    assert list(rows.columns) == [c["name"] for c in dataset["schema"]] + ["arrived_at", "label_key"]
+    assert rows["label_key"].tolist() == rows[KEY].tolist()
     assert len(rows) == 400 and "prediction" not in rows.columns
     assert rows["arrived_at"].str[:10].tolist() == ["2026-05-01"] * 200 + ["2026-06-01"] * 200
     truth = labelled["new"].set_index(KEY)[TARGET]
@@ -72,10 +74,12 @@ def test_tables_for_reference_new_and_window(ws, labelled, no_worker):
     job = retraining.retrain(ws, pid, "reference+new")
     table = _table(ws, job)
     record = ws.get_dataset(job["params"]["retrain"]["dataset_id"])
-    assert record["name"] == "retrain: reference + 280 new rows" and record["source"] == "retrain:reference+new"
+    assert record["name"] == "retrain: reference + 280 of 400 new rows (120 held out)"
+    assert record["source"] == "retrain:reference+new"
     assert len(table) == len(reference) + 280 and list(table.columns) == list(reference.columns)
     assert table[KEY].iloc[len(reference):].astype(str).tolist() == used
     assert job["params"]["retrain"]["used_keys"] == used and job["params"]["retrain"]["held_out"] == 120
+    assert job["params"]["retrain"]["held_keys"] == new[KEY].iloc[280:].tolist()
     assert ws.get_project(pid)["dataset_id"] == dataset["id"]  # the project keeps working on its own data
 
     job = retraining.retrain(ws, pid, "new")
@@ -85,7 +89,7 @@ def test_tables_for_reference_new_and_window(ws, labelled, no_worker):
     job = retraining.retrain(ws, pid, "window", window_rows=500)
     table = _table(ws, job)
     assert ws.get_dataset(job["params"]["retrain"]["dataset_id"])["name"] == (
-        "retrain: sliding window of the latest 500 rows")
+        "retrain: sliding window of the latest 500 rows (400 new rows, 120 held out)")
     assert table[KEY].tolist() == reference[KEY].iloc[-220:].tolist() + new[KEY].iloc[:280].tolist()
     job = retraining.retrain(ws, pid, "window", window_rows=100)
     assert _table(ws, job)[KEY].astype(str).tolist() == used[-100:] == job["params"]["retrain"]["used_keys"]
@@ -157,3 +161,35 @@ def test_retrain_compare_promote_rollback(ws, labelled, wait_for):
 
     evaluation.set_champion(ws, pid, challenger)  # Evaluate's "choose as champion" is a promotion too
     assert registry.previous_champion(ws, pid) == champion
+
+
+def test_the_comparison_is_on_the_rows_the_retraining_held_out(ws, churn_champion, churn, keep_sigterm,
+                                                               monkeypatch):
+    """Issue 17 item 3: labels keyed on an ID the training data lacks ('loan_id'); the retraining holds out 30 of
+    100 labelled new rows and the comparison is on exactly those 30, in words that match the versions table."""
+    monkeypatch.setattr(retraining, "MIN_COMPARE_ROWS", 20)
+    pid, champion = churn_champion["id"], churn_champion["champion_model_id"]
+    new = churn.sample(100, random_state=8).reset_index(drop=True).assign(loan_id=range(1, 101))
+    _arrive(ws, churn_champion, new.iloc[:60], "may.csv", "2026-05-01")
+    _arrive(ws, churn_champion, new.iloc[60:].drop(columns="loan_id"), "june-scored.csv", "2026-06-01")
+    _arrive(ws, churn_champion, new.iloc[60:], "june.csv", "2026-06-02")  # the IDs came with a later copy
+    labels = new[["loan_id", TARGET]]
+    monitor_labels.add_label_file(ws, champion, _csv(labels), "labels.csv", "loan_id")
+
+    monkeypatch.setattr(retraining, "spawn_worker", lambda ws, job_id: 0)
+    job = retraining.retrain(ws, pid, "reference+new")
+    params = job["params"]["retrain"]
+    assert params["held_keys"] == [str(i) for i in range(71, 101)] and len(params["used_keys"]) == 70
+    run_training_job(ws, job["id"])  # in this process: quick, and the challenger is what a worker would save
+    challenger = registry.challenger(ws, pid)
+    data = registry.versions(ws, pid).set_index("model_id").loc[challenger, "data"]
+    assert data == "retrain: reference + 70 of 100 new rows (30 held out)"
+
+    result = retraining.compare_on_recent(ws, pid)
+    assert (result.source, result.rows) == ("recent", 30)
+    assert result.where == ("the 30 labelled new rows held out of the retraining (the challenger was trained on "
+                            "the other 70 of 100): rows neither model was trained on")
+
+    monkeypatch.setattr(retraining, "MIN_COMPARE_ROWS", 31)
+    result = retraining.compare_on_recent(ws, pid)
+    assert result.source == "validation" and "only the 30 labelled new rows held out" in result.where

@@ -7,6 +7,7 @@ import math
 import pandas as pd
 import pytest
 
+from engine.monitor.drift import DriftReport, DriftThresholds
 from engine.monitor.drift_plots import VERDICT_COLORS
 from usecases import verdicts
 
@@ -59,8 +60,50 @@ def test_challenger_verdict_sentence():
                            "high": 0.09, "verdict": "challenger better"}])
     verdict = verdicts.challenger_verdict(table)
     assert verdict == ("On accuracy: champion 0.8000, challenger 0.8500; challenger − champion +0.0500 "
-                       "(95% interval +0.0100 to +0.0900): **challenger better**.", True)
+                       "(95% interval +0.0100 to +0.0900): **challenger better** (1 metric: challenger better on 1). "
+                       "Recommended: promote the challenger, it is clearly better on accuracy.", True)
     assert not verdicts.challenger_verdict(table.assign(verdict="not clearly different")).good
+    same = verdicts.challenger_verdict(pd.concat([table] * 2).assign(verdict="not clearly different"))
+    assert "(2 metrics: not clearly different on all). Recommended: keep the champion" in same.text
+
+
+def test_challenger_verdict_recommends_keeping_a_better_champion():
+    """Issue 17 item 3: every metric says the champion is better, so promoting is not what the page proposes."""
+    table = pd.DataFrame({"label": ["ROC-AUC", "accuracy", "log loss"], "a": [0.84, 0.8, 0.4], "b": [0.7, 0.7, 0.6],
+                          "difference": [-0.14, -0.1, 0.2], "low": [-0.2, -0.15, 0.1], "high": [-0.08, -0.05, 0.3],
+                          "verdict": ["champion better", "champion better", "not clearly different"]})
+    verdict = verdicts.challenger_verdict(table)
+    assert not verdict.good
+    assert verdict.text.endswith("**champion better** (3 metrics: champion better on 2, not clearly different on "
+                                 "1). Recommended: keep the champion, it is clearly better on ROC-AUC.")
+
+
+def _report(verdicts_, prediction, overall) -> DriftReport:
+    """A report of features with these verdicts (PSI aside) and the predictions' verdict, judged ``overall``."""
+    features = pd.DataFrame({"name": [f"f{i}" for i in range(len(verdicts_))], "verdict": verdicts_,
+                             "psi": [0.1] * len(verdicts_)})
+    judged = [v for v in verdicts_ if v != "too few rows"]
+    share = sum(v == "alert" for v in judged) / len(judged) if judged else 0.0
+    return DriftReport(features, prediction and {"verdict": prediction}, [], share, overall, 500, DriftThresholds())
+
+
+@pytest.mark.parametrize(("features", "prediction", "level", "text"), [
+    (["ok"] * 13, "warn", "warn", "Some drift in the model's predictions: their distribution moved a little. "
+                                  "Features: 0 of 13 drifted. 500 rows."),
+    (["alert"] + ["ok"] * 12, "alert", "alert",
+     "Drift alert from the model's predictions: their distribution moved. Features: 1 of 13 features drifted (8%), "
+     "below the 30% that alerts on features. 500 rows."),
+    (["alert"] * 4 + ["warn"] + ["ok"] * 5, "ok", "alert",
+     "Drift alert: 4 of 10 features drifted (40%), at or above the 30% that alerts, 1 to watch. 500 rows."),
+    (["alert"] + ["ok"] * 9, "warn", "warn",
+     "Some drift: 1 of 10 features drifted (10%), below the 30% that alerts; the model's predictions moved too. "
+     "500 rows."),
+    (["ok"] * 3, "ok", "ok", "No drift: 0 of 3 features drifted, the model's predictions as in training. 500 rows."),
+    (["ok"] * 3, None, "ok", "No drift: 0 of 3 features drifted. 500 rows."),
+], ids=["predictions-warn", "predictions-alert", "features-alert", "features-warn", "ok", "ok-no-predictions"])
+def test_drift_headline_says_what_raised_it(features, prediction, level, text):
+    """Issue 17 item 5: a warn or alert raised by the predictions says so, and never contradicts its numbers."""
+    assert verdicts.drift_headline(_report(features, prediction, level)) == (level, text)
 
 
 def test_one_palette_colours_drift_and_comparison_verdicts():
