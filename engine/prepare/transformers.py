@@ -214,6 +214,9 @@ class ColumnStep(FrameTransformer):
                 out = out.toarray()
             out = np.asarray(out)
             made = dict(zip(self.made_columns_, out.reshape(len(out), -1).T, strict=True))
+        elif isinstance(self.transformer_, FrameTransformer):
+            made = {str(c): values for c, values in
+                    self.transformer_._transform_columns({c: columns[c] for c in self.columns_}).items()}
         else:
             frame = column_frame({c: columns[c] for c in self.columns_})
             out = self._as_frame(self.transformer_.transform(frame), frame.index)
@@ -350,6 +353,35 @@ class DateParts(FrameTransformer):
 
     def _names_out(self) -> np.ndarray:
         return np.array([f"{n}_{p}" for n in self.feature_names_in_ for p in self.parts], dtype=object)
+
+    def _transform_columns(self, columns: dict) -> dict:
+        """Calendar parts of NumPy dates by NumPy's calendar arithmetic (the values pandas' ``.dt`` gives); other
+        input (text, time-zone aware dates) and ``elapsed_days`` through ``transform``."""
+        check_is_fitted(self, self._fitted)
+        if "elapsed_days" in self.parts or not all(
+                isinstance(v, np.ndarray) and v.dtype.kind == "M" for v in columns.values()):
+            return super()._transform_columns(columns)
+        return {f"{name}_{part}": _calendar_part(values, part) for name, values in columns.items()
+                for part in self.parts}
+
+
+def _calendar_part(values: np.ndarray, part: str) -> np.ndarray:
+    """One calendar part of datetime64 values as floats, NaN where a date is missing (``values.astype`` floors to
+    the coarser unit, before 1970 too)."""
+    days = values.astype("datetime64[D]")
+    if part == "year":
+        out = values.astype("datetime64[Y]").astype(np.int64) + 1970
+    elif part == "month":
+        out = values.astype("datetime64[M]").astype(np.int64) % 12 + 1
+    elif part == "day":
+        out = (days - values.astype("datetime64[M]").astype("datetime64[D]")).astype(np.int64) + 1
+    elif part == "dayofweek":
+        out = (days.astype(np.int64) + 3) % 7  # 1970-01-01 was a Thursday; Monday = 0
+    else:  # hour
+        out = (values - days).astype("timedelta64[h]").astype(np.int64)
+    out = out.astype(np.float64)
+    out[np.isnat(values)] = np.nan
+    return out
 
 
 class FramePipeline(Pipeline):

@@ -429,3 +429,16 @@ def test_cast_column_gives_the_values_of_convert_series(values, kind):
     got = cast_column(values, kind)
     assert got.dtype == expected.to_numpy().dtype
     assert pd.Series(got).equals(pd.Series(expected.to_numpy()))
+
+
+@pytest.mark.parametrize("unit", ["ns", "us", "s"])
+def test_date_parts_of_arrays_equal_pandas_calendar(unit):
+    dates = pd.Series(pd.to_datetime(["2024-02-29 23:59:59", "1969-12-31 01:00:00", "1900-03-01 12:30:00", None,
+                                      "2026-12-07 18:05:00", "1970-01-01 00:00:00"])).astype(f"datetime64[{unit}]")
+    parts = ("year", "month", "day", "dayofweek", "hour")
+    step = DateParts(parts=parts).fit(pd.DataFrame({"d": dates}))
+    expected = step.transform(pd.DataFrame({"d": dates}))
+    got = step._transform_columns({"d": dates.to_numpy()})
+    assert list(got) == list(expected.columns)
+    for name in expected.columns:
+        np.testing.assert_array_equal(got[name], expected[name].to_numpy())
