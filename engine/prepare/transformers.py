@@ -212,8 +212,8 @@ class ColumnStep(FrameTransformer):
             out = self.transformer_.transform(stack_columns([columns[c] for c in self.columns_]))
             if sparse.issparse(out):
                 out = out.toarray()
-            out = np.asarray(out)
-            made = dict(zip(self.made_columns_, out.reshape(len(out), -1).T, strict=True))
+            out = np.asfortranarray(np.asarray(out).reshape(len(out), -1))  # each column contiguous
+            made = dict(zip(self.made_columns_, out.T, strict=True))
         elif isinstance(self.transformer_, FrameTransformer):
             made = {str(c): values for c, values in
                     self.transformer_._transform_columns({c: columns[c] for c in self.columns_}).items()}
@@ -305,11 +305,10 @@ class ModelInputGuard(FrameTransformer):
         """The fitted columns as floats (text read as numbers where it can be), non-finite and missing values
         filled with the training medians."""
         values = stack_columns([_as_floats(columns[name]) for name in self.feature_names_in_])
-        values[~np.isfinite(values)] = np.nan
         fill = self.fill_values_  # a dict once exported through skops
         fill = (np.array([fill[n] for n in self.feature_names_in_], dtype=float) if isinstance(fill, dict)
                 else fill.to_numpy(dtype=float))
-        return np.where(np.isnan(values), fill, values)
+        return np.where(np.isfinite(values), values, fill)
 
 
 class DateParts(FrameTransformer):
@@ -480,14 +479,19 @@ def column_frame(columns: dict, index=None) -> pd.DataFrame:
 
 
 def stack_columns(arrays: list) -> np.ndarray:
-    """1-D arrays side by side as one 2-D array."""
-    return arrays[0].reshape(-1, 1).copy() if len(arrays) == 1 else np.column_stack(arrays)
+    """1-D arrays side by side as one 2-D array (column-major: each column is copied in one piece)."""
+    out = np.empty((len(arrays[0]), len(arrays)), dtype=np.result_type(*arrays), order="F")
+    for j, values in enumerate(arrays):
+        out[:, j] = values
+    return out
 
 
 def _single_array_dtype(frame: pd.DataFrame) -> bool:
-    """Whether ``frame`` is one NumPy array without a change of values: every column float64, or every one object."""
+    """Whether ``frame`` is one NumPy array without a change of values: every column float64, or every one text
+    (object, or pandas' ``str``, which a DataFrame built from an object array infers)."""
     dtypes = set(frame.dtypes)
-    return len(dtypes) == 1 and dtypes <= {np.dtype(np.float64), np.dtype(object)}
+    return dtypes == {np.dtype(np.float64)} or bool(dtypes) and all(
+        d == np.dtype(object) or isinstance(d, pd.StringDtype) and d.na_value is np.nan for d in dtypes)
 
 
 def _as_floats(values) -> np.ndarray:
