@@ -2,7 +2,8 @@
 
 - ``hand_built_pipeline``: a scikit-learn Pipeline of a ``ColumnTransformer`` (numeric columns: median
   ``SimpleImputer`` then ``StandardScaler``; categorical and boolean columns: constant ``SimpleImputer`` then
-  ``OneHotEncoder``) and a fresh clone of the estimator Workbench chose (same class, same parameters). Columns of
+  ``OneHotEncoder``) and a fresh clone of the estimator Workbench chose (same class, same parameters, but native
+  categories, which one-hot columns replace here, left at the class's default). Columns of
   other kinds (dates, identifiers, free text) are left out: a hand-written pipeline this short would drop them.
 - ``create_app``: the simplest honest service around it, FastAPI + uvicorn defaults: a dict body (one row) ->
   one-row DataFrame -> ``predict_proba`` -> JSON. Run as
@@ -33,7 +34,10 @@ def hand_built_pipeline(features: list[dict], estimator) -> Pipeline:
         ("numeric", make_pipeline(SimpleImputer(strategy="median"), StandardScaler()), numeric),
         ("categorical", make_pipeline(SimpleImputer(strategy="constant", fill_value="missing"),
                                       OneHotEncoder(handle_unknown="ignore")), categorical)])
-    return Pipeline([("columns", columns), ("model", clone(estimator))])
+    model = clone(estimator)
+    if isinstance(model.get_params().get("categorical_features"), list):  # names of Workbench's native categories:
+        model.set_params(categorical_features=type(model)().categorical_features)  # one-hot columns here instead
+    return Pipeline([("columns", columns), ("model", model)])
 
 
 def create_app() -> FastAPI:

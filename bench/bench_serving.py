@@ -18,8 +18,9 @@ Measured, each the way a caller pays it:
   pipeline from a dict (``pd.DataFrame([row])`` + ``predict_proba``); Workbench's scikit-learn runtime and its
   ONNX runtime through the server's own scoring functions (``engine.deploy.serving.pipeline_predictor`` /
   ``onnx_predictor``: records in, response body out), so the DataFrame build that HTTP pays is inside every figure;
-- over HTTP: the bare service, then ``python -m engine serve`` with its default request logging to the workspace
-  (the figures users get; an earlier version of this script served with ``--no-log``), once per runtime:
+- over HTTP: the bare service, then ``python -m engine serve --workers W`` (``--workers``, default 2) with its
+  default request logging to the workspace (the figures users get; an earlier version of this script served with
+  ``--no-log``), once per runtime:
   single-row ``POST /predict`` one after another (median, p99), then ``--clients`` concurrent clients for
   ``--seconds`` (requests per second, errors).
 
@@ -188,7 +189,7 @@ def _load(port: int, rows: list[dict], clients: int, seconds: float) -> tuple[in
 
 
 def _wait_healthy(server: subprocess.Popen, port: int, name: str) -> None:
-    deadline = time.monotonic() + 120
+    deadline = time.monotonic() + 300  # several workers each load the model: slow on a busy machine
     while time.monotonic() < deadline and server.poll() is None:
         try:
             connection = http.client.HTTPConnection("127.0.0.1", port, timeout=2)
@@ -201,22 +202,22 @@ def _wait_healthy(server: subprocess.Popen, port: int, name: str) -> None:
     raise SystemExit(f"the {name} server did not start on port {port}")
 
 
-def _serve(home: Path, model_id: int, service: str, bare_path: Path, port: int) -> subprocess.Popen:
+def _serve(home: Path, model_id: int, service: str, bare_path: Path, port: int, workers: int) -> subprocess.Popen:
     """Start one service from the venv's own interpreter; Workbench's with its default request logging."""
     env = {**os.environ, "OMP_NUM_THREADS": "1", "PYTHONPATH": str(ROOT), "BARE_MODEL": str(bare_path)}
     if service == "bare":
         command = [sys.executable, "-m", "uvicorn", "bench.bare_service:create_app", "--factory", "--port", str(port)]
     else:
         command = [sys.executable, "-m", "engine", "serve", "--workspace", str(home), "--model-id", str(model_id),
-                   "--port", str(port), "--runtime", service]
+                   "--port", str(port), "--runtime", service, "--workers", str(workers)]
     server = subprocess.Popen(command, cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     _wait_healthy(server, port, service)
     return server
 
 
 def _http(home: Path, model_id: int, service: str, bare_path: Path, port: int, rows: list[dict], n: int,
-          clients: int, seconds: float) -> dict:
-    server = _serve(home, model_id, service, bare_path, port)
+          clients: int, seconds: float, workers: int) -> dict:
+    server = _serve(home, model_id, service, bare_path, port, workers)
     try:
         times, sequential_errors = _latencies(port, rows, n)
         ok, errors, elapsed = _load(port, rows, clients, seconds)
@@ -257,6 +258,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--seconds", type=float, default=None, help="length of the load test (default 30)")
     parser.add_argument("--family", default="linear", help="model family Workbench trains (default: linear)")
     parser.add_argument("--port", type=int, default=8765, help="first of three loopback ports")
+    parser.add_argument("--workers", type=int, default=2, help="worker processes of `python -m engine serve` "
+                        "(default 2, one per core of a small machine); the bare service runs uvicorn's default, 1")
     args = parser.parse_args(argv)
     n = args.requests or (100 if args.quick else 300)
     seconds = args.seconds or (5.0 if args.quick else 30.0)
@@ -271,10 +274,10 @@ def main(argv: list[str] | None = None) -> int:
         for name, ms in inprocess.items():
             print(f"  {name:<13} {ms:8.2f} ms  {ms / inprocess['bare']:6.2f}x hand-built")
         services = ["bare", "scikit-learn"] + (["onnx"] if has_onnx else [])
-        http = {service: _http(home, model_id, service, bare_path, args.port + k, rows, n, args.clients, seconds)
-                for k, service in enumerate(services)}
-    print(f"HTTP on loopback: {n} sequential single-row requests, then {args.clients} clients for {seconds:g} s "
-          f"(1-minute load {os.getloadavg()[0]:.1f})")
+        http = {service: _http(home, model_id, service, bare_path, args.port + k, rows, n, args.clients, seconds,
+                               args.workers) for k, service in enumerate(services)}
+    print(f"HTTP on loopback: {n} sequential single-row requests, then {args.clients} clients for {seconds:g} s; "
+          f"Workbench with --workers {args.workers}, the bare service with 1 (1-minute load {os.getloadavg()[0]:.1f})")
     print(f"{'service':<13}{'median ms':>10}{'p99 ms':>9}{'p99/median':>11}{'req/s':>9}{'errors':>7}"
           f"{'median/bare':>12}{'req/s / bare':>13}")
     for service, r in http.items():

@@ -37,7 +37,7 @@ from engine import (
     validate_recipe,
 )
 from engine.deploy.serving import MAX_BODY_BYTES
-from engine.errors import ColumnError, DataError, DriftError, RecipeError, TargetError, TrainingError
+from engine.errors import ColumnError, DataError, DriftError, RecipeError, ServingError, TargetError, TrainingError
 from engine.explore.profile import profile
 from engine.explore.report import html_report, profile_json
 from engine.monitor.drift import DriftThresholds, drift_report
@@ -115,6 +115,8 @@ def build_parser() -> argparse.ArgumentParser:
                        "and read the model card; /health always stays open")
     serve.add_argument("--max-body-bytes", type=int, default=MAX_BODY_BYTES,
                        help=f"larger request bodies answer 413 (default: {MAX_BODY_BYTES:,} bytes)")
+    serve.add_argument("--workers", type=int, default=1, help="server processes sharing the port, each with its "
+                       "own copy of the model (default 1); more answer more concurrent clients, up to one per core")
     _trust_pickle_flag(serve)
     drift = commands.add_parser("drift", help="compare a file with a model's training reference: per-feature drift, "
                                 "data quality and an overall verdict (exit 0 ok/warn/too few rows, 4 alert)")
@@ -305,28 +307,36 @@ def _existing_workspace(home: str | None):
 def _serve(args) -> int:
     import uvicorn
 
-    from usecases.serving import ChampionApp, model_app, project_id_by_name
+    from usecases.serving import SERVE_OPTIONS_ENV, served_app
 
+    if args.workers < 1:
+        raise ServingError(f"--workers must be 1 or more. Got {args.workers} instead.")
+    if args.project is not None or args.model_id is not None:
+        _existing_workspace(args.workspace)
+    options = {"workspace": args.workspace, "model_id": args.model_id, "project": args.project,
+               "model_dir": args.model, "log": not args.no_log, "runtime": args.runtime,
+               "trust_pickle": args.trust_pickle, "token": args.token, "max_body_bytes": args.max_body_bytes}
+    # With several workers this process only checks that the model loads; each worker loads its own copy.
+    app = served_app(**{**options, "log": options["log"] and args.workers == 1})
     if args.project is not None:
-        ws = _existing_workspace(args.workspace)
-        app = ChampionApp(ws, project_id_by_name(ws, args.project), log=not args.no_log, runtime=args.runtime,
-                          token=args.token, max_body_bytes=args.max_body_bytes)
-        print(f"serving the champion of '{args.project}' (now model {app.model_id}) on http://{args.host}:{args.port}"
-              f" (docs at /docs); {_access(args)}; Ctrl+C stops", flush=True)
-        uvicorn.run(app, host=args.host, port=args.port, log_level="warning")
-        return 0
-    if args.model_id is not None:
-        app = model_app(ws=_existing_workspace(args.workspace), model_id=args.model_id, log=not args.no_log,
-                        runtime=args.runtime, token=args.token, max_body_bytes=args.max_body_bytes)
+        what = f"the champion of '{args.project}' (now model {app.model_id}) with {app.app.state.runtime}"
     else:
-        app = model_app(model_dir=args.model, runtime=args.runtime, trust_pickle=args.trust_pickle,
-                        token=args.token, max_body_bytes=args.max_body_bytes)
-        if app.state.model_file == "model.joblib":
+        what = f"{args.model or f'model {args.model_id}'} with {app.state.runtime}"
+        if getattr(app.state, "model_file", None) == "model.joblib":
             print(f"warning: loaded {args.model}/model.joblib because of --trust-pickle. {PICKLE_WARNING}",
                   file=sys.stderr)
-    print(f"serving on http://{args.host}:{args.port} with {app.state.runtime} (docs at /docs); {_access(args)}; "
+    workers = f", {args.workers} worker processes" if args.workers > 1 else ""
+    print(f"serving {what} on http://{args.host}:{args.port}{workers} (docs at /docs); {_access(args)}; "
           "Ctrl+C stops", flush=True)
-    uvicorn.run(app, host=args.host, port=args.port, log_level="warning")
+    if args.workers == 1:
+        uvicorn.run(app, host=args.host, port=args.port, log_level="warning")
+        return 0
+    del app  # each worker loads its own copy
+    os.environ[SERVE_OPTIONS_ENV] = json.dumps(options)  # the workers' environment, not their command line
+    # A worker that does not answer uvicorn's health check in time is killed and replaced; loading the model on a
+    # busy machine can take longer than its default 5 s.
+    uvicorn.run("usecases.serving:worker_app", factory=True, workers=args.workers, host=args.host, port=args.port,
+                log_level="warning", timeout_worker_healthcheck=60)
     return 0
 
 

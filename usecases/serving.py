@@ -8,7 +8,9 @@ background thread so a request never waits for SQLite.
 
 from __future__ import annotations
 
+import json
 import logging
+import os
 import queue
 import threading
 import time
@@ -23,7 +25,8 @@ from storage import StorageError, Workspace, read_export
 from usecases.evaluation import model_threshold
 from usecases.export import load_model_dir
 
-__all__ = ["ONNX_FILE", "RUNTIMES", "ChampionApp", "PredictionLogger", "model_app", "project_id_by_name"]
+__all__ = ["ONNX_FILE", "RUNTIMES", "SERVE_OPTIONS_ENV", "ChampionApp", "PredictionLogger", "model_app",
+           "project_id_by_name", "served_app", "worker_app"]
 
 ONNX_FILE = "model.onnx"
 _log = logging.getLogger(__name__)
@@ -132,6 +135,32 @@ def model_app(*, ws: Workspace | None = None, model_id: int | None = None, model
     app = create_app(pipeline, card, threshold=threshold, predictor=predictor, runtime=chosen, **limits)
     app.state.model_file = model_file
     return app
+
+
+#: How ``python -m engine serve --workers N`` hands its options (JSON) to each worker process it starts.
+SERVE_OPTIONS_ENV = "WORKBENCH_SERVE_OPTIONS"
+
+
+def served_app(*, workspace: str | Path | None = None, model_id: int | None = None, project: str | None = None,
+               model_dir: str | Path | None = None, log: bool = True, runtime: str = "auto",
+               trust_pickle: bool = False, token: str | None = None, max_body_bytes: int = MAX_BODY_BYTES):
+    """The app ``python -m engine serve`` runs: the champion of ``project`` (``ChampionApp``) or workspace model
+    ``model_id`` in ``workspace``, or the model in ``model_dir`` (``model_app``)."""
+    from usecases import open_workspace
+
+    limits = {"runtime": runtime, "token": token, "max_body_bytes": max_body_bytes}
+    if project is not None:
+        ws = open_workspace(workspace)
+        return ChampionApp(ws, project_id_by_name(ws, project), log=log, **limits)
+    if model_id is not None:
+        return model_app(ws=open_workspace(workspace), model_id=model_id, log=log, **limits)
+    return model_app(model_dir=model_dir, trust_pickle=trust_pickle, **limits)
+
+
+def worker_app():
+    """The app of one worker process of ``python -m engine serve --workers N``: ``served_app`` of the options in
+    ``$WORKBENCH_SERVE_OPTIONS``. Each worker loads (and checks) the model itself and logs its own requests."""
+    return served_app(**json.loads(os.environ[SERVE_OPTIONS_ENV]))
 
 
 def _runtime(runtime: str, directory, pipeline, card: dict, threshold: float | None):

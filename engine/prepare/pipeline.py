@@ -16,6 +16,11 @@ written: ``onehot_scaled`` one-hot encodes (target-encoding and scaling columns 
 (``native_categorical_columns``; columns with more than ``NATIVE_MAX_LEVELS`` levels are target-encoded) and no
 scaling. Pinned steps and every other step compile as written, for every family. Every stage is a scikit-learn
 or workbench transformer already in the catalogue, so the exports are unchanged.
+
+Scoring runs as a hand-built pipeline does: the preprocessing is a ``FramePipeline``, which casts the raw columns
+once and passes NumPy arrays from stage to stage (each scikit-learn transformer fitted on one array of its
+columns), and the model gets one float array, as after a ``ColumnTransformer``, unless it names its input columns
+(native categories): ``pipeline.named_steps["prepare"].set_output(transform="pandas")`` shows the named columns.
 """
 
 from __future__ import annotations
@@ -27,14 +32,14 @@ from sklearn.pipeline import Pipeline
 
 from engine.data.schema import ColumnInfo
 from engine.errors import RecipeError
-from engine.prepare.transformers import ColumnSelector, ColumnStep, KindCaster, ModelInputGuard
+from engine.prepare.transformers import ColumnSelector, ColumnStep, FramePipeline, KindCaster, ModelInputGuard
 
 __all__ = ["FRAME_TYPES", "MODEL_INPUTS", "NATIVE_MAX_LEVELS", "ONEHOT_MAX_LEVELS", "ShrinkingStratifiedKFold",
            "build_caster", "build_pipeline", "build_preprocessor", "column_steps", "engine_types", "feature_columns",
            "native_categorical_columns", "signed_log1p"]
 
 #: The stages around the steps of every compiled pipeline.
-FRAME_TYPES = (KindCaster, ColumnSelector, ColumnStep, ModelInputGuard)
+FRAME_TYPES = (FramePipeline, KindCaster, ColumnSelector, ColumnStep, ModelInputGuard)
 
 #: What a model can ask its input to be; "recipe" compiles every step as written.
 MODEL_INPUTS = ("recipe", "onehot_scaled", "ordinal", "native_categorical")
@@ -102,7 +107,7 @@ def build_preprocessor(features: list[ColumnInfo], recipe: dict, task: str = "cl
         elif model_input == "onehot_scaled":  # scale and power steps; the other inputs need neither
             stages.append((name, ColumnStep(spec.build(step, task, seed), selector, label=label)))
     stages.append(("guard", ModelInputGuard()))
-    return Pipeline(stages).set_output(transform="pandas")
+    return FramePipeline(stages).set_output(transform="pandas")
 
 
 def build_pipeline(features: list[ColumnInfo], recipe: dict, estimator, task: str = "classification",
@@ -115,7 +120,17 @@ def build_pipeline(features: list[ColumnInfo], recipe: dict, estimator, task: st
     preprocessor = build_preprocessor(features, recipe, task, model_input)
     if model_input == "native_categorical" and "categorical_features" in estimator.get_params(deep=False):
         estimator.set_params(categorical_features=native_categorical_columns(features, recipe) or None)
+    if not _names_columns(estimator):
+        # The model gets one float array, as after a hand-built ColumnTransformer: a DataFrame would cost a
+        # per-column validation on every call. A model told its categorical columns by name keeps the names.
+        preprocessor.set_output(transform="default")
     return Pipeline([("prepare", preprocessor), ("model", estimator)])
+
+
+def _names_columns(estimator) -> bool:
+    """Whether ``estimator`` refers to input columns by name (gradient boosting's native categories)."""
+    named = estimator.get_params(deep=False).get("categorical_features") if hasattr(estimator, "get_params") else None
+    return isinstance(named, list | tuple) and any(isinstance(n, str) for n in named)
 
 
 def build_caster(features: list[ColumnInfo]) -> Pipeline:
@@ -123,7 +138,7 @@ def build_caster(features: list[ColumnInfo]) -> Pipeline:
     different inputs): the raw columns cast to their kinds, nothing else."""
     if not features:
         raise RecipeError("No feature columns are left; keep at least one column besides the target.")
-    return Pipeline([("cast", KindCaster(columns=[(c.name, c.kind) for c in features]))]).set_output(
+    return FramePipeline([("cast", KindCaster(columns=[(c.name, c.kind) for c in features]))]).set_output(
         transform="pandas")
 
 

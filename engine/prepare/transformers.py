@@ -2,7 +2,9 @@
 
 They follow scikit-learn's contract (parameters stored untouched in ``__init__``, learned
 state ending in ``_``, ``get_feature_names_out``) so pipelines holding them clone, pickle
-and accept raw columns. Each takes a DataFrame and returns one with the same index.
+and accept raw columns. Each takes a DataFrame and returns one with the same index (``ModelInputGuard`` a float
+array once ``set_output(transform="default")``). Inside a ``FramePipeline`` they pass 1-D arrays by column name
+instead (``_transform_columns``), so that scoring one row costs no more than a hand-built pipeline.
 
 A new step's transformer subclasses ``FrameTransformer``, which keeps the column bookkeeping: ``fit`` starts
 with ``frame = self._fit_columns(X)`` (``feature_names_in_``, ``n_features_in_``), ``transform`` with
@@ -25,13 +27,14 @@ import numpy as np
 import pandas as pd
 from scipy import sparse
 from sklearn.base import BaseEstimator, TransformerMixin, clone
+from sklearn.pipeline import Pipeline
 from sklearn.utils.validation import check_is_fitted
 
 from engine.data.schema import convert_series
 from engine.errors import RecipeError
 
-__all__ = ["ColumnSelector", "ColumnStep", "DateParts", "FrameTransformer", "KindCaster", "ModelInputGuard",
-           "numeric_frame"]
+__all__ = ["ColumnSelector", "ColumnStep", "DateParts", "FramePipeline", "FrameTransformer", "KindCaster",
+           "ModelInputGuard", "cast_column", "cast_values", "column_frame", "numeric_frame", "stack_columns"]
 
 SELECTOR_KINDS = ("all", "numeric", "datetime", "text", "categorical")
 
@@ -62,6 +65,12 @@ class FrameTransformer(TransformerMixin, BaseEstimator):
         self.n_features_in_ = len(columns)
         return frame
 
+    def _transform_columns(self, columns: dict) -> dict:
+        """``transform`` on named 1-D arrays (the form a ``FramePipeline`` passes between its stages): by default
+        through a DataFrame; steps on the fast path override it."""
+        out = self.transform(column_frame(columns))
+        return {name: out[name].to_numpy() for name in out.columns}
+
     def _input_frame(self, X, columns=None) -> pd.DataFrame:
         """``X`` as a DataFrame once fitted; RecipeError when it lacks ``columns`` (default: the fitted input)."""
         check_is_fitted(self, self._fitted)
@@ -90,12 +99,16 @@ class KindCaster(FrameTransformer):
     def transform(self, X):
         check_is_fitted(self, self._fitted)
         frame = X if isinstance(X, pd.DataFrame) else pd.DataFrame(X, columns=self.feature_names_in_)
-        out = {}
-        for name, kind in self.columns:
-            series = frame[name] if name in frame.columns else pd.Series(np.nan, index=frame.index, dtype=object)
-            values = convert_series(series, kind)
-            out[name] = values.where(~np.isinf(values), np.nan) if kind == "numeric" else values
-        return pd.DataFrame(out, index=frame.index)
+        return column_frame(self._cast_columns(frame), frame.index)
+
+    def _cast_columns(self, frame: pd.DataFrame) -> dict:
+        """Each column of ``frame`` converted to its kind's dtype, as a 1-D array (``transform`` without the
+        DataFrame): the first stage of a ``FramePipeline``."""
+        check_is_fitted(self, self._fitted)
+        present = frame.columns
+        return {name: cast_column(frame[name] if name in present else
+                                  pd.Series(np.nan, index=frame.index, dtype=object), kind)
+                for name, kind in self.columns}
 
 
 @dataclass(frozen=True)
@@ -159,15 +172,22 @@ class ColumnStep(FrameTransformer):
             self.feature_names_out_ = self.feature_names_in_.copy()
             return frame
         inner = clone(self.transformer)
-        if hasattr(inner, "set_output") and not _makes_sparse(inner):
+        selected = frame[self.columns_]
+        # A scikit-learn transformer gets one NumPy array, as in a hand-built pipeline: the same values, without
+        # pandas work on every call. Workbench steps (and mixed dtypes, which an array would turn into objects)
+        # keep their DataFrame.
+        self.array_input_ = not isinstance(inner, FrameTransformer) and _single_array_dtype(selected)
+        if self.array_input_:
+            selected = selected.to_numpy()
+        elif hasattr(inner, "set_output") and not _makes_sparse(inner):
             inner.set_output(transform="pandas")
         self.transformer_ = inner
-        selected = frame[self.columns_]
         if hasattr(inner, "fit_transform"):  # not fit().transform(): TargetEncoder cross-fits only here
             out = inner.fit_transform(selected, y, **fit_params)
         else:
             out = inner.fit(selected, y, **fit_params).transform(selected)
         out = self._as_frame(out, frame.index)
+        self.made_columns_ = [str(c) for c in out.columns]
         result = self._assemble(frame, out)
         self.feature_names_out_ = np.array(result.columns, dtype=object)
         return result
@@ -179,8 +199,30 @@ class ColumnStep(FrameTransformer):
         frame = self._input_frame(X, self.columns_)
         if not self.columns_:
             return frame
-        out = self._as_frame(self.transformer_.transform(frame[self.columns_]), frame.index)
+        selected = frame[self.columns_]
+        if getattr(self, "array_input_", False):  # models saved before it was recorded fitted on DataFrames
+            selected = selected.to_numpy()
+        out = self._as_frame(self.transformer_.transform(selected), frame.index)
         return self._assemble(frame, out)
+
+    def _transform_columns(self, columns: dict) -> dict:
+        if not self.columns_:
+            return columns
+        if getattr(self, "array_input_", False) and hasattr(self, "made_columns_"):
+            out = self.transformer_.transform(stack_columns([columns[c] for c in self.columns_]))
+            if sparse.issparse(out):
+                out = out.toarray()
+            out = np.asfortranarray(np.asarray(out).reshape(len(out), -1))  # each column contiguous
+            made = dict(zip(self.made_columns_, out.T, strict=True))
+        elif isinstance(self.transformer_, FrameTransformer):
+            made = {str(c): values for c, values in
+                    self.transformer_._transform_columns({c: columns[c] for c in self.columns_}).items()}
+        else:
+            frame = column_frame({c: columns[c] for c in self.columns_})
+            out = self._as_frame(self.transformer_.transform(frame), frame.index)
+            made = {str(c): out[c].to_numpy() for c in out.columns}
+        # The fitted order: the step's output where its first column was, the other columns around it.
+        return {name: made[name] if name in made else columns[name] for name in self.feature_names_out_}
 
     def _names_out(self) -> np.ndarray:
         return self.feature_names_out_.copy()
@@ -247,13 +289,26 @@ class ModelInputGuard(FrameTransformer):
         return self
 
     def transform(self, X):
+        """The model's input: a DataFrame, or one float array once ``set_output(transform="default")``."""
         frame = self._input_frame(X)
-        columns = list(self.feature_names_in_)
-        values = frame[columns].copy()
-        for name in columns:
-            if not _is_numeric(values[name].dtype):
-                values[name] = pd.to_numeric(values[name].astype(object), errors="coerce")
-        return _finite_floats(values).fillna(self.fill_values_)
+        values = self._model_input({name: frame[name].to_numpy() for name in self.feature_names_in_})
+        if _array_output(self):
+            return values
+        return pd.DataFrame(values, columns=list(self.feature_names_in_), index=frame.index)
+
+    def _transform_columns(self, columns: dict) -> np.ndarray:
+        """The model's input as one float array (the last stage of a ``FramePipeline`` names its columns)."""
+        check_is_fitted(self, self._fitted)
+        return self._model_input(columns)
+
+    def _model_input(self, columns: dict) -> np.ndarray:
+        """The fitted columns as floats (text read as numbers where it can be), non-finite and missing values
+        filled with the training medians."""
+        values = stack_columns([_as_floats(columns[name]) for name in self.feature_names_in_])
+        fill = self.fill_values_  # a dict once exported through skops
+        fill = (np.array([fill[n] for n in self.feature_names_in_], dtype=float) if isinstance(fill, dict)
+                else fill.to_numpy(dtype=float))
+        return np.where(np.isfinite(values), values, fill)
 
 
 class DateParts(FrameTransformer):
@@ -297,6 +352,161 @@ class DateParts(FrameTransformer):
 
     def _names_out(self) -> np.ndarray:
         return np.array([f"{n}_{p}" for n in self.feature_names_in_ for p in self.parts], dtype=object)
+
+    def _transform_columns(self, columns: dict) -> dict:
+        """Calendar parts of NumPy dates by NumPy's calendar arithmetic (the values pandas' ``.dt`` gives); other
+        input (text, time-zone aware dates) and ``elapsed_days`` through ``transform``."""
+        check_is_fitted(self, self._fitted)
+        if "elapsed_days" in self.parts or not all(
+                isinstance(v, np.ndarray) and v.dtype.kind == "M" for v in columns.values()):
+            return super()._transform_columns(columns)
+        return {f"{name}_{part}": _calendar_part(values, part) for name, values in columns.items()
+                for part in self.parts}
+
+
+def _calendar_part(values: np.ndarray, part: str) -> np.ndarray:
+    """One calendar part of datetime64 values as floats, NaN where a date is missing (``values.astype`` floors to
+    the coarser unit, before 1970 too)."""
+    days = values.astype("datetime64[D]")
+    if part == "year":
+        out = values.astype("datetime64[Y]").astype(np.int64) + 1970
+    elif part == "month":
+        out = values.astype("datetime64[M]").astype(np.int64) % 12 + 1
+    elif part == "day":
+        out = (days - values.astype("datetime64[M]").astype("datetime64[D]")).astype(np.int64) + 1
+    elif part == "dayofweek":
+        out = (days.astype(np.int64) + 3) % 7  # 1970-01-01 was a Thursday; Monday = 0
+    else:  # hour
+        out = (values - days).astype("timedelta64[h]").astype(np.int64)
+    out = out.astype(np.float64)
+    out[np.isnat(values)] = np.nan
+    return out
+
+
+class FramePipeline(Pipeline):
+    """The preprocessing of a compiled recipe: ``KindCaster``, the column steps, then ``ModelInputGuard``.
+
+    Fitting is ``Pipeline``'s, on DataFrames. ``transform`` selects and casts the raw columns once, passes the
+    stages named 1-D arrays (``_transform_columns``: each step runs its fitted transformer on one array of the
+    columns it fitted on) and builds one DataFrame at the end, instead of a DataFrame per stage: scoring one row
+    costs about what a hand-built ``ColumnTransformer`` pipeline does. The values are those of ``Pipeline``'s own
+    ``transform``, column for column.
+    """
+
+    def transform(self, X, **params):
+        if params or not isinstance(X, pd.DataFrame) or not self._takes_columns():
+            return super().transform(X, **params)
+        return self._run(self.steps[0][1]._cast_columns(X), X.index)
+
+    def transform_records(self, records: list[dict]):
+        """``transform`` of JSON records (one dict per row, ``None`` for a missing value, absent keys missing),
+        without the DataFrame of the records: what a REST server scores.
+
+        >>> prepare = FramePipeline([("cast", KindCaster([("a", "numeric"), ("b", "boolean")])),
+        ...                          ("guard", ModelInputGuard())]).fit(pd.DataFrame({"a": [1.0, 3.0], "b": [1, 0]}))
+        >>> prepare.transform_records([{"a": None, "b": True}]).to_dict("records")
+        [{'a': 2.0, 'b': 1.0}]
+        """
+        if not self._takes_columns():
+            return self.transform(pd.DataFrame.from_records(records, columns=self.feature_names_in_))
+        caster = self.steps[0][1]
+        check_is_fitted(caster, caster._fitted)
+        columns = {name: cast_values([record.get(name) for record in records], kind) for name, kind in caster.columns}
+        return self._run(columns, pd.RangeIndex(len(records)))
+
+    def _takes_columns(self) -> bool:
+        stages = [stage for _, stage in self.steps]
+        return isinstance(stages[0], KindCaster) and all(isinstance(stage, FrameTransformer) for stage in stages)
+
+    def _run(self, columns: dict, index: pd.Index):
+        """The stages after the cast on named arrays; the output as ``transform`` gives it."""
+        stages = [stage for _, stage in self.steps]
+        for stage in stages[1:]:
+            columns = stage._transform_columns(columns)
+        if not isinstance(columns, np.ndarray):  # no guard: the cast columns (an ensemble's shared input)
+            return column_frame(columns, index)
+        if _array_output(stages[-1]):
+            return columns
+        return pd.DataFrame(columns, columns=list(stages[-1].feature_names_in_), index=index)
+
+
+def cast_column(series: pd.Series, kind: str) -> np.ndarray:
+    """``engine.data.schema.convert_series`` as an array (±inf read as missing in numeric columns), without its
+    pandas work for the dtypes raw columns mostly have: numbers for numeric and boolean columns, text for
+    categories."""
+    dtype = series.dtype
+    if kind in ("numeric", "boolean") and isinstance(dtype, np.dtype) and dtype.kind in "biuf":
+        values = series.to_numpy(dtype=np.float64, copy=True)
+        if kind == "numeric":
+            values[np.isinf(values)] = np.nan
+        return values
+    if kind not in ("numeric", "boolean", "datetime") and pd.api.types.is_string_dtype(dtype):  # object or str
+        values = series.to_numpy(dtype=object, copy=True)
+        if pd.api.types.infer_dtype(values, skipna=True) in ("string", "empty"):  # labels already
+            values[pd.isna(values)] = np.nan
+            return values
+    converted = convert_series(series, kind)
+    if kind == "numeric":
+        converted = converted.where(~np.isinf(converted), np.nan)
+    # Time-zone aware dates stay a pandas array: as NumPy they would be objects.
+    return converted.array if isinstance(converted.dtype, pd.DatetimeTZDtype) else converted.to_numpy()
+
+
+def cast_values(values: list, kind: str) -> np.ndarray:
+    """``cast_column`` of one column's values from JSON records (``None`` where missing), as
+    ``pd.DataFrame.from_records`` then ``cast_column`` give them, without the pandas work for the values JSON
+    usually holds: numbers in numeric columns, true / false in boolean ones, text in categorical ones."""
+    if kind == "numeric" and all(v is None or type(v) in (float, int) for v in values):
+        out = np.array([np.nan if v is None else v for v in values], dtype=np.float64)
+        out[np.isinf(out)] = np.nan
+        return out
+    if kind == "boolean" and all(v is None or type(v) is bool for v in values):
+        return np.array([np.nan if v is None else float(v) for v in values], dtype=np.float64)
+    if kind in ("categorical", "text") and all(v is None or type(v) is str for v in values):
+        out = np.empty(len(values), dtype=object)
+        out[:] = [np.nan if v is None else v for v in values]
+        return out
+    return cast_column(pd.Series(values), kind)
+
+
+def column_frame(columns: dict, index=None) -> pd.DataFrame:
+    """A DataFrame of named 1-D arrays; object arrays stay object (pandas would infer ``str`` for text)."""
+    frame = pd.DataFrame({name: pd.Series(values, dtype=object, copy=False) if values.dtype == object else values
+                          for name, values in columns.items()}, copy=False)
+    if index is not None:
+        frame.index = index
+    return frame
+
+
+def stack_columns(arrays: list) -> np.ndarray:
+    """1-D arrays side by side as one 2-D array (column-major: each column is copied in one piece)."""
+    out = np.empty((len(arrays[0]), len(arrays)), dtype=np.result_type(*arrays), order="F")
+    for j, values in enumerate(arrays):
+        out[:, j] = values
+    return out
+
+
+def _single_array_dtype(frame: pd.DataFrame) -> bool:
+    """Whether ``frame`` is one NumPy array without a change of values: every column float64, or every one text
+    (object, or pandas' ``str``, which a DataFrame built from an object array infers)."""
+    dtypes = set(frame.dtypes)
+    return dtypes == {np.dtype(np.float64)} or bool(dtypes) and all(
+        d == np.dtype(object) or isinstance(d, pd.StringDtype) and d.na_value is np.nan for d in dtypes)
+
+
+def _as_floats(values) -> np.ndarray:
+    """A column as float64; text read as numbers where it can be (else missing)."""
+    if isinstance(values, np.ndarray) and values.dtype.kind in "biuf":
+        return values.astype(np.float64, copy=False)
+    series = pd.Series(values)
+    if not _is_numeric(series.dtype):
+        series = pd.to_numeric(series.astype(object), errors="coerce")
+    return series.to_numpy(dtype=np.float64, na_value=np.nan)
+
+
+def _array_output(transformer) -> bool:
+    """Whether ``transformer`` was set to return arrays (``set_output(transform="default")``)."""
+    return getattr(transformer, "_sklearn_output_config", {}).get("transform") == "default"
 
 
 def _makes_sparse(transformer) -> bool:

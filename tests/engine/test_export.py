@@ -210,9 +210,10 @@ def test_skops_keeps_outlier_bounds():
 
 def test_trusted_types_are_the_pipeline_frame_and_each_step_types_own():
     names = {name.rsplit(".", 1)[1] for name in TRUSTED_ENGINE_TYPES}
-    assert names == {"KindCaster", "ColumnSelector", "ColumnStep", "ModelInputGuard", "DateParts", "DropSparseColumns",
-                     "OutlierClipper", "IsolationFlag", "DerivedFeature", "FrequencyEncoder", "TextTfidf",
-                     "FeatureSelector", "PCAReducer", "ShrinkingStratifiedKFold", "signed_log1p", "_ClipBounds"}
+    assert names == {"FramePipeline", "KindCaster", "ColumnSelector", "ColumnStep", "ModelInputGuard", "DateParts",
+                     "DropSparseColumns", "OutlierClipper", "IsolationFlag", "DerivedFeature", "FrequencyEncoder",
+                     "TextTfidf", "FeatureSelector", "PCAReducer", "ShrinkingStratifiedKFold", "signed_log1p",
+                     "_ClipBounds"}
     assert "engine.prepare.pipeline.ShrinkingStratifiedKFold" in TRUSTED_ENGINE_TYPES
 
 

@@ -94,7 +94,8 @@ def test_trees_get_integer_codes_and_no_scaling(family):
     pipeline = _pipeline(family)
     inner = _inner(pipeline)
     assert OrdinalEncoder in inner and OneHotEncoder not in inner and StandardScaler not in inner
-    prepared = pipeline.named_steps["prepare"].fit_transform(FRAME.drop(columns="y"), FRAME["y"])
+    prepare = pipeline.named_steps["prepare"].set_output(transform="pandas")  # the model itself gets an array
+    prepared = prepare.fit_transform(FRAME.drop(columns="y"), FRAME["y"])
     assert sorted(prepared["city"].unique()) == [0.0, 1.0, 2.0]  # missing cities were imputed first
 
 
@@ -103,7 +104,8 @@ def test_linear_and_distance_models_get_one_hot_columns_and_scaling(family):
     pipeline = _pipeline(family)
     inner = _inner(pipeline)
     assert OneHotEncoder in inner and StandardScaler in inner and OrdinalEncoder not in inner
-    prepared = pipeline.named_steps["prepare"].fit_transform(FRAME.drop(columns="y"), FRAME["y"])
+    prepare = pipeline.named_steps["prepare"].set_output(transform="pandas")  # the model itself gets an array
+    prepared = prepare.fit_transform(FRAME.drop(columns="y"), FRAME["y"])
     assert {"city_Lyon", "city_Nice", "city_Paris"} <= set(prepared.columns)
     assert abs(prepared["age"].mean()) < 1e-9 and prepared["age"].std(ddof=0) == pytest.approx(1.0)
 
@@ -143,7 +145,7 @@ def test_the_recipe_input_compiles_every_step_as_written():
 def test_a_high_cardinality_column_is_target_encoded_and_scaled_for_linear_models():
     frame = _frame(n=400, shops=ONEHOT_MAX_LEVELS + 10)
     pipeline = _pipeline("linear", frame=frame)
-    prepare = pipeline.named_steps["prepare"]
+    prepare = pipeline.named_steps["prepare"].set_output(transform="pandas")
     assert type(prepare.named_steps["s5t_encode"].transformer) is TargetEncoder
     assert prepare.named_steps["s5t_encode"].selector.names == ("shop",)
     prepared = prepare.fit_transform(frame.drop(columns="y"), frame["y"])
@@ -257,3 +259,17 @@ def test_a_step_the_user_adds_or_edits_is_pinned_and_explained_as_written():
     assert describe_step(validate_step(pin_step({"type": "encode"}))) == (
         "Encode categorical columns as one column per category (rare categories grouped).")
     assert describe_step(validate_step({"type": "scale"})).endswith("trees and gradient boosting do not need it.")
+
+
+@pytest.mark.parametrize(("family", "named"), [("linear", False), ("random_forest", False),
+                                               ("gradient_boosting", True)])
+def test_the_model_gets_an_array_unless_it_names_its_categorical_columns(family, named):
+    """As after a hand-built ColumnTransformer: no per-call DataFrame validation, the same predictions."""
+    fitted = _pipeline(family).fit(FRAME.drop(columns="y"), FRAME["y"])
+    model = fitted.named_steps["model"]
+    assert hasattr(model, "feature_names_in_") is named
+    X = FRAME.drop(columns="y").head(6)
+    proba = fitted.predict_proba(X)
+    named_input = fitted.named_steps["prepare"].set_output(transform="pandas").transform(X)
+    expected = model.predict_proba(named_input if named else named_input.to_numpy())
+    np.testing.assert_allclose(proba, expected, rtol=0, atol=1e-12)  # an array's memory order may round the last bit

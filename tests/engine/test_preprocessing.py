@@ -113,7 +113,7 @@ def test_unseen_category_and_missing_values_at_predict_time_do_not_crash(frame):
     new = pd.DataFrame({"num": [np.nan], "cat": ["never seen"], "when": ["not a date"], "flag": ["maybe"]})
     assert pipeline.predict(new)[0] in {"p", "q"}
     assert pipeline.predict_proba(new).sum() == pytest.approx(1.0)
-    encoded = pipeline.named_steps["prepare"].transform(new)
+    encoded = pipeline.named_steps["prepare"].set_output(transform="pandas").transform(new)
     assert encoded[["cat_a", "cat_b", "cat_c"]].iloc[0].tolist() == [0, 0, 0]
 
 

@@ -220,3 +220,19 @@ def test_a_classifier_refuses_an_interval(client, churn):
     answer = client.post("/predict?interval=0.9", json=_rows(frame, card, 1))
     assert answer.status_code == 422
     assert "intervals are for regression models" in answer.json()["detail"]
+
+
+def test_the_pipeline_predictor_scores_records_as_the_pipeline_scores_their_frame(churn):
+    """A compiled recipe scores JSON records without a DataFrame of them; the answers are those of the frame."""
+    pipeline, card, frame = churn
+    names = [f["name"] for f in card["features"]]
+    X = frame[names].head(30).astype(object)
+    records = X.where(X.notna(), None).to_dict("records")
+    odd = {**records[0], **{n: None for n in names[:2]}}
+    for feature in card["features"]:  # text in a numeric column, a number for a category, an unseen category
+        odd[feature["name"]] = {"numeric": "12.5", "categorical": 3, "boolean": "maybe"}.get(feature["kind"], "zzz")
+    records += [odd, {n: None for n in names}, {}]
+    body = pipeline_predictor(pipeline, card["features"], "classification")(records)
+    proba = pipeline.predict_proba(pd.DataFrame.from_records(records, columns=names))
+    assert body["predictions"] == [str(c) for c in pipeline.classes_[proba.argmax(axis=1)]]
+    np.testing.assert_allclose([list(p.values()) for p in body["probabilities"]], proba, rtol=0, atol=1e-12)

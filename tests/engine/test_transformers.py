@@ -350,3 +350,95 @@ def test_outlier_clipper_leaves_infinity_missing_rather_than_clipping_it():
     clipper = OutlierClipper().fit(pd.DataFrame({"a": [1.0, 2.0, 3.0, 4.0, 100.0]}))
     out = clipper.transform(pd.DataFrame({"a": [np.inf, -np.inf, 100.0]}))["a"]
     assert out.isna().tolist() == [True, True, False] and out.iloc[2] == 7.0
+
+
+# -- FramePipeline: arrays between the stages, the values of Pipeline's own transform -----------------------------
+
+RAW = pd.DataFrame({
+    "age": [30.0, np.nan, 41.0, np.inf, 52.0, 28.0, 35.0, 60.0],
+    "plan": ["basic", "pro", None, "pro", "team", "basic", "pro", "team"],
+    "member": ["yes", "no", "yes", None, "no", "yes", "no", "yes"],
+    "signup": ["2024-01-05", "2024-02-11", None, "2024-03-01", "2024-03-09", "2024-04-20", "2024-05-02",
+               "2024-06-30"],
+    "visits": [3, 8, 1, 5, 9, 2, 7, 4],
+})
+KINDS = [("age", "numeric"), ("plan", "categorical"), ("member", "boolean"), ("signup", "datetime"),
+         ("visits", "numeric")]
+
+
+def _frame_pipeline(*stages) -> Pipeline:
+    from engine.prepare.transformers import FramePipeline
+
+    return FramePipeline([("cast", KindCaster(KINDS)), *stages, ("guard", ModelInputGuard())])
+
+
+def _steps():
+    return [("dates", ColumnStep(DateParts(parts=("year", "month")), ColumnSelector("datetime"))),
+            ("fill", ColumnStep(SimpleImputer(strategy="median"), ColumnSelector("numeric"))),
+            ("fill_plan", ColumnStep(SimpleImputer(strategy="most_frequent"), ColumnSelector("categorical"))),
+            ("scale", ColumnStep(StandardScaler(), ColumnSelector("numeric"))),
+            ("encode", ColumnStep(OneHotEncoder(handle_unknown="ignore", sparse_output=False),
+                                  ColumnSelector("categorical")))]
+
+
+@pytest.mark.parametrize("new", [
+    RAW.iloc[[2]],
+    pd.DataFrame({"age": ["41"], "plan": ["never seen"], "member": [None], "signup": ["not a date"],
+                  "visits": [-np.inf]}),
+    pd.DataFrame({"plan": [None], "age": [None]}),  # columns missing and out of order
+    RAW.iloc[::-1].set_index(pd.Index(list("abcdefgh"))),
+], ids=["training-row", "raw-text-and-unseen", "missing-columns", "batch-with-index"])
+def test_frame_pipeline_transform_equals_a_plain_pipeline_column_for_column(new):
+    fast = _frame_pipeline(*_steps()).set_output(transform="pandas").fit(RAW)
+    plain = Pipeline(fast.steps).set_output(transform="pandas")  # the same fitted stages, one DataFrame per stage
+    expected = plain.transform(new)
+    got = fast.transform(new)
+    assert list(got.columns) == list(expected.columns) == [
+        "age", "member", "signup_year", "signup_month", "visits", "plan_basic", "plan_pro", "plan_team"]
+    assert got.index.tolist() == expected.index.tolist() == new.index.tolist()
+    np.testing.assert_array_equal(got.to_numpy(), expected.to_numpy())
+
+
+def test_frame_pipeline_gives_the_model_an_array_when_set_to_default_output():
+    fast = _frame_pipeline(*_steps()).set_output(transform="default").fit(RAW)
+    out = fast.transform(RAW.head(2))
+    assert isinstance(out, np.ndarray) and out.shape == (2, 8)
+    assert fast.steps[1][1].array_input_ is False and fast.steps[2][1].array_input_ is True  # DateParts: a frame
+    assert not hasattr(fast.steps[2][1].transformer_, "feature_names_in_")  # the imputer was fitted on an array
+
+
+@pytest.mark.parametrize(("values", "kind"), [
+    (pd.Series([1.5, np.inf, None]), "numeric"),
+    (pd.Series([1, 2, 3]), "numeric"),
+    (pd.Series(["1.5", "x", None], dtype=object), "numeric"),
+    (pd.Series([True, False]), "boolean"),
+    (pd.Series(["yes", "no", None, "maybe"], dtype=object), "boolean"),
+    (pd.Series(["a", None, "b"], dtype=object), "categorical"),
+    (pd.Series(["a", None, "b"], dtype="str"), "categorical"),
+    (pd.Series([3.0, np.nan, 12.5]), "categorical"),
+    (pd.Series([1, "a", None], dtype=object), "categorical"),
+    (pd.Series(["2024-01-02", None], dtype=object), "datetime"),
+], ids=lambda v: v if isinstance(v, str) else str(v.dtype))
+def test_cast_column_gives_the_values_of_convert_series(values, kind):
+    from engine.data.schema import convert_series
+    from engine.prepare.transformers import cast_column
+
+    expected = convert_series(values, kind)
+    if kind == "numeric":
+        expected = expected.where(~np.isinf(expected), np.nan)
+    got = cast_column(values, kind)
+    assert got.dtype == expected.to_numpy().dtype
+    assert pd.Series(got).equals(pd.Series(expected.to_numpy()))
+
+
+@pytest.mark.parametrize("unit", ["ns", "us", "s"])
+def test_date_parts_of_arrays_equal_pandas_calendar(unit):
+    dates = pd.Series(pd.to_datetime(["2024-02-29 23:59:59", "1969-12-31 01:00:00", "1900-03-01 12:30:00", None,
+                                      "2026-12-07 18:05:00", "1970-01-01 00:00:00"])).astype(f"datetime64[{unit}]")
+    parts = ("year", "month", "day", "dayofweek", "hour")
+    step = DateParts(parts=parts).fit(pd.DataFrame({"d": dates}))
+    expected = step.transform(pd.DataFrame({"d": dates}))
+    got = step._transform_columns({"d": dates.to_numpy()})
+    assert list(got) == list(expected.columns)
+    for name in expected.columns:
+        np.testing.assert_array_equal(got[name], expected[name].to_numpy())

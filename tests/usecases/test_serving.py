@@ -244,3 +244,71 @@ def test_a_project_server_picks_up_a_new_champion_without_a_restart(ws, trained)
     assert [len(ws.list_prediction_log(m["id"])) for m in (models["linear"], models["baseline"])] == [1, 2]
     with pytest.raises(ModelError, match="no project called 'Nope'"):
         project_id_by_name(ws, "Nope")
+
+
+def _rows(ws, model) -> list[dict]:
+    """Every row of the model's table as JSON records (NaN → null), plus rows a client may send: a category never
+    seen in training, every value missing."""
+    _, card = ws.load_model(model["id"])
+    frame = ws.load_dataset(ws.get_run(model["run_id"])["dataset_id"])[[f["name"] for f in card["features"]]]
+    records = [{k: (None if v != v else v) for k, v in r.items()} for r in frame.astype(object).to_dict("records")]
+    unseen = {**records[0], **{f["name"]: "never seen" for f in card["features"] if f["kind"] == "categorical"}}
+    return [*records, unseen, dict.fromkeys(records[0])]
+
+
+@pytest.mark.slow
+def test_each_runtime_answers_every_row_the_same(ws, trained):
+    """`serve --runtime auto` picks the verified ONNX export; it answers as the scikit-learn pipeline, row by row."""
+    model = _linear(ws, trained)
+    answers = {}
+    for runtime in ("scikit-learn", "auto"):
+        client = TestClient(model_app(ws=ws, model_id=model["id"], log=False, runtime=runtime))
+        answers[client.get("/health").json()["runtime"]] = [client.post("/predict", json=row).json()
+                                                            for row in _rows(ws, model)]
+    assert set(answers) == {"scikit-learn", "onnx"}
+    for a, b in zip(answers["scikit-learn"], answers["onnx"], strict=True):
+        assert a.keys() == b.keys() and a["predictions"] == b["predictions"]
+        (p,), (q,) = a["probabilities"], b["probabilities"]
+        assert p.keys() == q.keys() and all(abs(p[k] - q[k]) < 1e-6 for k in p)
+
+
+def _descendants(pid: int) -> list[int]:
+    with open(f"/proc/{pid}/task/{pid}/children") as listing:
+        children = [int(child) for child in listing.read().split()]
+    return children + [d for child in children for d in _descendants(child)]
+
+
+@pytest.mark.slow
+@pytest.mark.timeout(900)  # the parent and each worker load the model: minutes on a busy machine
+def test_the_serve_command_runs_several_workers(ws, trained, tmp_path):
+    model = _linear(ws, trained)
+    port = _free_port()
+    output = tmp_path / "server.log"
+    with open(output, "w") as log:
+        server = subprocess.Popen([sys.executable, "-m", "engine", "serve", "--workspace", str(ws.home),
+                                   "--model-id", str(model["id"]), "--port", str(port), "--workers", "2"],
+                                  cwd=ROOT, env={**os.environ, "OMP_NUM_THREADS": "1"}, stdout=log,
+                                  stderr=subprocess.STDOUT)
+    base = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 240  # the parent checks the model, then each worker loads it: slow when busy
+        while True:
+            try:
+                with urllib.request.urlopen(f"{base}/health", timeout=2) as response:
+                    assert json.loads(response.read())["runtime"] == "onnx"  # auto: the export made at training
+                    break
+            except OSError:
+                assert server.poll() is None, output.read_text()
+                assert time.monotonic() < deadline, "the server did not start within 240 s"
+                time.sleep(0.3)
+        row = _row(ws, model)
+        with ThreadPoolExecutor(8) as pool:
+            results = list(pool.map(lambda _: _post(f"{base}/predict", row), range(40)))
+        assert {status for status, _ in results} == {200}
+        assert len({json.dumps(body["probabilities"]) for _, body in results}) == 1
+        assert len(_descendants(server.pid)) >= 2  # the worker processes
+    finally:
+        server.terminate()
+        server.wait(timeout=60)
+    assert "2 worker processes" in output.read_text()
+    assert len(ws.list_prediction_log(model["id"])) == 40  # each worker wrote its own requests on shutdown
