@@ -28,6 +28,7 @@ from engine.train.catalog import MODELS
 from engine.train.ensemble import blend, fold_scores, greedy_selection
 from engine.train.training import (
     Candidate,
+    StopRequested,
     TimeBudgetExceeded,
     TrainingData,
     best_candidate,
@@ -79,6 +80,8 @@ def tune_candidates(frame: pd.DataFrame, schema: list[ColumnInfo], problem: Prob
     Studies named ``study_name``-… that already exist are continued (their trials kept), so calling
     this again with the same name extends a search. Setting ``stop`` (a cancel) ends the search after
     the trial in progress; the best family found so far is still refitted, the others are skipped.
+    The winner (``best_candidate``) comes back refitted on the training and validation rows when the time
+    allows (see ``_refit_on_all_rows``).
     """
     settings = validate_settings(settings, problem.task)
     recipe = validate_recipe(recipe)
@@ -149,7 +152,7 @@ def tune_candidates(frame: pd.DataFrame, schema: list[ColumnInfo], problem: Prob
     winner = _winner([c for c in [*results, *refitted, ensemble] if c is not None], problem.metric)
     if winner is not None and winner.model != "baseline":
         progress(0.95, f"Refitting {winner.model} on the training and validation rows")
-        refit_winner = _refit_on_all_rows(data, split, winner, deadline, stopped)
+        refit_winner = _refit_on_all_rows(data, split, winner, deadline, stop)
         refitted = [refit_winner if c is winner else c for c in refitted]
         ensemble = refit_winner if ensemble is winner else ensemble
     if len(refitted) < len(ranked):
@@ -176,7 +179,7 @@ def _winner(candidates: list[Candidate], metric: str) -> Candidate | None:
 
 
 def _refit_on_all_rows(data: TrainingData, split: Split, winner: Candidate, deadline: float | None,
-                       stopped: bool) -> Candidate:
+                       stop: threading.Event | None) -> Candidate:
     """The winner fitted again on the training and validation rows together (everything but the test rows), when
     the time allows; its ``tuning`` says whether it was (``refitted``) and, if not, why (``refit_skipped``).
 
@@ -184,15 +187,23 @@ def _refit_on_all_rows(data: TrainingData, split: Split, winner: Candidate, dead
     that has seen the validation rows would score them too well, so they are never measured again after this.
     """
     tuning = dict(winner.tuning or {})
-    if stopped:
-        return winner._replace(tuning={**tuning, "refitted": False, "refit_skipped": "search stopped"})
+
+    def kept(why: str) -> Candidate:
+        return winner._replace(tuning={**tuning, "refitted": False, "refit_skipped": why})
+
+    if stop is not None and stop.is_set():
+        return kept("search stopped")
     started = time.monotonic()
     rows = np.sort(np.concatenate([split.train, split.valid]))
     _, y, _, X, fitter = data
     try:
-        fitted = call_before(deadline, lambda: fitter.fit(winner.pipeline, X.iloc[rows], y.iloc[rows]))
+        fitted = call_before(deadline, lambda: fitter.fit(winner.pipeline, X.iloc[rows], y.iloc[rows]), stop)
+    except StopRequested:
+        return kept("search stopped")
     except TimeBudgetExceeded:
-        return winner._replace(tuning={**tuning, "refitted": False, "refit_skipped": "time budget"})
+        return kept("time budget")
+    except (ValueError, ArithmeticError, MemoryError, np.linalg.LinAlgError) as exc:
+        return kept(out_of_memory(exc) if isinstance(exc, MemoryError) else short_error(exc))
     return winner._replace(pipeline=fitted, fit_seconds=winner.fit_seconds + time.monotonic() - started,
                            tuning={**tuning, "refitted": True, "trained_rows": int(len(rows))})
 

@@ -4,6 +4,7 @@ rows, and the weighted ensemble's exports, on small generated tables."""
 from __future__ import annotations
 
 import io
+import threading
 import time
 
 import joblib
@@ -133,13 +134,15 @@ def test_the_refit_on_all_rows_is_skipped_past_the_deadline_and_the_card_says_so
     pipeline = family_pipeline("linear", {}, data.features, recipe, "regression", 0)
     fitted = data.fitter.fit(pipeline, data.X.iloc[split.train], data.y.iloc[split.train])
     winner = Candidate("linear", "ok", fitted, [0.4, 0.5], {"rmse": 0.45}, None, 0.1, tuning={"trial": 3})
-    late = _refit_on_all_rows(data, split, winner, time.monotonic() - 1, stopped=False)
+    late = _refit_on_all_rows(data, split, winner, time.monotonic() - 1, None)
     assert late.pipeline is fitted and late.tuning == {"trial": 3, "refitted": False, "refit_skipped": "time budget"}
     card = model_card(late, _context(frame, problem, recipe, split, data))
     assert card["trained_on"] == {"split": "train", "rows": len(split.train),
                                   "note": "refit on all rows skipped: time budget"}
-    assert _refit_on_all_rows(data, split, winner, None, stopped=True).tuning["refit_skipped"] == "search stopped"
-    refitted = _refit_on_all_rows(data, split, winner, None, stopped=False)
+    stop = threading.Event()
+    stop.set()
+    assert _refit_on_all_rows(data, split, winner, None, stop).tuning["refit_skipped"] == "search stopped"
+    refitted = _refit_on_all_rows(data, split, winner, None, None)
     rows = np.sort(np.concatenate([split.train, split.valid]))
     expected = data.fitter.fit(pipeline, data.X.iloc[rows], data.y.iloc[rows]).named_steps["model"].coef_
     assert refitted.pipeline.named_steps["model"].coef_ == pytest.approx(expected)
