@@ -274,8 +274,11 @@ def voting_pipeline(members: list[tuple[str, dict]], features: list[ColumnInfo],
                  for name, params in members]
     shared = len({MODELS[member_family(name)].input for name, _ in members}) == 1
     estimators = [(name, pipeline.named_steps["model"] if shared else pipeline) for name, pipeline in pipelines]
-    voter = (VotingClassifier(estimators, voting="soft", weights=weights) if task == "classification"
-             else VotingRegressor(estimators, weights=weights))
+    # skl2onnx converts a vote only with its weights as an array and without flatten_transform (which shapes
+    # ``transform`` alone, never the probabilities).
+    weights = None if weights is None else np.asarray(weights, dtype=float)
+    voter = (VotingClassifier(estimators, voting="soft", weights=weights, flatten_transform=False)
+             if task == "classification" else VotingRegressor(estimators, weights=weights))
     prepare = pipelines[0][1].named_steps["prepare"] if shared else build_caster(features)
     return Pipeline([("prepare", prepare), ("model", voter)])
 

@@ -16,7 +16,7 @@ from sklearn.datasets import make_classification
 from sklearn.ensemble import VotingClassifier, VotingRegressor
 
 from engine import Problem, infer_schema, prepare_target, split_rows, validate_recipe
-from engine.deploy.export import dumps_skops, loads_skops
+from engine.deploy.export import dumps_skops, export_onnx, loads_skops
 from engine.train.automl import _greedy_ensemble, _refit_on_all_rows, tune_candidates, voting_pipeline
 from engine.train.training import Candidate, best_candidate, family_pipeline, training_data
 from engine.train.tuning import OofEntry, OutOfFold, open_storage
@@ -104,7 +104,7 @@ def test_the_greedy_ensemble_votes_with_its_counts_as_weights():
     assert ensemble.tuning["members"] == ["linear", "knn"] and ensemble.tuning["weights"] == [2, 1]
     assert ensemble.cv_scores == pytest.approx([0.0, 0.0, 0.0], abs=1e-5)
     voter = ensemble.pipeline.named_steps["model"]
-    assert isinstance(voter, VotingRegressor) and voter.weights == [2, 1]
+    assert isinstance(voter, VotingRegressor) and voter.weights.tolist() == [2.0, 1.0]
     assert ensemble.valid_metrics["rmse"] > 0  # a real fit on the training rows, scored on validation
 
 
@@ -162,7 +162,7 @@ def test_a_weighted_ensemble_exports_to_joblib_and_skops_and_predicts_the_same(m
     data = training_data(frame, schema, problem, recipe)
     pipeline = voting_pipeline(members, data.features, recipe, "classification", 0, weights=[3, 1])
     fitted = data.fitter.fit(pipeline, data.X.iloc[split.train], data.y.iloc[split.train])
-    assert isinstance(fitted.named_steps["model"], VotingClassifier) and fitted.named_steps["model"].weights == [3, 1]
+    assert isinstance(fitted.named_steps["model"], VotingClassifier) and fitted.named_steps["model"].weights.tolist() == [3.0, 1.0]
     rows = data.X.iloc[split.valid]
     expected = fitted.predict_proba(rows)
     buffer = io.BytesIO()
@@ -172,3 +172,17 @@ def test_a_weighted_ensemble_exports_to_joblib_and_skops_and_predicts_the_same(m
     assert loads_skops(dumps_skops(fitted)).predict_proba(rows) == pytest.approx(expected)
     names = [name for name, _ in fitted.named_steps["model"].estimators]
     assert names == [name for name, _ in members]
+
+
+def test_a_weighted_vote_of_one_preprocessing_exports_to_onnx():
+    """skl2onnx sums the weights as an array and converts only a vote whose ``flatten_transform`` is off."""
+    frame = _noisy_table()
+    problem = Problem("y", "classification", "log_loss")
+    recipe, split, schema = _setup(frame, problem)
+    data = training_data(frame, schema, problem, recipe)
+    members = [("linear", {}), ("linear#2", {"C": 0.1})]
+    pipeline = voting_pipeline(members, data.features, recipe, "classification", 0, weights=[3, 1])
+    fitted = data.fitter.fit(pipeline, data.X.iloc[split.train], data.y.iloc[split.train])
+    features = [{"name": c.name, "kind": c.kind, "dtype": c.dtype} for c in data.features]
+    exported = export_onnx(fitted, features, "classification", data.X.iloc[split.valid])
+    assert exported.reason is None and exported.check.ok and exported.check.labels_equal
