@@ -147,6 +147,7 @@ class OofEntry(NamedTuple):
     value: float
     params: dict
     prediction: np.ndarray
+    fit_seconds: float = 0.0  # the mean fit of a fold: what refitting this configuration will about take
 
 
 class OutOfFold:
@@ -227,14 +228,17 @@ def make_objective(spec: TuningSpec, frame: pd.DataFrame, deadline: float | None
         scores = []
         plan = folds or [(None, None)]
         predicted = _empty_prediction(len(y_train), classes) if folds else None
+        fit_seconds = 0.0
         for step, (fit_rows, score_rows) in enumerate(plan):
             try:
                 if fit_rows is None:  # no cross-validation: the validation split scores the trial
                     model = _fit_before(deadline, stop, fitter, pipeline, X_train, y_train)
                     scores.append(sign * float(scorer(model, *holdout)))
                 else:
+                    fit_started = time.monotonic()
                     model = _fit_before(deadline, stop, fitter, pipeline, X_train.iloc[fit_rows],
                                         y_train.iloc[fit_rows])
+                    fit_seconds += time.monotonic() - fit_started
                     prediction = _predict(model, X_train.iloc[score_rows], classes)
                     if prediction is None:  # a classifier without probabilities: its scorer, and no blending
                         predicted = None
@@ -257,7 +261,8 @@ def make_objective(spec: TuningSpec, frame: pd.DataFrame, deadline: float | None
                 raise optuna.TrialPruned()
         trial.set_user_attr("fold_scores", scores)
         if oof is not None and predicted is not None:
-            oof.offer(OofEntry(family, trial.number, float(np.mean(scores)), params, predicted))
+            oof.offer(OofEntry(family, trial.number, float(np.mean(scores)), params, predicted,
+                               fit_seconds / len(folds)))
         return float(np.mean(scores))
 
     return objective
