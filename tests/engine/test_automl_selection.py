@@ -121,6 +121,22 @@ def test_the_greedy_ensemble_is_dropped_when_no_blend_beats_the_best_single_mode
                               "than linear alone (0.1000 against 0.1000)")
 
 
+def test_a_vote_that_cannot_be_fitted_and_refitted_in_the_time_left_is_skipped():
+    frame = _regression_table()
+    problem = Problem("y", "regression", "rmse")
+    recipe, split, schema = _setup(frame, problem)
+    data = training_data(frame, schema, problem, recipe)
+    y = data.y.iloc[split.train].to_numpy(dtype=float)
+    oof = OutOfFold(keep=2)
+    oof.bind(y, None, np.arange(len(y)) % 3, greater_is_better=False)
+    for number, (family, prediction) in enumerate({"linear": y + 1, "knn": y - 2}.items()):
+        oof.offer(OofEntry(family, number, 1.0 + number, {}, prediction.astype(np.float32), fit_seconds=2.0))
+    ensemble = _greedy_ensemble(data, problem, recipe, split, oof, time.monotonic() + 5, 0)
+    assert ensemble.status == "skipped"
+    assert ensemble.error.startswith("greedy selection chose a vote of linear, knn (out of fold 0.0000 against "
+                                     "1.0000), but fitting it would take about 10.8 s and ")
+
+
 def _context(frame, problem, recipe, split, data) -> dict:
     return {"dataset": {"name": "t", "sha256": "0", "n_rows": len(frame)}, "problem": problem, "recipe": recipe,
             "settings": {}, "features": data.features, "split": split, "run_id": None}
