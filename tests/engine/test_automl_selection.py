@@ -17,9 +17,9 @@ from sklearn.ensemble import VotingClassifier, VotingRegressor
 
 from engine import Problem, infer_schema, prepare_target, split_rows, validate_recipe
 from engine.deploy.export import dumps_skops, export_onnx, loads_skops
-from engine.train.automl import _greedy_ensemble, _refit_on_all_rows, tune_candidates, voting_pipeline
+from engine.train.automl import _greedy_ensemble, _refit_on_all_rows, tune_candidates, tuning_spec, voting_pipeline
 from engine.train.training import Candidate, best_candidate, family_pipeline, training_data
-from engine.train.tuning import OofEntry, OutOfFold, open_storage
+from engine.train.tuning import OofEntry, OutOfFold, make_objective, open_storage
 from usecases.training import model_card
 
 optuna.logging.set_verbosity(optuna.logging.WARNING)
@@ -178,7 +178,8 @@ def test_a_weighted_ensemble_exports_to_joblib_and_skops_and_predicts_the_same(m
     data = training_data(frame, schema, problem, recipe)
     pipeline = voting_pipeline(members, data.features, recipe, "classification", 0, weights=[3, 1])
     fitted = data.fitter.fit(pipeline, data.X.iloc[split.train], data.y.iloc[split.train])
-    assert isinstance(fitted.named_steps["model"], VotingClassifier) and fitted.named_steps["model"].weights.tolist() == [3.0, 1.0]
+    voter = fitted.named_steps["model"]
+    assert isinstance(voter, VotingClassifier) and voter.weights.tolist() == [3.0, 1.0]
     rows = data.X.iloc[split.valid]
     expected = fitted.predict_proba(rows)
     buffer = io.BytesIO()
@@ -202,3 +203,20 @@ def test_a_weighted_vote_of_one_preprocessing_exports_to_onnx():
     features = [{"name": c.name, "kind": c.kind, "dtype": c.dtype} for c in data.features]
     exported = export_onnx(fitted, features, "classification", data.X.iloc[split.valid])
     assert exported.reason is None and exported.check.ok and exported.check.labels_equal
+
+
+def test_a_pr_auc_trial_on_a_text_target_is_scored():
+    """Regression: scikit-learn's average-precision scorer takes 1 as the positive class, so every PR-AUC trial on a
+    yes / no target failed; trials now score their predictions, the positive class being the second one."""
+    X, y = make_classification(n_samples=90, n_features=4, random_state=0)
+    frame = pd.DataFrame(X, columns=list("abcd")).round(3)
+    frame["y"] = np.where(y == 1, "yes", "no")
+    spec = tuning_spec("unused.parquet", Problem("y", "classification", "pr_auc"), validate_recipe({}),
+                       infer_schema(frame), {"automl": False, "search": "random", "pruner": "none", "cv_folds": 3,
+                                             "seed": 0}, ["linear"])
+    oof = OutOfFold()
+    value = make_objective(spec, frame, oof=oof)(optuna.trial.FixedTrial({"C": 1.0, "penalty": "l2"}))
+    assert value == pytest.approx(1.0)
+    [entry] = oof.ranked()
+    assert entry.family == "linear" and entry.prediction.shape == (len(oof.y), 2)
+    assert oof.classes.tolist() == ["no", "yes"] and set(oof.fold_of_row.tolist()) == {0, 1, 2}
