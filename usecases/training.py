@@ -269,7 +269,8 @@ def train_model_dir(inputs: RunInputs, out: Path, *, deadline: float | None, not
     best = best_candidate(candidates, metric)
     pipeline, trained_on = best.pipeline, {"split": "train", "rows": int(len(split.train))}
     try:
-        pipeline = refit(best.pipeline, data.X, data.y, deadline, data.fitter)
+        if not ((best.tuning or {}).get("refitted") and len(split.test) == 0):  # else the search refitted it on all
+            pipeline = refit(best.pipeline, data.X, data.y, deadline, data.fitter)
         trained_on = {"split": "all", "rows": int(len(data.rows))}
     except TimeBudgetExceeded:
         notes = notes + [f"The time budget ran out before refitting on all rows; the model is the one fitted on "
@@ -370,7 +371,7 @@ def model_card(candidate: Candidate, context: dict) -> dict:
         },
         "dataset": {"name": context["dataset"]["name"], "sha256": context["dataset"]["sha256"],
                     "rows": context["dataset"]["n_rows"]},
-        "trained_on": {"split": "train", "rows": int(len(context["split"].train))},
+        "trained_on": _trained_on(candidate, context["split"]),
         "recipe": context["recipe"],
         "settings": context["settings"],
         "run_id": context["run_id"],
@@ -381,6 +382,16 @@ def model_card(candidate: Candidate, context: dict) -> dict:
         "created_at": now(),
         "created_unix": time.time(),
     }
+
+
+def _trained_on(candidate: Candidate, split) -> dict:
+    """The rows the model learnt from: the training split, or with the validation rows when the search refitted
+    its winner on them (its metrics are still those of the fit on the training split alone)."""
+    tuning = candidate.tuning or {}
+    if tuning.get("refitted"):
+        return {"split": "train+valid", "rows": int(len(split.train) + len(split.valid))}
+    skipped = {"note": f"refit on all rows skipped: {tuning['refit_skipped']}"} if "refit_skipped" in tuning else {}
+    return {"split": "train", "rows": int(len(split.train)), **skipped}
 
 
 def _intervals(candidate: Candidate, task: str) -> list[dict]:

@@ -62,7 +62,8 @@ def _pipeline(card: dict, features: list[ColumnInfo], recipe: dict, task: str, s
         params = tuning.get("params")
         if not params:
             raise ModelError("This ensemble was saved without its members' parameters; it cannot be replayed.")
-        return voting_pipeline([(m, params[m]) for m in tuning["members"]], features, recipe, task, seed)
+        return voting_pipeline([(m, params[m]) for m in tuning["members"]], features, recipe, task, seed,
+                               tuning.get("weights"))
     params = tuning["params"] if "params" in tuning else loss_params(settings, family)
     return family_pipeline(family, params, features, recipe, task, seed)
 

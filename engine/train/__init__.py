@@ -2,8 +2,9 @@
 
 The catalogue of families and their search spaces (``catalog``, ``families``), cross-validated training under a
 time budget (``training``), Optuna studies (``tuning``) and what they show an analyst (``tuning_report``), the
-AutoML search across families with its ensemble (``automl``), and the AutoML policy that the command line and the
-Train page share: which families, which search, how a time budget is spent (``policy``).
+AutoML search across families with its ensemble (``automl``; greedy selection on out-of-fold predictions in
+``ensemble``), and the AutoML policy that the command line and the Train page share: which families, which
+search, how a time budget is spent (``policy``).
 """
 
 from engine._exports import lazy_exports

@@ -1,6 +1,8 @@
 """Tuned training: Optuna studies per model family (or one AutoML study across families), then the
 best parameters of each family refitted on the training rows and scored on validation; optionally a
-soft-voting ensemble of the best families when it beats them on validation.
+weighted soft-voting ensemble chosen by greedy selection on the trials' out-of-fold predictions, kept when it
+beats the best single model out of fold. The winner (``best_candidate``: the best cross-validated score) is then
+refitted on the training and validation rows together when the time allows.
 """
 
 from __future__ import annotations
@@ -23,10 +25,13 @@ from engine.prepare.pipeline import build_caster
 from engine.prepare.recipe import validate_recipe
 from engine.prepare.split import Split
 from engine.train.catalog import MODELS
+from engine.train.ensemble import blend, fold_scores, greedy_selection
 from engine.train.training import (
     Candidate,
+    StopRequested,
     TimeBudgetExceeded,
     TrainingData,
+    best_candidate,
     call_before,
     evaluate,
     family_pipeline,
@@ -37,12 +42,21 @@ from engine.train.training import (
     training_data,
     validate_settings,
 )
-from engine.train.tuning import best_params_by_family, create_study, family_errors, pruned_families, run_study
+from engine.train.tuning import (
+    OofEntry,
+    OutOfFold,
+    best_params_by_family,
+    create_study,
+    family_errors,
+    pruned_families,
+    run_study,
+)
 
-__all__ = ["tune_candidates", "tuning_spec", "voting_pipeline"]
+__all__ = ["member_family", "tune_candidates", "tuning_spec", "voting_pipeline"]
 
 Progress = Callable[[float, str], None]
-_ENSEMBLE_SIZE = 3
+_ENSEMBLE_SIZE = 3  # members of the vote when cross-validation is off (no out-of-fold predictions to select on)
+_OOF_PER_FAMILY = 2  # best trials per family whose out-of-fold predictions greedy selection may pick from
 _REFIT_SHARE = 0.3  # of the time budget, kept for refitting the best parameters after the search
 _AUTOML_REFIT_SHARE = 0.2  # AutoML's floor; it also stops once the time left nears what its refits will take
 
@@ -66,6 +80,8 @@ def tune_candidates(frame: pd.DataFrame, schema: list[ColumnInfo], problem: Prob
     Studies named ``study_name``-… that already exist are continued (their trials kept), so calling
     this again with the same name extends a search. Setting ``stop`` (a cancel) ends the search after
     the trial in progress; the best family found so far is still refitted, the others are skipped.
+    The winner (``best_candidate``) comes back refitted on the training and validation rows when the time
+    allows (see ``_refit_on_all_rows``).
     """
     settings = validate_settings(settings, problem.task)
     recipe = validate_recipe(recipe)
@@ -100,6 +116,7 @@ def tune_candidates(frame: pd.DataFrame, schema: list[ColumnInfo], problem: Prob
     tuned: dict[str, tuple[dict, optuna.trial.FrozenTrial]] = {}
     errors: dict[str, str] = {}
     pruned: set[str] = set()
+    oof = OutOfFold(keep=_OOF_PER_FAMILY)
     for i, group in enumerate(groups):
         if stop is not None and stop.is_set():
             break
@@ -112,7 +129,7 @@ def tune_candidates(frame: pd.DataFrame, schema: list[ColumnInfo], problem: Prob
         timeout = None if left is None else max(left / (len(groups) - i), 0.5)
         progress(done["trials"] / total * 0.9, f"Searching {' / '.join(group)} ({settings['search']})")
         run_study(study, frame, n_trials=settings["n_trials"], timeout=timeout, patience=settings["patience"],
-                  on_trial=on_trial, stop=stop)
+                  on_trial=on_trial, stop=stop, oof=oof)
         tuned.update(best_params_by_family(study))
         errors.update(family_errors(study))
         pruned |= pruned_families(study)
@@ -120,34 +137,89 @@ def tune_candidates(frame: pd.DataFrame, schema: list[ColumnInfo], problem: Prob
     progress(0.9, "Stopped: refitting the best parameters found so far" if stopped
              else "Refitting the best parameters of each model on the training rows")
     data = training_data(frame, schema, problem, recipe)
-    refitted = _refit_best(data, problem, recipe, settings, split, tuned, deadline, stop)
+    sign = 1 if METRICS[problem.metric].greater_is_better else -1
+    ranked = sorted(tuned.items(), key=lambda item: -sign * item[1][1].value)
+    blending = settings["ensemble"] and not stopped and len(oof.ranked()) > 1
+    # With out-of-fold predictions the winner is known before the other families are refitted for the
+    # leaderboard, so the ensemble and the refit on all rows come first; without, the vote needs them all.
+    refitted = _refit_best(data, problem, recipe, settings, split, ranked[:1], deadline, stop)
+    if not blending or not any(c.status == "ok" for c in refitted):
+        refitted += _refit_best(data, problem, recipe, settings, split, ranked[1:], deadline, stop, forced=False)
+    ensemble = None
+    if settings["ensemble"] and not stopped:
+        ensemble = (_greedy_ensemble(data, problem, recipe, split, oof, deadline, settings["seed"]) if blending
+                    else _ensemble(data, problem, recipe, split, refitted, deadline, settings["seed"]))
+    winner = _winner([c for c in [*results, *refitted, ensemble] if c is not None], problem.metric)
+    if winner is not None and winner.model != "baseline":
+        progress(0.95, f"Refitting {winner.model} on the training and validation rows")
+        refit_winner = _refit_on_all_rows(data, split, winner, deadline, stop)
+        refitted = [refit_winner if c is winner else c for c in refitted]
+        ensemble = refit_winner if ensemble is winner else ensemble
+    if len(refitted) < len(ranked):
+        refitted += _refit_best(data, problem, recipe, settings, split, ranked[1:], deadline, stop, forced=False)
     refitted += [_untried(f, errors, f in pruned, stopped) for f in families if f not in tuned]
-    for candidate in refitted:
+    for candidate in [*refitted, *([ensemble] if ensemble is not None else [])]:
         if on_candidate:
             on_candidate(candidate)
     results += refitted
     if not stopped and not any(c.status == "ok" and c.model != "baseline" for c in results):
         raise TrainingError(no_model_message(results))
-    if settings["ensemble"] and not stopped:
-        ensemble = _ensemble(data, problem, recipe, split, refitted, deadline, settings["seed"])
-        if ensemble is not None:
-            results.append(ensemble)
-            if on_candidate:
-                on_candidate(ensemble)
+    if ensemble is not None:
+        results.append(ensemble)
     progress(1.0, "Tuning finished")
     return results
 
 
+def _winner(candidates: list[Candidate], metric: str) -> Candidate | None:
+    """The candidate ``best_candidate`` will choose (best cross-validated score), or None when none can be."""
+    try:
+        return best_candidate(candidates, metric)
+    except TrainingError:
+        return None
+
+
+def _refit_on_all_rows(data: TrainingData, split: Split, winner: Candidate, deadline: float | None,
+                       stop: threading.Event | None) -> Candidate:
+    """The winner fitted again on the training and validation rows together (everything but the test rows), when
+    the time allows; its ``tuning`` says whether it was (``refitted``) and, if not, why (``refit_skipped``).
+
+    Its scores stay those measured before: out of fold and on validation rows it did not learn from. A model
+    that has seen the validation rows would score them too well, so they are never measured again after this.
+    """
+    tuning = dict(winner.tuning or {})
+
+    def kept(why: str) -> Candidate:
+        return winner._replace(tuning={**tuning, "refitted": False, "refit_skipped": why})
+
+    if stop is not None and stop.is_set():
+        return kept("search stopped")
+    started = time.monotonic()
+    rows = np.sort(np.concatenate([split.train, split.valid]))
+    _, y, _, X, fitter = data
+    try:
+        fitted = call_before(deadline, lambda: fitter.fit(winner.pipeline, X.iloc[rows], y.iloc[rows]), stop)
+    except StopRequested:
+        return kept("search stopped")
+    except TimeBudgetExceeded:
+        return kept("time budget")
+    except (ValueError, ArithmeticError, MemoryError, np.linalg.LinAlgError) as exc:
+        return kept(out_of_memory(exc) if isinstance(exc, MemoryError) else short_error(exc))
+    return winner._replace(pipeline=fitted, fit_seconds=winner.fit_seconds + time.monotonic() - started,
+                           tuning={**tuning, "refitted": True, "trained_rows": int(len(rows))})
+
+
 def _refit_seconds(study: optuna.Study) -> float:
-    """About how long refitting the best trial of the top families on the training rows, then their vote, takes:
-    a fold's fit of each (its trial's time over its folds, x1.2 for the larger training set), then half again for
-    the vote (measured: the vote's one shared preprocessing makes it cheaper than refitting its members)."""
+    """About how long refitting the best trial of the top families on the training rows, then their vote, then the
+    winner on all rows takes: a fold's fit of each (its trial's time over its folds, x1.2 for the larger training
+    set), then half again for the vote (measured: the vote's one shared preprocessing makes it cheaper than
+    refitting its members), then the winner, often that vote, again on the training and validation rows (x1.25
+    the rows)."""
     best = best_params_by_family(study)
     sign = 1 if study.direction == optuna.study.StudyDirection.MAXIMIZE else -1
     top = sorted((trial for _, trial in best.values()), key=lambda t: -sign * t.value)[:_ENSEMBLE_SIZE]
     fits = [t.duration.total_seconds() / max(len(t.user_attrs.get("fold_scores", [])), 1) * 1.2
             for t in top if t.duration is not None]
-    return 1.5 * sum(fits)
+    return 2.75 * sum(fits)
 
 
 def _untried(family: str, errors: dict[str, str], pruned: bool, stopped: bool) -> Candidate:
@@ -164,14 +236,16 @@ def _untried(family: str, errors: dict[str, str], pruned: bool, stopped: bool) -
     return Candidate(family, "skipped", None, [], {}, None, 0.0, f"{why} before any trial of this model finished")
 
 
-def _refit_best(data: TrainingData, problem, recipe, settings, split, tuned, deadline, stop) -> list[Candidate]:
+def _refit_best(data: TrainingData, problem, recipe, settings, split, ranked, deadline, stop,
+                forced: bool = True) -> list[Candidate]:
+    """Each ``(family, (params, trial))`` of ``ranked`` fitted on the training rows and scored on validation."""
     _, y, features, X, fitter = data
     out = []
-    sign = 1 if METRICS[problem.metric].greater_is_better else -1
-    # Best family first; it is refitted even past the deadline or a stop, so a search always yields a model.
-    for family, (params, trial) in sorted(tuned.items(), key=lambda item: -sign * item[1][1].value):
+    # Best family first; when ``forced`` it is refitted even past the deadline or a stop, so a search always
+    # yields a model.
+    for family, (params, trial) in ranked:
         started = time.monotonic()
-        limit, halt = (deadline, stop) if out else (None, None)
+        limit, halt = (deadline, stop) if out or not forced else (None, None)
         pipeline = family_pipeline(family, params, features, recipe, problem.task, settings["seed"])
         scores = list(trial.user_attrs.get("fold_scores", []))
         cv = scores if settings["cv_folds"] and len(scores) > 1 else []  # one score: the holdout, not folds
@@ -192,21 +266,94 @@ def _refit_best(data: TrainingData, problem, recipe, settings, split, tuned, dea
 
 
 def voting_pipeline(members: list[tuple[str, dict]], features: list[ColumnInfo], recipe: dict, task: str,
-                    seed: int):
-    """The unfitted Pipeline of a voting ensemble of ``(family, params)`` members (soft voting on probabilities for
-    classification, the mean for regression). Members whose families want the same input share one preprocessing;
-    otherwise each member is its family's own pipeline, behind a cast of the raw columns."""
-    pipelines = [(name, family_pipeline(name, params, features, recipe, task, seed)) for name, params in members]
-    shared = len({MODELS[name].input for name, _ in members}) == 1
+                    seed: int, weights: list[float] | None = None):
+    """The unfitted Pipeline of a voting ensemble of ``(name, params)`` members (soft voting on probabilities for
+    classification, the mean for regression; ``weights`` as the voters take them, None: equal). A name is a
+    family, or ``family#2`` for a second configuration of one. Members whose families want the same input share
+    one preprocessing; otherwise each member is its family's own pipeline, behind a cast of the raw columns."""
+    pipelines = [(name, family_pipeline(member_family(name), params, features, recipe, task, seed))
+                 for name, params in members]
+    shared = len({MODELS[member_family(name)].input for name, _ in members}) == 1
     estimators = [(name, pipeline.named_steps["model"] if shared else pipeline) for name, pipeline in pipelines]
-    voter = (VotingClassifier(estimators, voting="soft") if task == "classification"
-             else VotingRegressor(estimators))
+    # skl2onnx converts a vote only with its weights as an array and without flatten_transform (which shapes
+    # ``transform`` alone, never the probabilities).
+    weights = None if weights is None else np.asarray(weights, dtype=float)
+    voter = (VotingClassifier(estimators, voting="soft", weights=weights, flatten_transform=False)
+             if task == "classification" else VotingRegressor(estimators, weights=weights))
     prepare = pipelines[0][1].named_steps["prepare"] if shared else build_caster(features)
     return Pipeline([("prepare", prepare), ("model", voter)])
 
 
+def member_family(name: str) -> str:
+    """The family of an ensemble member's name (``gradient_boosting#2`` is a second gradient boosting).
+
+    >>> member_family("gradient_boosting#2"), member_family("linear")
+    ('gradient_boosting', 'linear')
+    """
+    return name.split("#")[0]
+
+
+def _member_names(entries: list[OofEntry]) -> list[str]:
+    """``family`` for a family's best configuration, ``family#2`` for its next, in ``entries`` order."""
+    seen: dict[str, int] = {}
+    names = []
+    for entry in entries:
+        seen[entry.family] = seen.get(entry.family, 0) + 1
+        names.append(entry.family if seen[entry.family] == 1 else f"{entry.family}#{seen[entry.family]}")
+    return names
+
+
+def _greedy_ensemble(data: TrainingData, problem, recipe, split, oof: OutOfFold, deadline, seed) -> Candidate:
+    """Greedy ensemble selection over the out-of-fold predictions of the best configurations of each family;
+    kept, fitted on the training rows and scored on validation, only when its mean score over the folds beats
+    the best single configuration's. Its ``cv_scores`` are the blend's per-fold scores."""
+    started = time.monotonic()
+    entries = oof.ranked()
+    names = _member_names(entries)
+    scored = oof.fold_of_row >= 0  # a time split's first block is never predicted
+    y = oof.y[scored]
+    predictions = [e.prediction[scored] for e in entries]
+    fold_of_row = oof.fold_of_row[scored]
+    counts = greedy_selection(predictions, y, problem.metric).counts
+    picked = [i for i in np.flatnonzero(counts)]
+    ensemble_scores = fold_scores(problem.metric, y, blend([predictions[i] for i in picked], counts[picked]),
+                                  fold_of_row)
+    single = fold_scores(problem.metric, y, predictions[0], fold_of_row)
+    sign = 1 if METRICS[problem.metric].greater_is_better else -1
+    if len(picked) < 2 or sign * np.mean(ensemble_scores) <= sign * np.mean(single):
+        note = (f"greedy selection over {len(entries)} configurations found no blend scoring better out of fold "
+                f"than {names[0]} alone ({np.mean(ensemble_scores):.4f} against {np.mean(single):.4f})")
+        return Candidate("ensemble", "skipped", None, [], {}, None, time.monotonic() - started, note)
+    members = [(names[i], entries[i].params) for i in picked]
+    weights = [int(counts[i]) for i in picked]
+    # Its fit on the training rows, then on all rows (x1.2 and x1.5 a fold's rows): when that cannot end in time,
+    # the best single model refitted on all rows is worth more than a vote fitted on the training rows alone.
+    needed = 2.7 * sum(entries[i].fit_seconds for i in picked)
+    left = None if deadline is None else deadline - time.monotonic()
+    if left is not None and needed > left:
+        note = (f"greedy selection chose a vote of {', '.join(name for name, _ in members)} (out of fold "
+                f"{np.mean(ensemble_scores):.4f} against {np.mean(single):.4f}), but fitting it would take about "
+                f"{needed:.1f} s and {max(left, 0):.1f} s were left")
+        return Candidate("ensemble", "skipped", None, [], {}, None, time.monotonic() - started, note)
+    _, y_all, features, X, fitter = data
+    pipeline = voting_pipeline(members, features, recipe, problem.task, seed, weights)
+    try:
+        fitted = call_before(deadline, lambda: fitter.fit(pipeline, X.iloc[split.train], y_all.iloc[split.train]))
+        metrics, valid_predictions = evaluate(fitted, X.iloc[split.valid], y_all.iloc[split.valid], problem.task)
+    except TimeBudgetExceeded as exc:
+        return Candidate("ensemble", "skipped", None, [], {}, None, time.monotonic() - started, str(exc))
+    except (ValueError, ArithmeticError, MemoryError, np.linalg.LinAlgError) as exc:
+        message = out_of_memory(exc) if isinstance(exc, MemoryError) else short_error(exc)
+        return Candidate("ensemble", "failed", None, [], {}, None, time.monotonic() - started, message)
+    return Candidate("ensemble", "ok", fitted, [float(s) for s in ensemble_scores], metrics, valid_predictions,
+                     time.monotonic() - started,
+                     tuning={"members": [name for name, _ in members], "params": dict(members), "weights": weights,
+                             "trials": {names[i]: entries[i].trial for i in picked}})
+
+
 def _ensemble(data: TrainingData, problem, recipe, split, candidates, deadline, seed) -> Candidate | None:
-    """Soft voting over the best families (those with probabilities); kept only when it beats each of them."""
+    """Soft voting over the best families (those with probabilities) when cross-validation is off, so there are
+    no out-of-fold predictions to select on; kept only when it beats each of them on validation."""
     metric = METRICS[problem.metric]
     ok = [c for c in candidates if c.status == "ok" and problem.metric in c.valid_metrics]
     if problem.task == "classification":

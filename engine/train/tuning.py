@@ -15,6 +15,7 @@ import threading
 import time
 import warnings
 from collections.abc import Callable
+from typing import NamedTuple
 
 import numpy as np
 import optuna
@@ -29,6 +30,7 @@ from engine.evaluate.metrics import METRICS
 from engine.prepare.recipe import validate_recipe
 from engine.prepare.split import split_rows
 from engine.train.catalog import automl_portfolio, grid_for, suggest_params
+from engine.train.ensemble import prediction_score
 from engine.train.training import (
     TimeBudgetExceeded,
     TrainingFitter,
@@ -40,9 +42,9 @@ from engine.train.training import (
     training_data,
 )
 
-__all__ = ["PRUNERS", "SAMPLERS", "FirstTrialPruner", "TuningSpec", "best_params_by_family", "create_study",
-           "family_errors", "load_study", "make_objective", "make_pruner", "make_sampler", "open_storage",
-           "pruned_families", "run_study", "spec_from_study", "start_points"]
+__all__ = ["PRUNERS", "SAMPLERS", "FirstTrialPruner", "OofEntry", "OutOfFold", "TuningSpec", "best_params_by_family",
+           "create_study", "family_errors", "load_study", "make_objective", "make_pruner", "make_sampler",
+           "open_storage", "pruned_families", "run_study", "spec_from_study", "start_points"]
 
 SAMPLERS = ("grid", "random", "tpe")
 PRUNERS = ("none", "median", "halving")
@@ -181,12 +183,65 @@ def spec_from_study(study: optuna.Study) -> TuningSpec:
     return study.user_attrs["spec"]
 
 
+class OofEntry(NamedTuple):
+    """One finished trial's out-of-fold predictions: each training row predicted by the fold that did not fit on
+    it (float32; class probabilities in ``OutOfFold.classes`` order, or regression values)."""
+
+    family: str
+    trial: int
+    value: float
+    params: dict
+    prediction: np.ndarray
+    fit_seconds: float = 0.0  # the mean fit of a fold: what refitting this configuration will about take
+
+
+class OutOfFold:
+    """The out-of-fold predictions of the best few finished trials of each family, kept in this process for
+    greedy ensemble selection (``engine.train.ensemble``).
+
+    Only the ``keep`` best trials per family stay: an entry is rows x classes float32 (1.4 MB for 35,000 rows and
+    10 classes), so keeping every trial would grow with the search. Trials that other workers ran, or that an
+    earlier process ran in a resumed study, have none here. ``y`` holds class codes (classification) or values,
+    ``fold_of_row`` the fold that scored each training row (-1: none did, as with a time split's first block).
+    """
+
+    def __init__(self, keep: int = 2) -> None:
+        self.keep = keep
+        self.y: np.ndarray | None = None
+        self.classes: np.ndarray | None = None
+        self.fold_of_row: np.ndarray | None = None
+        self.greater_is_better = True
+        self._entries: dict[str, list[OofEntry]] = {}
+        self._lock = threading.Lock()
+
+    def bind(self, y: np.ndarray, classes: np.ndarray | None, fold_of_row: np.ndarray, greater_is_better: bool):
+        """Set the rows the predictions are of (every study of one search has the same training rows)."""
+        self.y, self.classes, self.fold_of_row, self.greater_is_better = y, classes, fold_of_row, greater_is_better
+
+    def offer(self, entry: OofEntry) -> None:
+        """Keep ``entry`` if it is among the ``keep`` best of its family."""
+        sign = 1 if self.greater_is_better else -1
+        with self._lock:
+            kept = sorted([*self._entries.get(entry.family, []), entry], key=lambda e: (-sign * e.value, e.trial))
+            self._entries[entry.family] = kept[:self.keep]
+
+    def ranked(self) -> list[OofEntry]:
+        """Every kept entry, best first."""
+        sign = 1 if self.greater_is_better else -1
+        with self._lock:
+            entries = [e for kept in self._entries.values() for e in kept]
+        return sorted(entries, key=lambda e: (-sign * e.value, e.family, e.trial))
+
+
 def make_objective(spec: TuningSpec, frame: pd.DataFrame, deadline: float | None = None,
-                   stop: threading.Event | None = None) -> Callable[[optuna.Trial], float]:
+                   stop: threading.Event | None = None, oof: OutOfFold | None = None
+                   ) -> Callable[[optuna.Trial], float]:
     """The function a trial runs: suggest a family and parameters, cross-validate on training rows.
 
     Past ``deadline`` (time.monotonic), or once ``stop`` is set (a cancel), a fold's fit is abandoned
-    and the trial pruned, so a slow trial cannot carry the search beyond its budget or a cancel.
+    and the trial pruned, so a slow trial cannot carry the search beyond its budget or a cancel. A fold is
+    scored from its predictions (``engine.train.ensemble.prediction_score``), and a trial that finishes every
+    fold offers them to ``oof``, so the ensemble blends exactly what the trial values measured.
     """
     problem = Problem(**spec["problem"])
     recipe = validate_recipe(spec["recipe"])
@@ -199,6 +254,13 @@ def make_objective(spec: TuningSpec, frame: pd.DataFrame, deadline: float | None
     holdout = (X.iloc[split.valid], y.iloc[split.valid])
     scorer = get_scorer(METRICS[problem.metric].scorer)
     sign = 1.0 if METRICS[problem.metric].greater_is_better else -1.0
+    classes = np.unique(y_train.to_numpy()) if problem.task == "classification" else None
+    target = _target_codes(y_train, classes)
+    fold_of_row = np.full(len(y_train), -1)
+    for step, (_, score_rows) in enumerate(folds):
+        fold_of_row[score_rows] = step
+    if oof is not None and folds:
+        oof.bind(target, classes, fold_of_row, sign > 0)
 
     def objective(trial: optuna.Trial) -> float:
         family = _family(trial, spec)
@@ -210,15 +272,27 @@ def make_objective(spec: TuningSpec, frame: pd.DataFrame, deadline: float | None
         pipeline = family_pipeline(family, params, features, recipe, problem.task, spec["seed"])
         scores = []
         plan = folds or [(None, None)]
+        predicted = _empty_prediction(len(y_train), classes) if folds else None
+        fit_seconds = 0.0
         for step, (fit_rows, score_rows) in enumerate(plan):
             try:
                 if fit_rows is None:  # no cross-validation: the validation split scores the trial
                     model = _fit_before(deadline, stop, fitter, pipeline, X_train, y_train)
                     scores.append(sign * float(scorer(model, *holdout)))
                 else:
+                    fit_started = time.monotonic()
                     model = _fit_before(deadline, stop, fitter, pipeline, X_train.iloc[fit_rows],
                                         y_train.iloc[fit_rows])
-                    scores.append(sign * float(scorer(model, X_train.iloc[score_rows], y_train.iloc[score_rows])))
+                    fit_seconds += time.monotonic() - fit_started
+                    prediction = _predict(model, X_train.iloc[score_rows], classes)
+                    if prediction is None:  # a classifier without probabilities: its scorer, and no blending
+                        predicted = None
+                        scores.append(sign * float(scorer(model, X_train.iloc[score_rows],
+                                                          y_train.iloc[score_rows])))
+                    else:
+                        scores.append(prediction_score(problem.metric, target[score_rows], prediction))
+                        if predicted is not None:
+                            predicted[score_rows] = prediction
             except MemoryError as exc:
                 trial.set_user_attr("error", out_of_memory(exc))
                 raise  # the study records the trial as failed and goes on
@@ -231,19 +305,49 @@ def make_objective(spec: TuningSpec, frame: pd.DataFrame, deadline: float | None
                 trial.set_user_attr("pruned", True)  # by the pruner, not the clock or a cancel
                 raise optuna.TrialPruned()
         trial.set_user_attr("fold_scores", scores)
+        if oof is not None and predicted is not None:
+            oof.offer(OofEntry(family, trial.number, float(np.mean(scores)), params, predicted,
+                               fit_seconds / len(folds)))
         return float(np.mean(scores))
 
     return objective
 
 
+def _target_codes(y: pd.Series, classes: np.ndarray | None) -> np.ndarray:
+    """Regression values as floats; classes as their positions in ``classes``."""
+    if classes is None:
+        return y.to_numpy(dtype=float)
+    index = {c: i for i, c in enumerate(classes)}
+    return np.array([index[c] for c in y.to_numpy()], dtype=int)
+
+
+def _empty_prediction(rows: int, classes: np.ndarray | None) -> np.ndarray:
+    return np.full((rows, len(classes)) if classes is not None else rows, np.nan, dtype=np.float32)
+
+
+def _predict(model, X: pd.DataFrame, classes: np.ndarray | None) -> np.ndarray | None:
+    """A fold model's float32 predictions of ``X``: probabilities in ``classes`` order (a class the fold never saw
+    gets 0), regression values, or None for a classifier without ``predict_proba``."""
+    if classes is None:
+        return np.asarray(model.predict(X), dtype=np.float32)
+    if not hasattr(model, "predict_proba"):
+        return None
+    index = {c: i for i, c in enumerate(classes)}
+    out = np.zeros((len(X), len(classes)), dtype=np.float32)
+    out[:, [index[c] for c in model.classes_]] = model.predict_proba(X)
+    return out
+
+
 def run_study(study: optuna.Study, frame: pd.DataFrame, *, n_trials: int | None, timeout: float | None,
               patience: int | None = None, on_trial: Callable[[optuna.Study, optuna.trial.FrozenTrial], None]
-              | None = None, stop: threading.Event | None = None) -> int:
+              | None = None, stop: threading.Event | None = None, oof: OutOfFold | None = None) -> int:
     """Run trials until ``n_trials`` (this process's share), ``timeout`` seconds, ``patience``
     finished trials without improvement, or ``stop`` is set, whichever comes first; return how many
-    this process ran (a trial cut short by ``stop`` is recorded as pruned)."""
+    this process ran (a trial cut short by ``stop`` is recorded as pruned). Finished trials' out-of-fold
+    predictions go to ``oof`` when given."""
     started = time.monotonic()
-    objective = make_objective(spec_from_study(study), frame, None if timeout is None else started + timeout, stop)
+    objective = make_objective(spec_from_study(study), frame, None if timeout is None else started + timeout, stop,
+                               oof)
     ran = []
 
     def after_trial(study: optuna.Study, trial: optuna.trial.FrozenTrial) -> None:
