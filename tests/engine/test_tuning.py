@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import numpy as np
 import optuna
 import pandas as pd
@@ -136,3 +138,26 @@ def test_a_class_with_fewer_rows_than_folds_trains_every_family(tmp_path):
                                      study_name="rare", data_path=str(tmp_path / "d.parquet"))
     status = {c.model: (c.status, c.error) for c in candidates}
     assert status == {"baseline": ("ok", ""), "linear": ("ok", ""), "gradient_boosting": ("ok", "")}
+
+
+def test_progress_shows_the_best_of_every_family_so_far(data, tmp_path):
+    # Per-family studies each have their own best; the progress line showed the current study's, so it fell from
+    # the linear model's 0.9+ to the first tree's score while the better linear model still existed.
+    frame, path = data
+    recipe = validate_recipe({})
+    rows, y = prepare_target(frame, PROBLEM)
+    split = split_rows(y, "classification", recipe["split"], rows)
+    settings = {"cv_folds": 3, "seed": 7, "search": "random", "n_trials": 3, "models": ["linear", "decision_tree"]}
+    messages = []
+    storage = open_storage(f"sqlite:///{tmp_path / 'studies.db'}")
+    tune_candidates(frame, infer_schema(frame), PROBLEM, recipe, settings, split, storage=storage, study_name="t",
+                    data_path=str(path), progress=lambda share, message: messages.append(message))
+    shown = [(float(m.group(1)), m.group(2)) for m in
+             (re.search(r"best ROC-AUC so far (\d\.\d{4}) \((\w+)\)", text) for text in messages) if m]
+    assert len(shown) == 6
+    values = [value for value, _ in shown]
+    assert values == sorted(values)
+    best = max(optuna.load_study(study_name=f"t-{family}", storage=storage).best_value
+               for family in ("linear", "decision_tree"))
+    assert shown[-1][0] == round(best, 4)
+    assert shown[0][1] == "linear"
