@@ -33,6 +33,10 @@ def spawn_worker(ws: Workspace, job_id: int) -> int:
     log_dir = ws.home / "jobs"
     log_dir.mkdir(parents=True, exist_ok=True)
     env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(ROOT), os.environ.get("PYTHONPATH", "")])}
+    # OpenMP threads that spin while waiting starve each other when the cores are busy: measured at load 22 on two
+    # cores, a 1,000-row histogram boosting fit took 32-38 s with spinning threads and 2 s with passive ones (0.7 s
+    # with one thread), enough for a 60 s AutoML to finish no trial. Read once, when the worker loads OpenMP.
+    env.setdefault("OMP_WAIT_POLICY", "PASSIVE")
     with open(log_dir / f"{job_id}.log", "ab") as log:
         process = subprocess.Popen(
             [sys.executable, "-m", "usecases.worker", str(ws.home), str(job_id)],

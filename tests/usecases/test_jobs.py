@@ -24,6 +24,32 @@ def test_is_worker_alive_checks_the_command_line():
     assert not is_worker_alive(2**22 + 12345, 1)  # no such process
 
 
+def test_a_worker_waits_for_openmp_threads_without_spinning(ws, project, monkeypatch):
+    # Spinning OpenMP threads made a histogram boosting fit 30x slower on busy cores (see spawn_worker).
+    from usecases import jobs
+
+    seen = []
+
+    class Recorded:
+        pid = 4321
+
+        def __init__(self, args, env, **kwargs):
+            seen.append(env)
+
+        def poll(self):
+            return None
+
+    monkeypatch.setattr(jobs.subprocess, "Popen", Recorded)
+    monkeypatch.delenv("OMP_WAIT_POLICY", raising=False)
+    job = ws.create_job(project["id"], "train")
+    assert jobs.spawn_worker(ws, job["id"]) == 4321
+    assert seen[0]["OMP_WAIT_POLICY"] == "PASSIVE"
+    monkeypatch.setenv("OMP_WAIT_POLICY", "ACTIVE")  # a user's own choice wins
+    jobs.spawn_worker(ws, job["id"])
+    assert seen[1]["OMP_WAIT_POLICY"] == "ACTIVE"
+    jobs._CHILDREN[:] = [child for child in jobs._CHILDREN if not isinstance(child, Recorded)]
+
+
 def test_a_fresh_queued_job_without_a_process_waits(ws, project):
     job = ws.create_job(project["id"], "train")
     assert refresh_job(ws, job["id"])["status"] == "queued"
