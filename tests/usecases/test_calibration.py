@@ -1,0 +1,68 @@
+"""The winner of a run has its probabilities checked and, when that helps, calibrated: in a training job (the
+Train page, one-click AutoML and retraining all run one) and on the command line."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pytest
+from sklearn.calibration import CalibratedClassifierCV
+from sklearn.metrics import log_loss
+
+from engine import Problem
+from storage import read_card, read_reference
+from tests.engine.test_calibration import noisy_three_classes
+from tests.usecases.test_cli import DATA, cli
+from usecases import evaluation, projects
+from usecases.training import run_training_job
+
+
+@pytest.fixture
+def noisy_job(ws, keep_sigterm) -> dict:
+    """A training job of extra trees on 600 noisy rows of three classes, selected by F1; returns the project."""
+    project = ws.create_project("Noisy")
+    projects.import_file(ws, project["id"], noisy_three_classes(600).to_csv(index=False).encode(), "noisy.csv")
+    projects.set_problem(ws, project["id"], Problem("label", "classification", "f1_macro"))
+    projects.save_settings(ws, project["id"], {"models": ["extra_trees"], "cv_folds": 3})
+    job = ws.create_job(project["id"], "train")
+    run_training_job(ws, job["id"])
+    assert ws.get_job(job["id"])["status"] == "succeeded", ws.get_job(job["id"])["message"]
+    return ws.get_project(project["id"])
+
+
+@pytest.mark.slow
+def test_a_training_job_ships_its_winner_calibrated_and_says_so(ws, noisy_job):
+    model_id = noisy_job["champion_model_id"]
+    pipeline, card = ws.load_model(model_id)
+    calibration = card["calibration"]
+    assert calibration["applied"] and calibration["status"] == "checked"
+    assert isinstance(pipeline.named_steps["model"], CalibratedClassifierCV)
+    assert card["estimator"] == "CalibratedClassifierCV"
+    assert pipeline.named_steps["model"].method == calibration["method"]
+    losses = calibration["log_loss"]
+    assert losses[calibration["method"]] < min(losses["raw"], losses["prior"])
+    rows = evaluation.model_rows(ws, model_id)
+    assert (calibration["rows"], calibration["source"]) == (len(rows.train), "out-of-fold predictions over 3 folds")
+    # the stored validation predictions and scores are the calibrated model's
+    predictions, classes = evaluation.validation_predictions(ws, model_id)
+    proba = predictions[[f"proba_{c}" for c in classes]].to_numpy()
+    record = ws.get_model(model_id)
+    assert record["valid_metrics"]["log_loss"] == pytest.approx(log_loss(predictions["y_true"], proba, labels=classes))
+    assert np.allclose(pipeline.predict_proba(rows.X.iloc[rows.valid]), proba)
+    assert read_card(ws.model_dir(model_id))["sha256"] == record["sha256"]
+    assert read_reference(ws.model_dir(model_id))["model_id"] == model_id
+
+
+@pytest.mark.slow
+def test_the_command_line_writes_the_calibration_into_the_card(tmp_path):
+    out = tmp_path / "model"
+    result = cli("train", "--data", str(DATA / "tiny_churn.csv"), "--target", "churned", "--out", str(out))
+    assert result.returncode == 0, result.stderr
+    card = json.loads((out / "model.json").read_text())
+    calibration = card["calibration"]
+    assert calibration["status"] == "checked" and calibration["source"] == "out-of-fold predictions over 3 folds"
+    assert set(calibration["log_loss"]) == {"raw", "prior", "sigmoid"}  # 24 training rows: too few for isotonic
+    assert calibration["rows"] == 24 and calibration["class_shares"] == {"no": 0.541667, "yes": 0.458333}  # 13/11
+    assert calibration["log_loss"]["prior"] == pytest.approx(-(13 * np.log(13 / 24) + 11 * np.log(11 / 24)) / 24)
+    assert calibration["reason"] and calibration["applied"] == (calibration["method"] is not None)
