@@ -215,3 +215,29 @@ def test_a_calibration_gain_below_the_threshold_keeps_the_model_as_trained():
     check = check_calibration(p.reshape(-1, 1), np.column_stack([1 - p, p]), y, ["a", "b"])
     assert check.method is None and check.warning == ""
     assert check.log_loss["raw"] < check.log_loss["prior"]
+
+
+def test_reliability_of_a_binary_model_bins_the_positive_class():
+    from engine.evaluate.plots import reliability_figure, reliability_info
+
+    y = ["no"] * 4 + ["yes"] * 6
+    p_yes = [0.05, 0.1, 0.15, 0.65, 0.6, 0.7, 0.95, 0.9, 0.92, 0.97]
+    info = reliability_info(y, np.column_stack([1 - np.array(p_yes), p_yes]), ["no", "yes"], n_bins=4)
+    assert info.subject == "P(yes)" and info.rows == 10
+    assert info.bins[["low", "high", "rows"]].values.tolist() == [[0.0, 0.25, 3], [0.5, 0.75, 3], [0.75, 1.0, 4]]
+    assert info.bins["observed"].tolist() == pytest.approx([0.0, 2 / 3, 1.0])
+    assert info.bins["predicted"].tolist() == pytest.approx([0.1, 0.65, 0.935])
+    assert info.calibration_error == pytest.approx((3 * 0.1 + 3 * abs(2 / 3 - 0.65) + 4 * 0.065) / 10)
+    figure = reliability_figure(info)
+    assert [t.name for t in figure.data] == ["perfectly calibrated", "rows per bin", "P(yes)"]
+    assert list(figure.data[1].y) == [3, 3, 4]
+
+
+def test_reliability_of_a_multiclass_model_bins_the_predicted_class():
+    from engine.evaluate.plots import reliability_info
+
+    proba = [[0.8, 0.1, 0.1], [0.2, 0.7, 0.1], [0.4, 0.35, 0.25], [0.1, 0.1, 0.8]]
+    info = reliability_info(["a", "a", "b", "c"], proba, ["a", "b", "c"], n_bins=2)
+    assert info.subject == "P(predicted class)"
+    assert info.bins[["rows", "predicted", "observed"]].values.tolist() == [[1, 0.4, 0.0], [3, pytest.approx(
+        0.7666666), pytest.approx(2 / 3)]]

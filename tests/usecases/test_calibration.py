@@ -11,6 +11,7 @@ from sklearn.calibration import CalibratedClassifierCV
 from sklearn.metrics import log_loss
 
 from engine import Problem
+from engine.errors import ModelError
 from storage import read_card, read_reference
 from tests.engine.test_calibration import noisy_three_classes
 from tests.usecases.test_cli import DATA, cli
@@ -66,3 +67,33 @@ def test_the_command_line_writes_the_calibration_into_the_card(tmp_path):
     assert calibration["rows"] == 24 and calibration["class_shares"] == {"no": 0.541667, "yes": 0.458333}  # 13/11
     assert calibration["log_loss"]["prior"] == pytest.approx(-(13 * np.log(13 / 24) + 11 * np.log(11 / 24)) / 24)
     assert calibration["reason"] and calibration["applied"] == (calibration["method"] is not None)
+
+
+@pytest.mark.slow
+def test_the_evaluate_report_compares_the_calibrated_winner_with_the_class_shares(ws, noisy_job):
+    model_id = noisy_job["champion_model_id"]
+    report = evaluation.calibration_report(ws, model_id)
+    predictions, classes = evaluation.validation_predictions(ws, model_id)
+    proba = predictions[[f"proba_{c}" for c in classes]].to_numpy()
+    assert report.log_loss == pytest.approx(log_loss(predictions["y_true"], proba, labels=classes))
+    shares = np.array([report.check["class_shares"][c] for c in classes])
+    assert report.prior_source == "the training rows"
+    assert report.prior_log_loss == pytest.approx(log_loss(predictions["y_true"], np.tile(shares, (len(proba), 1)),
+                                                           labels=classes))
+    assert report.log_loss < report.prior_log_loss  # calibrated: better than the class shares on new rows too
+    assert report.reliability.rows == len(predictions) and report.reliability.bins["rows"].sum() == len(predictions)
+    assert report.check["applied"]
+
+
+def test_the_evaluate_report_refuses_a_regression_model(ws, keep_sigterm):
+    project = ws.create_project("Prices")
+    frame = noisy_three_classes(60).assign(label=lambda t: t["x1"] * 2)
+    projects.import_file(ws, project["id"], frame.to_csv(index=False).encode(), "prices.csv")
+    projects.set_problem(ws, project["id"], Problem("label", "regression", "rmse"))
+    projects.save_settings(ws, project["id"], {"models": ["linear"], "cv_folds": 0})
+    job = ws.create_job(project["id"], "train")
+    run_training_job(ws, job["id"])
+    model_id = ws.get_project(project["id"])["champion_model_id"]
+    assert read_card(ws.model_dir(model_id))["calibration"] is None
+    with pytest.raises(ModelError, match="a regression model has none"):
+        evaluation.calibration_report(ws, model_id)
