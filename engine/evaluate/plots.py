@@ -205,7 +205,8 @@ def reliability_figure(info: Reliability) -> go.Figure:
                                f"{info.calibration_error:.3f})",
                          xaxis_title=f"mean predicted {info.subject}", yaxis_title="observed share",
                          xaxis_range=[0, 1], yaxis_range=[0, 1.02],
-                         yaxis2={"overlaying": "y", "side": "right", "title": "rows", "showgrid": False},
+                         yaxis2={"overlaying": "y", "side": "right", "title": "rows", "showgrid": False,
+                                 "rangemode": "tozero", "tickformat": ",d"},
                          legend={"orientation": "h", "y": -0.2}, **_LAYOUT)
     return figure
 
