@@ -11,6 +11,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
+import pandas as pd
 from sklearn.utils.class_weight import compute_sample_weight
 
 from engine import (
@@ -21,6 +22,7 @@ from engine import (
     TrainingError,
     apply_row_steps,
     best_candidate,
+    compute_metrics,
     library_versions,
     model_label,
     predict_frame,
@@ -34,7 +36,14 @@ from engine.evaluate.conformal import interval_table
 from engine.monitor.drift import reference_profile
 from engine.prepare.leakage import audit_training_rows
 from engine.train.automl import tune_candidates
-from engine.train.calibration import CalibrationCheck, calibrate_winner, calibrated_pipeline
+from engine.train.calibration import (
+    CalibrationCheck,
+    calibrate_winner,
+    calibrated_pipeline,
+    calibration_response,
+    check_calibration,
+    skipped,
+)
 from engine.train.policy import automl_settings
 from engine.train.training import cv_folds, cv_note, evaluate
 from engine.train.tuning import open_storage
@@ -316,13 +325,42 @@ def calibrate_best(run: PreparedRun, best: Candidate, fitted, deadline: float | 
     weight = compute_sample_weight("balanced", y) if recipe["balance"] != "none" else None
     check = calibrate_winner(best.pipeline, X, y, folds, fit=data.fitter.fit, deadline=deadline, sample_weight=weight,
                              seed=settings["seed"])
+    X_valid, y_valid = data.X.iloc[split.valid], data.y.iloc[split.valid]
+    if check.status == "skipped" and len(split.valid):
+        check = _check_on_validation(best.pipeline, X_valid, y_valid, check.reason, recipe, settings["seed"])
     if not check.applied:
         return best._replace(pipeline=fitted), check
     pipeline = calibrated_pipeline(fitted, check)
     if not len(split.valid):
         return best._replace(pipeline=pipeline), check
-    metrics, predictions = evaluate(pipeline, data.X.iloc[split.valid], data.y.iloc[split.valid], problem.task)
+    if check.source.startswith("the validation rows"):  # score each row with a calibrator not fitted on it
+        metrics, predictions = _scored(y_valid, check.calibrated_proba, check.classes)
+    else:
+        metrics, predictions = evaluate(pipeline, X_valid, y_valid, problem.task)
     return best._replace(pipeline=pipeline, valid_metrics=metrics, valid_predictions=predictions), check
+
+
+def _check_on_validation(trained, X_valid, y_valid, why: str, recipe: dict, seed: int) -> CalibrationCheck:
+    """The calibration check on the validation rows of ``trained`` (fitted on the training split), when no
+    out-of-fold predictions could be made: the calibrator is still judged on rows it was not fitted on."""
+    classes = np.asarray(trained.classes_)
+    if set(np.unique(y_valid)) != set(classes):
+        return skipped(f"{why} The validation rows lack a class the model knows, so they cannot stand in.")
+    proba = trained.predict_proba(X_valid)
+    response = calibration_response(trained, X_valid, len(classes))
+    weight = compute_sample_weight("balanced", y_valid) if recipe["balance"] != "none" else None
+    reason = why.removeprefix("Not checked: ").rstrip(".")
+    return check_calibration(response, proba, y_valid.to_numpy(), classes, sample_weight=weight, seed=seed,
+                             source=f"the validation rows, as {reason}")
+
+
+def _scored(y, proba: np.ndarray, classes: np.ndarray) -> tuple[dict, pd.DataFrame]:
+    """Validation metrics and predictions of the probabilities ``proba`` (``classes`` order)."""
+    predictions = pd.DataFrame({"y_true": y.to_numpy(), "y_pred": classes[proba.argmax(axis=1)]})
+    for j, label in enumerate(classes):
+        predictions[f"proba_{label}"] = proba[:, j]
+    labels = list(classes)
+    return compute_metrics("classification", y, predictions["y_pred"], proba, labels), predictions
 
 
 def _store_calibrated(ws: Workspace, model_id: int, candidate: Candidate, context: dict,

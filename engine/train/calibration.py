@@ -38,9 +38,12 @@ __all__ = [
     "OutOfFold",
     "calibrate_winner",
     "calibrated_pipeline",
+    "calibration_response",
     "check_calibration",
     "out_of_fold",
     "prior_log_loss",
+    "response_method",
+    "skipped",
 ]
 
 #: Fewest rows isotonic calibration is tried on; below it, isotonic regression overfits (scikit-learn's guidance:
@@ -81,6 +84,7 @@ class CalibrationCheck(NamedTuple):
     y: np.ndarray | None = None
     classes: np.ndarray | None = None
     sample_weight: np.ndarray | None = None
+    calibrated_proba: np.ndarray | None = None  # the chosen calibration's cross-validated probabilities per row
 
     @property
     def applied(self) -> bool:
@@ -111,6 +115,12 @@ def _response(model, X, method: str, n_classes: int) -> np.ndarray:
         values = values[:, 1] if values.ndim == 2 else values
         return values.reshape(-1, 1)
     return values
+
+
+def calibration_response(model, X, n_classes: int) -> np.ndarray:
+    """What a calibrator of the fitted ``model`` reads on the rows ``X`` (``response_method``; one column for two
+    classes: the second class's)."""
+    return _response(model, X, response_method(model), n_classes)
 
 
 def out_of_fold(pipeline, X: pd.DataFrame, y: pd.Series, folds: list, *, fit: Callable | None = None,
@@ -192,10 +202,11 @@ def check_calibration(response, proba, y, classes, *, sample_weight=None, seed: 
     prior, shares = prior_log_loss(y, classes, weight)
     losses = {"raw": float(log_loss(y, proba, labels=classes, sample_weight=weight)), "prior": prior}
     methods = [m for m in _METHODS if m != "isotonic" or len(y) >= ISOTONIC_MIN_ROWS]
+    calibrated: dict[str, np.ndarray] = {}
     if pd.Series(y).value_counts().min() >= 2:
         for method in methods:
-            calibrated = _cross_validated(response, y, classes, method, weight, seed)
-            losses[method] = float(log_loss(y, calibrated, labels=classes, sample_weight=weight))
+            calibrated[method] = _cross_validated(response, y, classes, method, weight, seed)
+            losses[method] = float(log_loss(y, calibrated[method], labels=classes, sample_weight=weight))
     raw, tried = losses["raw"], [m for m in methods if m in losses]
     best = min(tried, key=losses.get) if tried else None
     better = best is not None and losses[best] < raw
@@ -203,7 +214,7 @@ def check_calibration(response, proba, y, classes, *, sample_weight=None, seed: 
     shipped = losses[method] if method else raw
     return CalibrationCheck("checked", method, losses, len(y), source, shares,
                             _reason(losses, method, tried, len(y)), _warning(shipped, prior, method),
-                            response, y, classes, weight)
+                            response, y, classes, weight, calibrated.get(method) if method else None)
 
 
 def _reason(losses: dict[str, float], method: str | None, tried: list[str], rows: int) -> str:

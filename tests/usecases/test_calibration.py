@@ -19,17 +19,21 @@ from usecases import evaluation, projects
 from usecases.training import run_training_job
 
 
-@pytest.fixture
-def noisy_job(ws, keep_sigterm) -> dict:
+def train_noisy(ws, folds: int) -> dict:
     """A training job of extra trees on 600 noisy rows of three classes, selected by F1; returns the project."""
     project = ws.create_project("Noisy")
     projects.import_file(ws, project["id"], noisy_three_classes(600).to_csv(index=False).encode(), "noisy.csv")
     projects.set_problem(ws, project["id"], Problem("label", "classification", "f1_macro"))
-    projects.save_settings(ws, project["id"], {"models": ["extra_trees"], "cv_folds": 3})
+    projects.save_settings(ws, project["id"], {"models": ["extra_trees"], "cv_folds": folds})
     job = ws.create_job(project["id"], "train")
     run_training_job(ws, job["id"])
     assert ws.get_job(job["id"])["status"] == "succeeded", ws.get_job(job["id"])["message"]
     return ws.get_project(project["id"])
+
+
+@pytest.fixture
+def noisy_job(ws, keep_sigterm) -> dict:
+    return train_noisy(ws, 3)
 
 
 @pytest.mark.slow
@@ -97,3 +101,22 @@ def test_the_evaluate_report_refuses_a_regression_model(ws, keep_sigterm):
     assert read_card(ws.model_dir(model_id))["calibration"] is None
     with pytest.raises(ModelError, match="a regression model has none"):
         evaluation.calibration_report(ws, model_id)
+
+
+@pytest.mark.slow
+def test_without_folds_the_winner_is_checked_on_its_validation_rows_honestly(ws, keep_sigterm):
+    model_id = train_noisy(ws, 0)["champion_model_id"]
+    pipeline, card = ws.load_model(model_id)
+    calibration = card["calibration"]
+    assert calibration["source"] == ("the validation rows, as cross-validation is off, so there are no out-of-fold "
+                                     "predictions to check the probabilities on")
+    rows = evaluation.model_rows(ws, model_id)
+    assert calibration["rows"] == len(rows.valid) < 1000 and "isotonic" not in calibration["log_loss"]
+    assert calibration["applied"] and calibration["method"] == "sigmoid"
+    assert isinstance(pipeline.named_steps["model"], CalibratedClassifierCV)
+    # the validation scores are those of calibrators fitted on the other validation rows, not on the row scored
+    predictions, classes = evaluation.validation_predictions(ws, model_id)
+    stored = predictions[[f"proba_{c}" for c in classes]].to_numpy()
+    assert not np.allclose(stored, pipeline.predict_proba(rows.X.iloc[rows.valid]))
+    assert log_loss(predictions["y_true"], stored, labels=classes) == pytest.approx(calibration["log_loss"]["sigmoid"])
+    assert ws.get_model(model_id)["valid_metrics"]["log_loss"] == pytest.approx(calibration["log_loss"]["sigmoid"])
