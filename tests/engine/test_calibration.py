@@ -241,3 +241,17 @@ def test_reliability_of_a_multiclass_model_bins_the_predicted_class():
     assert info.subject == "P(predicted class)"
     assert info.bins[["rows", "predicted", "observed"]].values.tolist() == [[1, 0.4, 0.0], [3, pytest.approx(
         0.7666666), pytest.approx(2 / 3)]]
+
+
+def test_the_markdown_card_warns_when_probabilities_lose_to_the_class_shares():
+    from engine.deploy.export import model_card_markdown
+
+    rng = np.random.default_rng(3)
+    y = rng.choice(["a", "b"], size=400)
+    proba_b = rng.choice([0.05, 0.95], size=400)
+    check = check_calibration(proba_b.reshape(-1, 1), np.column_stack([1 - proba_b, proba_b]), y, ["a", "b"])
+    text = model_card_markdown({"estimator": "CalibratedClassifierCV", "calibration": check.record()})
+    section = text.split("## Probabilities\n\n", 1)[1]
+    assert section.startswith(f"> **Warning**: {check.warning}\n\nCalibrated with sigmoid (Platt) scaling: log loss")
+    assert "Log loss on 400 rows (out-of-fold predictions): raw " in section
+    assert "## Probabilities" not in model_card_markdown({"estimator": "LinearRegression", "calibration": None})
