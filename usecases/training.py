@@ -252,7 +252,7 @@ def _run(ws: Workspace, job_id: int, project_id: int, inputs: RunInputs, notes: 
                                on_candidate=save, stop=stop)
     best = best_candidate(candidates, problem.metric)
     models = {m["family"]: m for m in ws.list_models(project_id, run["id"])}
-    progress(1.0, "Checking the winner's probabilities")
+    ws.update_job(job_id, message="Checking the winner's probabilities", heartbeat_at=now())
     best, check = calibrate_best(prepared, best, best.pipeline, _deadline(started, settings))
     if check is not None:
         _store_calibrated(ws, models[best.model]["id"], best, context, check)
