@@ -220,12 +220,12 @@ def check_calibration(response, proba, y, classes, *, sample_weight=None, seed: 
 def _reason(losses: dict[str, float], method: str | None, tried: list[str], rows: int) -> str:
     raw, prior = losses["raw"], losses["prior"]
     others = ", ".join(f"{m} {losses[m]:.4f}" for m in tried)
+    note = "" if len(tried) == len(_METHODS) else f"; isotonic needs {ISOTONIC_MIN_ROWS:,} rows, {rows:,} checked"
     if method:
         return (f"Calibrated with {_NAMES[method]}: log loss {raw:.4f} → {losses[method]:.4f} on rows it was not "
-                f"fitted on (class shares alone: {prior:.4f}; {others}).")
+                f"fitted on (class shares alone: {prior:.4f}; {others}{note}).")
     if not tried:
         return f"Not calibrated: a class has fewer than 2 rows among the {rows:,} checked."
-    note = "" if len(tried) == len(_METHODS) else f"; isotonic needs {ISOTONIC_MIN_ROWS:,} rows, {rows:,} checked"
     return (f"Left as trained: its log loss {raw:.4f} beats the class shares ({prior:.4f}) and no calibration "
             f"lowers it by {MIN_GAIN:.0%} ({others}{note}).")
 
