@@ -120,17 +120,21 @@ def loads_skops(data: bytes):
 
 def _estimators(pipeline) -> list:
     """Every estimator inside a workbench pipeline (the stages, the transformer inside each ColumnStep, and those of
-    each member pipeline of an ensemble)."""
+    each member pipeline of an ensemble, calibrated or not)."""
     found = []
     for _, stage in getattr(pipeline, "steps", []):
-        if hasattr(stage, "steps"):
-            found.extend(_estimators(stage))
-        else:
-            found.append(stage)
-            if hasattr(stage, "transformer_") and stage.transformer_ is not None:
-                found.append(stage.transformer_)
-            for member in getattr(stage, "estimators_", []):  # an ensemble whose members prepare their own input
-                found.extend(_estimators(member))
+        found.extend(_estimators(stage) if hasattr(stage, "steps") else _stage_estimators(stage))
+    return found
+
+
+def _stage_estimators(stage) -> list:
+    found = [stage]
+    if hasattr(stage, "transformer_") and stage.transformer_ is not None:
+        found.append(stage.transformer_)
+    for member in getattr(stage, "estimators_", []):  # an ensemble whose members prepare their own input
+        found.extend(_estimators(member))
+    for calibrated in getattr(stage, "calibrated_classifiers_", []):  # a calibrated model: the model inside
+        found.extend(_stage_estimators(calibrated.estimator))
     return found
 
 

@@ -255,3 +255,22 @@ def test_the_markdown_card_warns_when_probabilities_lose_to_the_class_shares():
     assert section.startswith(f"> **Warning**: {check.warning}\n\nCalibrated with sigmoid (Platt) scaling: log loss")
     assert "Log loss on 400 rows (out-of-fold predictions): raw " in section
     assert "## Probabilities" not in model_card_markdown({"estimator": "LinearRegression", "calibration": None})
+
+
+def test_a_calibrated_vote_of_members_with_their_own_input_round_trips_through_skops():
+    """Regression: skops storing found the vote's member pipelines only when the vote was the model step itself,
+    so their pandas values were left unconverted inside a calibrated vote ("skops cannot store this pipeline")."""
+    from engine.train.automl import voting_pipeline
+
+    frame = noisy_three_classes(300)
+    frame.loc[::7, "x1"] = np.nan
+    recipe = validate_recipe(DEFAULT_RECIPE)
+    features = feature_columns(infer_schema(frame), "label", recipe)
+    X, y = frame.drop(columns="label"), frame["label"]
+    vote = voting_pipeline([("extra_trees", {"n_estimators": 10}), ("linear", {})], features, recipe,
+                           "classification", 0).fit(X, y)
+    proba = vote.predict_proba(X)
+    check = check_calibration(proba, proba, y, ["ant", "bee", "cat"])._replace(method="sigmoid")
+    calibrated = calibrated_pipeline(vote, check)
+    loaded = loads_skops(dumps_skops(calibrated))
+    assert np.array_equal(loaded.predict_proba(X.head(50)), calibrated.predict_proba(X.head(50)))
