@@ -307,13 +307,14 @@ def train_model_dir(inputs: RunInputs, out: Path, *, deadline: float | None, not
     return best, card
 
 
-def calibrate_best(run: PreparedRun, best: Candidate, fitted, deadline: float | None
-                   ) -> tuple[Candidate, CalibrationCheck | None]:
+def calibrate_best(run: PreparedRun, best: Candidate, fitted, deadline: float | None, *,
+                   validation_only: bool = False) -> tuple[Candidate, CalibrationCheck | None]:
     """Check the winning classifier's out-of-fold probabilities on the run's training rows against the class shares
     and its calibrations (``engine.train.calibration``); the winner with ``fitted`` (its pipeline fitted on the
     training split, or refitted on all rows) calibrated when that helps, and rescored on the validation rows.
     Every route that decides a run's model (the training job, retraining, ``train_model_dir``) comes through here.
-    Returns the check too (None for regression, the baseline, or a model without probabilities)."""
+    Returns the check too (None for regression, the baseline, or a model without probabilities).
+    ``validation_only`` checks on the validation rows at once (a replay of a model checked there)."""
     problem, recipe = run.inputs.problem, run.inputs.recipe
     if problem.task != "classification" or best.model == "baseline" or not hasattr(fitted, "predict_proba"):
         return best._replace(pipeline=fitted), None
@@ -323,8 +324,8 @@ def calibrate_best(run: PreparedRun, best: Candidate, fitted, deadline: float | 
     folds = cv_folds(data.rows.iloc[split.train], y, problem.task, recipe["split"], settings)
     # A class-balanced recipe asks for probabilities that treat the classes alike: judge and calibrate them so.
     weight = compute_sample_weight("balanced", y) if recipe["balance"] != "none" else None
-    check = calibrate_winner(best.pipeline, X, y, folds, fit=data.fitter.fit, deadline=deadline, sample_weight=weight,
-                             seed=settings["seed"])
+    check = calibrate_winner(best.pipeline, X, y, [] if validation_only else folds, fit=data.fitter.fit,
+                             deadline=deadline, sample_weight=weight, seed=settings["seed"])
     X_valid, y_valid = data.X.iloc[split.valid], data.y.iloc[split.valid]
     if check.status == "skipped" and len(split.valid):
         check = _check_on_validation(best.pipeline, X_valid, y_valid, check.reason, recipe, settings["seed"])

@@ -15,7 +15,7 @@ from engine.errors import ModelError
 from storage import read_card, read_reference
 from tests.engine.test_calibration import noisy_three_classes
 from tests.usecases.test_cli import DATA, cli
-from usecases import evaluation, projects
+from usecases import evaluation, projects, replay
 from usecases.training import run_training_job
 
 
@@ -57,6 +57,8 @@ def test_a_training_job_ships_its_winner_calibrated_and_says_so(ws, noisy_job):
     assert np.allclose(pipeline.predict_proba(rows.X.iloc[rows.valid]), proba)
     assert read_card(ws.model_dir(model_id))["sha256"] == record["sha256"]
     assert read_reference(ws.model_dir(model_id))["model_id"] == model_id
+    check = replay.verify_model(ws, model_id)  # Evaluate's reproducibility check refits and calibrates again
+    assert check.match and check.predictions_same == 1.0, check.message
 
 
 @pytest.mark.slow
@@ -120,3 +122,5 @@ def test_without_folds_the_winner_is_checked_on_its_validation_rows_honestly(ws,
     assert not np.allclose(stored, pipeline.predict_proba(rows.X.iloc[rows.valid]))
     assert log_loss(predictions["y_true"], stored, labels=classes) == pytest.approx(calibration["log_loss"]["sigmoid"])
     assert ws.get_model(model_id)["valid_metrics"]["log_loss"] == pytest.approx(calibration["log_loss"]["sigmoid"])
+    check = replay.verify_model(ws, model_id)
+    assert check.match and check.predictions_same == 1.0, check.message
