@@ -336,8 +336,9 @@ def calibrate_best(run: PreparedRun, best: Candidate, fitted, deadline: float | 
         return best._replace(pipeline=pipeline), check
     if check.source.startswith("the validation rows"):  # score each row with a calibrator not fitted on it
         metrics, predictions = _scored(y_valid, check.calibrated_proba, check.classes)
-    else:
-        metrics, predictions = evaluate(pipeline, X_valid, y_valid, problem.task)
+    else:  # scored as fitted on the training split: a refit on all rows has seen the validation rows
+        scored = pipeline if fitted is best.pipeline else calibrated_pipeline(best.pipeline, check)
+        metrics, predictions = evaluate(scored, X_valid, y_valid, problem.task)
     return best._replace(pipeline=pipeline, valid_metrics=metrics, valid_predictions=predictions), check
 
 

@@ -10,13 +10,15 @@ import pytest
 from sklearn.calibration import CalibratedClassifierCV
 from sklearn.metrics import log_loss
 
-from engine import Problem
+from engine import Problem, infer_schema, validate_recipe
 from engine.errors import ModelError
 from storage import read_card, read_reference
 from tests.engine.test_calibration import noisy_three_classes
 from tests.usecases.test_cli import DATA, cli
 from usecases import evaluation, projects, replay
-from usecases.training import run_training_job
+from usecases.export import load_model_dir
+from usecases.runs import RunInputs, prepare_run
+from usecases.training import run_training_job, train_model_dir
 
 
 def train_noisy(ws, folds: int) -> dict:
@@ -124,3 +126,23 @@ def test_without_folds_the_winner_is_checked_on_its_validation_rows_honestly(ws,
     assert ws.get_model(model_id)["valid_metrics"]["log_loss"] == pytest.approx(calibration["log_loss"]["sigmoid"])
     check = replay.verify_model(ws, model_id)
     assert check.match and check.predictions_same == 1.0, check.message
+
+
+@pytest.mark.slow
+def test_a_model_directory_scores_its_calibrated_refit_as_fitted_on_the_training_split(tmp_path):
+    """Regression: the validation scores in the card came from the calibrated refit on all rows, which has seen
+    the validation rows (extra trees with one-row leaves remember them), so they looked far better than they are."""
+    frame = noisy_three_classes(600)
+    recipe = validate_recipe({"split": {"train": 0.8, "valid": 0.2, "test": 0.0, "strategy": "stratified",
+                                        "seed": 0}})
+    inputs = RunInputs({"name": "noisy.csv", "sha256": "0" * 64, "n_rows": 600}, frame, infer_schema(frame),
+                       Problem("label", "classification", "f1_macro"), recipe,
+                       {"models": ["extra_trees"], "cv_folds": 3})
+    _, card = train_model_dir(inputs, tmp_path / "model", deadline=None, notes=[])
+    assert card["calibration"]["applied"] and card["trained_on"]["split"] == "all"
+    shipped = load_model_dir(tmp_path / "model").pipeline  # from model.skops
+    run = prepare_run(inputs)
+    valid_X, valid_y = run.data.X.iloc[run.split.valid], run.data.y.iloc[run.split.valid]
+    seen = log_loss(valid_y, shipped.predict_proba(valid_X), labels=shipped.classes_)
+    assert card["metrics"]["validation"]["log_loss"] > seen + 0.05
+    assert card["metrics"]["validation"]["log_loss"] < card["calibration"]["log_loss"]["prior"]
