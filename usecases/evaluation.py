@@ -12,6 +12,7 @@ from typing import NamedTuple
 
 import numpy as np
 import pandas as pd
+from sklearn.metrics import log_loss
 
 from engine import METRICS, Problem, compute_metrics, evaluate
 from engine.errors import ModelError
@@ -24,12 +25,16 @@ from engine.evaluate.explain import (
     partial_dependence_info,
 )
 from engine.evaluate.metrics import metric_interval, per_class_report, threshold_table
+from engine.evaluate.plots import Reliability, reliability_info
+from engine.train.calibration import prior_log_loss
 from storage import Workspace, now, read_card
 from usecases import registry
 from usecases.runs import prepare_run, run_inputs, stored_run
 
 __all__ = [
+    "CalibrationReport",
     "ModelRows",
+    "calibration_report",
     "class_report",
     "cv_fold_scores",
     "final_test_report",
@@ -255,3 +260,37 @@ def learning_curve(ws: Workspace, model_id: int, seed: int = 0) -> LearningCurve
     m = model_rows(ws, model_id)
     return learning_curve_info(m.pipeline, m.X.iloc[m.train], m.y.iloc[m.train], m.problem.task,
                                m.problem.metric, seed=seed)
+
+
+# -- calibration ------------------------------------------------------------------------------------------
+
+class CalibrationReport(NamedTuple):
+    """How far a classifier's validation probabilities can be trusted: its reliability diagram's data, its log loss
+    and that of predicting the class shares (``prior_source`` says whose shares), and what training's check found
+    (the card's ``calibration`` record; None for a model that was not a run's winner or predates the check)."""
+
+    reliability: Reliability
+    log_loss: float
+    prior_log_loss: float
+    prior_source: str
+    check: dict | None
+
+
+def calibration_report(ws: Workspace, model_id: int, n_bins: int = 10) -> CalibrationReport:
+    """The calibration of a classifier on its validation rows, against the class shares of its training rows."""
+    model = ws.get_model(model_id)
+    if _task(ws, model)[0] != "classification":
+        raise ModelError("Calibration is about class probabilities; a regression model has none.")
+    predictions, classes = validation_predictions(ws, model_id)
+    if classes is None:
+        raise ModelError(f"Model {model_id} saved no class probabilities to check.")
+    proba, y = _proba(predictions, classes), predictions["y_true"].astype(str).to_numpy()
+    check = read_card(ws.model_dir(model_id)).get("calibration")
+    shares = (check or {}).get("class_shares") or {}
+    if set(shares) == set(classes):  # the training rows' shares, kept by training's check
+        prior = np.array([shares[c] for c in classes])
+        prior_loss, source = float(log_loss(y, np.tile(prior, (len(y), 1)), labels=classes)), "the training rows"
+    else:
+        prior_loss, source = prior_log_loss(y, classes)[0], "the validation rows"
+    return CalibrationReport(reliability_info(y, proba, classes, n_bins),
+                             float(log_loss(y, proba, labels=classes)), prior_loss, source, check)

@@ -11,6 +11,8 @@ from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
+import pandas as pd
+from sklearn.utils.class_weight import compute_sample_weight
 
 from engine import (
     METRICS,
@@ -20,6 +22,7 @@ from engine import (
     TrainingError,
     apply_row_steps,
     best_candidate,
+    compute_metrics,
     library_versions,
     model_label,
     predict_frame,
@@ -33,10 +36,19 @@ from engine.evaluate.conformal import interval_table
 from engine.monitor.drift import reference_profile
 from engine.prepare.leakage import audit_training_rows
 from engine.train.automl import tune_candidates
+from engine.train.calibration import (
+    CalibrationCheck,
+    calibrate_winner,
+    calibrated_pipeline,
+    calibration_response,
+    check_calibration,
+    skipped,
+)
 from engine.train.policy import automl_settings
-from engine.train.training import cv_note
+from engine.train.training import cv_folds, cv_note, evaluate
 from engine.train.tuning import open_storage
 from storage import Workspace, now, write_model_dir, write_reference
+from storage.files import write_parquet
 from usecases.advice import apply_audit, ensure_recipe
 from usecases.export import model_exports, write_dir_exports
 from usecases.jobs import ACTIVE, refresh_job, spawn_worker
@@ -45,9 +57,9 @@ from usecases.projects import project_frame, project_problem, project_recipe, pr
 from usecases.registry import mark_challenger, promote
 from usecases.runs import PreparedRun, RunInputs, prepare_run, project_inputs, run_inputs
 
-__all__ = ["JobCancelled", "audited_inputs", "card_context", "extend_training", "model_card", "refuse_if_running",
-           "run_training_job", "start_automl", "start_training", "study_name", "train_model_dir", "train_or_tune",
-           "training_row_log"]
+__all__ = ["JobCancelled", "audited_inputs", "calibrate_best", "card_context", "extend_training", "model_card",
+           "refuse_if_running", "run_training_job", "start_automl", "start_training", "study_name", "train_model_dir",
+           "train_or_tune", "training_row_log"]
 
 Progress = Callable[[float, str], None]
 _HEARTBEAT_SECONDS = 2.0
@@ -239,8 +251,12 @@ def _run(ws: Workspace, job_id: int, project_id: int, inputs: RunInputs, notes: 
                                study_name=study, data_path=str(ws.dataset_path(dataset["id"])), progress=progress,
                                on_candidate=save, stop=stop)
     best = best_candidate(candidates, problem.metric)
-    ws.update_run(run["id"], seconds=round(time.monotonic() - started, 3))
     models = {m["family"]: m for m in ws.list_models(project_id, run["id"])}
+    ws.update_job(job_id, message="Checking the winner's probabilities", heartbeat_at=now())
+    best, check = calibrate_best(prepared, best, best.pipeline, _deadline(started, settings))
+    if check is not None:
+        _store_calibrated(ws, models[best.model]["id"], best, context, check)
+    ws.update_run(run["id"], seconds=round(time.monotonic() - started, 3))
     # the Deploy page's exports, made before a promotion so the new champion is served on the fast path at once
     check_rows = prepared.data.X.iloc[split.valid if len(split.valid) else split.train]
     model_exports(ws, models[best.model]["id"], check_rows, deadline=_deadline(started, settings))
@@ -275,18 +291,102 @@ def train_model_dir(inputs: RunInputs, out: Path, *, deadline: float | None, not
     except TimeBudgetExceeded:
         notes = notes + [f"The time budget ran out before refitting on all rows; the model is the one fitted on "
                          f"the training split ({len(split.train):,} rows)."]
-    card = model_card(best._replace(pipeline=pipeline), card_context(prepared, None))
+    best, check = calibrate_best(prepared, best, pipeline, deadline)
+    pipeline = best.pipeline
+    card = model_card(best, card_context(prepared, None), calibration=check)
     card.update(trained_on=trained_on, notes=notes + split.notes, versions=library_versions(),
                 leaderboard={c.model: c.valid_metrics.get(metric) for c in candidates if c.status == "ok"})
     out.mkdir(parents=True, exist_ok=True)
     # model.skops is what --model DIR loads (no pickle, no code run); model.onnx is what serve answers with
     card["exports"] = write_dir_exports(out, pipeline, card, data.X.iloc[split.valid if len(split.valid) else
                                                                          split.train], deadline=deadline)
+    _onnx_calibration_note(card)
     write_model_dir(out, pipeline, card)
     sample = data.X.sample(_REFERENCE_PREDICTIONS, random_state=0) if len(data.X) > _REFERENCE_PREDICTIONS else data.X
     predictions = predict_frame(pipeline, sample, card["features"], card["task"])
     write_reference(out, reference_profile(data.X, card["features"], predictions, task=card["task"]))  # for drift
     return best, card
+
+
+def calibrate_best(run: PreparedRun, best: Candidate, fitted, deadline: float | None, *,
+                   validation_only: bool = False) -> tuple[Candidate, CalibrationCheck | None]:
+    """Check the winning classifier's out-of-fold probabilities on the run's training rows against the class shares
+    and its calibrations (``engine.train.calibration``); the winner with ``fitted`` (its pipeline fitted on the
+    training split, or refitted on all rows) calibrated when that helps, and rescored on the validation rows.
+    Every route that decides a run's model (the training job, retraining, ``train_model_dir``) comes through here.
+    Returns the check too (None for regression, the baseline, or a model without probabilities).
+    ``validation_only`` checks on the validation rows at once (a replay of a model checked there)."""
+    problem, recipe = run.inputs.problem, run.inputs.recipe
+    if problem.task != "classification" or best.model == "baseline" or not hasattr(fitted, "predict_proba"):
+        return best._replace(pipeline=fitted), None
+    settings = validate_settings(run.inputs.settings, problem.task)
+    data, split = run.data, run.split
+    X, y = data.X.iloc[split.train], data.y.iloc[split.train]
+    folds = cv_folds(data.rows.iloc[split.train], y, problem.task, recipe["split"], settings)
+    # A class-balanced recipe asks for probabilities that treat the classes alike: judge and calibrate them so.
+    weight = compute_sample_weight("balanced", y) if recipe["balance"] != "none" else None
+    check = calibrate_winner(best.pipeline, X, y, [] if validation_only else folds, fit=data.fitter.fit,
+                             deadline=deadline, sample_weight=weight, seed=settings["seed"])
+    X_valid, y_valid = data.X.iloc[split.valid], data.y.iloc[split.valid]
+    if check.status == "skipped" and len(split.valid):
+        check = _check_on_validation(best.pipeline, X_valid, y_valid, check.reason, recipe, settings["seed"])
+    if not check.applied:
+        return best._replace(pipeline=fitted), check
+    pipeline = calibrated_pipeline(fitted, check)
+    if not len(split.valid):
+        return best._replace(pipeline=pipeline), check
+    if check.source.startswith("the validation rows"):  # score each row with a calibrator not fitted on it
+        metrics, predictions = _scored(y_valid, check.calibrated_proba, check.classes)
+    else:  # scored as fitted on the training split: a refit on all rows has seen the validation rows
+        scored = pipeline if fitted is best.pipeline else calibrated_pipeline(best.pipeline, check)
+        metrics, predictions = evaluate(scored, X_valid, y_valid, problem.task)
+    return best._replace(pipeline=pipeline, valid_metrics=metrics, valid_predictions=predictions), check
+
+
+def _check_on_validation(trained, X_valid, y_valid, why: str, recipe: dict, seed: int) -> CalibrationCheck:
+    """The calibration check on the validation rows of ``trained`` (fitted on the training split), when no
+    out-of-fold predictions could be made: the calibrator is still judged on rows it was not fitted on."""
+    classes = np.asarray(trained.classes_)
+    if set(np.unique(y_valid)) != set(classes):
+        return skipped(f"{why} The validation rows lack a class the model knows, so they cannot stand in.")
+    proba = trained.predict_proba(X_valid)
+    response = calibration_response(trained, X_valid, len(classes))
+    weight = compute_sample_weight("balanced", y_valid) if recipe["balance"] != "none" else None
+    reason = why.removeprefix("Not checked: ").rstrip(".")
+    return check_calibration(response, proba, y_valid.to_numpy(), classes, sample_weight=weight, seed=seed,
+                             source=f"the validation rows, as {reason}")
+
+
+def _scored(y, proba: np.ndarray, classes: np.ndarray) -> tuple[dict, pd.DataFrame]:
+    """Validation metrics and predictions of the probabilities ``proba`` (``classes`` order)."""
+    predictions = pd.DataFrame({"y_true": y.to_numpy(), "y_pred": classes[proba.argmax(axis=1)]})
+    for j, label in enumerate(classes):
+        predictions[f"proba_{label}"] = proba[:, j]
+    labels = list(classes)
+    return compute_metrics("classification", y, predictions["y_pred"], proba, labels), predictions
+
+
+def _store_calibrated(ws: Workspace, model_id: int, candidate: Candidate, context: dict,
+                      check: CalibrationCheck) -> None:
+    """Rewrite a saved winner's files with its calibration check (and its calibrated pipeline, scores and
+    validation predictions when calibration was applied)."""
+    folder = ws.model_dir(model_id)
+    card = {**model_card(candidate, context, calibration=check), "model_id": model_id}
+    digest = write_model_dir(folder, candidate.pipeline, card)
+    if candidate.valid_predictions is not None:
+        write_parquet(candidate.valid_predictions, folder / "valid_predictions.parquet")
+    ws.update_model(model_id, sha256=digest, size_bytes=(folder / "model.joblib").stat().st_size,
+                    valid_metrics=candidate.valid_metrics)
+    if check.applied:
+        save_reference(ws, model_id, candidate.pipeline, context["train_rows"])
+
+
+def _onnx_calibration_note(card: dict) -> None:
+    """Say in a card's calibration record when its ONNX export is missing and the calibration may be why."""
+    calibration, onnx = card.get("calibration") or {}, (card.get("exports") or {}).get("model.onnx") or {}
+    if calibration.get("applied") and not onnx.get("sha256") and onnx.get("reason"):
+        calibration["onnx"] = (f"No ONNX export for the calibrated model ({calibration['method']} calibration "
+                               f"around the model): {onnx['reason']}")
 
 
 def _deadline(started: float, settings: dict) -> float | None:
@@ -348,8 +448,9 @@ def _save_candidate(ws: Workspace, project_id: int, candidate: Candidate, contex
     return record
 
 
-def model_card(candidate: Candidate, context: dict) -> dict:
-    """The ``model.json`` contents: what the model is, what it needs and how well it did."""
+def model_card(candidate: Candidate, context: dict, calibration: CalibrationCheck | None = None) -> dict:
+    """The ``model.json`` contents: what the model is, what it needs and how well it did (and, for a run's winning
+    classifier, what ``calibrate_best`` found of its probabilities)."""
     problem = context["problem"]
     estimator = candidate.pipeline.named_steps["model"]
     classes = [str(c) for c in getattr(candidate.pipeline, "classes_", [])] or None
@@ -377,6 +478,7 @@ def model_card(candidate: Candidate, context: dict) -> dict:
         "run_id": context["run_id"],
         "tuning": candidate.tuning,
         "prediction_intervals": _intervals(candidate, problem.task),
+        "calibration": None if calibration is None else calibration.record(),
         "fit_seconds": round(candidate.fit_seconds, 3),
         "versions": library_versions(),
         "created_at": now(),

@@ -120,17 +120,21 @@ def loads_skops(data: bytes):
 
 def _estimators(pipeline) -> list:
     """Every estimator inside a workbench pipeline (the stages, the transformer inside each ColumnStep, and those of
-    each member pipeline of an ensemble)."""
+    each member pipeline of an ensemble, calibrated or not)."""
     found = []
     for _, stage in getattr(pipeline, "steps", []):
-        if hasattr(stage, "steps"):
-            found.extend(_estimators(stage))
-        else:
-            found.append(stage)
-            if hasattr(stage, "transformer_") and stage.transformer_ is not None:
-                found.append(stage.transformer_)
-            for member in getattr(stage, "estimators_", []):  # an ensemble whose members prepare their own input
-                found.extend(_estimators(member))
+        found.extend(_estimators(stage) if hasattr(stage, "steps") else _stage_estimators(stage))
+    return found
+
+
+def _stage_estimators(stage) -> list:
+    found = [stage]
+    if hasattr(stage, "transformer_") and stage.transformer_ is not None:
+        found.append(stage.transformer_)
+    for member in getattr(stage, "estimators_", []):  # an ensemble whose members prepare their own input
+        found.extend(_estimators(member))
+    for calibrated in getattr(stage, "calibrated_classifiers_", []):  # a calibrated model: the model inside
+        found.extend(_stage_estimators(calibrated.estimator))
     return found
 
 
@@ -286,6 +290,7 @@ def model_card_markdown(card: dict, install: str | None = None) -> str:
     lines += ["", "## Decision threshold", "",
               f"Positive class when its probability >= {threshold:g}." if threshold is not None
               else "None saved: the class with the highest probability is predicted."]
+    lines += _calibration_lines(card.get("calibration"))
     intervals = card.get("prediction_intervals") or []
     if intervals:
         lines += ["", "## Prediction intervals", "",
@@ -328,6 +333,19 @@ def _loading_lines(card: dict, install: str | None) -> list[str]:
         lines += [f"- **skops** (also `pip install skops=={skops_version}`): `model = skops.io.load('model.skops', "
                   f"trusted=[{trusted}])`; it constructs only the types listed"]
     return lines
+
+
+def _calibration_lines(check: dict | None) -> list[str]:
+    """The card's "Probabilities" section: training's calibration check of the model, its warning first."""
+    if not check:
+        return []
+    losses = ", ".join(f"{name} {value:.4f}" for name, value in (check.get("log_loss") or {}).items())
+    lines = ["", "## Probabilities", ""]
+    lines += [f"> **Warning**: {check['warning']}", ""] if check.get("warning") else []
+    lines += [check.get("reason") or ""]
+    if losses:
+        lines += ["", f"Log loss on {check.get('rows')} rows ({check.get('source')}): {losses}."]
+    return lines + (["", check["onnx"]] if check.get("onnx") else [])
 
 
 def _check_text(info: dict) -> str:

@@ -6,6 +6,8 @@ no figure ships more than 5,000 points, and a sampled figure says so in its titl
 
 from __future__ import annotations
 
+from typing import NamedTuple
+
 import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
@@ -25,6 +27,9 @@ __all__ = [
     "partial_dependence_figure",
     "pr_figure",
     "predicted_actual_figure",
+    "Reliability",
+    "reliability_figure",
+    "reliability_info",
     "residual_histogram_figure",
     "residuals_figure",
     "roc_figure",
@@ -139,6 +144,70 @@ def calibration_figure(y_true, proba, classes: list[str], n_bins: int = 10) -> g
                          yaxis_range=[0, 1.02], barmode="overlay",
                          yaxis2={"overlaying": "y", "side": "right", "title": "rows", "showgrid": False},
                          **_LAYOUT)
+    return figure
+
+
+class Reliability(NamedTuple):
+    """A reliability diagram's data: per bin of predicted probability, the rows in it, their mean predicted
+    probability and the observed share; ``subject`` says what probability is binned (the positive class of a binary
+    model; for more classes, the top class: the probability of the predicted class against whether it was right).
+    ``calibration_error`` is the rows-weighted mean |observed - predicted| over the bins."""
+
+    subject: str
+    bins: pd.DataFrame  # low, high, rows, predicted, observed
+    calibration_error: float
+    rows: int
+
+
+def reliability_info(y_true, proba, classes: list[str], n_bins: int = 10) -> Reliability:
+    """Bin the probability of the positive class (binary) or of the predicted class (multiclass) into ``n_bins``
+    equal-width bins and measure, per bin, how often the event happened.
+
+    >>> info = reliability_info(["a", "b", "b", "b"], [[0.9, 0.1], [0.2, 0.8], [0.2, 0.8], [0.1, 0.9]], ["a", "b"], 2)
+    >>> info.bins[["rows", "predicted", "observed"]].values.round(3).tolist()
+    [[1.0, 0.1, 0.0], [3.0, 0.833, 1.0]]
+    """
+    proba, y = np.asarray(proba, dtype=float), np.asarray(y_true).astype(str)
+    labels = np.asarray([str(c) for c in classes])
+    if len(labels) == 2:
+        subject, p, hit = f"P({labels[1]})", proba[:, 1], y == labels[1]
+    else:
+        top = proba.argmax(axis=1)
+        subject, p, hit = "P(predicted class)", proba[np.arange(len(y)), top], labels[top] == y
+    edges = np.linspace(0.0, 1.0, n_bins + 1)
+    which = np.clip(np.digitize(p, edges[1:-1], right=False), 0, n_bins - 1)
+    rows = []
+    for b in range(n_bins):
+        inside = which == b
+        if inside.any():
+            rows.append({"low": edges[b], "high": edges[b + 1], "rows": int(inside.sum()),
+                         "predicted": float(p[inside].mean()), "observed": float(hit[inside].mean())})
+    bins = pd.DataFrame(rows, columns=["low", "high", "rows", "predicted", "observed"])
+    error = float((bins["rows"] * (bins["observed"] - bins["predicted"]).abs()).sum() / max(len(y), 1))
+    return Reliability(subject, bins, error, len(y))
+
+
+def reliability_figure(info: Reliability) -> go.Figure:
+    """Observed share against mean predicted probability per bin (marker area by rows), the diagonal of perfect
+    calibration, and the rows per bin as bars on a second axis."""
+    bins = info.bins
+    figure = go.Figure(go.Scatter(x=[0, 1], y=[0, 1], mode="lines", name="perfectly calibrated",
+                                  line={"dash": "dash", "color": "grey"}))
+    figure.add_trace(go.Bar(x=(bins["low"] + bins["high"]) / 2, y=bins["rows"], yaxis="y2", width=bins["high"] -
+                            bins["low"], marker_color=_PALETTE[0], opacity=0.2, name="rows per bin",
+                            hovertemplate="%{y:,} rows<extra></extra>"))
+    size = 8 + 16 * np.sqrt(bins["rows"] / max(int(bins["rows"].max()) if len(bins) else 1, 1))
+    figure.add_trace(go.Scatter(x=bins["predicted"], y=bins["observed"], mode="lines+markers", name=info.subject,
+                                marker={"size": size, "color": _PALETTE[1]}, line={"color": _PALETTE[1]},
+                                customdata=bins["rows"], hovertemplate="predicted %{x:.2f}<br>observed %{y:.2f}"
+                                                                       "<br>%{customdata:,} rows<extra></extra>"))
+    figure.update_layout(title=f"Reliability of {info.subject} (validation, {info.rows:,} rows; calibration error "
+                               f"{info.calibration_error:.3f})",
+                         xaxis_title=f"mean predicted {info.subject}", yaxis_title="observed share",
+                         xaxis_range=[0, 1], yaxis_range=[0, 1.02],
+                         yaxis2={"overlaying": "y", "side": "right", "title": "rows", "showgrid": False,
+                                 "rangemode": "tozero", "tickformat": ",d"},
+                         legend={"orientation": "h", "y": -0.2}, **_LAYOUT)
     return figure
 
 

@@ -25,7 +25,7 @@ from engine.prepare.split import Split
 from engine.train.automl import voting_pipeline
 from engine.train.training import evaluate, family_pipeline, loss_params, training_data, validate_settings
 
-__all__ = ["ReplayCheck", "compare_replay", "replay_model"]
+__all__ = ["ReplayCheck", "compare_replay", "replay_model", "replay_pipeline"]
 
 TOLERANCE = 1e-9
 
@@ -51,12 +51,13 @@ def replay_model(frame: pd.DataFrame, schema: list[ColumnInfo], problem: Problem
     if rebuilt != expected:
         raise ModelError(f"The columns this model was trained on ({expected}) differ from those the stored schema "
                          f"and recipe give now ({rebuilt}); the run cannot be replayed exactly.")
-    pipeline = _pipeline(card, data.features, recipe, problem.task, settings)
+    pipeline = replay_pipeline(card, data.features, recipe, problem.task, settings)
     fitted = data.fitter.fit(pipeline, data.X.iloc[split.train], data.y.iloc[split.train])
     return evaluate(fitted, data.X.iloc[split.valid], data.y.iloc[split.valid], problem.task)
 
 
-def _pipeline(card: dict, features: list[ColumnInfo], recipe: dict, task: str, settings: dict):
+def replay_pipeline(card: dict, features: list[ColumnInfo], recipe: dict, task: str, settings: dict):
+    """The unfitted pipeline a stored ``card`` describes (its family or ensemble, with the parameters chosen)."""
     family, tuning, seed = card["family"], card.get("tuning") or {}, settings["seed"]
     if family == "ensemble":
         params = tuning.get("params")
