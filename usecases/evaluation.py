@@ -40,6 +40,7 @@ __all__ = [
     "ModelRows",
     "Proposal",
     "class_report",
+    "champion_origin",
     "cv_fold_scores",
     "final_test_report",
     "latest_run",
@@ -183,6 +184,18 @@ def final_test_report(ws: Workspace, model_id: int) -> dict:
     metrics = {**metrics, "rows": int(len(stored.split.test)), "scored_at": now(), "decision_threshold": threshold}
     ws.update_model(model_id, test_metrics=metrics)
     return metrics
+
+
+def champion_origin(ws: Workspace, project_id: int) -> str | None:
+    """A sentence when the champion is still the one the first training run set (its best model on validation),
+    so the page says the analyst did not choose it; None once the analyst chose one, or with no champion."""
+    champion = ws.get_project(project_id)["champion_model_id"]
+    history = [h for h in ws.champion_history(project_id) if h["model_id"] == champion]
+    if champion is None or not history or history[-1]["reason"] != "first":
+        return None
+    model = ws.get_model(champion)
+    return (f"#{champion} {model_label(model['family'])} became the champion automatically when run "
+            f"#{model['run_id']} finished, as its best model on validation; you have not chosen it yourself.")
 
 
 # -- one model's validation results -------------------------------------------------------------------

@@ -161,11 +161,13 @@ def explain_tab(key: tuple, metric: str) -> None:
 
 def champion_proposal(ws, project_id: int) -> None:
     """The best model of the latest run, proposed when it is not the champion; it becomes one only on a click."""
-    proposal = evaluation.proposed_champion(ws, project_id)
+    proposal, origin = evaluation.proposed_champion(ws, project_id), evaluation.champion_origin(ws, project_id)
     if proposal is None:
+        if origin:
+            st.caption(origin + " Choose the champion under Model details below.")
         return
-    st.info(proposal.text + " The champion is the model Deploy, Monitor and the shared report use.",
-            icon=":material/emoji_events:")
+    st.info(proposal.text + " The champion is the model Deploy, Monitor and the shared report use."
+            + (f" {origin}" if origin else ""), icon=":material/emoji_events:")
     if st.button(f"Make #{proposal.model_id} the champion", key="evaluate_propose_champion", type="primary"):
         with ui.user_errors():
             evaluation.set_champion(ws, project_id, proposal.model_id)
