@@ -155,7 +155,6 @@ def test_item_1_the_saved_threshold_decides_scores_matrix_and_downloads(start_se
     expect(st.main.locator('[data-testid="stSliderThumbValue"]')).to_have_text("0.70")
     st.click("Save threshold with the model", scope=st.main)
     assert ws.get_model(model_id)["decision_threshold"] == 0.7
-    st.main.get_by_text(re.compile(r"^Classes are decided at the decision threshold 0\.70 \(saved")).wait_for()
 
     # the confusion matrix counts the classes decided at 0.7, not at 0.5
     stored = ws.load_predictions(model_id)
@@ -169,6 +168,7 @@ def test_item_1_the_saved_threshold_decides_scores_matrix_and_downloads(start_se
     expect(matrix.locator("svg text")).to_contain_text(expected)  # drawn once the tab shows
     assert matrix.locator("svg text").all_text_contents()[:4] == expected  # the cells first, row by row
     st.main.get_by_text(re.compile(r"counts the classes decided at the decision threshold 0\.70")).wait_for()
+    st.main.get_by_text(re.compile(r"^Classes are decided at the decision threshold 0\.70 \(saved")).wait_for()
     # the Scores tab's accuracy is the one at 0.7
     st.main.get_by_role("tab", name="Scores").click()
     accuracy = next(row for row in _grid(st, 1) if row[0] == "Accuracy")[1]
