@@ -132,7 +132,8 @@ class Proposal(NamedTuple):
 
 
 def proposed_champion(ws: Workspace, project_id: int) -> Proposal | None:
-    """The best trained model of the latest run on validation when it is not the champion (None when it is).
+    """The best trained model of the latest run on validation, when there is no champion or it scores better than
+    the champion (on the champion's own validation rows when it comes from an earlier run); else None.
 
     Nothing is chosen here: the page shows the sentence and the analyst confirms with ``set_champion``.
     """
@@ -140,22 +141,21 @@ def proposed_champion(ws: Workspace, project_id: int) -> Proposal | None:
     run_id = latest_run(board)
     if run_id is None:
         return None
-    trained = board[(board["status"] == "ok") & (board["run_id"] == run_id)]
-    best = trained.iloc[0]
+    best = board[(board["status"] == "ok") & (board["run_id"] == run_id)].iloc[0]
     champion = ws.get_project(project_id)["champion_model_id"]
-    if best["model_id"] == champion:
-        return None
-    label = METRICS[best["metric"]].label
-    name = f"#{best['model_id']} {model_label(best['model'])}"
-    text = f"{name} is the best model of the latest run (run #{run_id}): validation {label} {best['validation']:.4f}."
+    metric = METRICS[best["metric"]]
+    text = (f"#{best['model_id']} {model_label(best['model'])} is the best model of the latest run (run #{run_id}): "
+            f"validation {metric.label} {best['validation']:.4f}.")
     if champion is None:
         return Proposal(int(best["model_id"]), f"No champion yet. {text}")
     current = ws.get_model(champion)
-    valid, _ = _validation_scores(ws, current)
-    score = valid.get(best["metric"], np.nan)
-    where = "the same" if current["run_id"] == run_id else f"its own run's (#{current['run_id']})"
-    return Proposal(int(best["model_id"]), f"{text} The champion #{champion} {model_label(current['family'])} "
-                                           f"scores {score:.4f} on {where} validation rows.")
+    score = _validation_scores(ws, current)[0].get(best["metric"], np.nan)
+    better = best["validation"] > score if metric.greater_is_better else best["validation"] < score
+    if best["model_id"] == champion or not (better or np.isnan(score)):
+        return None
+    rows = "the same" if current["run_id"] == run_id else f"its own run's (#{current['run_id']})"
+    return Proposal(int(best["model_id"]), f"{text} The champion, #{champion} {model_label(current['family'])}, "
+                                           f"scores {score:.4f} on {rows} validation rows.")
 
 
 def set_champion(ws: Workspace, project_id: int, model_id: int) -> dict:
@@ -194,8 +194,8 @@ def champion_origin(ws: Workspace, project_id: int) -> str | None:
     if champion is None or not history or history[-1]["reason"] != "first":
         return None
     model = ws.get_model(champion)
-    return (f"#{champion} {model_label(model['family'])} became the champion automatically when run "
-            f"#{model['run_id']} finished, as its best model on validation; you have not chosen it yourself.")
+    return (f"#{champion} {model_label(model['family'])} was made the champion automatically when run "
+            f"#{model['run_id']} finished (its best model on validation), not by you.")
 
 
 # -- one model's validation results -------------------------------------------------------------------

@@ -166,8 +166,8 @@ def champion_proposal(ws, project_id: int) -> None:
         if origin:
             st.caption(origin + " Choose the champion under Model details below.")
         return
-    st.info(proposal.text + " The champion is the model Deploy, Monitor and the shared report use."
-            + (f" {origin}" if origin else ""), icon=":material/emoji_events:")
+    st.info(proposal.text + (f" {origin}" if origin else "") + " The champion is what Deploy, Monitor and the "
+            "shared report use; it changes only when you choose.", icon=":material/emoji_events:")
     if st.button(f"Make #{proposal.model_id} the champion", key="evaluate_propose_champion", type="primary"):
         with ui.user_errors():
             evaluation.set_champion(ws, project_id, proposal.model_id)

@@ -193,7 +193,8 @@ def test_item_8_latest_run_baseline_once_and_a_proposed_champion(start_server, o
     from usecases.training import run_training_job
 
     ws, pid = trained_churn
-    first_champion = ws.get_project(pid)["champion_model_id"]
+    first_champion = next(m["id"] for m in ws.list_models(pid) if m["family"] == "baseline")
+    evaluation.set_champion(ws, pid, first_champion)  # an older, worse champion
     projects.save_settings(ws, pid, {"models": ["linear", "random_forest"], "cv_folds": 0})
     job = ws.create_job(pid, "train")
     run_training_job(ws, job["id"])

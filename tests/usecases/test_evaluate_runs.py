@@ -38,17 +38,30 @@ def test_the_baseline_is_listed_once_and_a_run_alone_on_request(ws, loaded, two_
                                                                                    "random_forest"]
 
 
-def test_a_better_run_is_proposed_and_only_the_analyst_makes_it_champion(ws, loaded, two_runs):
-    first, latest = two_runs
+def test_the_first_runs_champion_says_it_was_set_automatically(ws, loaded, trained):
     champion = ws.get_project(loaded)["champion_model_id"]
-    assert ws.get_model(champion)["run_id"] == first  # the second run chose nothing
-    assert evaluation.champion_origin(ws, loaded).startswith(f"#{champion} ")
+    assert evaluation.champion_origin(ws, loaded).startswith(f"#{champion} Logistic")
+    assert evaluation.proposed_champion(ws, loaded) is None  # it is the best of the latest run
+    baseline = next(m["id"] for m in ws.list_models(loaded) if m["family"] == "baseline")
+    evaluation.set_champion(ws, loaded, baseline)  # the analyst's own (poor) choice
+    assert evaluation.champion_origin(ws, loaded) is None
+    assert evaluation.proposed_champion(ws, loaded).model_id == champion
+
+
+def test_a_better_run_is_proposed_and_only_the_analyst_makes_it_champion(ws, loaded, trained):
+    baseline = next(m["id"] for m in ws.list_models(loaded) if m["family"] == "baseline")
+    evaluation.set_champion(ws, loaded, baseline)  # an older, worse champion
+    projects.save_settings(ws, loaded, {"models": ["linear", "random_forest"], "cv_folds": 0})
+    job = ws.create_job(loaded, "train")
+    run_training_job(ws, job["id"])
+    first, latest = sorted(r["id"] for r in ws.list_runs(loaded))
+    assert ws.get_project(loaded)["champion_model_id"] == baseline  # the better run chose nothing
     best = int(evaluation.leaderboard(ws, loaded, run_id=latest)["model_id"].iloc[0])
     proposal = evaluation.proposed_champion(ws, loaded)
     assert proposal.model_id == best
     assert f"best model of the latest run (run #{latest})" in proposal.text
-    assert f"The champion #{champion} " in proposal.text and f"its own run's (#{first})" in proposal.text
-    assert ws.get_project(loaded)["champion_model_id"] == champion  # proposing changed nothing
+    assert f"The champion, #{baseline} " in proposal.text and f"its own run's (#{first})" in proposal.text
+    assert ws.get_project(loaded)["champion_model_id"] == baseline  # proposing changed nothing
     evaluation.set_champion(ws, loaded, best)
     assert ws.get_project(loaded)["champion_model_id"] == best
     assert evaluation.proposed_champion(ws, loaded) is None and evaluation.champion_origin(ws, loaded) is None
