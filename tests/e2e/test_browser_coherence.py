@@ -118,10 +118,18 @@ def test_item_4_widgets_keep_their_values(on_project):
 # ---- item 10: the threshold slider reruns only its own part of the page
 
 
-def _open_evaluate(start_server, open_page, ws, pid, shots: str) -> StreamlitPage:
+def _open_evaluate(start_server, open_page, ws, pid, shots: str, on_websocket=None) -> StreamlitPage:
+    """The app open on Evaluate; the first runs import the libraries and score the bootstrap intervals, which
+    takes a while on a busy machine. ``on_websocket`` sees the page's websockets from the start."""
     st = open_page(start_server(ws.home, f"{shots}.log").url, "coherence")
-    st.goto(f"/?project={pid}")
-    st.nav("Evaluate")
+    if on_websocket is not None:
+        st.page.on("websocket", on_websocket)
+    st.page.goto(f"{st.base_url}?project={pid}")
+    st.page.wait_for_selector('[data-testid="stApp"]')
+    st.wait_idle(timeout=120)
+    link = st.page.locator('[data-testid="stSidebarNavLink"]').filter(has=st.page.get_by_text("Evaluate", exact=True))
+    st.act(link.click, timeout=120)
+    st.main.locator("h1").filter(has_text="Evaluate").wait_for()
     return st
 
 
@@ -251,10 +259,7 @@ def test_item_10_threshold_slider_reruns_only_its_fragment(start_server, open_pa
         if "/_stcore/stream" in socket.url:
             socket.on("framesent", sent)
 
-    st = open_page(start_server(ws.home, "item_10.log").url, "coherence")
-    st.page.on("websocket", watch)
-    st.goto(f"/?project={pid}")
-    st.nav("Evaluate")
+    st = _open_evaluate(start_server, open_page, ws, pid, "item_10", on_websocket=watch)
     st.main.get_by_role("tab", name="Threshold").click()
     table, _ = evaluation.threshold_report(ws, model_id)
     before = len(reruns)
