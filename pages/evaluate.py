@@ -75,7 +75,7 @@ model_id = st.selectbox("Model", ids, index=ids.index(champion) if champion in i
                         format_func=lambda i: f"#{i} {model_label(trained.set_index('model_id').loc[i, 'model'])}"
                         + (" (champion)" if i == champion else ""), key=f"evaluate_model_{run}")
 model = projects.model_record(ws, model_id)
-if verdict := verdicts.baseline_verdict(every_run, model_id):
+if verdict := verdicts.baseline_verdict(evaluation.leaderboard(ws, pid, run_id=model["run_id"]), model_id):
     (st.success if verdict.good else st.warning)(verdict.text)
 key = (home, model_id, model["sha256"])
 threshold = model["decision_threshold"]
