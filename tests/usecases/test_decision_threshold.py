@@ -102,3 +102,18 @@ def test_unshifted_rows_show_no_prediction_drift_after_a_new_threshold(ws, churn
     assert check.report.prediction["verdict"] == "ok", check.report.prediction
     shares = check.reference["prediction"]
     assert shares is not None
+
+
+def test_the_champion_server_follows_a_newly_saved_threshold(ws, churn_champion, model_id):
+    from usecases.serving import ChampionApp
+
+    frame = ws.load_dataset(churn_champion["dataset_id"]).drop(columns=["churned"]).head(400)
+    records = frame.astype(object).where(frame.notna(), None).to_dict("records")
+    answered = {}
+    with TestClient(ChampionApp(ws, churn_champion["id"], log=False, check_every=0.0)) as client:
+        for threshold in (THRESHOLD, 0.3):  # saved on Evaluate while the server runs
+            evaluation.set_threshold(ws, model_id, threshold)
+            body = client.post("/predict", json=records).json()
+            answered[threshold] = [str(p) == "yes" for p in body["predictions"]]
+            assert answered[threshold] == [p["yes"] >= threshold for p in body["probabilities"]], threshold
+    assert answered[THRESHOLD] != answered[0.3]
