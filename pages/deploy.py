@@ -31,7 +31,7 @@ with ui.user_errors():
         skops = export.skops_export(ws, model_id)
     onnx = export.onnx_status(ws, model_id)
     buttons = st.container(horizontal=True)
-    ui.download_button(buttons, "Model (.joblib)", export.joblib_bytes(ws, model_id), file_name=f"{stem}.joblib",
+    ui.download_button(buttons, "Model (.joblib)", export.joblib_download(ws, model_id), file_name=f"{stem}.joblib",
                        mime="application/octet-stream", type="primary", key="deploy_download_model")
     if skops.data is not None:
         ui.download_button(buttons, "Model (.skops, safe to load)", skops.data, file_name=f"{stem}.skops",
@@ -66,8 +66,10 @@ with ui.user_errors():
                    f"{info['max_diff']:.2g} (relative; tolerance {info['tolerance']:g}); the model runs in "
                    f"{'float64' if info['model_dtype'] == 'double' else 'float32'}.")
     if card["decision_threshold"] is not None:
-        st.caption(f"Decision threshold {card['decision_threshold']:g} (set on Evaluate): the files predict the "
-                   "most probable class; apply the threshold to the positive class's probability yourself.")
+        st.caption(f"Decision threshold {card['decision_threshold']:g} (set on Evaluate): the joblib and skops "
+                   "files decide at it (a FixedThresholdClassifier around the pipeline), as scoring here and the "
+                   "REST server do; the ONNX file gives the probabilities, so apply the threshold to the positive "
+                   "class's probability yourself.")
 
     with st.expander("How to load these files"):
         st.caption("In a fresh virtual environment (Python 3.11 or newer), next to the downloaded files:")

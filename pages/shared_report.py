@@ -97,12 +97,19 @@ st.subheader("Leaderboard")
 if report.leaderboard.empty:
     st.info("No trained models yet.")
 else:
+    st.caption(f"The models of the latest training run (#{report.leaderboard['run #'].iloc[0]}), best first, with "
+               "its baseline." + (" Class decisions use each model's decision threshold." if "decision threshold"
+                                  in report.leaderboard else ""))
     st.dataframe(report.leaderboard, hide_index=True, width="stretch")
 
 champion = report.champion
 if champion is not None:
     which = "champion" if champion.chosen else "best model on validation (no champion chosen yet)"
     st.subheader(f"Evaluation of the {which}: {champion.label}")
+    if champion.classes is not None and len(champion.classes) == 2:
+        threshold = champion.card.get("decision_threshold")
+        st.caption(f"Classes are decided at the decision threshold {threshold or 0.5:.2f}"
+                   + (" (set by the project's owner)." if threshold is not None else " (the most probable class)."))
     if champion.test_score is not None:
         st.metric(f"Final test {report.metric}", f"{champion.test_score:.4f}")
     _charts(evaluation_figures(champion, report.task))

@@ -3,7 +3,13 @@ page shows of one model: scores with bootstrap intervals, curves' inputs, the de
 explanations (permutation importance, partial dependence, learning curve) on the run's own rows.
 
 A binary model's decision threshold is kept on its model row (``decision_threshold``); ``model_threshold``
-reads it back for scoring.
+reads it back. It is the one threshold every number here is decided at: the validation predictions
+(``validation_predictions``, so every score, interval, per-class report, confusion matrix and comparison), the
+leaderboard's validation column and the final test report; without one a two-class model predicts the most
+probable class (P >= 0.5). Only ``threshold_report`` looks at other thresholds, from the probabilities.
+
+The champion is only ever chosen by the analyst: ``proposed_champion`` says which model the latest run would
+suggest, ``set_champion`` makes it so.
 """
 
 from __future__ import annotations
@@ -14,7 +20,9 @@ import numpy as np
 import pandas as pd
 from sklearn.metrics import log_loss
 
-from engine import METRICS, Problem, compute_metrics, evaluate
+from engine import METRICS, Problem, compute_metrics, evaluate, model_label
+from engine.deploy.export import with_threshold
+from engine.deploy.predict import probability_frame
 from engine.errors import ModelError
 from engine.evaluate.conformal import PredictionInterval, conformal_interval
 from engine.evaluate.explain import (
@@ -34,10 +42,13 @@ from usecases.runs import prepare_run, run_inputs, stored_run
 __all__ = [
     "CalibrationReport",
     "ModelRows",
+    "Proposal",
     "calibration_report",
     "class_report",
+    "champion_origin",
     "cv_fold_scores",
     "final_test_report",
+    "latest_run",
     "leaderboard",
     "learning_curve",
     "model_rows",
@@ -46,6 +57,7 @@ __all__ = [
     "partial_dependence",
     "permutation_importance",
     "prediction_interval",
+    "proposed_champion",
     "score_table",
     "set_champion",
     "set_threshold",
@@ -55,19 +67,30 @@ __all__ = [
 ]
 
 
-def leaderboard(ws: Workspace, project_id: int) -> pd.DataFrame:
-    """One row per trained model, best validation score first (by the project's metric)."""
+def leaderboard(ws: Workspace, project_id: int, run_id: int | None = None) -> pd.DataFrame:
+    """One row per trained model of run ``run_id`` (None: every run), best validation score first (by the project's
+    metric).
+
+    Every run trains its own baseline; over every run only the latest run's baseline is listed, so it shows once.
+    ``validation`` is scored at the model's decision threshold (``threshold``: the saved one, 0.5 for a two-class
+    model without one, NaN where none applies).
+    """
     project = ws.get_project(project_id)
     runs = {r["id"]: r for r in ws.list_runs(project_id)}
+    models = [m for m in ws.list_models(project_id) if run_id is None or m["run_id"] == run_id]
+    baselines = [m["run_id"] for m in models if m["family"] == "baseline"]
     rows = []
-    for model in ws.list_models(project_id):
+    for model in models:
+        if model["family"] == "baseline" and model["run_id"] != max(baselines):
+            continue
         run = runs.get(model["run_id"], {})
         metric = (run.get("problem") or {}).get("metric") or (project["problem"] or {}).get("metric")
         scores = model["cv_scores"] or []
+        valid, threshold = _validation_scores(ws, model)
         rows.append({
             "model_id": model["id"], "run_id": model["run_id"], "model": model["family"],
             "status": model["status"], "metric": metric,
-            "validation": (model["valid_metrics"] or {}).get(metric, np.nan),
+            "validation": valid.get(metric, np.nan), "threshold": threshold,
             "cv_mean": float(np.mean(scores)) if scores else np.nan,
             "cv_std": float(np.std(scores)) if scores else np.nan,
             "test": (model["test_metrics"] or {}).get(metric, np.nan),
@@ -81,6 +104,63 @@ def leaderboard(ws: Workspace, project_id: int) -> pd.DataFrame:
     ascending = metric is not None and not METRICS[metric].greater_is_better
     table = table.sort_values(["validation", "model_id"], ascending=[ascending, True], na_position="last")
     return table.reset_index(drop=True)
+
+
+def _validation_scores(ws: Workspace, model: dict) -> tuple[dict, float]:
+    """A model's validation metrics at its decision threshold, and that threshold (NaN where none applies).
+
+    Training stored them at 0.5; a model with a saved threshold is scored again from its validation predictions.
+    """
+    stored = model["valid_metrics"] or {}
+    if "roc_auc" not in stored:  # no two-class probabilities: the most probable class, no threshold
+        return stored, np.nan
+    threshold = model["decision_threshold"]
+    if threshold is None or model["status"] != "ok":
+        return stored, 0.5
+    task, _ = _task(ws, model)
+    predictions, classes = validation_predictions(ws, model["id"])
+    return {**stored, **compute_metrics(task, predictions["y_true"], predictions["y_pred"],
+                                        _proba(predictions, classes), classes)}, threshold
+
+
+def latest_run(board: pd.DataFrame) -> int | None:
+    """The newest run with a trained model on a leaderboard, or None."""
+    trained = board[board["status"] == "ok"] if not board.empty else board
+    return None if trained.empty else int(trained["run_id"].max())
+
+
+class Proposal(NamedTuple):
+    """The champion the workbench suggests (the analyst confirms it) and why, in a sentence."""
+
+    model_id: int
+    text: str
+
+
+def proposed_champion(ws: Workspace, project_id: int) -> Proposal | None:
+    """The best trained model of the latest run on validation, when there is no champion or it scores better than
+    the champion (on the champion's own validation rows when it comes from an earlier run); else None.
+
+    Nothing is chosen here: the page shows the sentence and the analyst confirms with ``set_champion``.
+    """
+    board = leaderboard(ws, project_id)
+    run_id = latest_run(board)
+    if run_id is None:
+        return None
+    best = board[(board["status"] == "ok") & (board["run_id"] == run_id)].iloc[0]
+    champion = ws.get_project(project_id)["champion_model_id"]
+    metric = METRICS[best["metric"]]
+    text = (f"#{best['model_id']} {model_label(best['model'])} is the best model of the latest run (run #{run_id}): "
+            f"validation {metric.label} {best['validation']:.4f}.")
+    if champion is None:
+        return Proposal(int(best["model_id"]), f"No champion yet. {text}")
+    current = ws.get_model(champion)
+    score = _validation_scores(ws, current)[0].get(best["metric"], np.nan)
+    better = best["validation"] > score if metric.greater_is_better else best["validation"] < score
+    if best["model_id"] == champion or not (better or np.isnan(score)):
+        return None
+    rows = "the same" if current["run_id"] == run_id else f"its own run's (#{current['run_id']})"
+    return Proposal(int(best["model_id"]), f"{text} The champion, #{champion} {model_label(current['family'])}, "
+                                           f"scores {score:.4f} on {rows} validation rows.")
 
 
 def set_champion(ws: Workspace, project_id: int, model_id: int) -> dict:
@@ -103,18 +183,43 @@ def final_test_report(ws: Workspace, model_id: int) -> dict:
     stored = prepare_run(run_inputs(ws, run))
     pipeline, card = ws.load_model(model_id)
     X = stored.data.rows.iloc[stored.split.test][[f["name"] for f in card["features"]]]
-    metrics, _ = evaluate(pipeline, X, stored.data.y.iloc[stored.split.test], stored.inputs.problem.task)
-    metrics = {**metrics, "rows": int(len(stored.split.test)), "scored_at": now()}
+    threshold = model["decision_threshold"]  # the test scores are decided as the model decides
+    metrics, _ = evaluate(with_threshold(pipeline, threshold), X, stored.data.y.iloc[stored.split.test],
+                          stored.inputs.problem.task)
+    metrics = {**metrics, "rows": int(len(stored.split.test)), "scored_at": now(), "decision_threshold": threshold}
     ws.update_model(model_id, test_metrics=metrics)
     return metrics
+
+
+def champion_origin(ws: Workspace, project_id: int) -> str | None:
+    """A sentence when the champion is still the one the first training run set (its best model on validation),
+    so the page says the analyst did not choose it; None once the analyst chose one, or with no champion."""
+    champion = ws.get_project(project_id)["champion_model_id"]
+    history = [h for h in ws.champion_history(project_id) if h["model_id"] == champion]
+    if champion is None or not history or history[-1]["reason"] != "first":
+        return None
+    model = ws.get_model(champion)
+    return (f"#{champion} {model_label(model['family'])} was made the champion automatically when run "
+            f"#{model['run_id']} finished (its best model on validation), not by you.")
 
 
 # -- one model's validation results -------------------------------------------------------------------
 
 def validation_predictions(ws: Workspace, model_id: int) -> tuple[pd.DataFrame, list[str] | None]:
-    """The validation predictions saved with a model, and its classes in probability-column order (or None)."""
+    """The validation predictions saved with a model, and its classes in probability-column order (or None).
+
+    ``y_pred`` is decided at the model's saved decision threshold (a two-class model without one: the most
+    probable class, as trained).
+    """
     predictions = ws.load_predictions(model_id)
     classes = [c.removeprefix("proba_") for c in predictions.columns if c.startswith("proba_")]
+    threshold = model_threshold(ws, model_id)
+    if threshold is not None and len(classes) == 2:
+        # the labels as stored (e.g. the integers 0 and 1), not the column names' text
+        stored = {str(v): v for v in pd.concat([predictions["y_true"], predictions["y_pred"]]).unique()}
+        labels = [stored.get(c, c) for c in classes]
+        decided = probability_frame(_proba(predictions, classes), np.array(labels, dtype=object), threshold)
+        predictions = predictions.assign(y_pred=decided["prediction"].to_numpy())
     return predictions, (classes or None)
 
 

@@ -4,6 +4,11 @@ Every export starts from the stored pipeline verified against the sha256 in the 
 ONNX files are made once, checked on the run's validation rows, and kept next to the model (with their own
 sha256 and the model sha256 they came from), so a page shows them without redoing the work.
 
+A two-class model's saved decision threshold travels with the files that predict: the joblib download
+(``joblib_download``) and the skops file wrap the pipeline in scikit-learn's ``FixedThresholdClassifier``, so
+``model.predict`` decides as the workbench does; saving another threshold makes them again. The ONNX graph keeps
+the pipeline's own labels: the workbench's ONNX serving path applies the threshold to its probabilities.
+
 A model directory written by ``python -m engine train`` keeps its skops file too (``write_dir_skops``), and
 ``load_model_dir`` loads such a directory through skops with the trusted types only: a directory handed over by
 someone else cannot run code that way. ``model.joblib`` is a pickle (loading it runs whatever code it holds), so
@@ -18,7 +23,7 @@ from typing import NamedTuple
 
 import numpy as np
 
-from engine.deploy.export import ONNX_TOLERANCE, ExportError, dumps_skops, export_onnx, loads_skops
+from engine.deploy.export import ONNX_TOLERANCE, ExportError, dumps_skops, export_onnx, loads_skops, with_threshold
 from engine.deploy.export import untrusted_skops_types as _untrusted
 from engine.errors import ModelError
 from storage import (
@@ -34,7 +39,7 @@ from storage import (
 from usecases.evaluation import model_rows, model_threshold
 
 __all__ = ["CHECK_ROWS", "EXPORT_FORMATS", "ONNX_SKIPPED", "PICKLE_WARNING", "ExportFile", "LoadedModel", "card_json",
-           "export_model_dir", "joblib_bytes", "load_model_dir", "model_exports", "onnx_export",
+           "export_model_dir", "joblib_bytes", "joblib_download", "load_model_dir", "model_exports", "onnx_export",
            "onnx_status", "skops_export", "write_dir_exports", "write_dir_onnx", "write_dir_skops"]
 
 #: At most this many validation rows check an export.
@@ -42,6 +47,8 @@ CHECK_ROWS = 2000
 #: Bump when the converters change, so exports (and reasons) kept from an earlier version are made again.
 EXPORT_VERSION = 1
 SKOPS_FILE = "model.skops"
+#: The joblib file handed out when a decision threshold is saved: the pipeline wrapped to decide at it.
+THRESHOLD_JOBLIB_FILE = "model_threshold.joblib"
 ONNX_FILE = "model.onnx"
 #: ``python -m engine export --format`` → the file it writes.
 EXPORT_FORMATS = {"onnx": ONNX_FILE, "skops": SKOPS_FILE}
@@ -66,21 +73,49 @@ def joblib_bytes(ws: Workspace, model_id: int) -> bytes:
     return read_model_bytes(ws.model_dir(model_id), record["sha256"])
 
 
-def skops_export(ws: Workspace, model_id: int) -> ExportFile:
-    """The model as a skops file, made once and checked: loaded back with the trusted types, it predicts
-    exactly what the joblib pipeline predicts on the validation rows."""
+def joblib_download(ws: Workspace, model_id: int) -> bytes:
+    """The joblib file a user downloads: the stored one (``joblib_bytes``), or, when a decision threshold is saved,
+    the stored pipeline wrapped by ``with_threshold`` so its ``predict`` decides at that threshold (made once per
+    threshold and kept next to the model)."""
     record = _trained(ws, model_id)
-    cached = _cached(ws, model_id, SKOPS_FILE, record["sha256"])
+    threshold = model_threshold(ws, model_id)
+    if threshold is None:
+        return joblib_bytes(ws, model_id)
+    cached = _cached(ws, model_id, THRESHOLD_JOBLIB_FILE, record["sha256"], threshold)
+    if cached is not None and cached.data is not None:
+        return cached.data
+    import io
+
+    import joblib
+
+    pipeline, _ = ws.load_model(model_id)  # verified against the recorded sha256
+    buffer = io.BytesIO()
+    joblib.dump(with_threshold(pipeline, threshold), buffer, compress=3)
+    data = buffer.getvalue()
+    write_export(ws.model_dir(model_id), THRESHOLD_JOBLIB_FILE, data,
+                 {"model_sha256": record["sha256"], "export_version": EXPORT_VERSION, "created_at": now(),
+                  "decision_threshold": threshold})
+    return data
+
+
+def skops_export(ws: Workspace, model_id: int) -> ExportFile:
+    """The model as a skops file, made once (per saved decision threshold) and checked: loaded back with the trusted
+    types, it predicts exactly what the workbench predicts on the validation rows."""
+    record = _trained(ws, model_id)
+    threshold = model_threshold(ws, model_id)
+    cached = _cached(ws, model_id, SKOPS_FILE, record["sha256"], threshold)
     if cached is not None:
         return cached
     m = model_rows(ws, model_id)
-    return _skops_file(ws, model_id, record, m.pipeline, _check_rows(m), m.problem.task)
+    return _skops_file(ws, model_id, record, m.pipeline, _check_rows(m), m.problem.task, threshold)
 
 
-def _skops_file(ws: Workspace, model_id: int, record: dict, pipeline, rows, task: str) -> ExportFile:
+def _skops_file(ws: Workspace, model_id: int, record: dict, pipeline, rows, task: str,
+                threshold: float | None = None) -> ExportFile:
     info = {"model_sha256": record["sha256"], "export_version": EXPORT_VERSION, "created_at": now(),
-            "rows": int(len(rows))}
+            "rows": int(len(rows)), "decision_threshold": threshold}
     try:
+        pipeline = with_threshold(pipeline, threshold)
         data = dumps_skops(pipeline)
         loaded = loads_skops(data)
     except ExportError as exc:
@@ -240,12 +275,13 @@ def card_json(ws: Workspace, model_id: int) -> dict:
     record = _trained(ws, model_id)
     card = read_card(ws.model_dir(model_id))
     run = ws.get_run(record["run_id"])
+    threshold = model_threshold(ws, model_id)
     exports = {}
     for name in (SKOPS_FILE, ONNX_FILE):
-        cached = _cached(ws, model_id, name, record["sha256"])
+        cached = _cached(ws, model_id, name, record["sha256"], threshold if name == SKOPS_FILE else None)
         if cached is not None:
             exports[name] = _card_entry(cached.info)
-    return {**card, "sha256": record["sha256"], "decision_threshold": model_threshold(ws, model_id),
+    return {**card, "sha256": record["sha256"], "decision_threshold": threshold,
             "test_metrics": record["test_metrics"] or None, "fit_seconds": record["fit_seconds"],
             "run_seconds": run.get("seconds"), "exports": exports}
 
@@ -282,10 +318,13 @@ def _trained(ws: Workspace, model_id: int) -> dict:
     return record
 
 
-def _cached(ws: Workspace, model_id: int, name: str, model_sha256: str) -> ExportFile | None:
+def _cached(ws: Workspace, model_id: int, name: str, model_sha256: str,
+            threshold: float | None = None) -> ExportFile | None:
+    """A kept export of this model file, made under the same export version (and decision threshold)."""
     found = read_export(ws.model_dir(model_id), name)
     if found is None or found[1].get("model_sha256") != model_sha256 \
-            or found[1].get("export_version") != EXPORT_VERSION:
+            or found[1].get("export_version") != EXPORT_VERSION \
+            or found[1].get("decision_threshold") != threshold:
         return None
     return ExportFile(*found)
 

@@ -5,7 +5,9 @@ on the Deploy page ("batch scoring"), rows appended to the project's data on the
 in the project, and the REST server's prediction log read as
 one batch per day ("rest", never copied). Every check compares a batch with the model's reference profile, a
 compact summary of its training rows kept as ``reference.json`` next to the model, so the raw training file is
-never needed again.
+never needed again. The reference's predictions are decided at the model's decision threshold, and it records
+that threshold: after another one is saved on Evaluate the reference is made again, so a new threshold alone never
+reads as prediction drift.
 """
 
 from __future__ import annotations
@@ -50,9 +52,10 @@ def save_reference(ws: Workspace, model_id: int, pipeline, rows: pd.DataFrame) -
     directory = ws.model_dir(model_id)
     card = read_card(directory)
     sample = rows.sample(PREDICTION_SAMPLE, random_state=0) if len(rows) > PREDICTION_SAMPLE else rows
-    predictions = predict_frame(pipeline, sample, card["features"], card["task"], model_threshold(ws, model_id))
+    threshold = model_threshold(ws, model_id)
+    predictions = predict_frame(pipeline, sample, card["features"], card["task"], threshold)
     profile = reference_profile(rows, card["features"], predictions, task=card["task"])
-    profile = {**profile, "created_at": now(), "model_id": model_id}
+    profile = {**profile, "created_at": now(), "model_id": model_id, "decision_threshold": threshold}
     write_reference(directory, profile)
     return profile
 
@@ -64,8 +67,12 @@ def rebuild_reference(ws: Workspace, model_id: int) -> dict:
 
 
 def model_reference(ws: Workspace, model_id: int) -> dict:
-    """A model's reference profile, rebuilt (once) and saved when it has none yet."""
-    return read_reference(ws.model_dir(model_id)) or rebuild_reference(ws, model_id)
+    """A model's reference profile, rebuilt (once) and saved when it has none yet or when its predictions were
+    decided at another decision threshold than the one saved now."""
+    reference = read_reference(ws.model_dir(model_id))
+    if reference is None or reference.get("decision_threshold") != model_threshold(ws, model_id):
+        return rebuild_reference(ws, model_id)
+    return reference
 
 
 # -- thresholds --------------------------------------------------------------------------------------------------

@@ -190,9 +190,9 @@ def project_id_by_name(ws: Workspace, name: str) -> int:
 class ChampionApp:
     """An ASGI app that serves whichever model is a project's champion now.
 
-    Every request first checks the project's champion (at most once per ``check_every`` seconds, a
-    single SQLite read); after a promotion or a rollback the next request loads the new champion
-    (sha256-checked, as ``model_app`` does) and from then on it answers, without a restart. Requests in
+    Every request first checks the project's champion and its decision threshold (at most once per ``check_every``
+    seconds, two SQLite reads); after a promotion, a rollback or a newly saved threshold the next request loads the
+    champion (sha256-checked, as ``model_app`` does) and from then on it answers, without a restart. Requests in
     flight finish on the model they started with. ``GET /health`` names the model version answering.
     """
 
@@ -201,6 +201,7 @@ class ChampionApp:
         self.ws, self.project_id, self.log, self.runtime, self.check_every = ws, project_id, log, runtime, check_every
         self.limits = {"token": token, "max_body_bytes": max_body_bytes}
         self.model_id: int | None = None
+        self.threshold: float | None = None  # the champion's decision threshold the app decides at
         self.app = None
         self.loggers: list[PredictionLogger] = []
         self._checked = 0.0
@@ -215,7 +216,8 @@ class ChampionApp:
                 return
             if champion is None:
                 raise ModelError(f"Project {self.project_id} has no champion to serve; choose one on Evaluate.")
-            if champion == self.model_id:
+            threshold = self.ws.get_model(champion)["decision_threshold"]
+            if (champion, threshold) == (self.model_id, self.threshold):  # a new threshold is a new version too
                 return
             try:
                 app = model_app(ws=self.ws, model_id=champion, log=self.log, runtime=self.runtime, **self.limits)
@@ -225,7 +227,7 @@ class ChampionApp:
                 return  # a new champion that cannot load (e.g. its file fails its sha256): keep serving the last one
             if app.state.logger is not None:
                 self.loggers.append(app.state.logger)
-            self.app, self.model_id = app, champion
+            self.app, self.model_id, self.threshold = app, champion, threshold
 
     async def __call__(self, scope, receive, send) -> None:
         if scope["type"] == "lifespan":  # the served apps come and go; this app owns start-up and shutdown

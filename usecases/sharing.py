@@ -131,12 +131,15 @@ def _champion(ws: Workspace, project: dict, board: pd.DataFrame, metric: str | N
 
 
 def _leaderboard(board: pd.DataFrame, label: str) -> pd.DataFrame:
-    trained = board[board["status"] == "ok"]
-    return pd.DataFrame({
-        "model #": trained["model_id"], "model": trained["model"].map(model_label),
-        f"validation {label}": trained["validation"], "CV mean": trained["cv_mean"], "CV std": trained["cv_std"],
+    """The latest run's trained models as the Evaluate page lists them by default (its baseline once)."""
+    trained = board[(board["status"] == "ok") & (board["run_id"] == evaluation.latest_run(board))]
+    table = pd.DataFrame({
+        "model #": trained["model_id"], "run #": trained["run_id"], "model": trained["model"].map(model_label),
+        f"validation {label}": trained["validation"], "decision threshold": trained["threshold"],
+        "CV mean": trained["cv_mean"], "CV std": trained["cv_std"],
         f"test {label}": trained["test"], "fit time (s)": trained["fit_seconds"],
         "champion": trained["champion"].map({True: "yes", False: ""})}).reset_index(drop=True)
+    return table.drop(columns="decision threshold") if table["decision threshold"].isna().all() else table
 
 
 def report_data(ws: Workspace, project_id: int, *, now: datetime | None = None) -> ProjectReport:

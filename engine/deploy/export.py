@@ -53,6 +53,7 @@ __all__ = [
     "onnx_inputs",
     "run_onnx",
     "untrusted_skops_types",
+    "with_threshold",
 ]
 
 #: Largest accepted |onnx - sklearn| / max(1, |sklearn|) of a probability or regression value.
@@ -78,17 +79,49 @@ class UntrustedTypesError(ExportError):
     """A skops file holds types outside ``TRUSTED_MODULES``; it is not loaded."""
 
 
+# -- the decision threshold -----------------------------------------------------------------------------------
+
+def with_threshold(pipeline, threshold: float | None):
+    """The fitted two-class ``pipeline`` wrapped so that ``predict`` decides at ``threshold`` (P(second class) >= it,
+    as the workbench scores), through scikit-learn's ``FixedThresholdClassifier``; ``pipeline`` itself when there is
+    no threshold. The wrapper needs no fit: it scores with the fitted pipeline, and keeps ``predict_proba`` and
+    ``classes_``.
+
+    >>> from sklearn.linear_model import LogisticRegression
+    >>> model = LogisticRegression().fit([[0.0], [1.0]], [0, 1])
+    >>> with_threshold(model, 0.99).predict([[0.9]]).tolist()
+    [0]
+    """
+    if threshold is None:
+        return pipeline
+    from sklearn.model_selection import FixedThresholdClassifier
+
+    if len(getattr(pipeline, "classes_", ())) != 2 or not hasattr(pipeline, "predict_proba"):
+        raise ExportError("A decision threshold applies to two-class models that give probabilities only.")
+    if isinstance(threshold, bool) or not isinstance(threshold, int | float) or not 0 < threshold < 1:
+        raise ExportError(f"The decision threshold must be a number in (0, 1). Got {threshold!r} instead.")
+    return FixedThresholdClassifier(pipeline, threshold=float(threshold), response_method="predict_proba")
+
+
+def _unwrapped(model):
+    """The pipeline inside a ``with_threshold`` wrapper (or ``model`` itself)."""
+    from sklearn.model_selection import FixedThresholdClassifier
+
+    return model.estimator if isinstance(model, FixedThresholdClassifier) else model
+
+
 # -- skops ------------------------------------------------------------------------------------------------------
 
 def dumps_skops(pipeline) -> bytes:
-    """The pipeline as skops bytes. Fitted pandas values are stored as plain dicts and NumPy datetimes.
+    """The pipeline (or its ``with_threshold`` wrapper) as skops bytes. Fitted pandas values are stored as plain
+    dicts and NumPy datetimes.
 
     Raises ExportError naming a step whose fitted state skops cannot store.
     """
     import skops.io as sio
 
     ready = copy.deepcopy(pipeline)
-    for step in _estimators(ready):
+    for step in _estimators(_unwrapped(ready)):
         _skops_ready(step)
     try:
         return sio.dumps(ready)

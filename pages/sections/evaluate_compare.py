@@ -17,7 +17,8 @@ _VIEWS = ["Two models", "Two runs"]
 
 
 @st.cache_data(max_entries=16, show_spinner="Resampling the validation rows…")
-def _compare(home: str, a: int, sha_a: str, b: int, sha_b: str) -> pd.DataFrame:
+def _compare(home: str, a: int, sha_a: str, b: int, sha_b: str, thresholds: tuple) -> pd.DataFrame:
+    """``thresholds``: both models' saved decision thresholds, part of the cache key (the scores depend on them)."""
     return comparison.compare_models(ui.workspace(), a, b)
 
 
@@ -51,7 +52,8 @@ def _two_models(ws, trained: pd.DataFrame) -> None:
         return
     records = {i: projects.model_record(ws, i) for i in (a, b)}
     with ui.user_errors():
-        table = _compare(str(ws.home), a, records[a]["sha256"], b, records[b]["sha256"])
+        table = _compare(str(ws.home), a, records[a]["sha256"], b, records[b]["sha256"],
+                         (records[a]["decision_threshold"], records[b]["decision_threshold"]))
         st.markdown(difference_sentence(table.iloc[0].to_dict()))
         st.caption("B − A on the validation rows, with a 95% paired-bootstrap interval (both models scored on the "
                    "same 500 resamples of the rows). When the interval holds 0, the data cannot tell them apart.")
@@ -70,7 +72,7 @@ def _two_models(ws, trained: pd.DataFrame) -> None:
 def _charts(ws, models: dict, label) -> None:
     task = next(iter(models.values()))[1]["task"]
     for column, (name, (model_id, record)) in zip(st.columns(2), models.items(), strict=True):
-        frame, classes = details.predictions(str(ws.home), model_id, record["sha256"])
+        frame, classes = details.predictions(str(ws.home), model_id, record["sha256"], record["decision_threshold"])
         y = frame["y_true"]
         if task == "regression":
             figure = ep.predicted_actual_figure(y, frame["y_pred"])

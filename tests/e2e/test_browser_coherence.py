@@ -18,7 +18,7 @@ from playwright.sync_api import expect
 from engine import Problem, load_sample, predict_frame
 from storage import Workspace
 from tests.e2e.helpers import ROOT, StreamlitPage, act_live, fill_number
-from usecases import monitor_labels, projects, registry, retraining
+from usecases import evaluation, monitor_labels, projects, registry, retraining
 from usecases.training import run_training_job
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
@@ -374,3 +374,164 @@ def _options(st: StreamlitPage, label: str) -> list[str]:
     options = [o.strip() for o in st.page.get_by_role("option").all_inner_texts()]
     st.page.keyboard.press("Escape")
     return options
+
+
+# ---- item 1: one decision threshold; item 8: the latest run, the baseline once, a proposed champion;
+# ---- item 10: the threshold slider reruns only its own part of the page
+
+
+def _open_evaluate(start_server, open_page, ws, pid, shots: str, on_websocket=None) -> StreamlitPage:
+    """The app open on Evaluate; the first runs import the libraries and score the bootstrap intervals, which
+    takes a while on a busy machine. ``on_websocket`` sees the page's websockets from the start."""
+    st = open_page(start_server(ws.home, f"{shots}.log").url, "coherence")
+    if on_websocket is not None:
+        st.page.on("websocket", on_websocket)
+    st.page.goto(f"{st.base_url}?project={pid}")
+    st.page.wait_for_selector('[data-testid="stApp"]')
+    st.wait_idle(timeout=120)
+    link = st.page.locator('[data-testid="stSidebarNavLink"]').filter(has=st.page.get_by_text("Evaluate", exact=True))
+    st.act(link.click, timeout=120)
+    st.main.locator("h1").filter(has_text="Evaluate").wait_for()
+    return st
+
+
+def _move_slider(st: StreamlitPage, steps: int) -> None:
+    """Move the threshold slider ``steps`` hundredths to the right, one key press (and one rerun) at a time."""
+    slider = st.main.locator('[data-testid="stSlider"] [role="slider"], [data-testid="stSlider"] input[type="range"]')
+    for _ in range(steps):
+        slider.first.focus()
+        st.act(lambda: st.page.keyboard.press("ArrowRight"))
+
+
+def _grid(st: StreamlitPage, index: int) -> list[list[str]]:
+    """The cells of the page's ``index``-th st.dataframe, row by row (its accessible table)."""
+    grid = st.main.locator('[data-testid="stDataFrame"]').nth(index)
+    columns = grid.locator('[role="columnheader"]').count()
+    cells = grid.locator('[role="gridcell"]').all_inner_texts()
+    return [cells[i:i + columns] for i in range(0, len(cells), columns)]
+
+
+def test_item_1_the_saved_threshold_decides_scores_matrix_and_downloads(start_server, open_page, trained_churn,
+                                                                        tmp_path):
+    import joblib
+
+    from engine import predict_frame
+
+    ws, pid = trained_churn
+    model_id = next(m["id"] for m in ws.list_models(pid) if m["family"] == "linear")  # the best, shown first
+    st = _open_evaluate(start_server, open_page, ws, pid, "item_1")
+    st.main.get_by_role("tab", name="Threshold").click()
+    _move_slider(st, 20)  # 0.50 -> 0.70
+    expect(st.main.locator('[data-testid="stSliderThumbValue"]')).to_have_text("0.70")
+    st.click("Save threshold with the model", scope=st.main)
+    assert ws.get_model(model_id)["decision_threshold"] == 0.7
+
+    # the confusion matrix counts the classes decided at 0.7, not at 0.5
+    stored = ws.load_predictions(model_id)
+    actual, decided = stored["y_true"].astype(str), (stored["proba_yes"] >= 0.7).map({True: "yes", False: "no"})
+    expected = [str(((actual == a) & (decided == p)).sum()) for a in ("no", "yes") for p in ("no", "yes")]
+    at_half = [str(((actual == a) & (stored["y_pred"].astype(str) == p)).sum()) for a in ("no", "yes")
+               for p in ("no", "yes")]
+    assert expected != at_half
+    st.main.get_by_role("tab", name="Plots").click()
+    matrix = st.main.locator('[data-testid="stPlotlyChart"]').filter(has_text="Confusion matrix")
+    expect(matrix.locator("svg text")).to_contain_text(expected)  # drawn once the tab shows
+    assert matrix.locator("svg text").all_text_contents()[:4] == expected  # the cells first, row by row
+    st.main.get_by_text(re.compile(r"counts the classes decided at the decision threshold 0\.70")).wait_for()
+    st.main.get_by_text(re.compile(r"^Classes are decided at the decision threshold 0\.70 \(saved")).wait_for()
+    # the Scores tab's accuracy is the one at 0.7
+    st.main.get_by_role("tab", name="Scores").click()
+    accuracy = next(row for row in _grid(st, 1) if row[0] == "Accuracy")[1]
+    assert float(accuracy) == pytest.approx((actual == decided).mean(), abs=1e-4)
+    st.screenshot("item_1_evaluate_saved_0.7")
+
+    # the downloaded joblib file predicts what the app scores
+    st.nav("Deploy")
+    with st.page.expect_download(timeout=120_000) as info:
+        st.main.get_by_role("button", name="Model (.joblib)", exact=True).click()
+    path = tmp_path / info.value.suggested_filename
+    info.value.save_as(path)
+    rows = ws.load_dataset(ws.get_project(pid)["dataset_id"]).drop(columns=["churned"]).head(300)
+    pipeline, card = ws.load_model(model_id)
+    app = predict_frame(pipeline, rows, card["features"], card["task"], 0.7)["prediction"].astype(str)
+    assert (joblib.load(path).predict(rows).astype(str) == app.to_numpy()).all()
+    st.main.get_by_text(re.compile(r"Decision threshold 0\.7 \(set on Evaluate\): the joblib and skops")).wait_for()
+    st.assert_no_exception("threshold saved, evaluate and deploy")
+
+
+def test_item_8_latest_run_baseline_once_and_a_proposed_champion(start_server, open_page, trained_churn):
+    from usecases.training import run_training_job
+
+    ws, pid = trained_churn
+    first_champion = next(m["id"] for m in ws.list_models(pid) if m["family"] == "baseline")
+    evaluation.set_champion(ws, pid, first_champion)  # an older, worse champion
+    projects.save_settings(ws, pid, {"models": ["linear", "random_forest"], "cv_folds": 0})
+    job = ws.create_job(pid, "train")
+    run_training_job(ws, job["id"])
+    latest = max(r["id"] for r in ws.list_runs(pid))
+    assert ws.get_project(pid)["champion_model_id"] == first_champion  # the second run chose nothing
+
+    st = _open_evaluate(start_server, open_page, ws, pid, "item_8")
+    run = st.widget("stSelectbox", "Run", st.main).get_by_role("combobox")
+    assert run.input_value() == f"Run #{latest} (latest)"
+    board = _grid(st, 0)
+    assert {row[1] for row in board} == {str(latest)}
+    assert [row[2] for row in board].count("Baseline (majority class / mean)") == 1
+    best = int(board[0][0])
+    proposal = st.main.locator('[data-testid="stAlertContentInfo"]').filter(has_text="best model of the latest run")
+    expect(proposal).to_contain_text(f"#{best} ")
+    assert ws.get_project(pid)["champion_model_id"] == first_champion  # proposed, not chosen
+    st.screenshot("item_8_proposal")
+    st.click(f"Make #{best} the champion", scope=st.main)
+    assert ws.get_project(pid)["champion_model_id"] == best
+    expect(st.main.get_by_role("button", name=f"Make #{best} the champion")).to_have_count(0)
+
+    st.select("Run", "Every run (the latest baseline only)", scope=st.main)
+    every = _grid(st, 0)
+    assert {row[1] for row in every} == {str(r["id"]) for r in ws.list_runs(pid)}
+    assert [row[2] for row in every].count("Baseline (majority class / mean)") == 1
+
+    st.select("Run", f"Run #{latest} (latest)", scope=st.main)
+    st.click("Score on the test split", scope=st.main, timeout=120)
+    assert {"roc_auc", "accuracy", "log_loss", "f1_macro"} <= set(ws.get_model(best)["test_metrics"])
+    test = st.main.locator('[data-testid="stDataFrame"]').filter(has_text="test (held-out rows)")
+    expect(test).to_have_count(1)
+    texts = test.locator('[role="gridcell"]').all_inner_texts()
+    for label in ("ROC-AUC", "Accuracy", "Log loss", "F1 (macro)", "MCC (Matthews correlation)"):
+        assert label in texts, texts
+    st.assert_no_exception("evaluate over two runs")
+
+
+def test_item_10_threshold_slider_reruns_only_its_fragment(start_server, open_page, trained_churn):
+    from streamlit.proto.BackMsg_pb2 import BackMsg
+
+    ws, pid = trained_churn
+    model_id = ws.get_project(pid)["champion_model_id"]
+    reruns: list[str] = []  # the fragment id of each rerun the browser asks for ("" for the whole page)
+
+    def watch(socket) -> None:
+        def sent(payload):
+            try:
+                msg = BackMsg.FromString(payload if isinstance(payload, bytes) else payload.encode())
+            except Exception:  # noqa: BLE001 - not a protobuf frame
+                return
+            if msg.WhichOneof("type") == "rerun_script":
+                reruns.append(msg.rerun_script.fragment_id)
+
+        if "/_stcore/stream" in socket.url:
+            socket.on("framesent", sent)
+
+    st = _open_evaluate(start_server, open_page, ws, pid, "item_10", on_websocket=watch)
+    st.main.get_by_role("tab", name="Threshold").click()
+    table, _ = evaluation.threshold_report(ws, model_id)
+    before = len(reruns)
+    _move_slider(st, 5)  # 0.50 -> 0.55
+    moved = reruns[before:]
+    assert len(moved) == 5 and all(moved), moved  # each move reran the threshold fragment, not the page
+    row = table.set_index("threshold").loc[0.55]
+    metric = st.main.locator('[data-testid="stMetric"]').filter(has_text="precision at 0.55 (validation)")
+    expect(metric.locator('[data-testid="stMetricValue"]')).to_have_text(f"{row['precision']:.3f}")
+    recall = st.main.locator('[data-testid="stMetric"]').filter(has_text="recall at 0.55 (validation)")
+    expect(recall.locator('[data-testid="stMetricValue"]')).to_have_text(f"{row['recall']:.3f}")
+    assert ws.get_model(model_id)["decision_threshold"] is None  # a preview: nothing saved
+    st.assert_no_exception("slider moved")

@@ -270,3 +270,35 @@ def test_hist_gradient_boosting_says_plainly_why_it_does_not_convert():
         assert "cannot write the trees" in result.reason and "HistGradientBoostingClassifier" in result.reason
     else:
         assert result.check.ok
+
+
+# -- the decision threshold travels with the model ----------------------------------------------------------------
+
+@pytest.mark.parametrize("threshold", [0.2, 0.5, 0.8], ids=lambda t: f"t{t}")
+def test_with_threshold_decides_at_it_and_survives_skops(threshold):
+    from engine.deploy.export import with_threshold
+    from engine.deploy.predict import probability_frame
+
+    pipeline, _, rows = _fit(CONVERTING["default-linear"][0], LogisticRegression(max_iter=500))
+    wrapped = with_threshold(pipeline, threshold)
+    proba = pipeline.predict_proba(rows)
+    expected = np.where(proba[:, 1] >= threshold, pipeline.classes_[1], pipeline.classes_[0])
+    np.testing.assert_array_equal(wrapped.predict(rows), expected)
+    np.testing.assert_array_equal(wrapped.predict(rows), probability_frame(proba, pipeline.classes_, threshold)
+                                  ["prediction"])
+    np.testing.assert_array_equal(wrapped.predict_proba(rows), proba)
+    loaded = loads_skops(dumps_skops(wrapped))  # the pipeline's steps inside are made skops-ready too
+    np.testing.assert_array_equal(loaded.predict(rows), expected)
+    assert loaded.threshold == threshold and list(loaded.classes_) == list(pipeline.classes_)
+
+
+def test_with_threshold_leaves_a_model_without_one_and_refuses_what_it_cannot_decide():
+    from engine.deploy.export import with_threshold
+
+    pipeline, _, _ = _fit(CONVERTING["default-linear"][0], LogisticRegression(max_iter=500))
+    assert with_threshold(pipeline, None) is pipeline
+    with pytest.raises(ExportError, match=r"must be a number in \(0, 1\). Got 1.5 instead"):
+        with_threshold(pipeline, 1.5)
+    regressor, _, _ = _fit(IMPUTE + [ONEHOT], Ridge(), task="regression")
+    with pytest.raises(ExportError, match="two-class models that give probabilities only"):
+        with_threshold(regressor, 0.5)
