@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import os
 import signal
+import subprocess
+import sys
+from pathlib import Path
 
 import pytest
 
@@ -133,3 +136,19 @@ def test_verify_from_the_command_line(ws, trained, capsys, tmp_path):
     assert "Reproduced: all" in capsys.readouterr().out
     assert main(["verify", "--workspace", str(tmp_path / "nowhere"), "--model", "1"]) == 1
     assert "There is no workspace at" in capsys.readouterr().err
+
+
+def test_verify_exits_3_with_the_differing_metric_when_a_stored_model_does_not_reproduce(ws, trained):
+    """Issue 17 item 13: `python -m engine verify` as a scheduler runs it: exit 3 and the metric that moved."""
+    model = next(m for m in ws.list_models(trained["project_id"]) if m["family"] == "linear")
+    stored = model["valid_metrics"]
+    ws.update_model(model["id"], valid_metrics={**stored, "accuracy": stored["accuracy"] + 0.25})  # not what it did
+    root = Path(__file__).resolve().parents[2]
+    result = subprocess.run([sys.executable, "-m", "engine", "verify", "--workspace", str(ws.home), "--model",
+                             str(model["id"])], cwd=root, capture_output=True, text=True, timeout=300)
+    assert result.returncode == 3, result.stderr
+    last = result.stdout.strip().splitlines()[-1]
+    assert last == (f"Not reproduced: accuracy {stored['accuracy'] + 0.25:.6g} → {stored['accuracy']:.6g}."), last
+    table = result.stdout.splitlines()[0].split()
+    assert table == ["metric", "stored", "replayed", "difference", "same"]
+    assert sum(line.split()[-1] == "False" for line in result.stdout.splitlines()[1:-1]) == 1
