@@ -112,3 +112,89 @@ def test_item_4_widgets_keep_their_values(on_project):
     expect(st.main.get_by_text(re.compile(r"\bmedian\b.*training rows|filled with the median"))).to_have_count(0)
     st.assert_no_exception("prepare edit")
     st.screenshot("item_4_prepare_mean")
+
+
+# -- item 13: advertised features, checked on what the user sees ------------------------------------------------
+
+def _plotly_traces(chart) -> list[dict]:
+    """The traces a drawn plotly chart holds (name, x, y, z), read from the browser's own figure."""
+    chart.locator("svg.main-svg").first.wait_for()
+    return chart.locator(".js-plotly-plot").evaluate(
+        "gd => gd._fullData.map(t => ({name: t.name, type: t.type, x: t.x ? Array.from(t.x) : null, "
+        "y: t.y ? Array.from(t.y) : null, z: t.z ? Array.from(t.z, row => Array.from(row)) : null}))")
+
+
+def _chart_titled(st: StreamlitPage, title: str | re.Pattern):
+    return st.main.locator('[data-testid="stPlotlyChart"]').filter(has_text=title).first
+
+
+def _trained(ws: Workspace, pid: int) -> int:
+    """Train the project's quick linear model headlessly (the training path has its own browser tests)."""
+    import signal
+
+    from usecases.training import run_training_job
+
+    previous = signal.getsignal(signal.SIGTERM)  # the job installs its own SIGTERM handler
+    try:
+        job = ws.create_job(pid, "train")
+        run_training_job(ws, job["id"])
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+    assert ws.get_job(job["id"])["status"] == "succeeded", ws.get_job(job["id"])["message"]
+    return ws.get_project(pid)["champion_model_id"]
+
+
+def test_item_13_scree_plot_shows_each_components_share_of_variance(on_project):
+    from usecases import preparation
+
+    st, ws, pid = on_project
+    recipe = projects.project_recipe(ws, pid)
+    pca = {"type": "pca", "columns": {"kind": "all"}, "params": {"n_components": 3, "variance": None}}
+    projects.save_recipe(ws, pid, {**recipe, "steps": [*recipe["steps"], pca]})
+    expected = preparation.preview(ws, pid).pca_variance
+    assert expected is not None and len(expected) == 3
+
+    st.nav("Prepare")
+    st.act(lambda: st.page.get_by_role("tab", name="Preview").click(), grace=0.3)
+    chart = _chart_titled(st, "PCA scree plot")
+    traces = {t["name"]: t for t in _plotly_traces(chart)}
+    shares, cumulative = traces["explained variance"], traces["cumulative"]
+    assert shares["x"] == [1, 2, 3] and cumulative["x"] == [1, 2, 3]
+    assert shares["y"] == pytest.approx(expected, abs=1e-12)
+    assert shares["y"] == sorted(shares["y"], reverse=True) and 0 < sum(shares["y"]) <= 1
+    assert cumulative["y"] == pytest.approx([sum(expected[:i]) for i in (1, 2, 3)], abs=1e-12)
+    assert chart.locator(".xtick text").all_text_contents() == ["1", "2", "3"]  # was 1, 1.5, 2, 2.5, 3
+    st.assert_no_exception("prepare scree plot")
+    chart.scroll_into_view_if_needed()
+    st.screenshot("item_13_scree_plot")
+
+
+def test_item_13_predictions_download_holds_every_row_and_its_prediction(on_project, tmp_path):
+    import pandas as pd
+
+    from engine import predict_frame, read_table
+
+    st, ws, pid = on_project
+    model_id = _trained(ws, pid)
+    rows = pd.read_csv(MESSY).drop(columns="churned").sample(40, random_state=0)
+    source = tmp_path / "to_score.csv"
+    rows.to_csv(source, index=False)
+
+    st.nav("Deploy")
+    st.upload(re.compile(r"^Rows to score"), source)
+    st.main.get_by_text("Scored 40 rows.").wait_for()
+    with st.page.expect_download(timeout=60_000) as info:
+        st.main.get_by_role("button", name="Download predictions (.csv)", exact=True).click()
+    assert info.value.suggested_filename == f"predictions-{model_id}.csv"
+    downloaded = tmp_path / info.value.suggested_filename
+    info.value.save_as(downloaded)
+
+    written = pd.read_csv(downloaded)
+    pipeline, card = ws.load_model(model_id)
+    expected = predict_frame(pipeline, read_table(source).frame, card["features"], card["task"])
+    assert list(written.columns) == [*rows.columns, "prediction", "proba_no", "proba_yes"]
+    assert len(written) == 40 and written["customer_id"].tolist() == rows["customer_id"].tolist()
+    assert written["prediction"].tolist() == expected["prediction"].tolist()
+    assert written["proba_yes"].to_numpy() == pytest.approx(expected["proba_yes"].to_numpy(), abs=1e-12)
+    st.assert_no_exception("deploy predictions download")
+    st.screenshot("item_13_predictions_download")
