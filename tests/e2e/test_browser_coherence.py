@@ -125,7 +125,9 @@ def _plotly_traces(chart) -> list[dict]:
 
 
 def _chart_titled(st: StreamlitPage, title: str | re.Pattern):
-    return st.main.locator('[data-testid="stPlotlyChart"]').filter(has_text=title).first
+    """The shown plotly chart whose title matches ``title``; charts of hidden tabs do not count."""
+    return st.main.locator('[data-testid="stPlotlyChart"]').filter(visible=True).filter(
+        has=st.page.locator(".gtitle").filter(has_text=title)).first
 
 
 def _trained(ws: Workspace, pid: int) -> int:
@@ -198,3 +200,66 @@ def test_item_13_predictions_download_holds_every_row_and_its_prediction(on_proj
     assert written["proba_yes"].to_numpy() == pytest.approx(expected["proba_yes"].to_numpy(), abs=1e-12)
     st.assert_no_exception("deploy predictions download")
     st.screenshot("item_13_predictions_download")
+
+
+def test_item_13_sql_import_and_explore_tabs_show_the_querys_rows(start_server, open_page, tmp_path):
+    """The SQL import brings exactly the query's rows, and every Explore tab shows numbers of those rows."""
+    import sqlite3
+
+    import pandas as pd
+
+    database = tmp_path / "shop.db"
+    with sqlite3.connect(database) as conn:
+        conn.execute("CREATE TABLE orders (id INTEGER, region TEXT, amount REAL, quantity INTEGER, returned INTEGER)")
+        conn.executemany("INSERT INTO orders VALUES (?, ?, ?, ?, ?)", [
+            (i, ["north", "south", "east"][i % 3], None if i % 10 == 0 else 10.0 + (i * 7) % 50, (i * 37) % 101,
+             int(i % 4 == 0)) for i in range(80)])
+    query = "SELECT region, amount, quantity, returned FROM orders WHERE id >= 8"
+    with sqlite3.connect(database) as conn:
+        expected = pd.read_sql_query(query, conn)
+    assert (len(expected), int(expected.isna().sum().sum())) == (72, 7)
+
+    ws = Workspace(tmp_path / "home")
+    pid = ws.create_project("Orders")["id"]
+    st = open_page(start_server(ws.home, "coherence_sql.log").url, "coherence")
+    st.goto(f"/?project={pid}")
+    st.act(lambda: st.page.get_by_role("tab", name="Query a database").click(), grace=0.3)
+    url = st.main.get_by_label("Database URL", exact=True)
+    st.act(lambda: url.fill(f"sqlite:///{database}"))
+    st.act(lambda: url.press("Enter"))
+    box = st.main.get_by_label("Query (one read-only SELECT)", exact=True)
+    st.act(lambda: box.fill(query))
+    st.act(lambda: box.press("Control+Enter"))
+    st.click("Import")
+    st.main.get_by_role("heading", name="shop.db (sql)").wait_for()
+    imported = ws.load_dataset(ws.get_project(pid)["dataset_id"])
+    pd.testing.assert_frame_equal(imported.reset_index(drop=True), expected, check_dtype=False)
+    st.screenshot("item_13_sql_imported")
+
+    st.nav("Explore")
+    st.wait_idle(timeout=60)  # Explore profiles the data on its first visit
+    metrics = {m.locator('[data-testid="stMetricLabel"]').inner_text(): m.locator(
+        '[data-testid="stMetricValue"]').inner_text() for m in st.main.locator('[data-testid="stMetric"]').all()}
+    assert {k: metrics[k] for k in ("Rows", "Columns", "Missing cells", "Duplicate rows")} == {
+        "Rows": "72", "Columns": "4", "Missing cells": "7", "Duplicate rows": str(int(expected.duplicated().sum()))}
+
+    st.act(lambda: st.page.get_by_role("tab", name="Columns").click(), grace=0.3)
+    [bars] = _plotly_traces(_chart_titled(st, re.compile(r"^region")))
+    assert dict(zip(bars["x"], bars["y"], strict=True)) == expected["region"].value_counts().to_dict()
+
+    st.act(lambda: st.page.get_by_role("tab", name="Missing values").click(), grace=0.3)
+    [missing] = _plotly_traces(_chart_titled(st, "Missing values per column"))
+    shares = dict(zip(missing["x"], missing["y"], strict=True))
+    assert shares == {"region": 0, "amount": pytest.approx(100 * 7 / 72, abs=0.01), "quantity": 0, "returned": 0}
+
+    st.act(lambda: st.page.get_by_role("tab", name="Correlations").click(), grace=0.3)
+    [heatmap] = _plotly_traces(_chart_titled(st, re.compile(r"Pearson")))
+    r = heatmap["z"][heatmap["y"].index("amount")][heatmap["x"].index("quantity")]
+    assert r == round(expected["amount"].corr(expected["quantity"]), 2)  # the heatmap shows two decimals
+
+    st.act(lambda: st.page.get_by_role("tab", name="Relationships").click(), grace=0.3)
+    scatter = st.main.locator('[data-testid="stPlotlyChart"]').filter(visible=True).first
+    points = sum(len(t["x"]) for t in _plotly_traces(scatter) if t["type"] == "scattergl")
+    assert points == int(expected[["amount", "quantity"]].notna().all(axis=1).sum()) == 65
+    st.assert_no_exception("explore tabs")
+    st.screenshot("item_13_explore_relationships")
