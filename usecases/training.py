@@ -54,8 +54,9 @@ _HEARTBEAT_SECONDS = 2.0
 _REFERENCE_PREDICTIONS = 5_000  # training rows a model predicts for its reference's prediction profile
 
 
-class JobCancelled(Exception):
-    """The user cancelled the job (SIGTERM from ``cancel_job``)."""
+class JobCancelled(BaseException):
+    """The user cancelled the job (SIGTERM from ``cancel_job``). Like KeyboardInterrupt it is no ``Exception``:
+    the handler raises it wherever the job is, and a library's ``except Exception`` must not swallow it."""
 
 
 def start_training(ws: Workspace, project_id: int, settings: dict) -> dict:

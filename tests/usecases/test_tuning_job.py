@@ -152,3 +152,20 @@ def test_verify_exits_3_with_the_differing_metric_when_a_stored_model_does_not_r
     table = result.stdout.splitlines()[0].split()
     assert table == ["metric", "stored", "replayed", "difference", "same"]
     assert sum(line.split()[-1] == "False" for line in result.stdout.splitlines()[1:-1]) == 1
+
+
+def test_a_cancel_while_the_best_model_is_exported_cancels_the_job(ws, loaded, keep_sigterm, monkeypatch):
+    """Issue 17 item 13 (found by its browser test): a Cancel that arrived while the ONNX file was checked was
+    swallowed by the converter's broad error handler and the job ended "failed: Training crashed: IndexError"."""
+    import engine.deploy.export as export_module
+
+    def cancelled(*args, **kwargs):
+        os.kill(os.getpid(), signal.SIGTERM)  # what cancel_job sends to the worker, during the check
+        raise AssertionError("SIGTERM did not stop the job")
+
+    monkeypatch.setattr(export_module, "check_onnx", cancelled)
+    projects.save_settings(ws, loaded, {"models": ["linear"], "cv_folds": 0})
+    job = ws.create_job(loaded, "train")
+    run_training_job(ws, job["id"])
+    job = ws.get_job(job["id"])
+    assert (job["status"], job["message"]) == ("cancelled", "Cancelled; finished models are kept."), job["log"]
