@@ -263,3 +263,57 @@ def test_item_13_sql_import_and_explore_tabs_show_the_querys_rows(start_server, 
     assert points == int(expected[["amount", "quantity"]].notna().all(axis=1).sum()) == 65
     st.assert_no_exception("explore tabs")
     st.screenshot("item_13_explore_relationships")
+
+
+@pytest.mark.timeout(900)  # a real search on a loaded machine: a forest's trial and refit take minutes there
+def test_item_13_second_cancel_click_stops_the_job_at_once(start_server, open_page, tmp_path):
+    """A first Cancel stops the search and refits the best parameters found so far; the second ("Stop now, skip
+    the refit") ends the job at once: no refit, no model of the search, the page says cancelled within seconds."""
+    import time
+
+    from optuna.trial import TrialState
+
+    from bench.generate import mixed_frame
+    from tests.e2e.helpers import nav_live
+    from usecases import jobs, training, tuning
+
+    ws = Workspace(tmp_path / "home")
+    pid = ws.create_project("Slow search")["id"]
+    projects.import_file(ws, pid, mixed_frame(20_000, seed=1).to_csv(index=False).encode(), "slow.csv")
+    projects.set_problem(ws, pid, Problem("flag", "classification", "accuracy"))
+    settings = {"models": ["random_forest"], "cv_folds": 2, "search": "grid", "pruner": "none"}
+    job = training.start_training(ws, pid, settings)  # forests of 200 trees on 14,000 rows: a refit takes seconds
+    try:
+        deadline = time.monotonic() + 600
+        while not any(t.state == TrialState.COMPLETE for s in tuning.job_studies(ws, job["id"]) for t in s.trials):
+            assert time.monotonic() < deadline, ws.get_job(job["id"])["log"]
+            time.sleep(0.5)  # the job's own study: a trial finished, so the first Cancel has parameters to refit
+
+        st = open_page(start_server(ws.home, "coherence_cancel.log").url, "coherence")
+        st.goto(f"/?project={pid}")
+        nav_live(st, "Train", timeout=60)  # the Train page polls the running job every second: never idle
+        cancel = st.main.get_by_role("button", name="Cancel training", exact=True)
+        cancel.wait_for(timeout=60_000)
+        act_live(st, cancel.click)
+        stop_now = st.main.get_by_role("button", name="Stop now, skip the refit", exact=True)
+        stop_now.wait_for(timeout=30_000)
+        assert ws.get_job(job["id"])["status"] == "cancelling"  # the first click asked: the refit goes on
+        st.screenshot("item_13_cancelling")
+
+        clicked = time.monotonic()
+        act_live(st, stop_now.click)
+        progress = st.main.locator('[data-testid="stProgress"]')
+        expect(progress).to_contain_text(f"Job {job['id']}: cancelled", timeout=30_000)
+        stopped = ws.get_job(job["id"])
+        assert time.monotonic() - clicked < 30
+        assert (stopped["status"], stopped["message"]) == ("cancelled", "Cancelled; finished models are kept.")
+        assert "random_forest" not in {m["family"] for m in ws.list_models(pid) if m["status"] == "ok"}  # no refit
+        expect(st.main.get_by_role("button", name="Stop now, skip the refit", exact=True)).to_have_count(0)
+        st.assert_no_exception("second cancel")
+        st.screenshot("item_13_cancelled")
+    finally:  # leave no worker behind, whatever failed
+        for _ in range(2):
+            jobs.cancel_job(ws, job["id"])
+        stop_by = time.monotonic() + 60
+        while jobs.is_worker_alive(ws.get_job(job["id"])["pid"], job["id"]) and time.monotonic() < stop_by:
+            time.sleep(0.2)
