@@ -466,7 +466,7 @@ class ReadAgain(Exception):  # noqa: N818 - an instruction to the caller, not an
         self.column_types = column_types
 
 
-def stream_table(path: str | Path, *, chunk_rows: int = 100_000,
+def stream_table(path: str | Path, *, chunk_rows: int = 25_000,
                  column_types: dict | None = None) -> TableStream | None:
     """Open a UTF-8 comma-separated text table with a header row, or a Parquet file, to read in chunks of about
     ``chunk_rows`` rows, each chunk as ``read_table`` reads those rows; None for any other file (read it whole).
