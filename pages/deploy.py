@@ -6,10 +6,9 @@ import json
 
 import streamlit as st
 
-from engine.data.io import SUPPORTED_EXTENSIONS
 from pages import ui
-from pages.sections import deploy_bundle, deploy_server, deploy_share
-from usecases import export, runtime, scoring
+from pages.sections import deploy_bundle, deploy_scoring, deploy_server, deploy_share
+from usecases import export, runtime
 
 st.title("Deploy")
 project = ui.require_project(need_problem=True)
@@ -100,20 +99,6 @@ if card is None:  # the model's files failed their check: the message above says
 with ui.user_errors():
     deploy_server.server_section(ws, pid, model_id, card)
 
-st.subheader("Score a file")
-upload = st.file_uploader("Rows to score (same columns as the training data; the target may be absent)",
-                          type=list(SUPPORTED_EXTENSIONS), key="deploy_score_upload")
-level = None
-if card["task"] == "regression" and st.checkbox("Add a 90% prediction interval (lower and upper bounds)",
-                                                key="deploy_intervals"):
-    level = 0.9
-if upload is not None:
-    with ui.user_errors():
-        scored, notes = scoring.score_upload(ws, model_id, upload.getvalue(), upload.name, level)
-        ui.show_notes(notes)
-        st.success(f"Scored {len(scored):,} rows.")
-        st.dataframe(scored.head(500), width="stretch", height=260)
-        ui.download_button(st, "Download predictions (.csv)", scored.to_csv(index=False).encode(),
-                           file_name=f"predictions-{model_id}.csv", mime="text/csv", key="deploy_download_preds")
+deploy_scoring.scoring_section(ws, model_id, card)
 
 deploy_share.share_section(ws, project)

@@ -2,7 +2,7 @@
 
     python -m engine train --data FILE --target COL [--task classification|regression] [--metric NAME]
                            [--recipe RECIPE.json] [--time-budget SECONDS] [--seed N] --out DIR
-    python -m engine predict --model DIR --data FILE --out FILE.csv [--trust-pickle]
+    python -m engine predict --model DIR --data FILE --out FILE.csv|FILE.parquet [--chunk-rows N] [--trust-pickle]
     python -m engine profile --data FILE [--target COL] --out REPORT.json|REPORT.html
     python -m engine audit --data FILE --target COL [--recipe RECIPE.json] --out AUDIT.json
     python -m engine worker --study NAME --storage URL [--n-trials N] [--timeout SECONDS] [--worker K]
@@ -36,6 +36,7 @@ from engine import (
     validate_problem,
     validate_recipe,
 )
+from engine.deploy.batch import DEFAULT_CHUNK_ROWS, score_file
 from engine.deploy.serving import MAX_BODY_BYTES
 from engine.errors import ColumnError, DataError, DriftError, RecipeError, ServingError, TargetError, TrainingError
 from engine.explore.profile import profile
@@ -75,7 +76,10 @@ def build_parser() -> argparse.ArgumentParser:
     predict = commands.add_parser("predict", help="score a file with a model directory")
     predict.add_argument("--model", required=True, help="model directory written by train")
     predict.add_argument("--data", required=True, help="file to score (the target column may be present)")
-    predict.add_argument("--out", required=True, help="CSV to write")
+    predict.add_argument("--out", required=True, help="CSV or Parquet file to write (the predictions only)")
+    predict.add_argument("--chunk-rows", type=int, default=DEFAULT_CHUNK_ROWS,
+                         help=f"rows read, scored and written at a time: memory holds the model and one chunk "
+                         f"(UTF-8 CSV and Parquet; other files are read whole; default {DEFAULT_CHUNK_ROWS:,})")
     _trust_pickle_flag(predict)
     profile = commands.add_parser("profile", help="profile a file: statistics, warnings, correlations")
     profile.add_argument("--data", required=True, help="CSV / Parquet / Excel / JSON file")
@@ -443,10 +447,11 @@ def _verify(args) -> int:
 
 def _predict(args) -> int:
     pipeline, card = _model_dir(args)
-    frame = read_table(args.data).frame
-    predictions = predict_frame(pipeline, frame, card["features"], card["task"])
-    predictions.to_csv(args.out, index=False)
-    print(f"wrote {len(predictions)} predictions to {args.out}")
+    scored = score_file(pipeline, args.data, args.out, card["features"], card["task"], with_inputs=False,
+                        chunk_rows=args.chunk_rows)
+    for note in scored.notes:
+        print(f"note: {note}", file=sys.stderr)
+    print(f"wrote {scored.rows} predictions to {args.out}")
     return 0
 
 

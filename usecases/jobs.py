@@ -16,9 +16,10 @@ from pathlib import Path
 
 from storage import Workspace, now
 
-__all__ = ["ACTIVE", "cancel_job", "is_worker_alive", "refresh_job", "spawn_worker"]
+__all__ = ["ACTIVE", "TRAINING_KINDS", "cancel_job", "is_worker_alive", "refresh_job", "spawn_worker"]
 
 ACTIVE = ("queued", "running", "cancelling")
+TRAINING_KINDS = ("train", "extend")  # the Train page's jobs; "score" jobs belong to the Deploy page
 ROOT = Path(__file__).resolve().parent.parent
 _QUEUE_GRACE_SECONDS = 60
 _CHILDREN: list[subprocess.Popen] = []  # kept so finished workers are reaped, not left as zombies

@@ -27,7 +27,7 @@ from engine.data.samples import SAMPLES
 from engine.data.schema import KINDS
 from engine.errors import ColumnError, TargetError
 from storage import Workspace
-from usecases.jobs import ACTIVE, cancel_job, is_worker_alive, refresh_job
+from usecases.jobs import ACTIVE, TRAINING_KINDS, cancel_job, is_worker_alive, refresh_job
 from usecases.servers import refresh_servers, server_alive, stop_server
 
 __all__ = [
@@ -140,8 +140,8 @@ def project_runs(ws: Workspace, project_id: int) -> list[dict]:
 
 
 def project_jobs(ws: Workspace, project_id: int) -> list[dict]:
-    """The project's background jobs, latest first."""
-    return ws.list_jobs(project_id)
+    """The project's training jobs, latest first."""
+    return [job for job in ws.list_jobs(project_id) if job["kind"] in TRAINING_KINDS]
 
 
 def project_version(ws: Workspace, project_id: int) -> tuple:

@@ -51,7 +51,7 @@ from storage import Workspace, now, write_model_dir, write_reference
 from storage.files import write_parquet
 from usecases.advice import apply_audit, ensure_recipe
 from usecases.export import model_exports, write_dir_exports
-from usecases.jobs import ACTIVE, refresh_job, spawn_worker
+from usecases.jobs import ACTIVE, TRAINING_KINDS, refresh_job, spawn_worker
 from usecases.monitoring import save_reference
 from usecases.projects import project_frame, project_problem, project_recipe, project_settings, save_settings
 from usecases.registry import mark_challenger, promote
@@ -66,8 +66,9 @@ _HEARTBEAT_SECONDS = 2.0
 _REFERENCE_PREDICTIONS = 5_000  # training rows a model predicts for its reference's prediction profile
 
 
-class JobCancelled(Exception):
-    """The user cancelled the job (SIGTERM from ``cancel_job``)."""
+class JobCancelled(BaseException):
+    """The user cancelled the job (SIGTERM from ``cancel_job``). Like KeyboardInterrupt it is no ``Exception``:
+    the handler raises it wherever the job is, and a library's ``except Exception`` must not swallow it."""
 
 
 def start_training(ws: Workspace, project_id: int, settings: dict) -> dict:
@@ -115,7 +116,8 @@ def extend_training(ws: Workspace, project_id: int, run_id: int, n_trials: int |
 
 
 def refuse_if_running(ws: Workspace, project_id: int) -> None:
-    running = [j for j in ws.list_jobs(project_id) if refresh_job(ws, j["id"])["status"] in ACTIVE]
+    running = [j for j in ws.list_jobs(project_id)
+               if j["kind"] in TRAINING_KINDS and refresh_job(ws, j["id"])["status"] in ACTIVE]
     if running:  # checked before saving: the running job may not have read its settings yet
         raise TrainingError(f"Training job {running[0]['id']} is still running; wait for it or cancel it.")
 

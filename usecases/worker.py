@@ -7,9 +7,10 @@ import sys
 import optuna
 
 from usecases import open_workspace
+from usecases.scoring import run_scoring_job
 from usecases.training import run_training_job
 
-_KINDS = {"train": run_training_job, "extend": run_training_job}
+_KINDS = {"train": run_training_job, "extend": run_training_job, "score": run_scoring_job}
 
 
 def main(argv: list[str]) -> int:

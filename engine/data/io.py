@@ -17,6 +17,7 @@ import csv
 import io
 import os
 import re
+from collections.abc import Iterator
 from pathlib import Path
 from typing import NamedTuple
 
@@ -42,11 +43,16 @@ __all__ = [
     "TEXT_EXTENSIONS",
     "CsvOptions",
     "LoadedTable",
+    "ReadAgain",
+    "STREAMED_EXTENSIONS",
+    "TableChunk",
+    "TableStream",
     "excel_sheets",
     "format_bytes",
     "max_upload_bytes",
     "read_table",
     "sniff_csv",
+    "stream_table",
 ]
 
 TEXT_EXTENSIONS = ("csv", "tsv", "txt")
@@ -323,18 +329,29 @@ def _read_fast(data: bytes) -> pd.DataFrame | None:
         return None
     if any(pa.types.is_binary(f.type) or pa.types.is_large_binary(f.type) for f in table.schema):
         return None  # pyarrow keeps text that is not valid UTF-8 as bytes: let the decoder explain
-    for i, field in enumerate(table.schema):
-        if pa.types.is_date(field.type) or pa.types.is_timestamp(field.type) or pa.types.is_time(field.type):
-            table = table.set_column(i, field.name, pyarrow_compute.cast(table.column(i), pa.string()))
-    text = pd.StringDtype("pyarrow", na_value=np.nan)
-    # self_destruct frees each Arrow column once converted: peak memory stays near one copy. Columns of one
-    # dtype share a block, as pandas' own reader gives them: whole-frame operations on a wide table then
-    # run once per dtype instead of once per column.
-    frame = table.to_pandas(types_mapper={pa.string(): text, pa.large_string(): text}.get, self_destruct=True)
+    frame = _arrow_frame(_dates_as_text(table))
     del table
     # Arrow's allocator keeps freed parse buffers for reuse by Arrow only; hand them back for pandas' work.
     pa.default_memory_pool().release_unused()
     return frame
+
+
+def _dates_as_text(table: pa.Table | pa.RecordBatch) -> pa.Table | pa.RecordBatch:
+    """Dates and times pyarrow inferred, back to text (the column kinds decide what a date is)."""
+    for i, field in enumerate(table.schema):
+        if pa.types.is_date(field.type) or pa.types.is_timestamp(field.type) or pa.types.is_time(field.type):
+            table = table.set_column(i, field.name, pyarrow_compute.cast(table.column(i), pa.string()))
+    return table
+
+
+def _arrow_frame(table: pa.Table | pa.RecordBatch) -> pd.DataFrame:
+    """The DataFrame of a parsed text table: text as pandas' ``str`` dtype, as the C engine path gives it."""
+    text = pd.StringDtype("pyarrow", na_value=np.nan)
+    # self_destruct frees each Arrow column once converted: peak memory stays near one copy. Columns of one
+    # dtype share a block, as pandas' own reader gives them: whole-frame operations on a wide table then
+    # run once per dtype instead of once per column.
+    options = {"self_destruct": True} if isinstance(table, pa.Table) else {}
+    return table.to_pandas(types_mapper={pa.string(): text, pa.large_string(): text}.get, **options)
 
 
 def _read_with_c_engine(text: str, name: str, options: CsvOptions) -> pd.DataFrame:
@@ -415,3 +432,138 @@ def _clean_column_names(frame: pd.DataFrame, notes: list[str]) -> pd.DataFrame:
         raise ColumnError("Column names are not unique after cleaning.")
     frame.columns = names
     return frame
+
+
+# -- a file too big to read whole: chunks ---------------------------------------------------------------
+
+STREAMED_EXTENSIONS = (*TEXT_EXTENSIONS, "parquet")
+_CONVERSION_ERROR = re.compile(r"In CSV column #(\d+): CSV conversion error")
+
+
+class TableChunk(NamedTuple):
+    """Rows of a file read in chunks: as ``read_table`` would give them (``frame``), the same rows as Arrow with
+    the same column names for writing (``arrow``), and the share of the file read so far (``done``, 0-1)."""
+
+    frame: pd.DataFrame
+    arrow: pa.RecordBatch
+    done: float
+
+
+class TableStream(NamedTuple):
+    """A file opened for reading in chunks: its cleaned column names, the reader's notes, and the chunks."""
+
+    columns: list[str]
+    notes: list[str]
+    chunks: Iterator[TableChunk]
+
+
+class ReadAgain(Exception):  # noqa: N818 - an instruction to the caller, not an error the user sees
+    """A chunk showed that the file must be read differently: again in chunks with ``column_types`` (a column
+    whose later values do not fit the type its first chunk gave it), or whole when ``column_types`` is None."""
+
+    def __init__(self, column_types: dict | None):
+        super().__init__(column_types)
+        self.column_types = column_types
+
+
+def stream_table(path: str | Path, *, chunk_rows: int = 25_000,
+                 column_types: dict | None = None) -> TableStream | None:
+    """Open a UTF-8 comma-separated text table with a header row, or a Parquet file, to read in chunks of about
+    ``chunk_rows`` rows, each chunk as ``read_table`` reads those rows; None for any other file (read it whole).
+
+    pyarrow fixes a CSV column's type from its first chunk, ``read_table`` from the whole file: when a later chunk
+    does not fit, the chunks raise ``ReadAgain`` with the type of the whole column, and the caller starts over
+    with those ``column_types``. Only chunks, never the whole file, are in memory (a type check reads one column).
+    """
+    path = Path(path)
+    if not path.is_file():
+        raise MalformedFileError(f"File '{path}' does not exist.")
+    ext = _extension(path.name)
+    if ext == "parquet":
+        return _stream_parquet(path, chunk_rows)
+    if ext not in TEXT_EXTENSIONS:
+        return None
+    with open(path, "rb") as file:
+        head = file.read(_MIN_BLOCK)
+    if _is_blank(head) and _is_blank(path.read_bytes()):
+        raise EmptyDataError(f"'{path.name}' is empty; choose a file that contains a table.")
+    whole_lines = head if len(head) < _MIN_BLOCK else head[: head.rfind(b"\n") + 1]
+    notes: list[str] = []
+    if _looks_binary(whole_lines) or _sniff(whole_lines, path.name, None, notes) != CsvOptions():
+        return None
+    lines = whole_lines.splitlines() or [b""]
+    longest = max(len(line) for line in lines) + 2  # a row longer than a block cannot be parsed: read whole then
+    block = int(min(max(len(whole_lines) / len(lines) * chunk_rows, 4 * longest), _MAX_BLOCK))
+    read_options = pyarrow_csv.ReadOptions(block_size=block)
+    convert = pyarrow_csv.ConvertOptions(strings_can_be_null=True, column_types=column_types or {})
+    file = open(path, "rb")  # noqa: SIM115 - closed by the chunks generator
+    try:
+        reader = pyarrow_csv.open_csv(file, read_options=read_options, convert_options=convert)
+    except (pa.ArrowInvalid, ValueError):
+        file.close()
+        return None  # read whole, where the C engine explains what is wrong
+    header = _raw_header(whole_lines.decode("utf-8", "ignore"), CsvOptions())
+    names = header if len(header) == len(reader.schema) else reader.schema.names
+    columns = list(_clean_column_names(pd.DataFrame(columns=names), notes).columns)
+    size = max(path.stat().st_size, 1)
+    chunks = _csv_chunks(reader, file, path, read_options, columns, size, column_types or {})
+    return TableStream(columns, notes, chunks)
+
+
+def _csv_chunks(reader, file, path: Path, read_options, columns: list[str], size: int,
+                column_types: dict) -> Iterator[TableChunk]:
+    with file:
+        while True:
+            try:
+                batch = reader.read_next_batch()
+            except StopIteration:
+                return
+            except pa.ArrowInvalid as exc:
+                raise ReadAgain(_whole_column_type(exc, reader.schema, path, read_options, column_types)) from None
+            if any(pa.types.is_binary(f.type) or pa.types.is_large_binary(f.type) for f in batch.schema):
+                raise ReadAgain(None)  # text that is not UTF-8: read whole, where the decoder explains
+            batch = _dates_as_text(batch).rename_columns(columns)
+            yield TableChunk(_arrow_frame(batch), batch, min(file.tell() / size, 1.0))
+
+
+def _whole_column_type(exc: Exception, schema: pa.Schema, path: Path, read_options, column_types: dict) -> dict | None:
+    """``column_types`` with the type pyarrow gives the failing column over the whole file (reading that column
+    alone); None when the error is not a type that changed (then the file is read whole)."""
+    found = _CONVERSION_ERROR.search(str(exc))
+    if found is None:
+        return None
+    name = schema.names[int(found.group(1))]
+    if name in column_types or schema.names.count(name) > 1:
+        return None
+    try:
+        column = pyarrow_csv.read_csv(path, read_options=read_options, convert_options=pyarrow_csv.ConvertOptions(
+            strings_can_be_null=True, include_columns=[name]))
+    except (pa.ArrowInvalid, ValueError):
+        return None
+    return {**column_types, name: column.schema.field(name).type}
+
+
+def _stream_parquet(path: Path, chunk_rows: int) -> TableStream:
+    import pyarrow.parquet as pq
+
+    try:
+        file = pq.ParquetFile(path)
+    except Exception as exc:  # noqa: BLE001 - parsers raise library-specific types for junk
+        raise MalformedFileError(f"'{path.name}' cannot be read as .parquet: {exc}") from None
+    metadata = file.schema_arrow.pandas_metadata or {}
+    hidden = {c for c in metadata.get("index_columns", []) if isinstance(c, str)}  # the stored pandas index
+    kept = [name for name in file.schema_arrow.names if name not in hidden]
+    notes: list[str] = []
+    columns = list(_clean_column_names(pd.DataFrame(columns=kept), notes).columns)
+    total = max(file.metadata.num_rows, 1)
+
+    def chunks() -> Iterator[TableChunk]:
+        done = 0
+        with file:
+            for batch in file.iter_batches(batch_size=chunk_rows):
+                frame = batch.to_pandas()
+                frame.columns = columns
+                done += batch.num_rows
+                yield TableChunk(frame, batch.select(kept).rename_columns(columns), done / total)
+
+    return TableStream(columns, notes, chunks())

@@ -259,7 +259,8 @@ def export_onnx(pipeline, features: list[dict], task: str, check_rows: pd.DataFr
             reason = reason or str(exc)
             continue
         except Exception as exc:  # onnxruntime refusing a graph (e.g. a float64 tree ensemble): try the other
-            reason = reason or f"onnxruntime cannot run the converted model: {str(exc).strip().splitlines()[0][:300]}"
+            first_line = (str(exc).strip().splitlines() or [type(exc).__name__])[0]
+            reason = reason or f"onnxruntime cannot run the converted model: {first_line[:300]}"
             continue
         if check.ok:
             return OnnxExport(data, check, None, dtype)

@@ -21,12 +21,18 @@ def check_input(frame: pd.DataFrame, features: list[dict]) -> list[str]:
             f"The data lacks {len(missing)} column(s) the model needs: {missing[:10]}; "
             "add them (they may be empty) and score again."
         )
-    notes = []
-    gaps = {n: int(frame[n].isna().sum()) for n in names if frame[n].isna().any()}
-    if gaps:
-        counts = ", ".join(f"'{n}' ({k:,} row{'s' if k != 1 else ''})" for n, k in gaps.items())
-        notes.append(f"Missing values are filled as in training: {counts}.")
-    return notes
+    return _gap_notes(_missing_counts(frame, names))
+
+
+def _missing_counts(frame: pd.DataFrame, names: list[str]) -> dict[str, int]:
+    return {n: int(k) for n in names if (k := frame[n].isna().sum())}
+
+
+def _gap_notes(gaps: dict[str, int]) -> list[str]:
+    if not gaps:
+        return []
+    counts = ", ".join(f"'{n}' ({k:,} row{'s' if k != 1 else ''})" for n, k in gaps.items())
+    return [f"Missing values are filled as in training: {counts}."]
 
 
 def predict_frame(pipeline, frame: pd.DataFrame, features: list[dict], task: str,

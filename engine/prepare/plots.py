@@ -27,4 +27,5 @@ def scree_figure(explained: list[float]) -> go.Figure:
     figure = go.Figure([go.Scatter(x=table["component"], y=table[name], mode="lines+markers", name=name)
                         for name in ("explained variance", "cumulative")])
     figure.update_layout(title="PCA scree plot", xaxis_title="component", yaxis_title="share of variance", **_LAYOUT)
+    figure.update_xaxes(tickmode="linear", tick0=1, dtick=1)  # components are whole: no "1.5" between 1 and 2
     return figure

@@ -7,12 +7,16 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 import shutil
 import subprocess
 import zipfile
 
+import pandas as pd
 import pytest
+from playwright.sync_api import expect
 
+from tests.e2e.helpers import act_live
 from usecases import servers
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
@@ -66,3 +70,39 @@ def test_download_every_format_serve_and_score_with_curl(start_server, open_page
     assert servers.refresh_servers(ws, pid) == []
     st.assert_no_exception("server stopped")
     assert "Traceback" not in server.log_tail(10**7), f"the server logged an error; see {server.log_path}"
+
+
+def test_a_big_file_is_scored_in_the_background_with_a_progress_bar(start_server, open_page, trained_churn,
+                                                                    tmp_path, monkeypatch):
+    """Issue 18: a file over the inline limit is scored by a background job in chunks; the page shows its progress,
+    then the rows, and the download holds every row with the prediction the model gives it."""
+    from engine import load_sample, predict_frame, read_table
+
+    ws, pid = trained_churn
+    model_id = ws.get_project(pid)["champion_model_id"]
+    monkeypatch.setenv("WORKBENCH_SCORE_INLINE_MB", "0.05")  # the 1,500-row file (~150 kB) goes to a job
+    server = start_server(ws.home, "deploy_big.log")
+    st = open_page(server.url, "deploy")
+    st.goto(f"/deploy?project={pid}")
+    st.main.get_by_role("heading", name="Score a file").wait_for(timeout=60_000)
+    rows = load_sample("customer_churn").drop(columns="churned")
+    source = tmp_path / "big.csv"
+    rows.to_csv(source, index=False)
+    uploader = st.main.locator('[data-testid="stFileUploader"]').filter(has_text="Rows to score")
+    act_live(st, lambda: uploader.locator('[data-testid="stFileUploaderDropzoneInput"]').set_input_files(source))
+    progress = st.main.locator('[data-testid="stProgress"]')
+    expect(progress).to_contain_text(re.compile(r"Scoring \d+: "), timeout=30_000)
+    job = next(j for j in ws.list_jobs(pid) if j["kind"] == "score")
+    assert job["pid"], "the scoring ran in the page, not in a background job"
+    st.main.get_by_text("Scored 1,500 rows.").wait_for(timeout=120_000)
+    expect(progress).to_contain_text("succeeded — Scored 1,500 rows")
+    st.wait_idle()
+    st.assert_no_exception("background scoring")
+    st.screenshot("03_big_file_scored")
+
+    downloaded = _download(st, "Download predictions (.csv)", tmp_path)
+    written = pd.read_csv(downloaded)
+    pipeline, card = ws.load_model(model_id)
+    expected = predict_frame(pipeline, read_table(source).frame, card["features"], card["task"])
+    assert len(written) == 1500 and written["customer_id"].tolist() == rows["customer_id"].tolist()
+    assert written["prediction"].tolist() == expected["prediction"].tolist()

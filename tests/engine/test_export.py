@@ -154,6 +154,20 @@ def test_onnx_export_names_the_step_that_does_not_convert(steps, features, estim
     assert all(word in result.reason for word in words), result.reason
 
 
+def test_an_onnxruntime_error_without_a_message_is_named_by_its_type(monkeypatch):
+    """The reason was built from the error's first line, so an error with no message raised IndexError."""
+    import engine.deploy.export as export_module
+
+    def refuses(*args, **kwargs):
+        raise RuntimeError()
+
+    monkeypatch.setattr(export_module, "check_onnx", refuses)
+    steps, estimator, task = CONVERTING["many-steps-forest"]
+    pipeline, features, rows = _fit(steps, estimator, task)
+    result = export_onnx(pipeline, features, task, rows)
+    assert (result.data, result.reason) == (None, "onnxruntime cannot run the converted model: RuntimeError")
+
+
 def test_onnx_reads_infinite_numbers_as_missing_like_the_pipeline():
     steps, estimator, task = CONVERTING["many-steps-forest"]
     pipeline, features, rows = _fit(steps, estimator, task)

@@ -14,11 +14,11 @@ import pandas as pd
 import pytest
 from sklearn.dummy import DummyClassifier
 
-from engine import DEFAULT_RECIPE, ColumnInfo, build_pipeline, load_sample, metrics_for_task
+from engine import DEFAULT_RECIPE, ColumnInfo, build_pipeline, load_sample, metrics_for_task, predict_frame
 from engine.deploy.export import loads_skops
 from storage import sha256_file, write_model_dir
 from usecases.cli import main
-from usecases.export import write_dir_skops
+from usecases.export import load_model_dir, write_dir_skops
 
 ROOT = Path(__file__).resolve().parents[2]
 DATA = ROOT / "tests" / "data"
@@ -177,6 +177,20 @@ def test_predict_with_a_stub_model_in_process(model_dir_stub, tmp_path, capsys):
     assert pd.read_csv(tmp_path / "p.csv").to_dict("list") == {
         "prediction": ["no", "no"], "proba_no": [0.5, 0.5], "proba_yes": [0.5, 0.5],
     }
+
+
+def test_predict_streams_in_chunks_to_parquet_with_the_notes_of_the_whole_file(model_dir_stub, tmp_path, capsys):
+    rows = pd.DataFrame({"plan": ["b", "a", None, "a", "b"] * 5, "visits": range(25)})
+    rows.to_csv(tmp_path / "in.csv", index=False)
+    assert main(["predict", "--model", str(model_dir_stub), "--data", str(tmp_path / "in.csv"),
+                 "--out", str(tmp_path / "p.parquet"), "--chunk-rows", "4"]) == 0
+    captured = capsys.readouterr()
+    assert captured.out == f"wrote 25 predictions to {tmp_path / 'p.parquet'}\n"
+    assert captured.err == "note: Missing values are filled as in training: 'plan' (5 rows).\n"
+    written = pd.read_parquet(tmp_path / "p.parquet")
+    pipeline, card, _ = load_model_dir(model_dir_stub)
+    expected = predict_frame(pipeline, rows, card["features"], card["task"])
+    pd.testing.assert_frame_equal(written, expected)
 
 
 def test_tampered_model_is_refused_in_process(model_dir_stub, tmp_path, capsys):

@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import os
 import signal
+import subprocess
+import sys
+from pathlib import Path
 
 import pytest
 
@@ -135,3 +138,36 @@ def test_verify_from_the_command_line(ws, trained, capsys, tmp_path):
     assert "Reproduced: all" in capsys.readouterr().out
     assert main(["verify", "--workspace", str(tmp_path / "nowhere"), "--model", "1"]) == 1
     assert "There is no workspace at" in capsys.readouterr().err
+
+
+def test_verify_exits_3_with_the_differing_metric_when_a_stored_model_does_not_reproduce(ws, trained):
+    """Issue 17 item 13: `python -m engine verify` as a scheduler runs it: exit 3 and the metric that moved."""
+    model = next(m for m in ws.list_models(trained["project_id"]) if m["family"] == "linear")
+    stored = model["valid_metrics"]
+    ws.update_model(model["id"], valid_metrics={**stored, "accuracy": stored["accuracy"] + 0.25})  # not what it did
+    root = Path(__file__).resolve().parents[2]
+    result = subprocess.run([sys.executable, "-m", "engine", "verify", "--workspace", str(ws.home), "--model",
+                             str(model["id"])], cwd=root, capture_output=True, text=True, timeout=300)
+    assert result.returncode == 3, result.stderr
+    last = result.stdout.strip().splitlines()[-1]
+    assert last == (f"Not reproduced: accuracy {stored['accuracy'] + 0.25:.6g} → {stored['accuracy']:.6g}."), last
+    table = result.stdout.splitlines()[0].split()
+    assert table == ["metric", "stored", "replayed", "difference", "same"]
+    assert sum(line.split()[-1] == "False" for line in result.stdout.splitlines()[1:-1]) == 1
+
+
+def test_a_cancel_while_the_best_model_is_exported_cancels_the_job(ws, loaded, keep_sigterm, monkeypatch):
+    """Issue 17 item 13 (found by its browser test): a Cancel that arrived while the ONNX file was checked was
+    swallowed by the converter's broad error handler and the job ended "failed: Training crashed: IndexError"."""
+    import engine.deploy.export as export_module
+
+    def cancelled(*args, **kwargs):
+        os.kill(os.getpid(), signal.SIGTERM)  # what cancel_job sends to the worker, during the check
+        raise AssertionError("SIGTERM did not stop the job")
+
+    monkeypatch.setattr(export_module, "check_onnx", cancelled)
+    projects.save_settings(ws, loaded, {"models": ["linear"], "cv_folds": 0})
+    job = ws.create_job(loaded, "train")
+    run_training_job(ws, job["id"])
+    job = ws.get_job(job["id"])
+    assert (job["status"], job["message"]) == ("cancelled", "Cancelled; finished models are kept."), job["log"]
