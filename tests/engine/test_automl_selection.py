@@ -53,21 +53,21 @@ def test_the_winner_is_the_best_out_of_fold_not_the_best_on_the_holdout(tmp_path
     recipe, split, schema = _setup(frame, problem)
     frame.to_parquet(tmp_path / "data.parquet")
     settings = {"models": ["linear", "decision_tree", "knn"], "search": "random", "n_trials": 3, "cv_folds": 3,
-                "seed": 0, "pruner": "none"}
+                "seed": 1, "pruner": "none"}
     candidates = tune_candidates(frame, schema, problem, recipe, settings, split, study_name="t",
                                  storage=open_storage(f"sqlite:///{tmp_path / 'studies.db'}"),
                                  data_path=str(tmp_path / "data.parquet"))
     by_family = {c.model: c for c in candidates}
     mean = {name: round(float(np.mean(c.cv_scores)), 3) for name, c in by_family.items() if name != "baseline"}
     valid = {name: round(c.valid_metrics["accuracy"], 3) for name, c in by_family.items() if name != "baseline"}
-    assert mean == {"linear": 0.726, "knn": 0.702, "decision_tree": 0.631}
-    assert valid == {"linear": 0.833, "knn": 0.778, "decision_tree": 0.889}  # the holdout prefers the tree
+    assert mean == {"knn": 0.714, "decision_tree": 0.702, "linear": 0.643}
+    assert valid == {"knn": 0.667, "decision_tree": 0.667, "linear": 0.833}  # the holdout prefers the linear model
     winner = best_candidate(candidates, "accuracy")
-    assert winner.model == "linear"
+    assert winner.model == "knn"
     assert winner.tuning["refitted"] is True and winner.tuning["trained_rows"] == len(split.train) + len(split.valid)
-    assert "refitted" not in by_family["decision_tree"].tuning  # only the winner is refitted on all rows
+    assert "refitted" not in by_family["linear"].tuning  # only the winner is refitted on all rows
     # The validation score stays the one measured before the refit (the refitted model has seen those rows).
-    assert winner.valid_metrics["accuracy"] == pytest.approx(0.8333, abs=1e-4)
+    assert winner.valid_metrics["accuracy"] == pytest.approx(0.6667, abs=1e-4)
 
 
 def _candidate(model: str, cv: list[float], valid: float) -> Candidate:
