@@ -7,6 +7,7 @@ Everything works on the whole pipeline with raw columns, so answers are per colu
 from __future__ import annotations
 
 import warnings
+from collections.abc import Callable
 from typing import NamedTuple
 
 import numpy as np
@@ -116,8 +117,13 @@ class LearningCurve(NamedTuple):
 
 
 def learning_curve_info(pipeline, X: pd.DataFrame, y: pd.Series, task: str, metric: str, *, seed: int = 0,
-                        max_rows: int = 5_000, n_sizes: int = 5, folds: int = 3) -> LearningCurve:
-    """``metric`` of fresh copies of ``pipeline`` trained on growing shares of (up to ``max_rows``) rows."""
+                        max_rows: int = 5_000, n_sizes: int = 5, folds: int = 3,
+                        progress: Callable[[int, int], None] | None = None) -> LearningCurve:
+    """``metric`` of fresh copies of ``pipeline`` trained on growing shares of (up to ``max_rows``) rows.
+
+    It fits ``n_sizes * folds`` copies, so it is the slow explanation; ``progress(done, folds)`` is called after
+    each fold (the Evaluate page runs it in the background and shows that progress).
+    """
     if metric not in METRICS:
         raise ModelError(f"Unknown metric '{metric}'; use one of {list(METRICS)}.")
     Xs, ys = _sample_rows(X, y, max_rows, seed)
@@ -125,16 +131,25 @@ def learning_curve_info(pipeline, X: pd.DataFrame, y: pd.Series, task: str, metr
         smallest = int(ys.astype(str).value_counts().min())
         if smallest < folds:
             raise ModelError(f"A class has only {smallest} row(s); a {folds}-fold learning curve needs {folds}.")
-        cv = StratifiedKFold(folds, shuffle=True, random_state=seed)
+        splits = list(StratifiedKFold(folds, shuffle=True, random_state=seed).split(Xs, ys.astype(str)))
     else:
-        cv = KFold(folds, shuffle=True, random_state=seed)
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", (UserWarning, ConvergenceWarning, RuntimeWarning))
-        sizes, train, valid = learning_curve(clone(pipeline), Xs, ys, train_sizes=np.linspace(0.2, 1.0, n_sizes),
-                                             cv=cv, scoring=get_scorer(METRICS[metric].scorer), shuffle=True,
-                                             random_state=seed, error_score=np.nan)
+        splits = list(KFold(folds, shuffle=True, random_state=seed).split(Xs))
+    # the same absolute sizes in every fold (fold sizes may differ by a row), so the folds can be averaged
+    smallest_fold = min(len(train) for train, _ in splits)
+    sizes = np.unique(np.linspace(0.2, 1.0, n_sizes) * smallest_fold // 1).astype(int)
+    train, valid = [], []
+    for done, split in enumerate(splits, start=1):  # one fold per call, to report progress between them
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", (UserWarning, ConvergenceWarning, RuntimeWarning))
+            _, fold_train, fold_valid = learning_curve(
+                clone(pipeline), Xs, ys, train_sizes=sizes, cv=[split], scoring=get_scorer(METRICS[metric].scorer),
+                shuffle=True, random_state=seed, error_score=np.nan)
+        train.append(fold_train[:, 0])
+        valid.append(fold_valid[:, 0])
+        if progress is not None:
+            progress(done, len(splits))
     sign = 1.0 if METRICS[metric].greater_is_better else -1.0
-    train, valid = sign * train, sign * valid
-    return LearningCurve(metric, [int(s) for s in sizes], np.nanmean(train, 1).tolist(),
-                         np.nanstd(train, 1).tolist(), np.nanmean(valid, 1).tolist(), np.nanstd(valid, 1).tolist(),
-                         len(Xs), len(X))
+    train_scores, valid_scores = sign * np.column_stack(train), sign * np.column_stack(valid)
+    return LearningCurve(metric, [int(s) for s in sizes], np.nanmean(train_scores, 1).tolist(),
+                         np.nanstd(train_scores, 1).tolist(), np.nanmean(valid_scores, 1).tolist(),
+                         np.nanstd(valid_scores, 1).tolist(), len(Xs), len(X))

@@ -1,7 +1,6 @@
-"""Evaluate page sections for one model: scores, plots, decision threshold, explanations.
+"""Evaluate page sections for one model: scores, plots, decision threshold (explanations: evaluate_explain).
 
-Everything slow is cached by model id (and the model file's sha256); explanations run only after a click,
-and the click is remembered in session state so later reruns render them from the cache.
+Everything slow is cached by model id (and the model file's sha256).
 """
 
 from __future__ import annotations
@@ -9,7 +8,6 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from engine import METRICS
 from engine.evaluate import plots as ep
 from pages import ui
 from pages.sections import evaluate_replay
@@ -33,21 +31,6 @@ def interval(home: str, model_id: int, sha: str, metric: str) -> tuple[float, fl
 @st.cache_data(max_entries=32, show_spinner="Scoring with bootstrap intervals…")
 def _scores(home: str, model_id: int, sha: str) -> tuple[pd.DataFrame, pd.DataFrame]:
     return evaluation.score_table(_ws(), model_id), evaluation.class_report(_ws(), model_id)
-
-
-@st.cache_data(max_entries=16, show_spinner="Shuffling each column…")
-def _importance(home: str, model_id: int, sha: str) -> pd.DataFrame:
-    return evaluation.permutation_importance(_ws(), model_id)
-
-
-@st.cache_data(max_entries=64, show_spinner="Computing partial dependence…")
-def _dependence(home: str, model_id: int, sha: str, column: str):
-    return evaluation.partial_dependence(_ws(), model_id, column)
-
-
-@st.cache_data(max_entries=16, show_spinner="Training on growing shares of the rows…")
-def _learning(home: str, model_id: int, sha: str):
-    return evaluation.learning_curve(_ws(), model_id)
 
 
 def scores_tab(key: tuple, task: str) -> None:
@@ -113,22 +96,3 @@ def threshold_tab(key: tuple) -> None:
             evaluation.set_threshold(ws, model_id, chosen)
             st.toast(f"Threshold {chosen:.2f} saved with model #{model_id}.")
             st.rerun()
-
-
-def explain_tab(key: tuple, metric: str) -> None:
-    model_id, flag = key[1], f"evaluate_explain_{key[1]}"
-    st.caption("Permutation importance and partial dependence use the validation rows; the learning curve "
-               "re-trains copies of this model on the training rows (without the recipe's row steps).")
-    if not st.session_state.get(flag):
-        if st.button("Compute explanations", key=f"evaluate_explain_button_{model_id}"):
-            st.session_state[flag] = True
-            st.rerun()
-        return
-    label = METRICS[metric].label
-    with ui.user_errors():
-        st.plotly_chart(ep.importance_figure(_importance(*key), label), width="stretch")
-        columns = evaluation.numeric_columns(_ws(), model_id)
-        if columns:
-            column = st.selectbox("Partial dependence on", columns, key=f"evaluate_pdp_{model_id}")
-            st.plotly_chart(ep.partial_dependence_figure(_dependence(*key, column)), width="stretch")
-        st.plotly_chart(ep.learning_curve_figure(_learning(*key), label), width="stretch")

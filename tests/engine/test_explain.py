@@ -59,7 +59,10 @@ def test_partial_dependence_of_a_monotone_model_increases(data):
 
 def test_learning_curve_scores_grow_with_rows(data):
     X, _, y_value = data
-    info = learning_curve_info(_pipeline(LinearRegression()), X, y_value, "regression", "rmse", max_rows=150)
+    reported = []
+    info = learning_curve_info(_pipeline(LinearRegression()), X, y_value, "regression", "rmse", max_rows=150,
+                               progress=lambda done, total: reported.append((done, total)))
+    assert reported == [(1, 3), (2, 3), (3, 3)]  # once per fold, so a page can show how far it got
     assert len(info.sizes) == 5 and info.sizes == sorted(info.sizes) and info.sizes[-1] == 100
     assert all(v > 0 for v in info.valid_mean)  # rmse comes back positive, not as sklearn's negative score
     assert info.valid_mean[-1] < 0.2 and (info.n_rows, info.n_total) == (150, 300)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import time
 
 import pytest
 
@@ -60,7 +61,16 @@ def test_explanations_run_on_a_click_and_stay(ws, trained_project):
     titles = _titles(at)
     assert any(t.startswith("Permutation importance") for t in titles)
     assert any(t.startswith("Partial dependence on") for t in titles)
-    assert any(t.startswith(f"Learning curve ({_label(ws, trained_project)})") for t in titles)
+    # the learning curve re-trains copies of the model in the background: the page shows its progress and polls
+    curve_drawn = lambda: any(t.startswith("Learning curve (") for t in _titles(at))  # noqa: E731
+    assert curve_drawn() or [p for p in at.get("progress") if "Learning curve: re-training" in p.proto.text]
+    deadline = time.monotonic() + 60
+    while not curve_drawn():
+        assert time.monotonic() < deadline, "the learning curve did not finish in 60 s"
+        time.sleep(0.2)
+        at.run()
+    assert_clean(at)
+    assert any(t.startswith(f"Learning curve ({_label(ws, trained_project)})") for t in _titles(at))
     column = at.selectbox(key=f"evaluate_pdp_{champion}").options[-1]
     at.selectbox(key=f"evaluate_pdp_{champion}").select(column).run()
     assert_clean(at)

@@ -1,0 +1,94 @@
+"""Evaluate's Explain tab: what one model relies on.
+
+Permutation importance and partial dependence take well under a second on a sample of the validation rows, so
+they are drawn at once (cached by model id and the model file's sha256). The learning curve re-trains 15 copies
+of the model, which takes seconds to minutes: it runs on a background thread of this server, one curve at a
+time, and the tab polls its progress instead of blocking the page. The click is remembered in session state so
+later reruns render from the caches.
+"""
+
+from __future__ import annotations
+
+from concurrent.futures import Future, ThreadPoolExecutor
+
+import streamlit as st
+
+from engine import METRICS
+from engine.evaluate import plots as ep
+from pages import ui
+from usecases import evaluation
+
+
+@st.cache_data(max_entries=16, show_spinner="Shuffling each column…")
+def _importance(home: str, model_id: int, sha: str):
+    return evaluation.permutation_importance(ui.workspace(), model_id)
+
+
+@st.cache_data(max_entries=64, show_spinner="Computing partial dependence…")
+def _dependence(home: str, model_id: int, sha: str, column: str):
+    return evaluation.partial_dependence(ui.workspace(), model_id, column)
+
+
+@st.cache_resource(show_spinner=False)
+def _curves_thread() -> ThreadPoolExecutor:
+    return ThreadPoolExecutor(max_workers=1, thread_name_prefix="learning-curve")  # 2 cores: one curve at a time
+
+
+class _LearningCurveTask:
+    """One model's learning curve being computed in the background, with how many folds are done."""
+
+    def __init__(self, model_id: int):
+        self.done, self.folds = 0, 3
+        self.future: Future = _curves_thread().submit(evaluation.learning_curve, ui.workspace(), model_id,
+                                                      progress=self._report)
+
+    def _report(self, done: int, folds: int) -> None:
+        self.done, self.folds = done, folds
+
+
+@st.cache_resource(max_entries=16, show_spinner=False)
+def _learning_task(home: str, model_id: int, sha: str) -> _LearningCurveTask:
+    return _LearningCurveTask(model_id)
+
+
+def render(key: tuple, metric: str) -> None:
+    """The Explain tab of model ``key`` = (home, model id, sha256), scored by ``metric``."""
+    model_id, flag = key[1], f"evaluate_explain_{key[1]}"
+    st.caption("Permutation importance and partial dependence use a sample of the validation rows; the learning "
+               "curve re-trains copies of this model on the training rows (without the recipe's row steps), in "
+               "the background.")
+    if not st.session_state.get(flag):
+        if st.button("Compute explanations", key=f"evaluate_explain_button_{model_id}"):
+            st.session_state[flag] = True
+            st.rerun()
+        return
+    label = METRICS[metric].label
+    with ui.user_errors():
+        st.plotly_chart(ep.importance_figure(_importance(*key), label), width="stretch")
+        columns = evaluation.numeric_columns(ui.workspace(), model_id)
+        if columns:
+            column = st.selectbox("Partial dependence on", columns, key=f"evaluate_pdp_{model_id}")
+            st.plotly_chart(ep.partial_dependence_figure(_dependence(*key, column)), width="stretch")
+    _learning_curve(key, label)
+
+
+def _learning_curve(key: tuple, label: str) -> None:
+    task = _learning_task(*key)
+    if not task.future.done():
+        st.fragment(_learning_progress, run_every=1.0)(key)
+        return
+    with ui.user_errors():
+        try:
+            info = task.future.result()
+        except BaseException:
+            _learning_task.clear(*key)  # a failed curve is not kept: the next visit tries again
+            raise
+        st.plotly_chart(ep.learning_curve_figure(info, label), width="stretch")
+
+
+def _learning_progress(key: tuple) -> None:
+    task = _learning_task(*key)
+    if task.future.done():
+        st.rerun(scope="app")  # draw the finished curve with the rest of the page
+    st.progress(task.done / task.folds, text=f"Learning curve: re-training copies of this model on growing shares "
+                                             f"of the rows… {task.done} of {task.folds} folds done.")
