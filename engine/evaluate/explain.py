@@ -1,5 +1,6 @@
 """Understanding a fitted pipeline through its raw input columns: permutation importance, partial
-dependence and a learning curve. Each returns plain data; ``engine.evaluate.plots`` draws it.
+dependence, a learning curve and why a single row got its prediction. Each returns plain data;
+``engine.evaluate.plots`` draws it (a row's explanation is a small table).
 
 Everything works on the whole pipeline with raw columns, so answers are per column the user knows.
 """
@@ -23,9 +24,12 @@ from engine.evaluate.metrics import _PROBABILITY_METRICS, METRICS, weighted_scor
 __all__ = [
     "LearningCurve",
     "PartialDependence",
+    "RowExplanation",
+    "explain_rows",
     "importance_table",
     "learning_curve_info",
     "partial_dependence_info",
+    "spread_rows",
 ]
 
 
@@ -101,6 +105,76 @@ def partial_dependence_info(pipeline, X: pd.DataFrame, column: str, task: str, *
         curves = {"prediction": pipeline.predict(stacked).astype(float).reshape(len(grid), len(rows))
                   .mean(axis=1).tolist()}
     return PartialDependence(column, grid.tolist(), curves, len(rows), len(X))
+
+
+class RowExplanation(NamedTuple):
+    """Why one row got its prediction: how much each column moved it away from a typical row's."""
+
+    row: int  # position in the frame explained
+    output: str  # what is explained: "P(<class>)" or "prediction"
+    prediction: float
+    average: float  # mean prediction over the background rows
+    contributions: dict[str, float]  # column -> its effect on this row's prediction, largest first (by size)
+    values: dict[str, object]  # column -> the row's value
+    actual: str | None  # the row's true target, when given
+
+
+def _scores(pipeline, frame: pd.DataFrame, task: str, pick: int | None) -> np.ndarray:
+    """What a row's explanation is about: the probability of class ``pick`` (None: of the row's own most probable
+    class), or the predicted value."""
+    if task == "classification" and hasattr(pipeline, "predict_proba"):
+        proba = pipeline.predict_proba(frame)
+        return proba.max(axis=1) if pick is None else proba[:, pick]
+    return pipeline.predict(frame).astype(float)
+
+
+def _pick(pipeline, row: pd.DataFrame, task: str) -> int | None:
+    """The class a row's explanation follows: the positive one of two, else the class it is predicted as."""
+    if task != "classification" or not hasattr(pipeline, "predict_proba"):
+        return None
+    return 1 if len(pipeline.classes_) == 2 else int(np.argmax(pipeline.predict_proba(row)[0]))
+
+
+def explain_rows(pipeline, X: pd.DataFrame, rows: list[int], task: str, *, y: pd.Series | None = None,
+                 columns: list[str] | None = None, background_rows: int = 100, seed: int = 0) -> list[RowExplanation]:
+    """For each row position in ``rows``: each column's effect, the row's prediction minus the mean prediction
+    when that column alone takes the values of (up to ``background_rows``) other rows of ``X``.
+
+    One column at a time, the way SHAP's background data works but without the interactions: for a linear model
+    it is exactly coefficient x (value - background mean). ``columns`` limits it to those (e.g. the most important
+    ones); each row's columns are predicted in one stacked call.
+    """
+    columns = list(X.columns) if columns is None else columns
+    if unknown := [c for c in columns if c not in X.columns]:
+        raise ModelError(f"Columns {unknown} are not inputs of this model; explain rows by its input columns.")
+    background, _ = _sample_rows(X, None, background_rows, seed)
+    b = len(background)
+    classes = [str(c) for c in getattr(pipeline, "classes_", [])]
+    results = []
+    for row in rows:
+        own = X.iloc[[row]]
+        pick = _pick(pipeline, own, task)
+        stacked = pd.concat([X.iloc[[row] * b]] * len(columns), ignore_index=True)
+        for j, column in enumerate(columns):
+            stacked.loc[j * b:(j + 1) * b - 1, column] = background[column].to_numpy()
+        prediction = float(_scores(pipeline, own, task, pick)[0])
+        means = _scores(pipeline, stacked, task, pick).reshape(len(columns), b).mean(axis=1)
+        effects = {c: prediction - float(m) for c, m in zip(columns, means, strict=True)}
+        results.append(RowExplanation(
+            row, "prediction" if pick is None else f"P({classes[pick]})", prediction,
+            float(_scores(pipeline, background, task, pick).mean()),
+            dict(sorted(effects.items(), key=lambda kv: -abs(kv[1]))),
+            {c: own[c].iloc[0] for c in columns}, None if y is None else str(y.iloc[row])))
+    return results
+
+
+def spread_rows(pipeline, X: pd.DataFrame, task: str, n: int = 5) -> list[int]:
+    """Positions of ``n`` rows whose scores (as ``explain_rows`` explains them) span the range: the lowest, the
+    highest and evenly between."""
+    scores = _scores(pipeline, X, task, 1 if task == "classification" and len(getattr(pipeline, "classes_", []))
+                     == 2 else None)
+    order = np.argsort(scores, kind="mergesort")
+    return [int(order[i]) for i in np.unique(np.linspace(0, len(order) - 1, min(n, len(order))).round().astype(int))]
 
 
 class LearningCurve(NamedTuple):

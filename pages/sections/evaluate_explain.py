@@ -1,22 +1,25 @@
-"""Evaluate's Explain tab: what one model relies on.
+"""Evaluate's Explain tab: what one model relies on, and why it predicted what it did for a few rows.
 
-Permutation importance and partial dependence take well under a second on a sample of the validation rows, so
-they are drawn at once (cached by model id and the model file's sha256). The learning curve re-trains 15 copies
-of the model, which takes seconds to minutes: it runs on a background thread of this server, one curve at a
-time, and the tab polls its progress instead of blocking the page. The click is remembered in session state so
-later reruns render from the caches.
+Permutation importance, partial dependence and the rows' explanations take well under a second on a sample of
+the validation rows, so they are drawn at once (cached by model id and the model file's sha256). The learning
+curve re-trains 15 copies of the model, which takes seconds to minutes: it runs on a background thread of this
+server, one curve at a time, and the tab polls its progress instead of blocking the page. The click is
+remembered in session state so later reruns render from the caches.
 """
 
 from __future__ import annotations
 
 from concurrent.futures import Future, ThreadPoolExecutor
 
+import pandas as pd
 import streamlit as st
 
 from engine import METRICS
 from engine.evaluate import plots as ep
 from pages import ui
-from usecases import evaluation
+from usecases import evaluation, explanations
+
+_ROW_COLUMNS = 8  # a row is explained by the model's most important columns
 
 
 @st.cache_data(max_entries=16, show_spinner="Shuffling each column…")
@@ -27,6 +30,11 @@ def _importance(home: str, model_id: int, sha: str):
 @st.cache_data(max_entries=64, show_spinner="Computing partial dependence…")
 def _dependence(home: str, model_id: int, sha: str, column: str):
     return evaluation.partial_dependence(ui.workspace(), model_id, column)
+
+
+@st.cache_data(max_entries=16, show_spinner="Explaining a few rows…")
+def _rows(home: str, model_id: int, sha: str, columns: tuple[str, ...]):
+    return explanations.validation_row_explanations(ui.workspace(), model_id, list(columns))
 
 
 @st.cache_resource(show_spinner=False)
@@ -64,12 +72,32 @@ def render(key: tuple, metric: str) -> None:
         return
     label = METRICS[metric].label
     with ui.user_errors():
-        st.plotly_chart(ep.importance_figure(_importance(*key), label), width="stretch")
+        importance = _importance(*key)
+        st.plotly_chart(ep.importance_figure(importance, label), width="stretch")
         columns = evaluation.numeric_columns(ui.workspace(), model_id)
         if columns:
             column = st.selectbox("Partial dependence on", columns, key=f"evaluate_pdp_{model_id}")
             st.plotly_chart(ep.partial_dependence_figure(_dependence(*key, column)), width="stretch")
+        _row_explanations(key, tuple(importance["column"].head(_ROW_COLUMNS)))
     _learning_curve(key, label)
+
+
+def _row_explanations(key: tuple, columns: tuple[str, ...]) -> None:
+    st.markdown("**Why these predictions**")
+    rows = _rows(*key, columns)
+    chosen = st.selectbox(
+        "Validation row", range(len(rows)), key=f"evaluate_row_{key[1]}",
+        format_func=lambda i: f"Row {rows[i].row + 1:,}: {rows[i].output} = {rows[i].prediction:.3f}"
+        + (f" (actual: {rows[i].actual})" if rows[i].actual is not None else ""),
+        help="Validation rows whose predictions span the model's range, lowest first.")
+    row = rows[chosen]
+    st.caption(f"{row.output} is {row.prediction:.3f} for this row, {row.average:.3f} on average. An effect is how "
+               f"much this row's value of a column raises {row.output} (negative: lowers it) compared with other "
+               f"rows' values of it. The model's {len(columns)} most important columns are shown.")
+    table = pd.DataFrame({"column": list(row.contributions), "value": [str(row.values[c]) for c in row.contributions],
+                          "effect": list(row.contributions.values())})
+    st.dataframe(table, hide_index=True, width="stretch", height=38 + 35 * len(table),
+                 column_config={"effect": st.column_config.NumberColumn(f"effect on {row.output}", format="%+.3f")})
 
 
 def _learning_curve(key: tuple, label: str) -> None:

@@ -61,6 +61,11 @@ def test_explanations_run_on_a_click_and_stay(ws, trained_project):
     titles = _titles(at)
     assert any(t.startswith("Permutation importance") for t in titles)
     assert any(t.startswith("Partial dependence on") for t in titles)
+    # why a few validation rows got their predictions: each important column's effect
+    picker = at.selectbox(key=f"evaluate_row_{champion}")
+    assert len(picker.options) == 5 and picker.options[0].startswith("Row ") and "P(yes) = " in picker.options[0]
+    [effects] = [d.value for d in at.dataframe if "effect" in d.value.columns]
+    assert len(effects) == 6 and effects["effect"].abs().is_monotonic_decreasing  # the 6 input columns (of at most 8)
     # the learning curve re-trains copies of the model in the background: the page shows its progress and polls
     curve_drawn = lambda: any(t.startswith("Learning curve (") for t in _titles(at))  # noqa: E731
     assert curve_drawn() or [p for p in at.get("progress") if "Learning curve: re-training" in p.proto.text]
