@@ -94,10 +94,15 @@ def _row_explanations(key: tuple, columns: tuple[str, ...]) -> None:
     st.caption(f"{row.output} is {row.prediction:.3f} for this row, {row.average:.3f} on average. An effect is how "
                f"much this row's value of a column raises {row.output} (negative: lowers it) compared with other "
                f"rows' values of it. The model's {len(columns)} most important columns are shown.")
-    table = pd.DataFrame({"column": list(row.contributions), "value": [str(row.values[c]) for c in row.contributions],
+    table = pd.DataFrame({"column": list(row.contributions),
+                          "value": [_shown(row.values[c]) for c in row.contributions],
                           "effect": list(row.contributions.values())})
     st.dataframe(table, hide_index=True, width="stretch", height=38 + 35 * len(table),
                  column_config={"effect": st.column_config.NumberColumn(f"effect on {row.output}", format="%+.3f")})
+
+
+def _shown(value) -> str:
+    return "(missing)" if pd.isna(value) else str(value)
 
 
 def _learning_curve(key: tuple, label: str) -> None:

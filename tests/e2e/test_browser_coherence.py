@@ -197,3 +197,29 @@ def test_item_12_the_first_screen_is_a_start_page_with_a_sample_one_click_away(s
     expect(st.main.get_by_text("Breast cancer (sample) (open)")).to_be_visible()
     expect(st.main.get_by_text(re.compile(r"Continue on Train"))).to_be_visible()
     st.screenshot("item_12_start_recent")
+
+
+def test_item_10_explanations_complete_with_values(start_server, open_page, trained_churn):
+    ws, pid = trained_churn
+    st = open_page(start_server(ws.home, "coherence_10.log").url, "coherence")
+    st.timeout = 60
+    st.goto(f"/evaluate?project={pid}")
+    st.page.get_by_role("tab", name="Explain").click()
+    button = st.main.get_by_role("button", name="Compute explanations", exact=True)
+    act_live(st, button.click, timeout=60)  # the learning curve's progress reruns a fragment: never quiet
+    importance = st.main.locator('[data-testid="stPlotlyChart"]').filter(has_text="Permutation importance")
+    expect(importance).to_contain_text("tenure_months", timeout=60_000)
+    # why a few validation rows got their predictions: a row picker and each important column's effect
+    picker = st.widget("stSelectbox", "Validation row").get_by_role("combobox")
+    expect(picker).to_have_value(re.compile(r"^Row [\d,]+: P\(yes\) = 0\.\d{3} \(actual: (yes|no)\)$"))
+    expect(st.main.get_by_text(re.compile(r"^P\(yes\) is 0\.\d{3} for this row, 0\.\d{3} on average"))).to_be_visible()
+    effects = st.main.locator('[data-testid="stDataFrame"]').filter(has_text="effect on P(yes)")
+    expect(effects.locator("th").filter(has_text="effect on P(yes)")).to_have_count(1)
+    # the learning curve re-trains copies of the model in the background and is drawn when they are done
+    curve = st.main.locator('[data-testid="stPlotlyChart"]').filter(has_text="Learning curve")
+    curve.locator("svg.main-svg").first.wait_for(timeout=120_000)
+    st.wait_idle(timeout=60)
+    expect(curve).to_contain_text("held-out folds")
+    assert st.main.locator('[data-testid="stProgress"]').count() == 0
+    st.assert_no_exception("explanations")
+    st.screenshot("item_10_explanations")
