@@ -9,7 +9,7 @@ remembered in session state so later reruns render from the caches.
 
 from __future__ import annotations
 
-from concurrent.futures import Future, ThreadPoolExecutor
+import threading
 
 import pandas as pd
 import streamlit as st
@@ -38,17 +38,29 @@ def _rows(home: str, model_id: int, sha: str, columns: tuple[str, ...]):
 
 
 @st.cache_resource(show_spinner=False)
-def _curves_thread() -> ThreadPoolExecutor:
-    return ThreadPoolExecutor(max_workers=1, thread_name_prefix="learning-curve")  # 2 cores: one curve at a time
+def _one_curve_at_a_time() -> threading.Lock:
+    return threading.Lock()  # 2 cores shared by every session: curves queue rather than compete
 
 
 class _LearningCurveTask:
-    """One model's learning curve being computed in the background, with how many folds are done."""
+    """One model's learning curve computed on a daemon thread (a server shutting down does not wait for it), with
+    how many folds are done; ``finished`` is set once ``curve`` or ``error`` is."""
 
     def __init__(self, model_id: int):
         self.done, self.folds = 0, 3
-        self.future: Future = _curves_thread().submit(evaluation.learning_curve, ui.workspace(), model_id,
-                                                      progress=self._report)
+        self.curve, self.error = None, None
+        self.finished = threading.Event()
+        threading.Thread(target=self._run, args=(ui.workspace(), model_id, _one_curve_at_a_time()), daemon=True,
+                         name=f"learning-curve-{model_id}").start()
+
+    def _run(self, ws, model_id: int, lock: threading.Lock) -> None:
+        with lock:
+            try:
+                self.curve = evaluation.learning_curve(ws, model_id, progress=self._report)
+            except Exception as exc:  # noqa: BLE001 - handed to the page, which shows or raises it
+                self.error = exc
+            finally:
+                self.finished.set()
 
     def _report(self, done: int, folds: int) -> None:
         self.done, self.folds = done, folds
@@ -107,21 +119,20 @@ def _shown(value) -> str:
 
 def _learning_curve(key: tuple, label: str) -> None:
     task = _learning_task(*key)
-    if not task.future.done():
+    if not task.finished.is_set():
         st.fragment(_learning_progress, run_every=1.0)(key)
         return
-    with ui.user_errors():
-        try:
-            info = task.future.result()
-        except BaseException:
-            _learning_task.clear(*key)  # a failed curve is not kept: the next visit tries again
-            raise
-        st.plotly_chart(ep.learning_curve_figure(info, label), width="stretch")
+    if task.error is not None:
+        _learning_task.clear(*key)  # a failed curve is not kept: the next visit tries again
+        with ui.user_errors():
+            raise task.error
+        return
+    st.plotly_chart(ep.learning_curve_figure(task.curve, label), width="stretch")
 
 
 def _learning_progress(key: tuple) -> None:
     task = _learning_task(*key)
-    if task.future.done():
+    if task.finished.is_set():
         st.rerun(scope="app")  # draw the finished curve with the rest of the page
     st.progress(task.done / task.folds, text=f"Learning curve: re-training copies of this model on growing shares "
                                              f"of the rows… {task.done} of {task.folds} folds done.")

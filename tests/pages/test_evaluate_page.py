@@ -102,3 +102,28 @@ def test_a_regression_model_shows_its_prediction_interval(ws):
     at = open_page("evaluate", project["id"])
     assert_clean(at)
     assert [i.value for i in at.info if i.value.startswith("90% prediction interval: prediction ± ")]
+
+
+def test_a_failed_learning_curve_says_why_and_is_tried_again(ws, trained_project, monkeypatch):
+    from engine.errors import ModelError
+
+    def fails(*args, **kwargs):
+        raise ModelError("A class has only 2 row(s); a 3-fold learning curve needs 3.")
+
+    works = evaluation.learning_curve
+    monkeypatch.setattr(evaluation, "learning_curve", fails)
+    champion = trained_project["champion_model_id"]
+    at = open_page("evaluate", trained_project["id"])
+    at.button(key=f"evaluate_explain_button_{champion}").click().run()
+    deadline = time.monotonic() + 30
+    while not [e for e in at.error if "3-fold learning curve" in e.value]:
+        assert time.monotonic() < deadline, "the failed learning curve was never reported"
+        time.sleep(0.1)
+        at.run()
+    assert_clean(at)  # the project's own error is a message, not a traceback
+    monkeypatch.setattr(evaluation, "learning_curve", works)  # not undo(): that would drop the fixtures' patches
+    deadline = time.monotonic() + 60
+    while not any(t.startswith("Learning curve (") for t in _titles(at)):  # not cached: the next run tries again
+        assert time.monotonic() < deadline, "the learning curve was not tried again"
+        time.sleep(0.2)
+        at.run()
