@@ -40,7 +40,7 @@ def _sample_rows(X: pd.DataFrame, y: pd.Series | None, max_rows: int, seed: int)
     return X.iloc[rows], (None if y is None else y.iloc[rows])
 
 
-def importance_table(pipeline, X: pd.DataFrame, y: pd.Series, metric: str, *, n_repeats: int = 5,
+def importance_table(pipeline, X: pd.DataFrame, y: pd.Series, metric: str, *, n_repeats: int = 3,
                      seed: int = 0, max_rows: int = 2_000) -> pd.DataFrame:
     """How much ``metric`` worsens when each raw column is shuffled (mean and sd over ``n_repeats``), largest first.
 
@@ -119,20 +119,18 @@ class RowExplanation(NamedTuple):
     actual: str | None  # the row's true target, when given
 
 
-def _scores(pipeline, frame: pd.DataFrame, task: str, pick: int | None) -> np.ndarray:
-    """What a row's explanation is about: the probability of class ``pick`` (None: of the row's own most probable
-    class), or the predicted value."""
-    if task == "classification" and hasattr(pipeline, "predict_proba"):
-        proba = pipeline.predict_proba(frame)
-        return proba.max(axis=1) if pick is None else proba[:, pick]
-    return pipeline.predict(frame).astype(float)
+def _outputs(pipeline, frame: pd.DataFrame, task: str) -> np.ndarray:
+    """One column per class of a classifier's probabilities, else one column of predicted values."""
+    if task != "classification":
+        return pipeline.predict(frame).astype(float).reshape(-1, 1)
+    if not hasattr(pipeline, "predict_proba"):
+        raise ModelError("This model gives no probabilities, so there is no score to explain row by row.")
+    return pipeline.predict_proba(frame)
 
 
-def _pick(pipeline, row: pd.DataFrame, task: str) -> int | None:
-    """The class a row's explanation follows: the positive one of two, else the class it is predicted as."""
-    if task != "classification" or not hasattr(pipeline, "predict_proba"):
-        return None
-    return 1 if len(pipeline.classes_) == 2 else int(np.argmax(pipeline.predict_proba(row)[0]))
+def _pick(probabilities: np.ndarray) -> int:
+    """The class a row's explanation follows: the positive one of two, else the row's most probable class."""
+    return 1 if len(probabilities) == 2 else int(np.argmax(probabilities))
 
 
 def explain_rows(pipeline, X: pd.DataFrame, rows: list[int], task: str, *, y: pd.Series | None = None,
@@ -142,37 +140,37 @@ def explain_rows(pipeline, X: pd.DataFrame, rows: list[int], task: str, *, y: pd
 
     One column at a time, the way SHAP's background data works but without the interactions: for a linear model
     it is exactly coefficient x (value - background mean). ``columns`` limits it to those (e.g. the most important
-    ones); each row's columns are predicted in one stacked call.
+    ones). Every row with every column replaced is predicted in one stacked call: a pipeline's per-call overhead
+    dominates on rows this few.
     """
     columns = list(X.columns) if columns is None else columns
     if unknown := [c for c in columns if c not in X.columns]:
         raise ModelError(f"Columns {unknown} are not inputs of this model; explain rows by its input columns.")
     background, _ = _sample_rows(X, None, background_rows, seed)
-    b = len(background)
+    b, k = len(background), len(columns)
     classes = [str(c) for c in getattr(pipeline, "classes_", [])]
+    own, typical = _outputs(pipeline, X.iloc[rows], task), _outputs(pipeline, background, task).mean(axis=0)
+    stacked = X.iloc[np.repeat(rows, k * b)].reset_index(drop=True)
+    for j, column in enumerate(columns):  # block (row i, column j) holds row i with column j from the background
+        at = (np.arange(len(rows))[:, None] * k * b + j * b + np.arange(b)).ravel()
+        stacked.loc[at, column] = np.tile(background[column].to_numpy(), len(rows))
+    replaced = _outputs(pipeline, stacked, task).reshape(len(rows), k, b, -1).mean(axis=2)
     results = []
-    for row in rows:
-        own = X.iloc[[row]]
-        pick = _pick(pipeline, own, task)
-        stacked = pd.concat([X.iloc[[row] * b]] * len(columns), ignore_index=True)
-        for j, column in enumerate(columns):
-            stacked.loc[j * b:(j + 1) * b - 1, column] = background[column].to_numpy()
-        prediction = float(_scores(pipeline, own, task, pick)[0])
-        means = _scores(pipeline, stacked, task, pick).reshape(len(columns), b).mean(axis=1)
-        effects = {c: prediction - float(m) for c, m in zip(columns, means, strict=True)}
+    for i, row in enumerate(rows):
+        pick = _pick(own[i]) if own.shape[1] > 1 else 0
+        effects = {c: float(own[i, pick] - replaced[i, j, pick]) for j, c in enumerate(columns)}
         results.append(RowExplanation(
-            row, "prediction" if pick is None else f"P({classes[pick]})", prediction,
-            float(_scores(pipeline, background, task, pick).mean()),
-            dict(sorted(effects.items(), key=lambda kv: -abs(kv[1]))),
-            {c: own[c].iloc[0] for c in columns}, None if y is None else str(y.iloc[row])))
+            row, f"P({classes[pick]})" if own.shape[1] > 1 else "prediction", float(own[i, pick]),
+            float(typical[pick]), dict(sorted(effects.items(), key=lambda kv: -abs(kv[1]))),
+            {c: X[c].iloc[row] for c in columns}, None if y is None else str(y.iloc[row])))
     return results
 
 
 def spread_rows(pipeline, X: pd.DataFrame, task: str, n: int = 5) -> list[int]:
     """Positions of ``n`` rows whose scores (as ``explain_rows`` explains them) span the range: the lowest, the
     highest and evenly between."""
-    scores = _scores(pipeline, X, task, 1 if task == "classification" and len(getattr(pipeline, "classes_", []))
-                     == 2 else None)
+    outputs = _outputs(pipeline, X, task)
+    scores = outputs[:, 1] if outputs.shape[1] == 2 else outputs.max(axis=1)
     order = np.argsort(scores, kind="mergesort")
     return [int(order[i]) for i in np.unique(np.linspace(0, len(order) - 1, min(n, len(order))).round().astype(int))]
 

@@ -9,6 +9,7 @@ from sklearn.compose import ColumnTransformer
 from sklearn.linear_model import LinearRegression, LogisticRegression
 from sklearn.pipeline import Pipeline
 from sklearn.preprocessing import OneHotEncoder
+from sklearn.svm import LinearSVC
 
 from engine.errors import ModelError
 from engine.evaluate import plots as ep
@@ -105,6 +106,9 @@ def test_row_explanations_of_a_linear_model_are_coefficient_times_distance_to_th
     assert list(explained[1].contributions) == ["signal", "colour"]
     with pytest.raises(ModelError, match=r"Columns \['nope'\] are not inputs"):
         explain_rows(classifier, X, [0], "classification", columns=["nope"])
+    hard = _pipeline(LinearSVC()).fit(X, y_class)  # decides classes without probabilities
+    with pytest.raises(ModelError, match="gives no probabilities"):
+        explain_rows(hard, X, [0], "classification")
 
 
 def test_spread_rows_span_the_predictions_lowest_to_highest():
