@@ -8,7 +8,7 @@ from engine import METRICS, model_label
 from engine.evaluate.plots import cv_scores_figure
 from engine.explore.plots import scores_figure
 from pages import ui
-from pages.sections import evaluate_calibration, evaluate_compare
+from pages.sections import evaluate_calibration, evaluate_compare, evaluate_explain
 from pages.sections import evaluate_details as details
 from usecases import evaluation, projects, verdicts
 
@@ -97,7 +97,7 @@ if binary:
     with tabs["Threshold"]:
         details.threshold_tab(key, threshold)
 with tabs["Explain"]:
-    details.explain_tab(key, metric)
+    evaluate_explain.render(key, metric)
 evaluate_calibration.render(key, task)
 
 st.subheader("Champion and final test")

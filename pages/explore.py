@@ -7,7 +7,7 @@ import streamlit as st
 
 from engine.explore import plots
 from engine.explore import profile as prof
-from engine.explore.report import html_report
+from engine.explore.report import html_report, statistics_tables
 from pages import ui
 from usecases import projects
 
@@ -68,8 +68,16 @@ with tabs[0]:
                        file_name=f"{project['name']}-profile.html", mime="text/html", icon=":material/download:")
 
 with tabs[1]:
-    st.dataframe(result.stats, hide_index=True, width="stretch", column_config={
-        "missing_%": st.column_config.ProgressColumn("missing %", min_value=0, max_value=100, format="%.1f%%")})
+    key_stats, more_stats = statistics_tables(result.stats)
+    number = st.column_config.NumberColumn(format="%.4g")
+    st.dataframe(key_stats, hide_index=True, width="stretch", column_config={
+        "column": st.column_config.TextColumn("column", pinned=True),
+        "missing_%": st.column_config.ProgressColumn("missing %", min_value=0, max_value=100, format="%.1f%%"),
+        **{name: number for name in ("mean", "std", "min", "median", "max")}})
+    with st.expander("More statistics: quantiles, shape, top values"):
+        st.dataframe(more_stats, hide_index=True, width="stretch", column_config={
+            "column": st.column_config.TextColumn("column", pinned=True),
+            **{name: number for name in ("variance", "p5", "p25", "p75", "p95", "skew", "kurtosis")}})
     default = names.index(target) if target else 0
     column = st.selectbox("Column", names, index=default, key="explore_column")
     info = by_name[column]

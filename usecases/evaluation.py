@@ -357,14 +357,15 @@ def partial_dependence(ws: Workspace, model_id: int, column: str, seed: int = 0)
     return partial_dependence_info(m.pipeline, m.X.iloc[m.valid], column, m.problem.task, seed=seed)
 
 
-def learning_curve(ws: Workspace, model_id: int, seed: int = 0) -> LearningCurve:
-    """Scores of fresh copies of the model's pipeline on growing shares of (up to 5,000) training rows.
+def learning_curve(ws: Workspace, model_id: int, seed: int = 0, progress=None) -> LearningCurve:
+    """Scores of fresh copies of the model's pipeline on growing shares of (up to 5,000) training rows;
+    ``progress(done, folds)`` after each fold.
 
     The recipe's row steps (dedupe, outliers, re-sampling) are not replayed inside these folds.
     """
     m = model_rows(ws, model_id)
     return learning_curve_info(m.pipeline, m.X.iloc[m.train], m.y.iloc[m.train], m.problem.task,
-                               m.problem.metric, seed=seed)
+                               m.problem.metric, seed=seed, progress=progress)
 
 
 # -- calibration ------------------------------------------------------------------------------------------

@@ -1,5 +1,6 @@
 """Understanding a fitted pipeline through its raw input columns: permutation importance, partial
-dependence and a learning curve. Each returns plain data; ``engine.evaluate.plots`` draws it.
+dependence, a learning curve and why a single row got its prediction. Each returns plain data;
+``engine.evaluate.plots`` draws it (a row's explanation is a small table).
 
 Everything works on the whole pipeline with raw columns, so answers are per column the user knows.
 """
@@ -7,6 +8,7 @@ Everything works on the whole pipeline with raw columns, so answers are per colu
 from __future__ import annotations
 
 import warnings
+from collections.abc import Callable
 from typing import NamedTuple
 
 import numpy as np
@@ -22,9 +24,12 @@ from engine.evaluate.metrics import _PROBABILITY_METRICS, METRICS, weighted_scor
 __all__ = [
     "LearningCurve",
     "PartialDependence",
+    "RowExplanation",
+    "explain_rows",
     "importance_table",
     "learning_curve_info",
     "partial_dependence_info",
+    "spread_rows",
 ]
 
 
@@ -35,7 +40,7 @@ def _sample_rows(X: pd.DataFrame, y: pd.Series | None, max_rows: int, seed: int)
     return X.iloc[rows], (None if y is None else y.iloc[rows])
 
 
-def importance_table(pipeline, X: pd.DataFrame, y: pd.Series, metric: str, *, n_repeats: int = 5,
+def importance_table(pipeline, X: pd.DataFrame, y: pd.Series, metric: str, *, n_repeats: int = 3,
                      seed: int = 0, max_rows: int = 2_000) -> pd.DataFrame:
     """How much ``metric`` worsens when each raw column is shuffled (mean and sd over ``n_repeats``), largest first.
 
@@ -102,6 +107,74 @@ def partial_dependence_info(pipeline, X: pd.DataFrame, column: str, task: str, *
     return PartialDependence(column, grid.tolist(), curves, len(rows), len(X))
 
 
+class RowExplanation(NamedTuple):
+    """Why one row got its prediction: how much each column moved it away from a typical row's."""
+
+    row: int  # position in the frame explained
+    output: str  # what is explained: "P(<class>)" or "prediction"
+    prediction: float
+    average: float  # mean prediction over the background rows
+    contributions: dict[str, float]  # column -> its effect on this row's prediction, largest first (by size)
+    values: dict[str, object]  # column -> the row's value
+    actual: str | None  # the row's true target, when given
+
+
+def _outputs(pipeline, frame: pd.DataFrame, task: str) -> np.ndarray:
+    """One column per class of a classifier's probabilities, else one column of predicted values."""
+    if task != "classification":
+        return pipeline.predict(frame).astype(float).reshape(-1, 1)
+    if not hasattr(pipeline, "predict_proba"):
+        raise ModelError("This model gives no probabilities, so there is no score to explain row by row.")
+    return pipeline.predict_proba(frame)
+
+
+def _pick(probabilities: np.ndarray) -> int:
+    """The class a row's explanation follows: the positive one of two, else the row's most probable class."""
+    return 1 if len(probabilities) == 2 else int(np.argmax(probabilities))
+
+
+def explain_rows(pipeline, X: pd.DataFrame, rows: list[int], task: str, *, y: pd.Series | None = None,
+                 columns: list[str] | None = None, background_rows: int = 100, seed: int = 0) -> list[RowExplanation]:
+    """For each row position in ``rows``: each column's effect, the row's prediction minus the mean prediction
+    when that column alone takes the values of (up to ``background_rows``) other rows of ``X``.
+
+    One column at a time, the way SHAP's background data works but without the interactions: for a linear model
+    it is exactly coefficient x (value - background mean). ``columns`` limits it to those (e.g. the most important
+    ones). Every row with every column replaced is predicted in one stacked call: a pipeline's per-call overhead
+    dominates on rows this few.
+    """
+    columns = list(X.columns) if columns is None else columns
+    if unknown := [c for c in columns if c not in X.columns]:
+        raise ModelError(f"Columns {unknown} are not inputs of this model; explain rows by its input columns.")
+    background, _ = _sample_rows(X, None, background_rows, seed)
+    b, k = len(background), len(columns)
+    classes = [str(c) for c in getattr(pipeline, "classes_", [])]
+    own, typical = _outputs(pipeline, X.iloc[rows], task), _outputs(pipeline, background, task).mean(axis=0)
+    stacked = X.iloc[np.repeat(rows, k * b)].reset_index(drop=True)
+    for j, column in enumerate(columns):  # block (row i, column j) holds row i with column j from the background
+        at = (np.arange(len(rows))[:, None] * k * b + j * b + np.arange(b)).ravel()
+        stacked.loc[at, column] = np.tile(background[column].to_numpy(), len(rows))
+    replaced = _outputs(pipeline, stacked, task).reshape(len(rows), k, b, -1).mean(axis=2)
+    results = []
+    for i, row in enumerate(rows):
+        pick = _pick(own[i]) if own.shape[1] > 1 else 0
+        effects = {c: float(own[i, pick] - replaced[i, j, pick]) for j, c in enumerate(columns)}
+        results.append(RowExplanation(
+            row, f"P({classes[pick]})" if own.shape[1] > 1 else "prediction", float(own[i, pick]),
+            float(typical[pick]), dict(sorted(effects.items(), key=lambda kv: -abs(kv[1]))),
+            {c: X[c].iloc[row] for c in columns}, None if y is None else str(y.iloc[row])))
+    return results
+
+
+def spread_rows(pipeline, X: pd.DataFrame, task: str, n: int = 5) -> list[int]:
+    """Positions of ``n`` rows whose scores (as ``explain_rows`` explains them) span the range: the lowest, the
+    highest and evenly between."""
+    outputs = _outputs(pipeline, X, task)
+    scores = outputs[:, 1] if outputs.shape[1] == 2 else outputs.max(axis=1)
+    order = np.argsort(scores, kind="mergesort")
+    return [int(order[i]) for i in np.unique(np.linspace(0, len(order) - 1, min(n, len(order))).round().astype(int))]
+
+
 class LearningCurve(NamedTuple):
     """Training and cross-validated scores by number of training rows (mean and sd over the folds)."""
 
@@ -116,8 +189,13 @@ class LearningCurve(NamedTuple):
 
 
 def learning_curve_info(pipeline, X: pd.DataFrame, y: pd.Series, task: str, metric: str, *, seed: int = 0,
-                        max_rows: int = 5_000, n_sizes: int = 5, folds: int = 3) -> LearningCurve:
-    """``metric`` of fresh copies of ``pipeline`` trained on growing shares of (up to ``max_rows``) rows."""
+                        max_rows: int = 5_000, n_sizes: int = 5, folds: int = 3,
+                        progress: Callable[[int, int], None] | None = None) -> LearningCurve:
+    """``metric`` of fresh copies of ``pipeline`` trained on growing shares of (up to ``max_rows``) rows.
+
+    It fits ``n_sizes * folds`` copies, so it is the slow explanation; ``progress(done, folds)`` is called after
+    each fold (the Evaluate page runs it in the background and shows that progress).
+    """
     if metric not in METRICS:
         raise ModelError(f"Unknown metric '{metric}'; use one of {list(METRICS)}.")
     Xs, ys = _sample_rows(X, y, max_rows, seed)
@@ -125,16 +203,25 @@ def learning_curve_info(pipeline, X: pd.DataFrame, y: pd.Series, task: str, metr
         smallest = int(ys.astype(str).value_counts().min())
         if smallest < folds:
             raise ModelError(f"A class has only {smallest} row(s); a {folds}-fold learning curve needs {folds}.")
-        cv = StratifiedKFold(folds, shuffle=True, random_state=seed)
+        splits = list(StratifiedKFold(folds, shuffle=True, random_state=seed).split(Xs, ys.astype(str)))
     else:
-        cv = KFold(folds, shuffle=True, random_state=seed)
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", (UserWarning, ConvergenceWarning, RuntimeWarning))
-        sizes, train, valid = learning_curve(clone(pipeline), Xs, ys, train_sizes=np.linspace(0.2, 1.0, n_sizes),
-                                             cv=cv, scoring=get_scorer(METRICS[metric].scorer), shuffle=True,
-                                             random_state=seed, error_score=np.nan)
+        splits = list(KFold(folds, shuffle=True, random_state=seed).split(Xs))
+    # the same absolute sizes in every fold (fold sizes may differ by a row), so the folds can be averaged
+    smallest_fold = min(len(train) for train, _ in splits)
+    sizes = np.unique(np.linspace(0.2, 1.0, n_sizes) * smallest_fold // 1).astype(int)
+    train, valid = [], []
+    for done, split in enumerate(splits, start=1):  # one fold per call, to report progress between them
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", (UserWarning, ConvergenceWarning, RuntimeWarning))
+            _, fold_train, fold_valid = learning_curve(
+                clone(pipeline), Xs, ys, train_sizes=sizes, cv=[split], scoring=get_scorer(METRICS[metric].scorer),
+                shuffle=True, random_state=seed, error_score=np.nan)
+        train.append(fold_train[:, 0])
+        valid.append(fold_valid[:, 0])
+        if progress is not None:
+            progress(done, len(splits))
     sign = 1.0 if METRICS[metric].greater_is_better else -1.0
-    train, valid = sign * train, sign * valid
-    return LearningCurve(metric, [int(s) for s in sizes], np.nanmean(train, 1).tolist(),
-                         np.nanstd(train, 1).tolist(), np.nanmean(valid, 1).tolist(), np.nanstd(valid, 1).tolist(),
-                         len(Xs), len(X))
+    train_scores, valid_scores = sign * np.column_stack(train), sign * np.column_stack(valid)
+    return LearningCurve(metric, [int(s) for s in sizes], np.nanmean(train_scores, 1).tolist(),
+                         np.nanstd(train_scores, 1).tolist(), np.nanmean(valid_scores, 1).tolist(),
+                         np.nanstd(valid_scores, 1).tolist(), len(Xs), len(X))

@@ -230,8 +230,18 @@ def gain_lift_figure(y_true, proba_positive, positive_label) -> go.Figure:
                          xaxis_title="share of rows, highest probability first", xaxis_tickformat=".0%",
                          yaxis_title="share of positives found", yaxis_tickformat=".0%",
                          yaxis2={"overlaying": "y", "side": "right", "title": "lift", "showgrid": False,
-                                 "rangemode": "tozero"}, **_LAYOUT)
+                                 **_lift_ticks(lift)}, **_LAYOUT)
     return figure
+
+
+def _lift_ticks(lift: np.ndarray) -> dict:
+    """The lift axis from 0 to a round value above the largest lift, at most 8 round steps ("1.5×"): left to
+    itself, plotly ticked this overlaid axis at values such as 0.073 and 0.337."""
+    top = float(np.nanmax(lift)) if len(lift) else 1.0
+    step = next(s for s in (0.25, 0.5, 1, 2, 5, 10, 20, 50, 100, 200, 500, 1000, np.inf) if top / s <= 8)
+    step = step if np.isfinite(step) else 10 ** np.ceil(np.log10(top))
+    return {"range": [0, step * max(1, np.ceil(top / step))], "tick0": 0, "dtick": step, "tickformat": ".2~f",
+            "ticksuffix": "×"}
 
 
 def threshold_figure(table: pd.DataFrame, chosen: float) -> go.Figure:

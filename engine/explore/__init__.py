@@ -8,5 +8,5 @@ from engine._exports import lazy_exports
 
 __all__, __getattr__, __dir__ = lazy_exports(__name__, {
     "profile": ("Profile", "profile", "overview", "quality_warnings", "association_matrix", "target_association"),
-    "report": ("html_report", "profile_dict", "profile_json"),
+    "report": ("KEY_STATISTICS", "html_report", "profile_dict", "profile_json", "statistics_tables"),
 })

@@ -13,13 +13,15 @@ import pandas as pd
 from engine.explore import plots
 from engine.explore.profile import Profile, top_pairs
 
-__all__ = ["html_report", "profile_dict", "profile_json"]
+__all__ = ["KEY_STATISTICS", "html_report", "profile_dict", "profile_json", "statistics_tables"]
 
+#: The statistics a reader looks at first, one narrow table that fits a page; the others follow in a second table.
+KEY_STATISTICS = ("column", "kind", "missing", "missing_%", "distinct", "mean", "std", "min", "median", "max", "top")
 _MAX_COLUMN_CHARTS = 40
 _MAX_COLUMN_ROWS = 200  # rows of the per-column statistics table in HTML; the JSON report has every column
 _STYLE = """body{font-family:system-ui,sans-serif;margin:2rem auto;max-width:1100px;color:#262730}
 table{border-collapse:collapse;font-size:.85rem;margin:.5rem 0 1.5rem}th,td{border:1px solid #ddd;padding:.25rem .5rem;
-text-align:right}th{background:#f5f6f8}td:first-child,th:first-child{text-align:left}.warn{color:#a15c00}
+text-align:right}th{background:#f5f6f8}.scroll{overflow-x:auto;max-width:100%}td:first-child,th:first-child{text-align:left}.warn{color:#a15c00}
 h2{border-bottom:1px solid #ddd;padding-bottom:.3rem;margin-top:2.5rem}.note{color:#666;font-size:.85rem}"""
 
 
@@ -66,9 +68,17 @@ def profile_json(result: Profile) -> str:
     return json.dumps(profile_dict(result), indent=2, allow_nan=False)
 
 
+def statistics_tables(stats: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """``Profile.stats`` as two narrower tables, each led by the column name: the ``KEY_STATISTICS``, and the rest
+    (quantiles, shape, top values). One table of all 23 statistics is wider than a page."""
+    key = [c for c in KEY_STATISTICS if c in stats.columns]
+    return stats[key], stats[["column", *[c for c in stats.columns if c not in key]]]
+
+
 def _table(frame: pd.DataFrame) -> str:
+    """An HTML table in its own box: a table wider than the page scrolls inside the box, not off the page."""
     table = frame.to_html(index=False, na_rep="", float_format=lambda v: f"{v:.4g}", border=0)
-    return f"<div style='overflow-x:auto'>{table}</div>"
+    return f"<div class='scroll'>{table}</div>"
 
 
 def html_report(result: Profile, title: str = "Data profile") -> str:
@@ -87,6 +97,7 @@ def html_report(result: Profile, title: str = "Data profile") -> str:
     warnings = "".join(f"<li class='warn'><b>{html.escape(w.check)}</b>: {html.escape(w.message)}</li>"
                        for w in result.warnings) or "<li>No warnings.</li>"
     shown = result.stats.head(_MAX_COLUMN_ROWS)
+    key_stats, more_stats = statistics_tables(shown)
     hidden = (f"<p class='note'>The first {len(shown):,} of {len(result.stats):,} columns; the JSON report has "
               "them all.</p>" if len(shown) < len(result.stats) else "")
     note = f"<p class='note'>{html.escape(result.correlations['mixed'].note)}</p>"
@@ -95,7 +106,8 @@ def html_report(result: Profile, title: str = "Data profile") -> str:
     sections = [
         f"<h1>{html.escape(title)}</h1><p class='note'>Generated {stamp}{target}</p>",
         "<h2>Overview</h2>", _table(facts), charts[0], "<h2>Warnings</h2><ul>", warnings, "</ul>",
-        "<h2>Columns</h2>", hidden, _table(shown), *column_charts,
+        "<h2>Columns</h2>", hidden, _table(key_stats), "<h3>More statistics</h3>", _table(more_stats),
+        *column_charts,
         "<h2>Missing values</h2>", charts[1],
         "<h2>Correlations</h2>", note, charts[2], _table(top_pairs(result.correlations["mixed"])), *charts[3:],
     ]

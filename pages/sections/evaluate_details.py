@@ -1,9 +1,9 @@
-"""Evaluate page sections for one model: scores, plots, decision threshold, explanations, and the champion.
+"""Evaluate page sections for one model: scores, plots, decision threshold, and the champion (explanations:
+evaluate_explain).
 
 Everything slow is cached by model id (and the model file's sha256, and the saved decision threshold where the
-numbers depend on it); explanations run only after a click, and the click is remembered in session state so later
-reruns render them from the cache. The threshold slider reruns only its own fragment: the curves behind it are
-computed once per model and each position is read from them in memory.
+numbers depend on it). The threshold slider reruns only its own fragment: the curves behind it are computed once per
+model and each position is read from them in memory.
 """
 
 from __future__ import annotations
@@ -46,21 +46,6 @@ def _threshold_table(home: str, model_id: int, sha: str) -> tuple[pd.DataFrame, 
 
 def _at(threshold: float | None) -> str:
     return f"at the decision threshold {threshold or 0.5:.2f}"
-
-
-@st.cache_data(max_entries=16, show_spinner="Shuffling each column…")
-def _importance(home: str, model_id: int, sha: str) -> pd.DataFrame:
-    return evaluation.permutation_importance(_ws(), model_id)
-
-
-@st.cache_data(max_entries=64, show_spinner="Computing partial dependence…")
-def _dependence(home: str, model_id: int, sha: str, column: str):
-    return evaluation.partial_dependence(_ws(), model_id, column)
-
-
-@st.cache_data(max_entries=16, show_spinner="Training on growing shares of the rows…")
-def _learning(home: str, model_id: int, sha: str):
-    return evaluation.learning_curve(_ws(), model_id)
 
 
 def scores_tab(key: tuple, task: str, threshold: float | None = None) -> None:
@@ -136,25 +121,6 @@ def threshold_tab(key: tuple, saved: float | None) -> None:
             evaluation.set_threshold(_ws(), model_id, chosen)
             st.toast(f"Threshold {chosen:.2f} saved with model #{model_id}.")
             st.rerun(scope="app")
-
-
-def explain_tab(key: tuple, metric: str) -> None:
-    model_id, flag = key[1], f"evaluate_explain_{key[1]}"
-    st.caption("Permutation importance and partial dependence use the validation rows; the learning curve "
-               "re-trains copies of this model on the training rows (without the recipe's row steps).")
-    if not st.session_state.get(flag):
-        if st.button("Compute explanations", key=f"evaluate_explain_button_{model_id}"):
-            st.session_state[flag] = True
-            st.rerun()
-        return
-    label = METRICS[metric].label
-    with ui.user_errors():
-        st.plotly_chart(ep.importance_figure(_importance(*key), label), width="stretch")
-        columns = evaluation.numeric_columns(_ws(), model_id)
-        if columns:
-            column = st.selectbox("Partial dependence on", columns, key=f"evaluate_pdp_{model_id}")
-            st.plotly_chart(ep.partial_dependence_figure(_dependence(*key, column)), width="stretch")
-        st.plotly_chart(ep.learning_curve_figure(_learning(*key), label), width="stretch")
 
 
 # -- the champion -----------------------------------------------------------------------------------------------

@@ -11,9 +11,11 @@ _PENDING = "pending_project"
 _PICKER = "sidebar_project"
 
 
-def _select_project(project_id: int | None) -> None:
-    """Switch project on the next run (the picker widget may already be drawn in this one)."""
+def select_project(project_id: int | None, page: str | None = None) -> None:
+    """Switch project on the next run (the picker widget may already be drawn in this one), on ``page`` if given."""
     st.session_state[_PENDING] = project_id
+    if page is not None:
+        st.switch_page(page)
     st.rerun()
 
 
@@ -56,7 +58,7 @@ def project_sidebar() -> None:
             name = st.text_input("Project name", placeholder="e.g. Customer churn")
             if st.form_submit_button("Create project", type="primary"):
                 with ui.user_errors():
-                    _select_project(projects.create_project(ws, name)["id"])
+                    select_project(projects.create_project(ws, name)["id"])
     if current in names:
         # Page links drop the query string; put the project back so a reload or a shared link reopens it.
         if st.query_params.get("project") != str(current):
@@ -76,7 +78,7 @@ def _manage_project(ws, project_id: int, name: str) -> None:
         if st.button("Delete project", disabled=not sure, key=f"delete_{project_id}"):
             with ui.user_errors(), st.spinner("Stopping its jobs and servers, then deleting…"):
                 projects.delete_project(ws, project_id)
-                _select_project(None)
+                select_project(None)
 
 
 def _open_alerts(ws, project_id: int) -> None:

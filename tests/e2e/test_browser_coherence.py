@@ -740,3 +740,114 @@ def test_item_13_second_cancel_click_stops_the_job_at_once(start_server, open_pa
         stop_by = time.monotonic() + 60
         while jobs.is_worker_alive(ws.get_job(job["id"])["pid"], job["id"]) and time.monotonic() < stop_by:
             time.sleep(0.2)
+
+
+# ---- items 10-12: explanations off the page's critical path, small things a user sees, the first screen
+
+STATISTICS_HEADERS_JS = "grid => [...grid.querySelectorAll('th')].map(th => th.textContent)"
+REPORT_TABLES_JS = r"""
+() => [...document.querySelectorAll('table')].map(t => {
+  const box = t.parentElement.getBoundingClientRect(), table = t.getBoundingClientRect();
+  return {headers: [...t.querySelectorAll('th')].map(th => th.textContent), right: table.right, boxRight: box.right,
+          pageWidth: document.documentElement.clientWidth};
+})
+"""
+
+
+def test_item_11_statistics_report_and_lift_axis_read_at_a_glance(start_server, open_page, trained_churn, tmp_path):
+    ws, pid = trained_churn
+    st = open_page(start_server(ws.home, "coherence_11.log").url, "coherence")
+    st.timeout = 90  # Explore profiles the table on its first visit
+    st.goto(f"/explore?project={pid}")
+    st.act(lambda: st.page.get_by_role("tab", name="Columns").click(), grace=0.3)
+    grid = st.main.locator('[data-testid="stDataFrame"]').first
+    grid.locator("th").first.wait_for(state="attached")
+    # the grid renders the columns in view: the name and the key statistics, with no horizontal scrolling
+    shown = grid.evaluate(STATISTICS_HEADERS_JS)
+    assert {"column", "missing %", "distinct", "mean", "std", "min", "median", "max"} <= set(shown), shown
+    expect(st.main.get_by_text("More statistics: quantiles, shape, top values")).to_be_visible()
+    st.assert_no_exception("explore columns")
+    st.screenshot("item_11_explore_columns", until=grid)
+
+    # the HTML report: every table inside the page, the key statistics one inside its own box
+    st.page.get_by_role("tab", name="Overview").click()
+    with st.page.expect_download(timeout=60_000) as info:
+        st.main.locator('[data-testid="stDownloadButton"] button').filter(has_text="Download the HTML report").click()
+    report = tmp_path / "report.html"
+    info.value.save_as(report)
+    viewer = st.page.context.new_page()
+    viewer.set_viewport_size({"width": 1280, "height": 900})
+    viewer.goto(report.as_uri())
+    tables = viewer.evaluate(REPORT_TABLES_JS)
+    key = next(t for t in tables if "mean" in t["headers"])
+    assert key["headers"][:2] == ["column", "kind"] and key["right"] <= key["boxRight"] <= key["pageWidth"], key
+    assert all(t["boxRight"] <= t["pageWidth"] for t in tables)
+    viewer.close()
+
+    # the lift chart's right axis: round steps read as "1.5×"
+    st.goto(f"/evaluate?project={pid}")
+    st.act(lambda: st.page.get_by_role("tab", name="Plots").click(), grace=0.3)
+    chart = st.main.locator('[data-testid="stPlotlyChart"]').filter(has_text="Cumulative gain and lift")
+    chart.locator(".y2tick text").first.wait_for()
+    ticks = chart.locator(".y2tick text").all_text_contents()
+    values = [float(t.removesuffix("×")) for t in ticks]
+    assert all(t.endswith("×") for t in ticks) and values[0] == 0, ticks
+    steps = {round(b - a, 6) for a, b in zip(values, values[1:], strict=False)}
+    assert len(steps) == 1 and steps <= {0.25, 0.5, 1.0, 2.0}, ticks
+    st.assert_no_exception("evaluate plots")
+
+
+def test_item_12_the_first_screen_is_a_start_page_with_a_sample_one_click_away(start_server, open_page, tmp_path):
+    st = open_page(start_server(tmp_path / "fresh_home", "coherence_12.log").url, "coherence")
+    st.timeout = 60
+    st.goto("/")  # a fresh clone's first screen
+    expect(st.main.locator("h1")).to_have_text("Start")
+    expect(st.main).to_contain_text("Data → Explore → Prepare → Train → Evaluate → Deploy → Monitor")
+    for what in ("Bring a table in", "Train and tune", "Watch new data drift"):
+        expect(st.main.get_by_text(re.compile(what))).to_be_visible()
+    st.assert_no_exception("start page")
+    st.screenshot("item_12_start_fresh")
+
+    st.click("Open the sample project")  # one click: a project with its data, target and recipe
+    st.page.wait_for_url(re.compile(r"/data\?project=\d+"))
+    st.main.get_by_role("heading", name="breast_cancer (sample)").wait_for()
+    st.main.locator('[data-testid="stMetricValue"]').filter(has_text="569").wait_for()
+    st.main.locator('[data-testid="stAlertContentSuccess"]').filter(has_text="Predict diagnosis").wait_for()
+    expect(st.widget("stSelectbox", "Project", scope=st.sidebar).get_by_role("combobox")).to_have_value(
+        "Breast cancer (sample)")
+
+    st.nav("Train")  # and Train is one more click: nothing left to choose before starting
+    expect(st.main.get_by_role("button", name="Start training", exact=True)).to_be_enabled()
+    assert st.main.locator('[data-testid="stAlertContentInfo"]').filter(has_text="first").count() == 0
+    st.assert_no_exception("train of the sample")
+
+    st.nav("Start")  # the recent projects say where each stands
+    expect(st.main.get_by_text("Breast cancer (sample) (open)")).to_be_visible()
+    expect(st.main.get_by_text(re.compile(r"Continue on Train"))).to_be_visible()
+    st.screenshot("item_12_start_recent")
+
+
+def test_item_10_explanations_complete_with_values(start_server, open_page, trained_churn):
+    ws, pid = trained_churn
+    st = open_page(start_server(ws.home, "coherence_10.log").url, "coherence")
+    st.timeout = 60
+    st.goto(f"/evaluate?project={pid}")
+    st.page.get_by_role("tab", name="Explain").click()
+    button = st.main.get_by_role("button", name="Compute explanations", exact=True)
+    act_live(st, button.click, timeout=60)  # the learning curve's progress reruns a fragment: never quiet
+    importance = st.main.locator('[data-testid="stPlotlyChart"]').filter(has_text="Permutation importance")
+    expect(importance).to_contain_text("tenure_months", timeout=60_000)
+    # why a few validation rows got their predictions: a row picker and each important column's effect
+    picker = st.widget("stSelectbox", "Validation row").get_by_role("combobox")
+    expect(picker).to_have_value(re.compile(r"^Row [\d,]+: P\(yes\) = 0\.\d{3} \(actual: (yes|no)\)$"))
+    expect(st.main.get_by_text(re.compile(r"^P\(yes\) is 0\.\d{3} for this row, 0\.\d{3} on average"))).to_be_visible()
+    effects = st.main.locator('[data-testid="stDataFrame"]').filter(has_text="effect on P(yes)")
+    expect(effects.locator("th").filter(has_text="effect on P(yes)")).to_have_count(1)
+    # the learning curve re-trains copies of the model in the background and is drawn when they are done
+    curve = st.main.locator('[data-testid="stPlotlyChart"]').filter(has_text="Learning curve")
+    curve.locator("svg.main-svg").first.wait_for(timeout=300_000)  # 15 fits; slow on a busy machine
+    st.wait_idle(timeout=60)
+    expect(curve).to_contain_text("held-out folds")
+    assert st.main.locator('[data-testid="stProgress"]').count() == 0
+    st.assert_no_exception("explanations")
+    st.screenshot("item_10_explanations")

@@ -9,10 +9,17 @@ from sklearn.compose import ColumnTransformer
 from sklearn.linear_model import LinearRegression, LogisticRegression
 from sklearn.pipeline import Pipeline
 from sklearn.preprocessing import OneHotEncoder
+from sklearn.svm import LinearSVC
 
 from engine.errors import ModelError
 from engine.evaluate import plots as ep
-from engine.evaluate.explain import importance_table, learning_curve_info, partial_dependence_info
+from engine.evaluate.explain import (
+    explain_rows,
+    importance_table,
+    learning_curve_info,
+    partial_dependence_info,
+    spread_rows,
+)
 
 
 @pytest.fixture
@@ -59,7 +66,10 @@ def test_partial_dependence_of_a_monotone_model_increases(data):
 
 def test_learning_curve_scores_grow_with_rows(data):
     X, _, y_value = data
-    info = learning_curve_info(_pipeline(LinearRegression()), X, y_value, "regression", "rmse", max_rows=150)
+    reported = []
+    info = learning_curve_info(_pipeline(LinearRegression()), X, y_value, "regression", "rmse", max_rows=150,
+                               progress=lambda done, total: reported.append((done, total)))
+    assert reported == [(1, 3), (2, 3), (3, 3)]  # once per fold, so a page can show how far it got
     assert len(info.sizes) == 5 and info.sizes == sorted(info.sizes) and info.sizes[-1] == 100
     assert all(v > 0 for v in info.valid_mean)  # rmse comes back positive, not as sklearn's negative score
     assert info.valid_mean[-1] < 0.2 and (info.n_rows, info.n_total) == (150, 300)
@@ -73,3 +83,36 @@ def test_learning_curve_needs_enough_rows_per_class(data):
     y.iloc[0] = "yes"
     with pytest.raises(ModelError, match="only 1 row"):
         learning_curve_info(_pipeline(LogisticRegression()), X, y, "classification", "accuracy")
+
+
+def test_row_explanations_of_a_linear_model_are_coefficient_times_distance_to_the_background(data):
+    X, y_class, y_value = data
+    regression = _pipeline(LinearRegression()).fit(X, y_value)
+    coefficient = regression[-1].coef_[-1]  # 'signal' comes last out of the ColumnTransformer
+    [row] = explain_rows(regression, X, [7], "regression", background_rows=300)
+    assert (row.row, row.output, list(row.contributions)[0]) == (7, "prediction", "signal")
+    expected = coefficient * (X["signal"].iloc[7] - X["signal"].mean())
+    assert row.contributions["signal"] == pytest.approx(expected)
+    assert abs(row.contributions["noise"]) < 0.05 * abs(expected)
+    assert row.prediction - row.average == pytest.approx(sum(row.contributions.values()))  # additive: linear
+
+    classifier = _pipeline(LogisticRegression()).fit(X, y_class)
+    low, high = spread_rows(classifier, X, "classification", n=2)
+    explained = explain_rows(classifier, X, [low, high], "classification", y=y_class, columns=["signal", "colour"])
+    assert [e.actual for e in explained] == ["no", "yes"] and explained[1].values["signal"] == X["signal"].iloc[high]
+    assert [e.output for e in explained] == ["P(yes)", "P(yes)"]
+    assert explained[0].prediction < 0.05 < 0.95 < explained[1].prediction
+    assert explained[0].contributions["signal"] < 0 < explained[1].contributions["signal"]
+    assert list(explained[1].contributions) == ["signal", "colour"]
+    with pytest.raises(ModelError, match=r"Columns \['nope'\] are not inputs"):
+        explain_rows(classifier, X, [0], "classification", columns=["nope"])
+    hard = _pipeline(LinearSVC()).fit(X, y_class)  # decides classes without probabilities
+    with pytest.raises(ModelError, match="gives no probabilities"):
+        explain_rows(hard, X, [0], "classification")
+
+
+def test_spread_rows_span_the_predictions_lowest_to_highest():
+    X = pd.DataFrame({"x": [0.5, 0.1, 0.9, 0.3, 0.7, 0.2]})
+    model = LinearRegression().fit(X, X["x"])
+    assert spread_rows(model, X, "regression", n=3) == [1, 3, 2]  # 0.1, 0.3 (of 0.3 and 0.5), 0.9
+    assert spread_rows(model, X.head(2), "regression", n=5) == [1, 0]

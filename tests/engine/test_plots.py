@@ -117,6 +117,17 @@ def test_binary_curves_show_auc_and_one_curve():
     assert [t.name for t in calibration.data] == ["perfectly calibrated", "y", "y: rows per bin"]
     gain = ep.gain_lift_figure(y, proba[:, 1], "y")
     assert list(gain.data[0].y) == [0.5, 1.0, 1.0, 1.0] and list(gain.data[2].y) == [2.0, 2.0, 4 / 3, 1.0]
+    lift = gain.layout.yaxis2  # round steps up to a round top, read as "1.5×" (not ticks like 0.073, 0.337)
+    assert (list(lift.range), lift.tick0, lift.dtick, lift.ticksuffix) == ([0, 2.0], 0, 0.25, "×")
+
+
+@pytest.mark.parametrize(("positive_share", "top", "step"), [(0.5, 2.0, 0.25), (0.2, 5.0, 1), (0.01, 100.0, 20)],
+                         ids=["half", "a fifth", "rare"])
+def test_lift_axis_has_round_steps_up_to_the_largest_lift(positive_share, top, step):
+    n = 100
+    y = np.where(np.arange(n) < n * positive_share, "y", "n")  # a perfect ranking: the largest lift is 1 / share
+    figure = ep.gain_lift_figure(y, np.linspace(1, 0, n), "y")
+    assert (figure.layout.yaxis2.range[1], figure.layout.yaxis2.dtick) == (top, step)
 
 
 def test_multiclass_roc_has_a_curve_per_class():

@@ -10,7 +10,7 @@ import pytest
 
 from engine import ColumnInfo, infer_schema, plots, profile
 from engine.explore.profile import column_distribution, summarize
-from engine.explore.report import html_report, profile_json
+from engine.explore.report import KEY_STATISTICS, html_report, profile_json, statistics_tables
 
 
 @pytest.fixture
@@ -32,6 +32,21 @@ def test_summary_rows(frame):
     assert np.isnan(table.loc["c", "mean"])
     assert table.loc["b", "mean"] == pytest.approx(0.6)
     assert table.loc["k", "std"] == 0.0
+
+
+def test_statistics_split_into_a_key_table_and_a_details_table(frame):
+    stats = profile.profile(frame, infer_schema(frame)).stats
+    key, more = statistics_tables(stats)
+    assert tuple(key.columns) == KEY_STATISTICS  # name, kind, missing, distinct, mean, std, min–max, top: one page
+    assert key.set_index("column").loc["n", ["mean", "min", "max"]].tolist() == [2.25, 1.0, 4.0]
+    assert more.columns[0] == "column" and {"p5", "p95", "skew", "top_values"} <= set(more.columns)
+    assert set(key.columns) | set(more.columns) == set(stats.columns)
+    assert set(key.columns) & set(more.columns) == {"column"}
+    page = html_report(profile.profile(frame, infer_schema(frame)))
+    columns = page[page.index("<h2>Columns</h2>"):page.index("<h2>Missing values</h2>")]
+    # two tables, each in a box that scrolls on its own rather than pushing the page wider
+    assert columns.count("<div class='scroll'><table") == 2 and ".scroll{overflow-x:auto" in page
+    assert columns.index("<th>mean</th>") < columns.index("More statistics") < columns.index("<th>p5</th>")
 
 
 def test_numeric_distribution_bins(frame):

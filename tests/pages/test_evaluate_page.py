@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import time
 
 import pytest
 
@@ -60,7 +61,21 @@ def test_explanations_run_on_a_click_and_stay(ws, trained_project):
     titles = _titles(at)
     assert any(t.startswith("Permutation importance") for t in titles)
     assert any(t.startswith("Partial dependence on") for t in titles)
-    assert any(t.startswith(f"Learning curve ({_label(ws, trained_project)})") for t in titles)
+    # why a few validation rows got their predictions: each important column's effect
+    picker = at.selectbox(key=f"evaluate_row_{champion}")
+    assert len(picker.options) == 5 and picker.options[0].startswith("Row ") and "P(yes) = " in picker.options[0]
+    [effects] = [d.value for d in at.dataframe if "effect" in d.value.columns]
+    assert len(effects) == 6 and effects["effect"].abs().is_monotonic_decreasing  # the 6 input columns (of at most 8)
+    # the learning curve re-trains copies of the model in the background: the page shows its progress and polls
+    curve_drawn = lambda: any(t.startswith("Learning curve (") for t in _titles(at))  # noqa: E731
+    assert curve_drawn() or [p for p in at.get("progress") if "Learning curve: re-training" in p.proto.text]
+    deadline = time.monotonic() + 60
+    while not curve_drawn():
+        assert time.monotonic() < deadline, "the learning curve did not finish in 60 s"
+        time.sleep(0.2)
+        at.run()
+    assert_clean(at)
+    assert any(t.startswith(f"Learning curve ({_label(ws, trained_project)})") for t in _titles(at))
     column = at.selectbox(key=f"evaluate_pdp_{champion}").options[-1]
     at.selectbox(key=f"evaluate_pdp_{champion}").select(column).run()
     assert_clean(at)
@@ -87,3 +102,28 @@ def test_a_regression_model_shows_its_prediction_interval(ws):
     at = open_page("evaluate", project["id"])
     assert_clean(at)
     assert [i.value for i in at.info if i.value.startswith("90% prediction interval: prediction ± ")]
+
+
+def test_a_failed_learning_curve_says_why_and_is_tried_again(ws, trained_project, monkeypatch):
+    from engine.errors import ModelError
+
+    def fails(*args, **kwargs):
+        raise ModelError("A class has only 2 row(s); a 3-fold learning curve needs 3.")
+
+    works = evaluation.learning_curve
+    monkeypatch.setattr(evaluation, "learning_curve", fails)
+    champion = trained_project["champion_model_id"]
+    at = open_page("evaluate", trained_project["id"])
+    at.button(key=f"evaluate_explain_button_{champion}").click().run()
+    deadline = time.monotonic() + 30
+    while not [e for e in at.error if "3-fold learning curve" in e.value]:
+        assert time.monotonic() < deadline, "the failed learning curve was never reported"
+        time.sleep(0.1)
+        at.run()
+    assert_clean(at)  # the project's own error is a message, not a traceback
+    monkeypatch.setattr(evaluation, "learning_curve", works)  # not undo(): that would drop the fixtures' patches
+    deadline = time.monotonic() + 60
+    while not any(t.startswith("Learning curve (") for t in _titles(at)):  # not cached: the next run tries again
+        assert time.monotonic() < deadline, "the learning curve was not tried again"
+        time.sleep(0.2)
+        at.run()

@@ -36,7 +36,14 @@ def test_explore_columns_tab_shows_statistics_and_charts(churn_project):
     stats = at.dataframe[0].value.set_index("column")
     assert list(stats.index)[:3] == ["customer_id", "plan", "region"]
     assert stats.loc["region", "missing"] > 0
-    assert {"p5", "p95", "skew", "kurtosis", "variance", "top_values"} <= set(stats.columns)
+    # the key statistics in a narrow first table (the name pinned), the rest in a second one behind an expander
+    assert list(stats.columns) == ["kind", "missing", "missing_%", "distinct", "mean", "std", "min", "median", "max",
+                                   "top"]
+    assert round(stats.loc["tenure_months", "mean"], 2) == 36.08 and stats.loc["plan", "top"] == "basic"
+    more = at.dataframe[1].value.set_index("column")
+    assert {"p5", "p95", "skew", "kurtosis", "variance", "top_values"} <= set(more.columns)
+    assert not set(more.columns) & set(stats.columns)
+    assert [e.label for e in at.expander] == ["More statistics: quantiles, shape, top values"]
     assert "churned" in _titles(at)[0]
     at.selectbox(key="explore_column").select("tenure_months").run()
     assert_clean(at)
@@ -92,7 +99,7 @@ def test_many_warnings_of_one_kind_show_once_with_every_column_in_an_expander(ws
     assert constant == ["**constant** · 150 columns have a single value on every filled row: 'const0', 'const1', "
                         "'const2' and 147 more."]
     assert len(at.warning) == 2
-    expanders = {e.label: e for e in at.expander}
+    expanders = {e.label: e for e in at.expander if e.label.startswith("All ")}  # not "More statistics"
     assert set(expanders) == {"All 150 columns: constant", "All 150 columns: missing"}
     listed = expanders["All 150 columns: constant"].dataframe[0].value
     assert listed["column"].tolist() == [f"const{j}" for j in range(150)]
