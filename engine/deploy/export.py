@@ -25,7 +25,6 @@ from typing import NamedTuple
 import numpy as np
 import pandas as pd
 
-from engine.deploy.onnx_converters import OnnxUnsupported, pipeline_to_onnx
 from engine.deploy.onnx_feeds import OnnxRunner, onnx_inputs
 from engine.errors import ModelError
 from engine.legacy import MOVED_MODULES
@@ -43,7 +42,6 @@ __all__ = [
     "OnnxCheck",
     "OnnxExport",
     "OnnxRunner",
-    "OnnxUnsupported",
     "UntrustedTypesError",
     "check_onnx",
     "dumps_skops",
@@ -248,6 +246,10 @@ def export_onnx(pipeline, features: list[dict], task: str, check_rows: pd.DataFr
     """
     if len(check_rows) == 0:
         raise ExportError("An ONNX export is checked on validation rows, and none were given.")
+    # Imported here: the onnx package takes about a second to import, which every command that only loads a model
+    # and scores (``predict``, ``serve`` on the scikit-learn runtime) would otherwise pay at start-up.
+    from engine.deploy.onnx_converters import OnnxUnsupported, pipeline_to_onnx
+
     reason, failed = None, None
     for dtype in _precisions(pipeline.named_steps["model"]):
         try:

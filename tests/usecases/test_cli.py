@@ -317,3 +317,11 @@ def test_a_metric_that_does_not_fit_the_task_exits_1_listing_the_valid_ones(metr
                                        f"{', '.join(valid)}. Got '{metric}' instead.\n")
     assert {"roc_auc", "log_loss", "accuracy", "balanced_accuracy", "f1_macro"} <= set(valid)
     assert not (tmp_path / "m").exists()
+
+
+def test_the_command_line_starts_without_importing_onnx():
+    # The onnx package took about a second of every `predict` and `serve` start-up, though only exports need it.
+    code = "import sys, usecases.cli; print(sorted(m for m in sys.modules if m.split('.')[0] in ('onnx', 'skl2onnx')))"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True,
+                         cwd=Path(__file__).resolve().parents[2])
+    assert out.stdout.strip() == "[]"
