@@ -1,8 +1,7 @@
 """Scoring a file of any size: read, predict and write it in chunks, so memory holds the model and one chunk.
 
->>> scored = score_file(pipeline, "new_rows.csv", "predictions.csv", card["features"], card["task"])
->>> scored.rows, scored.streamed
-(1000000, True)
+    scored = score_file(pipeline, "new_rows.csv", "predictions.csv", card["features"], card["task"])
+    scored.rows, scored.streamed  # (1000000, True) for a million-row CSV
 
 UTF-8 comma-separated text and Parquet stream (``engine.data.io.stream_table``); any other file (Excel, JSON,
 another encoding or delimiter) is read whole, as ``read_table`` reads it, and written the same way. Either way

@@ -85,7 +85,7 @@ def test_password_form_comes_first_and_share_links_skip_it(ws, monkeypatch):
     monkeypatch.setattr(password, "_failures", {})  # the wait is over
     at.button[0].click().run()
     assert_clean(at)
-    assert at.title[0].value == "Data" and at.sidebar.selectbox[0].label == "Project"
+    assert at.title[0].value == "Start" and at.sidebar.selectbox[0].label == "Project"
 
     token, _ = sharing.create_share(ws, project["id"], "board")
     shared = _app({"share": token})
@@ -97,7 +97,7 @@ def test_no_password_set_opens_the_app(ws, monkeypatch):
     monkeypatch.delenv("WORKBENCH_PASSWORD", raising=False)
     at = _app()
     assert_clean(at)
-    assert at.title[0].value == "Data"
+    assert at.title[0].value == "Start"  # the first screen: the road and a sample
 
 
 @pytest.mark.slow  # trains a model first

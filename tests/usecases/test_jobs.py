@@ -109,7 +109,9 @@ def test_start_training_runs_a_background_worker_to_the_end(ws, loaded, wait_for
     for model in models:
         assert model["sha256"] == sha256_file(ws.model_dir(model["id"]) / "model.joblib")
         assert len(model["cv_scores"]) == 2
-    assert ws.get_project(loaded)["champion_model_id"] == models[1]["id"]
+    # The first run's best by its mean cross-validated accuracy (on 30 rows the majority class may well be it).
+    best = max(models, key=lambda m: sum(m["cv_scores"]) / len(m["cv_scores"]))
+    assert ws.get_project(loaded)["champion_model_id"] == best["id"]
     assert ws.get_project(loaded)["settings"]["models"] == ["baseline", "linear"]
 
 
