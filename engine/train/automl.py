@@ -172,6 +172,15 @@ def tune_candidates(frame: pd.DataFrame, schema: list[ColumnInfo], problem: Prob
     return results
 
 
+#: What a fit can raise on bad data or too little memory: the candidate is recorded as failed, the run goes on.
+_FIT_ERRORS = (ValueError, ArithmeticError, MemoryError, np.linalg.LinAlgError)
+
+
+def _fit_error(exc: Exception) -> str:
+    """A failed fit's message: what to try when it ran out of memory, else the error in one line."""
+    return out_of_memory(exc) if isinstance(exc, MemoryError) else short_error(exc)
+
+
 def _winner(candidates: list[Candidate], metric: str) -> Candidate | None:
     """The candidate ``best_candidate`` will choose (best cross-validated score), or None when none can be."""
     try:
@@ -204,8 +213,8 @@ def _refit_on_all_rows(data: TrainingData, split: Split, winner: Candidate, dead
         return kept("search stopped")
     except TimeBudgetExceeded:
         return kept("time budget")
-    except (ValueError, ArithmeticError, MemoryError, np.linalg.LinAlgError) as exc:
-        return kept(out_of_memory(exc) if isinstance(exc, MemoryError) else short_error(exc))
+    except _FIT_ERRORS as exc:
+        return kept(_fit_error(exc))
     return winner._replace(pipeline=fitted, fit_seconds=winner.fit_seconds + time.monotonic() - started,
                            tuning={**tuning, "refitted": True, "trained_rows": int(len(rows))})
 
@@ -260,9 +269,8 @@ def _refit_best(data: TrainingData, problem, recipe, settings, split, ranked, de
         except TimeBudgetExceeded as exc:
             out.append(Candidate(family, "skipped", None, [], {}, None, time.monotonic() - started, str(exc)))
             continue
-        except (ValueError, ArithmeticError, MemoryError, np.linalg.LinAlgError) as exc:
-            message = out_of_memory(exc) if isinstance(exc, MemoryError) else short_error(exc)
-            out.append(Candidate(family, "failed", None, [], {}, None, time.monotonic() - started, message))
+        except _FIT_ERRORS as exc:
+            out.append(Candidate(family, "failed", None, [], {}, None, time.monotonic() - started, _fit_error(exc)))
             continue
         out.append(Candidate(family, "ok", fitted, cv, metrics, predictions, time.monotonic() - started,
                              tuning={"trial": trial.number, "params": params}))
@@ -346,9 +354,8 @@ def _greedy_ensemble(data: TrainingData, problem, recipe, split, oof: OutOfFold,
         metrics, valid_predictions = evaluate(fitted, X.iloc[split.valid], y_all.iloc[split.valid], problem.task)
     except TimeBudgetExceeded as exc:
         return Candidate("ensemble", "skipped", None, [], {}, None, time.monotonic() - started, str(exc))
-    except (ValueError, ArithmeticError, MemoryError, np.linalg.LinAlgError) as exc:
-        message = out_of_memory(exc) if isinstance(exc, MemoryError) else short_error(exc)
-        return Candidate("ensemble", "failed", None, [], {}, None, time.monotonic() - started, message)
+    except _FIT_ERRORS as exc:
+        return Candidate("ensemble", "failed", None, [], {}, None, time.monotonic() - started, _fit_error(exc))
     return Candidate("ensemble", "ok", fitted, [float(s) for s in ensemble_scores], metrics, valid_predictions,
                      time.monotonic() - started,
                      tuning={"members": [name for name, _ in members], "params": dict(members), "weights": weights,
