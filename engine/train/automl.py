@@ -145,7 +145,8 @@ def tune_candidates(frame: pd.DataFrame, schema: list[ColumnInfo], problem: Prob
     # With out-of-fold predictions the winner is known before the other families are refitted for the
     # leaderboard, so the ensemble and the refit on all rows come first; without, the vote needs them all.
     refitted = _refit_best(data, problem, recipe, settings, split, ranked[:1], deadline, stop)
-    if not blending or not any(c.status == "ok" for c in refitted):
+    others_last = blending and any(c.status == "ok" for c in refitted)
+    if not others_last:
         refitted += _refit_best(data, problem, recipe, settings, split, ranked[1:], deadline, stop, forced=False)
     ensemble = None
     if settings["ensemble"] and not stopped:
@@ -157,7 +158,7 @@ def tune_candidates(frame: pd.DataFrame, schema: list[ColumnInfo], problem: Prob
         refit_winner = _refit_on_all_rows(data, split, winner, deadline, stop)
         refitted = [refit_winner if c is winner else c for c in refitted]
         ensemble = refit_winner if ensemble is winner else ensemble
-    if len(refitted) < len(ranked):
+    if others_last:
         refitted += _refit_best(data, problem, recipe, settings, split, ranked[1:], deadline, stop, forced=False)
     refitted += [_untried(f, errors, f in pruned, stopped) for f in families if f not in tuned]
     for candidate in [*refitted, *([ensemble] if ensemble is not None else [])]:
