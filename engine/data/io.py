@@ -44,7 +44,6 @@ __all__ = [
     "CsvOptions",
     "LoadedTable",
     "ReadAgain",
-    "STREAMED_EXTENSIONS",
     "TableChunk",
     "TableStream",
     "excel_sheets",
@@ -436,7 +435,6 @@ def _clean_column_names(frame: pd.DataFrame, notes: list[str]) -> pd.DataFrame:
 
 # -- a file too big to read whole: chunks ---------------------------------------------------------------
 
-STREAMED_EXTENSIONS = (*TEXT_EXTENSIONS, "parquet")
 _CONVERSION_ERROR = re.compile(r"In CSV column #(\d+): CSV conversion error")
 
 
