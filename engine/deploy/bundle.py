@@ -39,6 +39,7 @@ __all__ = [
     "engine_modules",
     "engine_sources",
     "pickled_modules",
+    "pins",
     "readme",
     "requirements",
     "serve_script",
@@ -174,11 +175,16 @@ def _imports(name: str, *, top_level_only: bool) -> set[str]:
     return found
 
 
+def pins(packages: Iterable[str]) -> tuple[str, ...]:
+    """``name==version`` of each installed distribution, sorted by name (the spelling pip prints)."""
+    found = {metadata.metadata(p)["Name"].lower(): metadata.version(p) for p in packages}
+    return tuple(f"{name}=={version}" for name, version in sorted(found.items()))
+
+
 def requirements(packages: Iterable[str]) -> str:
     """``requirements.txt``: each distribution pinned to the version installed here."""
-    pins = sorted({metadata.metadata(p)["Name"].lower(): metadata.version(p) for p in packages}.items())
     return ("# What serve.py needs, pinned to the versions the model was trained and checked with.\n"
-            + "".join(f"{name}=={version}\n" for name, version in pins))
+            + "".join(f"{pin}\n" for pin in pins(packages)))
 
 
 # -- the bundle's files -----------------------------------------------------------------------------------------

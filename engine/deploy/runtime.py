@@ -27,7 +27,6 @@ import hashlib
 import io
 import shlex
 from collections.abc import Iterable
-from importlib import metadata
 from typing import NamedTuple
 
 from engine.deploy.bundle import (
@@ -36,6 +35,7 @@ from engine.deploy.bundle import (
     engine_modules,
     engine_sources,
     pickled_modules,
+    pins,
     third_party_modules,
     zip_files,
 )
@@ -93,12 +93,6 @@ def _layout(modules: Iterable[str], packages: Iterable[str]) -> tuple[str, dict[
 
 def _filename(version: str) -> str:
     return f"{_NAME}-{version}-{TAG}.whl"
-
-
-def pins(packages: Iterable[str]) -> tuple[str, ...]:
-    """``name==version`` of each installed distribution, sorted by name (the spelling pip prints)."""
-    found = {metadata.metadata(p)["Name"].lower(): metadata.version(p) for p in packages}
-    return tuple(f"{name}=={version}" for name, version in sorted(found.items()))
 
 
 def install_command(wheel: RuntimeWheel, *, skops: bool = False) -> str:
