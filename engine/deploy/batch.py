@@ -83,7 +83,7 @@ def score_file(pipeline, source: str | Path, out: str | Path, features: list[dic
                 if again.column_types is None:
                     break
                 column_types = again.column_types
-        rows, notes = score.whole(source, partial, chunk_rows)
+        rows, notes = score.whole(source, partial)
         return _done(partial, out, ScoredFile(rows, notes, False))
     finally:
         partial.unlink(missing_ok=True)
@@ -133,7 +133,7 @@ class _Scorer:
             raise EmptyDataError("The file to score has no rows.")
         return rows, stream.notes + _gap_notes({n: gaps[n] for n in names if gaps[n]})
 
-    def whole(self, source: str | Path, out: Path, chunk_rows: int) -> tuple[int, list[str]]:
+    def whole(self, source: str | Path, out: Path) -> tuple[int, list[str]]:
         """Read and score the file whole (a format that does not stream); (rows, notes)."""
         table = read_table(source)
         notes = table.notes + check_input(table.frame, self.features)
