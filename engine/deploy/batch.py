@@ -67,12 +67,13 @@ def score_file(pipeline, source: str | Path, out: str | Path, features: list[dic
     ``out`` appears only once complete. Raises the errors ``read_table`` and ``check_input`` raise.
     """
     out = Path(out)
-    if out.suffix.lower().lstrip(".") not in OUTPUT_FORMATS:
+    output_format = out.suffix.lower().lstrip(".")
+    if output_format not in OUTPUT_FORMATS:
         raise DataError(f"The predictions file must end in .csv or .parquet. Got '{out.name}' instead.")
     if chunk_rows < 1:
         raise DataError(f"The 'chunk_rows' parameter of score_file must be an int >= 1. Got {chunk_rows} instead.")
     partial = out.with_name(out.name + ".partial")
-    score = _Scorer(pipeline, features, task, threshold, interval, with_inputs, callbacks)
+    score = _Scorer(pipeline, features, task, threshold, interval, with_inputs, output_format, callbacks)
     column_types: dict = {}
     try:
         while (stream := stream_table(source, chunk_rows=chunk_rows, column_types=column_types)) is not None:
@@ -96,7 +97,7 @@ def _done(partial: Path, out: Path, scored: ScoredFile) -> ScoredFile:
 
 @dataclass(frozen=True)
 class _Scorer:
-    """One scoring of a file: the model, how to predict, and who hears of each chunk."""
+    """One scoring of a file: the model, how to predict, what to write, and who hears of each chunk."""
 
     pipeline: object
     features: list[dict]
@@ -104,6 +105,7 @@ class _Scorer:
     threshold: float | None
     interval: PredictionInterval | None
     with_inputs: bool
+    output_format: str  # one of OUTPUT_FORMATS
     callbacks: Sequence[Callable[[ScoredChunk], None]]
 
     def predict(self, frame: pd.DataFrame) -> pd.DataFrame:
@@ -122,7 +124,7 @@ class _Scorer:
                 gaps.update(_missing_counts(chunk.frame, names))
                 batch = _output_batch(chunk.arrow if self.with_inputs else None, predictions)
                 if writer is None:
-                    writer = _writer(out, batch.schema)
+                    writer = _writer(out, batch.schema, self.output_format)
                 writer.write(batch if batch.schema == writer.schema else batch.cast(writer.schema))
                 rows += len(predictions)
                 self.tell(chunk.frame, predictions, rows, chunk.done)
@@ -140,7 +142,7 @@ class _Scorer:
         predictions = self.predict(table.frame)
         inputs = table.frame.drop(columns=predictions.columns, errors="ignore").reset_index(drop=True)
         result = pd.concat([inputs, predictions], axis=1) if self.with_inputs else predictions
-        if out.name.lower().endswith(".csv.partial"):
+        if self.output_format == "csv":
             result.to_csv(out, index=False)
         else:
             result.to_parquet(out, index=False)
@@ -168,8 +170,8 @@ class _Writer(NamedTuple):
     close: Callable[[], None]
 
 
-def _writer(out: Path, schema: pa.Schema) -> _Writer:
-    if out.name.lower().endswith(".csv.partial"):
+def _writer(out: Path, schema: pa.Schema, output_format: str) -> _Writer:
+    if output_format == "csv":
         writer = pyarrow_csv.CSVWriter(out, schema, write_options=pyarrow_csv.WriteOptions(quoting_style="needed"))
     else:
         writer = pq.ParquetWriter(out, schema)
