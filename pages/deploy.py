@@ -43,8 +43,9 @@ with ui.user_errors():
         with st.spinner("Converting to ONNX and comparing predictions on the validation rows…"):
             export.onnx_export(ws, model_id)
         st.rerun()
-    ui.download_button(buttons, "Model card (.md)", runtime.card_markdown(ws, model_id), file_name=f"{stem}-card.md",
-                       mime="text/markdown", key="deploy_download_card_md")
+    # built on click: it reads the runtime wheel and the card again, work every rerun would repeat for nothing
+    ui.download_button(buttons, "Model card (.md)", lambda: runtime.card_markdown(ws, model_id),
+                       file_name=f"{stem}-card.md", mime="text/markdown", key="deploy_download_card_md")
     ui.download_button(buttons, "Model card (.json)", json.dumps(card, indent=2, default=str),
                        file_name=f"{stem}-card.json", mime="application/json", key="deploy_download_card")
     with st.spinner("Building the runtime wheel…"):

@@ -109,7 +109,9 @@ def leaderboard(ws: Workspace, project_id: int, run_id: int | None = None) -> pd
 def _validation_scores(ws: Workspace, model: dict) -> tuple[dict, float]:
     """A model's validation metrics at its decision threshold, and that threshold (NaN where none applies).
 
-    Training stored them at 0.5; a model with a saved threshold is scored again from its validation predictions.
+    Training stored them at 0.5; a model with a saved threshold is scored again from its validation predictions,
+    once per model file and threshold (``_THRESHOLDED``): every leaderboard (several on each run of the Evaluate,
+    Deploy and Monitor pages) would otherwise read them and score them again.
     """
     stored = model["valid_metrics"] or {}
     if "roc_auc" not in stored:  # no two-class probabilities: the most probable class, no threshold
@@ -117,10 +119,18 @@ def _validation_scores(ws: Workspace, model: dict) -> tuple[dict, float]:
     threshold = model["decision_threshold"]
     if threshold is None or model["status"] != "ok":
         return stored, 0.5
-    task, _ = _task(ws, model)
-    predictions, classes = validation_predictions(ws, model["id"])
-    return {**stored, **compute_metrics(task, predictions["y_true"], predictions["y_pred"],
-                                        _proba(predictions, classes), classes)}, threshold
+    key = (str(ws.home), model["id"], model["sha256"], threshold)
+    if key not in _THRESHOLDED:
+        task, _ = _task(ws, model)
+        predictions, classes = validation_predictions(ws, model["id"])
+        _THRESHOLDED[key] = compute_metrics(task, predictions["y_true"], predictions["y_pred"],
+                                            _proba(predictions, classes), classes)
+    return {**stored, **_THRESHOLDED[key]}, threshold
+
+
+#: (workspace, model id, model sha256, threshold) -> validation metrics at that threshold. The model file's sha256
+#: fixes its validation predictions (training rewrites both together), so an entry never goes stale.
+_THRESHOLDED: dict[tuple, dict] = {}
 
 
 def latest_run(board: pd.DataFrame) -> int | None:

@@ -32,13 +32,16 @@ class ProjectSummary(NamedTuple):
     score: str | None  # the champion's score, e.g. "validation ROC-AUC 0.9912 · test 0.9870"
 
 
-def project_stage(ws: Workspace, project: dict) -> str:
-    """The stage ``project`` has reached on the road: the page where its next step is."""
+def project_stage(ws: Workspace, project: dict, trained: list[dict] | None = None) -> str:
+    """The stage ``project`` has reached on the road: the page where its next step is (``trained``: its trained
+    models, when the caller has read them already)."""
     if not project["dataset_id"] or not project["problem"]:
         return "Data"
     if not project["recipe"]:
         return "Prepare"
-    if not any(m["status"] == "ok" for m in ws.list_models(project["id"])):
+    if trained is None:
+        trained = [m for m in ws.list_models(project["id"]) if m["status"] == "ok"]
+    if not trained:
         return "Train"
     if not project["champion_model_id"]:
         return "Evaluate"
@@ -57,7 +60,7 @@ def _summary(ws: Workspace, project: dict) -> ProjectSummary:
             score = f"validation {METRICS[metric].label} {value:.4f}"
             if (test := (champion["test_metrics"] or {}).get(metric)) is not None:
                 score += f" · test {test:.4f}"
-    return ProjectSummary(project["id"], project["name"], project_stage(ws, project), project["updated_at"],
+    return ProjectSummary(project["id"], project["name"], project_stage(ws, project, trained), project["updated_at"],
                           len(trained), label, score)
 
 

@@ -128,12 +128,11 @@ def _rollback(ws, project_id: int) -> None:
     previous = registry.previous_champion(ws, project_id)
     if previous is None:
         return
-    if st.button(f"Roll back to the previous champion ({_name(ws, previous)})", icon=":material/undo:",
-                 key="monitor_rollback"):
+    label = _name(ws, previous)
+    if st.button(f"Roll back to the previous champion ({label})", icon=":material/undo:", key="monitor_rollback"):
         st.session_state[ASK_KEY] = ("rollback", previous)
     if st.session_state.get(ASK_KEY) == ("rollback", previous):
-        _confirm_rollback(ws, project_id, _name(ws, ws.get_project(project_id)["champion_model_id"]),
-                          _name(ws, previous))
+        _confirm_rollback(ws, project_id, _name(ws, ws.get_project(project_id)["champion_model_id"]), label)
 
 
 @st.dialog("Roll back to the previous champion?", width="medium", on_dismiss=_forget_question)
