@@ -380,12 +380,10 @@ def _options(st: StreamlitPage, label: str) -> list[str]:
 # ---- item 10: the threshold slider reruns only its own part of the page
 
 
-def _open_evaluate(start_server, open_page, ws, pid, shots: str, on_websocket=None) -> StreamlitPage:
+def _open_evaluate(start_server, open_page, ws, pid, shots: str) -> StreamlitPage:
     """The app open on Evaluate; the first runs import the libraries and score the bootstrap intervals, which
-    takes a while on a busy machine. ``on_websocket`` sees the page's websockets from the start."""
+    takes a while on a busy machine."""
     st = open_page(start_server(ws.home, f"{shots}.log").url, "coherence")
-    if on_websocket is not None:
-        st.page.on("websocket", on_websocket)
     st.page.goto(f"{st.base_url}?project={pid}")
     st.page.wait_for_selector('[data-testid="stApp"]')
     st.wait_idle(timeout=120)
@@ -503,30 +501,14 @@ def test_item_8_latest_run_baseline_once_and_a_proposed_champion(start_server, o
 
 
 def test_item_10_threshold_slider_reruns_only_its_fragment(start_server, open_page, trained_churn):
-    from streamlit.proto.BackMsg_pb2 import BackMsg
-
     ws, pid = trained_churn
     model_id = ws.get_project(pid)["champion_model_id"]
-    reruns: list[str] = []  # the fragment id of each rerun the browser asks for ("" for the whole page)
-
-    def watch(socket) -> None:
-        def sent(payload):
-            try:
-                msg = BackMsg.FromString(payload if isinstance(payload, bytes) else payload.encode())
-            except Exception:  # noqa: BLE001 - not a protobuf frame
-                return
-            if msg.WhichOneof("type") == "rerun_script":
-                reruns.append(msg.rerun_script.fragment_id)
-
-        if "/_stcore/stream" in socket.url:
-            socket.on("framesent", sent)
-
-    st = _open_evaluate(start_server, open_page, ws, pid, "item_10", on_websocket=watch)
+    st = _open_evaluate(start_server, open_page, ws, pid, "item_10")
     st.main.get_by_role("tab", name="Threshold").click()
     table, _ = evaluation.threshold_report(ws, model_id)
-    before = len(reruns)
+    before = len(st.reruns)
     _move_slider(st, 5)  # 0.50 -> 0.55
-    moved = reruns[before:]
+    moved = st.reruns[before:]
     assert len(moved) == 5 and all(moved), moved  # each move reran the threshold fragment, not the page
     row = table.set_index("threshold").loc[0.55]
     metric = st.main.locator('[data-testid="stMetric"]').filter(has_text="precision at 0.55 (validation)")
