@@ -100,19 +100,15 @@ def _run(command: list[str], what: str) -> dict:
 def _hand_built(model_dir: Path, train_csv: Path, out: Path) -> None:
     """Fit the baseline on the training file with the estimator Workbench chose, and save it to ``out``."""
     import joblib
-    from sklearn.base import clone
 
     from bench.bare_service import hand_built_pipeline
     from storage import read_model_dir
 
     pipeline, card = read_model_dir(model_dir)
     frame = pd.read_csv(train_csv)
-    estimator = clone(pipeline.steps[-1][1])
-    histogram = "categorical_features" in estimator.get_params()
-    if histogram:  # it names Workbench's columns; the baseline one-hot encodes them instead
-        estimator.set_params(categorical_features="from_dtype")
-    bare = hand_built_pipeline(card["features"], estimator)
-    if histogram:  # histogram boosting takes dense arrays only
+    estimator = pipeline.steps[-1][1]
+    bare = hand_built_pipeline(card["features"], estimator)  # a clone, its native categories one-hot columns instead
+    if "categorical_features" in estimator.get_params():  # histogram boosting takes dense arrays only
         bare.set_params(columns__sparse_threshold=0.0)
     joblib.dump(bare.fit(frame.drop(columns="flag"), frame["flag"]), out)
     print(f"Workbench chose {type(pipeline.steps[-1][1]).__name__}; the baseline uses "
