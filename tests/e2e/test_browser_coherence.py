@@ -118,15 +118,6 @@ def test_item_4_widgets_keep_their_values(on_project):
     st.screenshot("item_4_prepare_mean")
 
 
-def _chart_traces(st: StreamlitPage, title: str) -> list[dict]:
-    """Name, mode and y values of each trace of the one plotly chart showing the text ``title``."""
-    chart = st.main.locator('[data-testid="stPlotlyChart"]').filter(has_text=title)
-    expect(chart).to_have_count(1)
-    return chart.locator(".js-plotly-plot").evaluate(
-        # the figure's arrays arrive base64-encoded in ``data``; plotly.js keeps them decoded in ``_fullData``
-        "d => d._fullData.map(t => ({name: t.name, mode: t.mode, y: Array.from(t.y)}))")
-
-
 def _train_now(ws: Workspace, pid: int, settings: dict, timeout: float = 600) -> None:
     """Start a training job with ``settings`` in a worker process, as the Start button does, and wait for its end."""
     import time
@@ -150,7 +141,9 @@ def test_item_6_best_so_far_is_the_best_of_every_model(start_server, open_page, 
     st = open_page(start_server(ws.home, "coherence-item6.log").url, "coherence")
     st.goto(f"/?project={pid}")
     st.nav("Train")
-    traces = _chart_traces(st, "Best Accuracy so far: ")
+    chart = st.main.locator('[data-testid="stPlotlyChart"]').filter(has_text="Best Accuracy so far: ")
+    expect(chart).to_have_count(1)
+    traces = _plotly_traces(chart)
     families = {t["name"]: t["y"] for t in traces if t["mode"] == "markers"}
     assert set(families) == {"Decision tree", "Logistic / linear regression"}  # one series per family
     best = [t["y"] for t in traces if t["name"] == "Best so far, any model"]
@@ -522,11 +515,13 @@ def test_item_10_threshold_slider_reruns_only_its_fragment(start_server, open_pa
 # -- item 13: advertised features, checked on what the user sees ------------------------------------------------
 
 def _plotly_traces(chart) -> list[dict]:
-    """The traces a drawn plotly chart holds (name, x, y, z), read from the browser's own figure."""
+    """The traces a drawn plotly chart holds (name, type, mode, x, y, z), read from the browser's own figure."""
     chart.locator("svg.main-svg").first.wait_for()
     return chart.locator(".js-plotly-plot").evaluate(
-        "gd => gd._fullData.map(t => ({name: t.name, type: t.type, x: t.x ? Array.from(t.x) : null, "
-        "y: t.y ? Array.from(t.y) : null, z: t.z ? Array.from(t.z, row => Array.from(row)) : null}))")
+        # the figure's arrays arrive base64-encoded in ``data``; plotly.js keeps them decoded in ``_fullData``
+        "gd => gd._fullData.map(t => ({name: t.name, type: t.type, mode: t.mode ?? null, "
+        "x: t.x ? Array.from(t.x) : null, y: t.y ? Array.from(t.y) : null, "
+        "z: t.z ? Array.from(t.z, row => Array.from(row)) : null}))")
 
 
 def _chart_titled(st: StreamlitPage, title: str | re.Pattern):
