@@ -318,6 +318,13 @@ class StreamlitPage:
         return path
 
 
+def dataframe_rows(grid) -> list[list[str]]:
+    """The texts of an st.dataframe's cells, row by row (from the grid's hidden accessible table)."""
+    rows = [[t.strip() for t in row.locator('[role="gridcell"]').all_inner_texts()]
+            for row in grid.locator('[role="row"]').all()]
+    return [row for row in rows if row]
+
+
 # ---- scenario steps shared by the tests
 
 

@@ -17,7 +17,7 @@ from playwright.sync_api import expect
 
 from engine import Problem, load_sample, predict_frame
 from storage import Workspace
-from tests.e2e.helpers import ROOT, StreamlitPage, act_live, fill_number
+from tests.e2e.helpers import ROOT, StreamlitPage, act_live, dataframe_rows, fill_number
 from usecases import evaluation, monitor_labels, projects, registry, retraining
 from usecases.training import run_training_job
 
@@ -396,10 +396,7 @@ def _move_slider(st: StreamlitPage, steps: int) -> None:
 
 def _grid(st: StreamlitPage, index: int) -> list[list[str]]:
     """The cells of the page's ``index``-th st.dataframe, row by row (its accessible table)."""
-    grid = st.main.locator('[data-testid="stDataFrame"]').nth(index)
-    columns = grid.locator('[role="columnheader"]').count()
-    cells = grid.locator('[role="gridcell"]').all_inner_texts()
-    return [cells[i:i + columns] for i in range(0, len(cells), columns)]
+    return dataframe_rows(st.main.locator('[data-testid="stDataFrame"]').nth(index))
 
 
 def test_item_1_the_saved_threshold_decides_scores_matrix_and_downloads(start_server, open_page, trained_churn,
