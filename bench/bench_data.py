@@ -12,9 +12,9 @@ The time target is stated against ``pyarrow+pandas``: the engine returns a DataF
 at an Arrow table leaves out a conversion every DataFrame user pays and makes the ratio compare unlike work. The
 bare table time is printed beside it.
 
-Peak memory is each reader's own: after its imports the child resets its high-water mark (``5`` into
-``/proc/self/clear_refs``; where that is refused, a thread samples ``VmRSS`` every millisecond), reads, and
-reports ``VmHWM`` minus the resident size it had just before reading. ``ru_maxrss`` cannot serve: a child
+Peak memory is each reader's own (``bench.rss.PeakAbove``): after its imports the child resets its high-water
+mark (``5`` into ``/proc/self/clear_refs``; where that is refused, a thread samples ``VmRSS`` every millisecond),
+reads, and reports ``VmHWM`` minus the resident size it had just before reading. ``ru_maxrss`` cannot serve: a child
 started by ``subprocess`` inherits its parent's high-water mark across ``exec``, so after generating the table
 the parent's peak hid the reader's (the old figure was "peak +0 MB").
 
@@ -40,43 +40,22 @@ TIME_TARGET = 1.5
 MEMORY_TARGET = 3.0
 
 _CHILD = r"""
-import json, sys, threading, time
+import json, sys, time
 path, mode = sys.argv[1], sys.argv[2]
 import pyarrow.csv, pandas
 import engine
+from bench.rss import PeakAbove
 
-def status_kb(field):
-    with open("/proc/self/status") as status:
-        return next(int(line.split()[1]) for line in status if line.startswith(field + ":"))
-
-try:
-    with open("/proc/self/clear_refs", "w") as refs:
-        refs.write("5")  # resets VmHWM to the current VmRSS
-    sampler, peak = None, None
-except OSError:
-    peak, done = [0], threading.Event()
-    def sample():
-        while not done.is_set():
-            peak[0] = max(peak[0], status_kb("VmRSS"))
-            done.wait(0.001)
-    sampler = threading.Thread(target=sample, daemon=True)
-    sampler.start()
-before = status_kb("VmRSS")
-started = time.perf_counter()
-if mode == "pyarrow":
-    table = pyarrow.csv.read_csv(path)
-    size = table.nbytes
-else:
-    frame = pyarrow.csv.read_csv(path).to_pandas() if mode == "pyarrow+pandas" else engine.read_table(path).frame
-    size = int(frame.memory_usage(deep=True).sum())
-seconds = time.perf_counter() - started
-if sampler is None:
-    high = status_kb("VmHWM")
-else:
-    done.set()
-    sampler.join()
-    high = max(peak[0], status_kb("VmRSS"))
-print(json.dumps({"seconds": seconds, "peak_mb": (high - before) / 1024, "size_mb": size / 2**20}))
+with PeakAbove() as peak:
+    started = time.perf_counter()
+    if mode == "pyarrow":
+        table = pyarrow.csv.read_csv(path)
+        size = table.nbytes
+    else:
+        frame = pyarrow.csv.read_csv(path).to_pandas() if mode == "pyarrow+pandas" else engine.read_table(path).frame
+        size = int(frame.memory_usage(deep=True).sum())
+    seconds = time.perf_counter() - started
+print(json.dumps({"seconds": seconds, "peak_mb": peak.above_mb, "size_mb": size / 2**20}))
 """
 
 

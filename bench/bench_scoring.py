@@ -18,10 +18,10 @@ whole process; peak RSS is sampled from ``/proc`` (``bench.bench_automl.run_meas
 high-water mark, which a fresh ``exec`` starts anew, and its descendants' resident size).
 
 The streamed scoring is also measured inside a fresh process from its own baseline: the child loads the model,
-notes its resident size (the baseline: interpreter, libraries and model), resets its high-water mark (``5`` into
-``/proc/self/clear_refs``; where refused, a thread samples ``VmRSS`` every millisecond), runs the scoring
-``predict`` runs (``engine.deploy.batch.score_file``, ``--chunk-rows`` rows at a time) and reports the seconds
-and the peak above the baseline.
+notes its resident size (the baseline: interpreter, libraries and model), resets its high-water mark
+(``bench.rss.PeakAbove``: ``5`` into ``/proc/self/clear_refs``; where refused, a thread samples ``VmRSS`` every
+millisecond), runs the scoring ``predict`` runs (``engine.deploy.batch.score_file``, ``--chunk-rows`` rows at a
+time) and reports the seconds and the peak above the baseline.
 
 Targets, printed with PASS / FAIL; the exit code is 1 when any is missed:
 
@@ -67,39 +67,18 @@ result.to_csv(out, index=False)
 """
 
 _STREAMED = r"""
-import json, sys, threading, time
+import json, sys, time
 model, data, out, chunk_rows = sys.argv[1], sys.argv[2], sys.argv[3], int(sys.argv[4])
+from bench.rss import PeakAbove
 from engine.deploy.batch import score_file
 from usecases.export import load_model_dir
 
-def status_kb(field):
-    with open("/proc/self/status") as status:
-        return next(int(line.split()[1]) for line in status if line.startswith(field + ":"))
-
 pipeline, card, _ = load_model_dir(model)
-before = status_kb("VmRSS")
-try:
-    with open("/proc/self/clear_refs", "w") as refs:
-        refs.write("5")  # resets VmHWM to the current VmRSS
-    sampler = None
-except OSError:
-    peak, done = [0], threading.Event()
-    def sample():
-        while not done.is_set():
-            peak[0] = max(peak[0], status_kb("VmRSS"))
-            done.wait(0.001)
-    sampler = threading.Thread(target=sample, daemon=True)
-    sampler.start()
-started = time.perf_counter()
-scored = score_file(pipeline, data, out, card["features"], card["task"], with_inputs=False, chunk_rows=chunk_rows)
-seconds = time.perf_counter() - started
-if sampler is None:
-    high = status_kb("VmHWM")
-else:
-    done.set()
-    sampler.join()
-    high = max(peak[0], status_kb("VmRSS"))
-print(json.dumps({"seconds": seconds, "baseline_mb": before / 1024, "above_mb": (high - before) / 1024,
+with PeakAbove() as peak:
+    started = time.perf_counter()
+    scored = score_file(pipeline, data, out, card["features"], card["task"], with_inputs=False, chunk_rows=chunk_rows)
+    seconds = time.perf_counter() - started
+print(json.dumps({"seconds": seconds, "baseline_mb": peak.baseline_mb, "above_mb": peak.above_mb,
                   "rows": scored.rows, "streamed": scored.streamed}))
 """
 
@@ -121,19 +100,15 @@ def _run(command: list[str], what: str) -> dict:
 def _hand_built(model_dir: Path, train_csv: Path, out: Path) -> None:
     """Fit the baseline on the training file with the estimator Workbench chose, and save it to ``out``."""
     import joblib
-    from sklearn.base import clone
 
     from bench.bare_service import hand_built_pipeline
     from storage import read_model_dir
 
     pipeline, card = read_model_dir(model_dir)
     frame = pd.read_csv(train_csv)
-    estimator = clone(pipeline.steps[-1][1])
-    histogram = "categorical_features" in estimator.get_params()
-    if histogram:  # it names Workbench's columns; the baseline one-hot encodes them instead
-        estimator.set_params(categorical_features="from_dtype")
-    bare = hand_built_pipeline(card["features"], estimator)
-    if histogram:  # histogram boosting takes dense arrays only
+    estimator = pipeline.steps[-1][1]
+    bare = hand_built_pipeline(card["features"], estimator)  # a clone, its native categories one-hot columns instead
+    if "categorical_features" in estimator.get_params():  # histogram boosting takes dense arrays only
         bare.set_params(columns__sparse_threshold=0.0)
     joblib.dump(bare.fit(frame.drop(columns="flag"), frame["flag"]), out)
     print(f"Workbench chose {type(pipeline.steps[-1][1]).__name__}; the baseline uses "

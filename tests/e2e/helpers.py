@@ -159,6 +159,7 @@ class StreamlitPage:
     def __init__(self, page, base_url: str, shots: Path, timeout: float = 30.0):
         self.page, self.base_url, self.shots, self.timeout = page, base_url.rstrip("/") + "/", shots, timeout
         self.ws = {"sent": 0, "last_sent": 0.0, "last_finished": 0.0, "closed": False}
+        self.reruns: list[str] = []  # the fragment id of each rerun the browser asked for ("" for the whole page)
         self.page_errors: list[str] = []
         page.set_default_timeout(timeout * 1000)
         page.add_init_script(INIT_JS)
@@ -177,6 +178,7 @@ class StreamlitPage:
             except Exception:  # noqa: BLE001 - not a protobuf frame
                 return
             if msg.WhichOneof("type") == "rerun_script":
+                self.reruns.append(msg.rerun_script.fragment_id)
                 self.ws["sent"] += 1
                 self.ws["last_sent"] = time.monotonic()
 
@@ -314,6 +316,13 @@ class StreamlitPage:
             if grown:
                 page.set_viewport_size(viewport)
         return path
+
+
+def dataframe_rows(grid) -> list[list[str]]:
+    """The texts of an st.dataframe's cells, row by row (from the grid's hidden accessible table)."""
+    rows = [[t.strip() for t in row.locator('[role="gridcell"]').all_inner_texts()]
+            for row in grid.locator('[role="row"]').all()]
+    return [row for row in rows if row]
 
 
 # ---- scenario steps shared by the tests

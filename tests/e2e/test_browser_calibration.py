@@ -11,7 +11,7 @@ from playwright.sync_api import expect
 from engine import Problem
 from storage import Workspace, read_card
 from tests.e2e.helpers import act_live
-from tests.engine.test_calibration import noisy_three_classes
+from tests.noisy_classes import noisy_three_classes
 from usecases import projects
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]

@@ -17,7 +17,7 @@ from playwright.sync_api import expect
 
 from engine import Problem, load_sample, predict_frame
 from storage import Workspace
-from tests.e2e.helpers import ROOT, StreamlitPage, act_live, fill_number
+from tests.e2e.helpers import ROOT, StreamlitPage, act_live, dataframe_rows, fill_number
 from usecases import evaluation, monitor_labels, projects, registry, retraining
 from usecases.training import run_training_job
 
@@ -118,15 +118,6 @@ def test_item_4_widgets_keep_their_values(on_project):
     st.screenshot("item_4_prepare_mean")
 
 
-def _chart_traces(st: StreamlitPage, title: str) -> list[dict]:
-    """Name, mode and y values of each trace of the one plotly chart showing the text ``title``."""
-    chart = st.main.locator('[data-testid="stPlotlyChart"]').filter(has_text=title)
-    expect(chart).to_have_count(1)
-    return chart.locator(".js-plotly-plot").evaluate(
-        # the figure's arrays arrive base64-encoded in ``data``; plotly.js keeps them decoded in ``_fullData``
-        "d => d._fullData.map(t => ({name: t.name, mode: t.mode, y: Array.from(t.y)}))")
-
-
 def _train_now(ws: Workspace, pid: int, settings: dict, timeout: float = 600) -> None:
     """Start a training job with ``settings`` in a worker process, as the Start button does, and wait for its end."""
     import time
@@ -150,7 +141,9 @@ def test_item_6_best_so_far_is_the_best_of_every_model(start_server, open_page, 
     st = open_page(start_server(ws.home, "coherence-item6.log").url, "coherence")
     st.goto(f"/?project={pid}")
     st.nav("Train")
-    traces = _chart_traces(st, "Best Accuracy so far: ")
+    chart = st.main.locator('[data-testid="stPlotlyChart"]').filter(has_text="Best Accuracy so far: ")
+    expect(chart).to_have_count(1)
+    traces = _plotly_traces(chart)
     families = {t["name"]: t["y"] for t in traces if t["mode"] == "markers"}
     assert set(families) == {"Decision tree", "Logistic / linear regression"}  # one series per family
     best = [t["y"] for t in traces if t["name"] == "Best so far, any model"]
@@ -380,12 +373,10 @@ def _options(st: StreamlitPage, label: str) -> list[str]:
 # ---- item 10: the threshold slider reruns only its own part of the page
 
 
-def _open_evaluate(start_server, open_page, ws, pid, shots: str, on_websocket=None) -> StreamlitPage:
+def _open_evaluate(start_server, open_page, ws, pid, shots: str) -> StreamlitPage:
     """The app open on Evaluate; the first runs import the libraries and score the bootstrap intervals, which
-    takes a while on a busy machine. ``on_websocket`` sees the page's websockets from the start."""
+    takes a while on a busy machine."""
     st = open_page(start_server(ws.home, f"{shots}.log").url, "coherence")
-    if on_websocket is not None:
-        st.page.on("websocket", on_websocket)
     st.page.goto(f"{st.base_url}?project={pid}")
     st.page.wait_for_selector('[data-testid="stApp"]')
     st.wait_idle(timeout=120)
@@ -405,10 +396,7 @@ def _move_slider(st: StreamlitPage, steps: int) -> None:
 
 def _grid(st: StreamlitPage, index: int) -> list[list[str]]:
     """The cells of the page's ``index``-th st.dataframe, row by row (its accessible table)."""
-    grid = st.main.locator('[data-testid="stDataFrame"]').nth(index)
-    columns = grid.locator('[role="columnheader"]').count()
-    cells = grid.locator('[role="gridcell"]').all_inner_texts()
-    return [cells[i:i + columns] for i in range(0, len(cells), columns)]
+    return dataframe_rows(st.main.locator('[data-testid="stDataFrame"]').nth(index))
 
 
 def test_item_1_the_saved_threshold_decides_scores_matrix_and_downloads(start_server, open_page, trained_churn,
@@ -503,30 +491,14 @@ def test_item_8_latest_run_baseline_once_and_a_proposed_champion(start_server, o
 
 
 def test_item_10_threshold_slider_reruns_only_its_fragment(start_server, open_page, trained_churn):
-    from streamlit.proto.BackMsg_pb2 import BackMsg
-
     ws, pid = trained_churn
     model_id = ws.get_project(pid)["champion_model_id"]
-    reruns: list[str] = []  # the fragment id of each rerun the browser asks for ("" for the whole page)
-
-    def watch(socket) -> None:
-        def sent(payload):
-            try:
-                msg = BackMsg.FromString(payload if isinstance(payload, bytes) else payload.encode())
-            except Exception:  # noqa: BLE001 - not a protobuf frame
-                return
-            if msg.WhichOneof("type") == "rerun_script":
-                reruns.append(msg.rerun_script.fragment_id)
-
-        if "/_stcore/stream" in socket.url:
-            socket.on("framesent", sent)
-
-    st = _open_evaluate(start_server, open_page, ws, pid, "item_10", on_websocket=watch)
+    st = _open_evaluate(start_server, open_page, ws, pid, "item_10")
     st.main.get_by_role("tab", name="Threshold").click()
     table, _ = evaluation.threshold_report(ws, model_id)
-    before = len(reruns)
+    before = len(st.reruns)
     _move_slider(st, 5)  # 0.50 -> 0.55
-    moved = reruns[before:]
+    moved = st.reruns[before:]
     assert len(moved) == 5 and all(moved), moved  # each move reran the threshold fragment, not the page
     row = table.set_index("threshold").loc[0.55]
     metric = st.main.locator('[data-testid="stMetric"]').filter(has_text="precision at 0.55 (validation)")
@@ -540,11 +512,13 @@ def test_item_10_threshold_slider_reruns_only_its_fragment(start_server, open_pa
 # -- item 13: advertised features, checked on what the user sees ------------------------------------------------
 
 def _plotly_traces(chart) -> list[dict]:
-    """The traces a drawn plotly chart holds (name, x, y, z), read from the browser's own figure."""
+    """The traces a drawn plotly chart holds (name, type, mode, x, y, z), read from the browser's own figure."""
     chart.locator("svg.main-svg").first.wait_for()
     return chart.locator(".js-plotly-plot").evaluate(
-        "gd => gd._fullData.map(t => ({name: t.name, type: t.type, x: t.x ? Array.from(t.x) : null, "
-        "y: t.y ? Array.from(t.y) : null, z: t.z ? Array.from(t.z, row => Array.from(row)) : null}))")
+        # the figure's arrays arrive base64-encoded in ``data``; plotly.js keeps them decoded in ``_fullData``
+        "gd => gd._fullData.map(t => ({name: t.name, type: t.type, mode: t.mode ?? null, "
+        "x: t.x ? Array.from(t.x) : null, y: t.y ? Array.from(t.y) : null, "
+        "z: t.z ? Array.from(t.z, row => Array.from(row)) : null}))")
 
 
 def _chart_titled(st: StreamlitPage, title: str | re.Pattern):

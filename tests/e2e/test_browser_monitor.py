@@ -19,7 +19,7 @@ import pytest
 from playwright.sync_api import expect
 
 from engine.data.samples import load_sample
-from tests.e2e.helpers import StreamlitPage, act_live
+from tests.e2e.helpers import StreamlitPage, act_live, dataframe_rows
 from usecases import servers
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
@@ -53,13 +53,6 @@ def _serve_champion(st: StreamlitPage) -> str:
     code.wait_for(timeout=60_000)
     st.assert_no_exception("champion served")
     return re.search(r"http://127\.0\.0\.1:\d+", code.inner_text())[0]
-
-
-def _rows(grid) -> list[list[str]]:
-    """The texts of an st.dataframe's cells, row by row (from the grid's hidden accessible table)."""
-    rows = [[t.strip() for t in row.locator('[role="gridcell"]').all_inner_texts()]
-            for row in grid.locator('[role="row"]').all()]
-    return [row for row in rows if row]
 
 
 def test_drift_decay_retrain_promote_and_the_champion_server_follows(start_server, open_page, trained_churn,
@@ -143,7 +136,7 @@ def test_drift_decay_retrain_promote_and_the_champion_server_follows(start_serve
         compare = st.main.locator('[data-testid="stDataFrame"]').filter(
             has=st.page.locator("th").filter(has_text=re.compile("^challenger 95%$")))
         compare.wait_for()
-        verdicts = [row[-1] for row in _rows(compare)]
+        verdicts = [row[-1] for row in dataframe_rows(compare)]
         assert len(verdicts) > 3 and set(verdicts) <= {"● challenger better", "● champion better",
                                                        "● not clearly different"}, verdicts
         st.assert_no_exception("challenger compared")
@@ -160,7 +153,7 @@ def test_drift_decay_retrain_promote_and_the_champion_server_follows(start_serve
             has=st.page.locator("th").filter(has_text=re.compile("^stage$")))
         st.main.locator('[data-testid="stAlertContentSuccess"]').filter(
             has_text=f"Promoted: #{challenger} Logistic / linear regression is the champion now").wait_for()
-        stages = [(row[0], row[2]) for row in _rows(versions)]  # model_id, stage; newest first
+        stages = [(row[0], row[2]) for row in dataframe_rows(versions)]  # model_id, stage; newest first
         assert stages == [(str(challenger), "champion"), (str(champion), "archived")], stages
         assert ws.get_project(project_id)["champion_model_id"] == challenger
         st.assert_no_exception("challenger promoted")

@@ -81,6 +81,14 @@ def test_best_candidate_ranks_by_the_cross_validated_mean_when_every_candidate_h
     assert best_candidate([no_folds, cv_best], "rmse").model == "knn"  # one without folds: the holdout decides
 
 
+def _regression_data():
+    """The regression table set up for training: frame, problem, recipe, split and training data."""
+    frame = _regression_table()
+    problem = Problem("y", "regression", "rmse")
+    recipe, split, schema = _setup(frame, problem)
+    return frame, problem, recipe, split, training_data(frame, schema, problem, recipe)
+
+
 def _oof_store(y: np.ndarray, predictions: dict[str, np.ndarray]) -> OutOfFold:
     oof = OutOfFold(keep=2)
     fold_of_row = np.arange(len(y)) % 3
@@ -93,10 +101,7 @@ def _oof_store(y: np.ndarray, predictions: dict[str, np.ndarray]) -> OutOfFold:
 
 def test_the_greedy_ensemble_votes_with_its_counts_as_weights():
     """One family overshoots every row by 1, the other undershoots by 2: two parts to one is exact out of fold."""
-    frame = _regression_table()
-    problem = Problem("y", "regression", "rmse")
-    recipe, split, schema = _setup(frame, problem)
-    data = training_data(frame, schema, problem, recipe)
+    frame, problem, recipe, split, data = _regression_data()
     y = data.y.iloc[split.train].to_numpy(dtype=float)
     oof = _oof_store(y, {"linear": y + 1, "knn": y - 2})
     ensemble = _greedy_ensemble(data, problem, recipe, split, oof, None, 0)
@@ -109,10 +114,7 @@ def test_the_greedy_ensemble_votes_with_its_counts_as_weights():
 
 
 def test_the_greedy_ensemble_is_dropped_when_no_blend_beats_the_best_single_model():
-    frame = _regression_table()
-    problem = Problem("y", "regression", "rmse")
-    recipe, split, schema = _setup(frame, problem)
-    data = training_data(frame, schema, problem, recipe)
+    frame, problem, recipe, split, data = _regression_data()
     y = data.y.iloc[split.train].to_numpy(dtype=float)
     oof = _oof_store(y, {"linear": y + 0.1, "knn": y + 3})  # every blend with k-NN is worse than linear alone
     ensemble = _greedy_ensemble(data, problem, recipe, split, oof, None, 0)
@@ -122,10 +124,7 @@ def test_the_greedy_ensemble_is_dropped_when_no_blend_beats_the_best_single_mode
 
 
 def test_a_vote_that_cannot_be_fitted_and_refitted_in_the_time_left_is_skipped():
-    frame = _regression_table()
-    problem = Problem("y", "regression", "rmse")
-    recipe, split, schema = _setup(frame, problem)
-    data = training_data(frame, schema, problem, recipe)
+    frame, problem, recipe, split, data = _regression_data()
     y = data.y.iloc[split.train].to_numpy(dtype=float)
     oof = OutOfFold(keep=2)
     oof.bind(y, None, np.arange(len(y)) % 3, greater_is_better=False)
@@ -143,10 +142,7 @@ def _context(frame, problem, recipe, split, data) -> dict:
 
 
 def test_the_refit_on_all_rows_is_skipped_past_the_deadline_and_the_card_says_so():
-    frame = _regression_table()
-    problem = Problem("y", "regression", "rmse")
-    recipe, split, schema = _setup(frame, problem)
-    data = training_data(frame, schema, problem, recipe)
+    frame, problem, recipe, split, data = _regression_data()
     pipeline = family_pipeline("linear", {}, data.features, recipe, "regression", 0)
     fitted = data.fitter.fit(pipeline, data.X.iloc[split.train], data.y.iloc[split.train])
     winner = Candidate("linear", "ok", fitted, [0.4, 0.5], {"rmse": 0.45}, None, 0.1, tuning={"trial": 3})

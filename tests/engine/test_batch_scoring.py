@@ -6,12 +6,12 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from engine import DEFAULT_RECIPE, Problem, infer_schema, prepare_target, read_table, split_rows, validate_recipe
+from engine import DEFAULT_RECIPE, Problem, read_table, validate_recipe
 from engine.deploy.batch import score_file
 from engine.deploy.predict import check_input, predict_frame
 from engine.errors import ColumnError, DataError, EmptyDataError
 from engine.evaluate.conformal import PredictionInterval
-from engine.train.training import train_candidates
+from tests.linear_model import fit_linear
 
 N = 60
 
@@ -41,12 +41,7 @@ def model(tmp_path_factory):
     frame = read_table(path).frame
     problem = Problem("churned", "classification", "accuracy")
     recipe = validate_recipe(DEFAULT_RECIPE)
-    rows, y = prepare_target(frame, problem)
-    split = split_rows(y, problem.task, recipe["split"], rows)
-    schema = infer_schema(frame)
-    candidates = train_candidates(rows, schema, problem, recipe, {"models": ["linear"], "cv_folds": 0}, split)
-    pipeline = next(c.pipeline for c in candidates if c.model == "linear")
-    kinds = {c.name: c.kind for c in schema}
+    pipeline, kinds = fit_linear(frame, problem, recipe)
     return pipeline, [{"name": n, "kind": kinds[n]} for n in pipeline.feature_names_in_]
 
 

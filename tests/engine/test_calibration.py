@@ -28,22 +28,13 @@ from engine.train.calibration import (
     prior_log_loss,
 )
 from engine.train.training import family_pipeline
+from tests.noisy_classes import noisy_three_classes
 
 
 @pytest.fixture(autouse=True)
 def _one_thread():
     with threadpool_limits(1):
         yield
-
-
-def noisy_three_classes(n: int = 1200, seed: int = 0) -> pd.DataFrame:
-    """Three classes (50/30/20 %) that two columns only weakly separate; 'colour' is noise."""
-    rng = np.random.default_rng(seed)
-    y = rng.choice(["ant", "bee", "cat"], size=n, p=[0.5, 0.3, 0.2])
-    shift = pd.Series(y).map({"ant": 0.0, "bee": 0.5, "cat": 1.0}).to_numpy()
-    return pd.DataFrame({"x1": (shift + rng.normal(0, 1.2, n)).round(3), "x2": (shift + rng.normal(0, 1.2, n)).round(3),
-                         "x3": rng.normal(0, 1, n).round(3), "colour": rng.choice(["red", "green", "blue"], n),
-                         "label": y})
 
 
 def family(frame: pd.DataFrame, name: str, params: dict | None = None):

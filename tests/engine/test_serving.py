@@ -7,12 +7,12 @@ import pandas as pd
 import pytest
 from fastapi.testclient import TestClient
 
-from engine import DEFAULT_RECIPE, Problem, infer_schema, prepare_target, split_rows, validate_recipe
+from engine import DEFAULT_RECIPE, Problem, validate_recipe
 from engine.deploy.export import export_onnx
 from engine.deploy.onnx_feeds import OnnxRunner
 from engine.deploy.predict import predict_frame, probability_frame
 from engine.deploy.serving import MAX_ROWS, create_app, onnx_predictor, pipeline_predictor, scores
-from engine.train.training import train_candidates
+from tests.linear_model import fit_linear
 
 
 @pytest.fixture(scope="module")
@@ -20,12 +20,7 @@ def churn(data_dir_module):
     frame = pd.read_csv(data_dir_module / "tiny_churn.csv")
     problem = Problem("churned", "classification", "accuracy")
     recipe = validate_recipe({**DEFAULT_RECIPE, "drop_columns": ["customer_id"]})
-    rows, y = prepare_target(frame, problem)
-    split = split_rows(y, problem.task, recipe["split"], rows)
-    schema = infer_schema(frame)
-    candidates = train_candidates(rows, schema, problem, recipe, {"models": ["linear"], "cv_folds": 0}, split)
-    pipeline = next(c.pipeline for c in candidates if c.model == "linear")
-    kinds = {c.name: c.kind for c in schema}
+    pipeline, kinds = fit_linear(frame, problem, recipe)
     features = [{"name": n, "kind": kinds[n], "dtype": "x"} for n in pipeline.feature_names_in_]
     card = {"task": "classification", "target": "churned", "family": "linear", "sha256": "f" * 64,
             "features": features, "classes": [str(c) for c in pipeline.classes_]}

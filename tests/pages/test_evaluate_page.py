@@ -3,12 +3,11 @@
 from __future__ import annotations
 
 import json
-import time
 
 import pytest
 
 from engine import METRICS
-from tests.pages.helpers import assert_clean, open_page
+from tests.pages.helpers import assert_clean, open_page, rerun_until
 from usecases import evaluation, projects
 
 
@@ -69,11 +68,7 @@ def test_explanations_run_on_a_click_and_stay(ws, trained_project):
     # the learning curve re-trains copies of the model in the background: the page shows its progress and polls
     curve_drawn = lambda: any(t.startswith("Learning curve (") for t in _titles(at))  # noqa: E731
     assert curve_drawn() or [p for p in at.get("progress") if "Learning curve: re-training" in p.proto.text]
-    deadline = time.monotonic() + 60
-    while not curve_drawn():
-        assert time.monotonic() < deadline, "the learning curve did not finish in 60 s"
-        time.sleep(0.2)
-        at.run()
+    rerun_until(at, curve_drawn, 60, "the learning curve did not finish in 60 s")
     assert_clean(at)
     assert any(t.startswith(f"Learning curve ({_label(ws, trained_project)})") for t in _titles(at))
     column = at.selectbox(key=f"evaluate_pdp_{champion}").options[-1]
@@ -115,15 +110,10 @@ def test_a_failed_learning_curve_says_why_and_is_tried_again(ws, trained_project
     champion = trained_project["champion_model_id"]
     at = open_page("evaluate", trained_project["id"])
     at.button(key=f"evaluate_explain_button_{champion}").click().run()
-    deadline = time.monotonic() + 30
-    while not [e for e in at.error if "3-fold learning curve" in e.value]:
-        assert time.monotonic() < deadline, "the failed learning curve was never reported"
-        time.sleep(0.1)
-        at.run()
+    rerun_until(at, lambda: any("3-fold learning curve" in e.value for e in at.error), 30,
+                "the failed learning curve was never reported")
     assert_clean(at)  # the project's own error is a message, not a traceback
     monkeypatch.setattr(evaluation, "learning_curve", works)  # not undo(): that would drop the fixtures' patches
-    deadline = time.monotonic() + 60
-    while not any(t.startswith("Learning curve (") for t in _titles(at)):  # not cached: the next run tries again
-        assert time.monotonic() < deadline, "the learning curve was not tried again"
-        time.sleep(0.2)
-        at.run()
+    # not cached: the next run tries again
+    rerun_until(at, lambda: any(t.startswith("Learning curve (") for t in _titles(at)), 60,
+                "the learning curve was not tried again")

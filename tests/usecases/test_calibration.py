@@ -13,7 +13,7 @@ from sklearn.metrics import log_loss
 from engine import Problem, infer_schema, validate_recipe
 from engine.errors import ModelError
 from storage import read_card, read_reference
-from tests.engine.test_calibration import noisy_three_classes
+from tests.noisy_classes import noisy_three_classes
 from tests.usecases.test_cli import DATA, cli
 from usecases import evaluation, projects, replay
 from usecases.export import load_model_dir

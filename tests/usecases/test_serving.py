@@ -78,28 +78,36 @@ def _post(url: str, body) -> tuple[int, dict]:
         return exc.code, json.loads(exc.read())
 
 
+def _serve(ws, model, log: Path, *options: str) -> tuple[subprocess.Popen, str]:
+    """Start ``python -m engine serve`` of ``model`` on a free port, its output to ``log``: the process and its URL."""
+    port = _free_port()
+    with open(log, "w") as out:
+        server = subprocess.Popen([sys.executable, "-m", "engine", "serve", "--workspace", str(ws.home),
+                                   "--model-id", str(model["id"]), "--port", str(port), *options], cwd=ROOT,
+                                  env={**os.environ, "OMP_NUM_THREADS": "1"}, stdout=out, stderr=subprocess.STDOUT)
+    return server, f"http://127.0.0.1:{port}"
+
+
+def _health(base: str, server: subprocess.Popen, log: Path, timeout: float) -> dict:
+    """Poll ``/health`` until the server answers (failing if it exits or ``timeout`` s pass); its answer."""
+    deadline = time.monotonic() + timeout
+    while True:
+        try:
+            with urllib.request.urlopen(f"{base}/health", timeout=2) as response:
+                return json.loads(response.read())
+        except OSError:
+            assert server.poll() is None, log.read_text()
+            assert time.monotonic() < deadline, f"the server did not start within {timeout:g} s"
+            time.sleep(0.3)
+
+
 @pytest.mark.slow
 def test_the_serve_command_answers_concurrent_clients(ws, trained, tmp_path):
     model = _linear(ws, trained)
-    port = _free_port()
-    env = {**os.environ, "OMP_NUM_THREADS": "1"}
     output = tmp_path / "server.log"
-    with open(output, "w") as log:
-        server = subprocess.Popen([sys.executable, "-m", "engine", "serve", "--workspace", str(ws.home),
-                                   "--model-id", str(model["id"]), "--port", str(port)], cwd=ROOT, env=env,
-                                  stdout=log, stderr=subprocess.STDOUT)
-    base = f"http://127.0.0.1:{port}"
+    server, base = _serve(ws, model, output)
     try:
-        deadline = time.monotonic() + 60
-        while True:
-            try:
-                with urllib.request.urlopen(f"{base}/health", timeout=2) as response:
-                    assert json.loads(response.read())["status"] == "ok"
-                    break
-            except OSError:
-                assert server.poll() is None, output.read_text()
-                assert time.monotonic() < deadline, "the server did not start within 60 s"
-                time.sleep(0.3)
+        assert _health(base, server, output, 60)["status"] == "ok"
         row = _row(ws, model)
         with ThreadPoolExecutor(8) as pool:
             results = list(pool.map(lambda _: _post(f"{base}/predict", row), range(40)))
@@ -282,25 +290,11 @@ def _descendants(pid: int) -> list[int]:
 @pytest.mark.timeout(900)  # the parent and each worker load the model: minutes on a busy machine
 def test_the_serve_command_runs_several_workers(ws, trained, tmp_path):
     model = _linear(ws, trained)
-    port = _free_port()
     output = tmp_path / "server.log"
-    with open(output, "w") as log:
-        server = subprocess.Popen([sys.executable, "-m", "engine", "serve", "--workspace", str(ws.home),
-                                   "--model-id", str(model["id"]), "--port", str(port), "--workers", "2"],
-                                  cwd=ROOT, env={**os.environ, "OMP_NUM_THREADS": "1"}, stdout=log,
-                                  stderr=subprocess.STDOUT)
-    base = f"http://127.0.0.1:{port}"
+    server, base = _serve(ws, model, output, "--workers", "2")
     try:
-        deadline = time.monotonic() + 240  # the parent checks the model, then each worker loads it: slow when busy
-        while True:
-            try:
-                with urllib.request.urlopen(f"{base}/health", timeout=2) as response:
-                    assert json.loads(response.read())["runtime"] == "onnx"  # auto: the export made at training
-                    break
-            except OSError:
-                assert server.poll() is None, output.read_text()
-                assert time.monotonic() < deadline, "the server did not start within 240 s"
-                time.sleep(0.3)
+        # the parent checks the model, then each worker loads it: slow when busy
+        assert _health(base, server, output, 240)["runtime"] == "onnx"  # auto: the export made at training
         row = _row(ws, model)
         with ThreadPoolExecutor(8) as pool:
             results = list(pool.map(lambda _: _post(f"{base}/predict", row), range(40)))
