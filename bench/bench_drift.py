@@ -7,8 +7,8 @@ Data (generated, seeded, nothing downloaded): 20 features as a model card lists 
 log-normal, Poisson counts, uniform, one with 5% gaps), 1 datetime (text dates, parsed as the drift engine
 parses them), 9 categorical (pandas ``str`` columns with 3 to 500 distinct values, one with gaps) and
 2 boolean (yes / no text), plus a two-class ``prediction`` column. The reference profile is built from 200,000
-"training" rows (``engine.monitor.drift.reference_profile``, timed once); the incoming 1,000,000 rows have a mean shift,
-a variance change, a new category and a missing-rate jump, so every code path runs.
+"training" rows (``engine.monitor.drift_reference.reference_profile``, timed once); the incoming 1,000,000 rows
+have a mean shift, a variance change, a new category and a missing-rate jump, so every code path runs.
 
 Timed (median of ``--repeats`` runs, after one warm-up): ``engine.monitor.drift.drift_report`` on the whole frame
 with its predictions: PSI, KS (50,000 current values against the 500-value reference sample), chi-square,
@@ -108,7 +108,8 @@ def timed(function, repeats: int) -> float:
 
 
 def main(argv: list[str] | None = None) -> int:
-    from engine.monitor.drift import drift_report, reference_profile
+    from engine.monitor.drift import drift_report
+    from engine.monitor.drift_reference import reference_profile
 
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true")

@@ -25,7 +25,8 @@ from collections import Counter
 import numpy as np
 import pandas as pd
 
-from engine.monitor.drift import drift_report, reference_profile
+from engine.monitor.drift import drift_report
+from engine.monitor.drift_reference import reference_profile
 
 REFERENCE_ROWS = 10_000
 SHIFT_ROWS = 1_000

@@ -18,7 +18,9 @@ import pandas as pd
 
 from engine import predict_frame, read_table
 from engine.errors import ColumnError, EmptyDataError, WorkbenchError
-from engine.monitor.drift import DriftReport, DriftThresholds, drift_report, reference_profile, windowed_drift
+from engine.monitor.drift import DriftReport, DriftThresholds, drift_report
+from engine.monitor.drift_reference import reference_profile
+from engine.monitor.drift_windows import windowed_drift
 from storage import Workspace, now, read_card, read_reference, write_reference
 from usecases.evaluation import model_rows, model_threshold
 
@@ -196,7 +198,8 @@ def drift_check(ws: Workspace, model_id: int, key: str | None = None) -> Monitor
 
 def drift_over_time(ws: Workspace, model_id: int, freq: str = "batch") -> pd.DataFrame:
     """PSI per feature and window (``"batch"``, ``"D"`` day or ``"W"`` week) over all incoming data: the long
-    table of ``engine.monitor.drift.windowed_drift`` (window, feature, psi, verdict, n_rows); empty with no data."""
+    table of ``engine.monitor.drift_windows.windowed_drift`` (window, feature, psi, verdict, n_rows); empty with no
+    data."""
     batches = incoming_batches(ws, model_id)
     if not batches:
         return pd.DataFrame(columns=["window", "feature", "psi", "verdict", "n_rows"])

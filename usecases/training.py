@@ -33,7 +33,7 @@ from engine import (
 )
 from engine.errors import TargetError
 from engine.evaluate.conformal import interval_table
-from engine.monitor.drift import reference_profile
+from engine.monitor.drift_reference import reference_profile
 from engine.prepare.leakage import audit_training_rows
 from engine.train.automl import tune_candidates
 from engine.train.calibration import (

@@ -30,7 +30,7 @@ import pandas as pd
 
 from engine.errors import DecayError
 from engine.evaluate.metrics import METRICS, compute_metrics, metric_interval
-from engine.monitor.drift import window_keys
+from engine.monitor.drift_windows import window_keys
 
 __all__ = ["DecayThresholds", "decay_report", "join_labels", "key_text"]
 
@@ -164,8 +164,9 @@ def decay_report(joined: pd.DataFrame, task: str, metric: str, baseline: float, 
                  freq: str = "W", batch: pd.Series | None = None, thresholds: DecayThresholds | None = None,
                  classes: list | None = None) -> pd.DataFrame:
     """One row per window: labelled rows, the metric with its 95% bootstrap interval, the validation
-    ``baseline``, the change, a verdict and the reason in one sentence. Windows as in ``engine.monitor.drift``:
-    ``freq`` "D" / "W" from ``time``, or "batch" from ``batch``; ``freq`` "all" puts every row in one window."""
+    ``baseline``, the change, a verdict and the reason in one sentence. Windows as in
+    ``engine.monitor.drift_windows``: ``freq`` "D" / "W" from ``time``, or "batch" from ``batch``; ``freq`` "all"
+    puts every row in one window."""
     if metric not in METRICS or METRICS[metric].task != task:
         raise DecayError(f"Metric '{metric}' does not measure {task}.")
     thresholds = thresholds or DecayThresholds()

@@ -1,31 +1,9 @@
-"""Data drift: compare incoming rows with a compact profile of the training rows.
+"""Data drift: compare a batch of incoming rows with the reference profile of the training rows, and judge it.
 
-Monitoring never needs the training file again: ``reference_profile`` keeps, per feature, what the tests
-below need (quantile bins and their shares, category counts, missing rate, range, a small sorted sample),
-plus the same for the model's predictions. ``drift_report`` scores a new batch against it.
-
-Statistics, per feature (the ``STATISTICS`` table: one entry each)
-    - PSI (population stability index) for every kind: ``sum((c - r) * ln(c / r))`` over buckets whose
-      shares are floored at ``1e-4`` so an empty bucket does not make it infinite. Numeric (and datetime, as
-      seconds) features use the reference deciles as bucket edges and compare non-missing values; categorical,
-      boolean and text features use the reference's 50 most frequent categories plus an "other" and a
-      "missing" bucket.
-    - Kolmogorov-Smirnov (numeric): ``scipy.stats.ks_2samp`` between the stored reference sample (at most
-      500 values) and at most 50,000 current values (seeded subsample). The 500-value sample limits power:
-      at p = 0.01 it detects a gap of about 0.075 between the two cumulative distributions, no finer.
-    - Chi-square (categorical): ``scipy.stats.chi2_contingency`` on the 2 x buckets table of reference and
-      current counts (both are samples, so a goodness-of-fit test against fixed shares would over-alarm).
-    - Jensen-Shannon distance (categorical): ``scipy.spatial.distance.jensenshannon`` on the bucket shares,
-      base 2, so it lies in [0, 1].
-
-Adding a drift statistic
-    One ``DriftStatistic`` entry in ``STATISTICS``: its label, the profile types it applies to ("numeric" for
-    numbers and dates, "categorical"), a ``compute`` function from the ``Buckets`` of one feature to its report
-    columns, and its role: an effect size judged against warn / alert thresholds (larger is worse), or a test
-    whose p-value below ``p_value`` makes a warning. A new threshold is a field of ``DriftThresholds``, named in
-    the entry. The report's columns and the verdicts follow the table; the Monitor page's table and threshold form
-    read ``report_columns()`` and each entry's label, name and threshold fields. ``tests/engine/
-    test_drift_statistics.py`` shows a new entry flowing into a report.
+``drift_report`` scores a new batch against a ``reference_profile`` (``engine.monitor.drift_reference``) with the
+statistics of the ``STATISTICS`` table (``engine.monitor.drift_statistics``: PSI, KS, chi-square, Jensen-Shannon),
+turns them into a verdict per feature and an overall one, and lists data-quality findings. ``windowed_drift``
+(``engine.monitor.drift_windows``) does so per day, week or batch.
 
 Verdict rules (``DriftThresholds`` holds every number)
     1. Fewer than ``min_rows`` incoming rows, or fewer than ``min_values`` non-missing values of a feature:
@@ -55,46 +33,29 @@ Pure pandas / numpy / scipy; no I/O. Everything is vectorised (``np.searchsorted
 from __future__ import annotations
 
 import math
-import warnings
-from collections.abc import Callable
 from dataclasses import asdict, dataclass, field, fields
-from typing import NamedTuple
 
 import numpy as np
 import pandas as pd
-from scipy.spatial.distance import jensenshannon
-from scipy.stats import chi2_contingency, ks_2samp
 
-from engine.data.schema import convert_series
 from engine.errors import DriftError
+from engine.monitor.drift_reference import FORMAT_VERSION, PREDICTION, _labels, _numbers, _reference_features
+from engine.monitor.drift_statistics import _HEADLINE, STATISTICS, Buckets, _statistics
 
 __all__ = [
-    "STATISTICS",
     "VERDICTS",
-    "Buckets",
     "DriftReport",
-    "DriftStatistic",
     "DriftThresholds",
     "bucket_shares",
     "drift_report",
     "features_by_drift",
-    "reference_profile",
-    "report_columns",
-    "window_keys",
-    "windowed_drift",
 ]
 
-FORMAT_VERSION = 1
 VERDICTS = ("ok", "warn", "alert", "too few rows")
-PREDICTION = "prediction"
-_RANK = {"ok": 0, "too few rows": 0, "warn": 1, "alert": 2}
-_EPS = 1e-4  # share floor of a PSI bucket
-_TOP = 50  # categories kept per feature
-_SAMPLE = 500  # reference values kept for KS
-_KS_MAX = 50_000  # current values KS looks at
-_NUMERIC = ("numeric", "datetime")
-_SEED = 0
 _TEST_ALONE = 100  # a test without the effect size warns only below p_value / this (rule 4)
+#: The report's columns: the statistics' columns in the order of their table, between the feature and its verdict.
+_STAT_COLUMNS = [column for statistic in STATISTICS.values() for column in statistic.columns]
+_COLUMNS = ["name", "kind", *_STAT_COLUMNS, "missing_ref", "missing_cur", "n_values", "verdict", "reason"]
 
 
 @dataclass
@@ -189,227 +150,6 @@ def _clean(row: dict) -> dict:
 
 def _plain(value):
     return value.item() if isinstance(value, np.generic) else value
-
-
-# -- reference profile ---------------------------------------------------------------------------------------------
-
-def reference_profile(frame: pd.DataFrame, features: list[dict], predictions: pd.DataFrame | None = None,
-                      bins: int = 10, *, task: str | None = None) -> dict:
-    """A compact, JSON-serialisable profile of the training rows and of the model's predictions on them.
-
-    ``features`` are a model card's ``{"name", "kind", ...}`` dicts; identifier columns are skipped.
-    ``task`` ("classification" / "regression") says how to profile ``predictions["prediction"]``; without it
-    a numeric prediction with more than 20 distinct values counts as a regression.
-
-    >>> frame = pd.DataFrame({"age": range(200), "plan": ["a", "b"] * 100})
-    >>> profile = reference_profile(frame, [{"name": "age", "kind": "numeric"}, {"name": "plan", "kind": "text"}])
-    >>> profile["features"]["age"]["edges"][:3], profile["features"]["plan"]["categories"]
-    ([19.0, 39.0, 59.0], ['a', 'b'])
-    """
-    if not isinstance(bins, int) or not 2 <= bins <= 100:
-        raise DriftError(f"The 'bins' parameter of reference_profile must be an int in [2, 100]. Got {bins!r}.")
-    if frame.empty:
-        raise DriftError("The reference rows are empty; a reference profile needs the training rows.")
-    profiles = {}
-    for feature in features:
-        name, kind = feature["name"], feature.get("kind", "numeric")
-        if kind == "identifier" or name not in frame.columns:
-            continue
-        profiles[name] = _profile_series(frame[name], kind, bins)
-    out = {"format_version": FORMAT_VERSION, "n_rows": int(len(frame)), "bins": bins, "features": profiles,
-           "prediction": None}
-    if predictions is not None and PREDICTION in predictions.columns and len(predictions):
-        out["prediction"] = _profile_series(predictions[PREDICTION], _prediction_kind(predictions[PREDICTION], task),
-                                            bins)
-    return out
-
-
-def _prediction_kind(series: pd.Series, task: str | None) -> str:
-    if task is not None:
-        return "numeric" if task == "regression" else "categorical"
-    numeric = pd.api.types.is_numeric_dtype(series) and not pd.api.types.is_bool_dtype(series)
-    return "numeric" if numeric and series.nunique() > 20 else "categorical"
-
-
-def _profile_series(series: pd.Series, kind: str, bins: int) -> dict:
-    if kind in _NUMERIC:
-        return _numeric_profile(_numbers(series, kind)[0], kind, len(series), bins)
-    codes, labels = _labels(series, kind)
-    counts = np.bincount(codes[codes >= 0], minlength=len(labels))
-    order = np.argsort(-counts, kind="stable")[:_TOP]
-    n_missing = int((codes < 0).sum())
-    bucket_counts = [int(c) for c in counts[order]] + [int(counts.sum() - counts[order].sum()), n_missing]
-    return {"kind": kind, "type": "categorical", "n_rows": int(len(series)), "missing": n_missing / len(series),
-            "categories": [labels[i] for i in order], "counts": bucket_counts,
-            "shares": [c / len(series) for c in bucket_counts], "complete": len(labels) <= _TOP,
-            "n_categories": len(labels)}
-
-
-def _numeric_profile(values: np.ndarray, kind: str, n_rows: int, bins: int) -> dict:
-    present = values[~np.isnan(values)]
-    entry = {"kind": kind, "type": "numeric", "n_rows": n_rows, "missing": (n_rows - len(present)) / n_rows,
-             "n_values": int(len(present)), "edges": [], "counts": [0], "shares": [0.0], "min": None, "max": None,
-             "mean": None, "std": None, "sample": []}
-    if not len(present):
-        return entry
-    # Edges are observed values (no interpolation), so a discrete column gets one bin per value, not split ones.
-    edges = np.unique(np.quantile(present, np.arange(1, bins) / bins, method="inverted_cdf"))
-    counts = np.bincount(np.searchsorted(edges, present, side="left"), minlength=len(edges) + 1)
-    rng = np.random.default_rng(_SEED)
-    sample = present if len(present) <= _SAMPLE else rng.choice(present, _SAMPLE, replace=False)
-    entry.update(edges=[float(e) for e in edges], counts=[int(c) for c in counts],
-                 shares=[float(c) / len(present) for c in counts], min=float(present.min()),
-                 max=float(present.max()), mean=float(present.mean()), std=float(present.std()),
-                 sample=[float(v) for v in np.sort(sample)])
-    return entry
-
-
-# -- reading incoming columns fast -----------------------------------------------------------------------------------
-
-def _numbers(series: pd.Series, kind: str) -> tuple[np.ndarray, np.ndarray]:
-    """(float values with NaN for missing, codes-of-unreadable mask) for a numeric or datetime column.
-
-    Datetimes become seconds since 1970. Text columns are converted through their distinct values only.
-    """
-    bad = np.zeros(len(series), dtype=bool)
-    if kind == "numeric" and (pd.api.types.is_numeric_dtype(series) or pd.api.types.is_bool_dtype(series)):
-        return _finite(series.to_numpy(dtype=float, na_value=np.nan)), bad
-    if kind == "datetime" and pd.api.types.is_datetime64_any_dtype(series):
-        return _seconds(series), bad
-    codes, uniques = pd.factorize(series)
-    if not len(uniques):  # every value missing (e.g. an all-null column of logged requests)
-        return np.full(len(series), np.nan), bad
-    converted = convert_series(pd.Series(uniques, dtype=object), kind)
-    values = _seconds(converted) if kind == "datetime" else converted.to_numpy(dtype=float, na_value=np.nan)
-    taken = _finite(np.where(codes >= 0, values[np.maximum(codes, 0)], np.nan))
-    return taken, (codes >= 0) & np.isnan(taken)
-
-
-def _finite(values: np.ndarray) -> np.ndarray:
-    """Infinities count as missing (as the model's guard treats them); a copy only when there are any."""
-    return np.where(np.isinf(values), np.nan, values) if np.isinf(values).any() else values
-
-
-def _seconds(series: pd.Series) -> np.ndarray:
-    if isinstance(series.dtype, pd.DatetimeTZDtype):
-        series = series.dt.tz_convert(None)
-    stamps = series.to_numpy(dtype="datetime64[ns]")
-    return (stamps - np.datetime64(0, "s")) / np.timedelta64(1, "s")
-
-
-def _labels(series: pd.Series, kind: str) -> tuple[np.ndarray, list[str]]:
-    """(codes, labels): -1 for missing; labels as the pipelines see them, so 3.0 and '3' are one category."""
-    codes, uniques = pd.factorize(series)
-    if not len(uniques):
-        return codes, []
-    labels = convert_series(pd.Series(uniques, dtype=object), "boolean" if kind == "boolean" else "categorical")
-    text = [("missing" if pd.isna(v) else str(v)) if kind != "boolean" else _bool_label(v) for v in labels]
-    if kind == "boolean":
-        keep = ~pd.isna(labels.to_numpy())
-        codes = np.where((codes >= 0) & keep[np.maximum(codes, 0)], codes, -1)
-    merged: dict[str, int] = {}
-    remap = np.array([merged.setdefault(t, len(merged)) for t in text] + [-1], dtype=np.int64)
-    return remap[codes], list(merged)
-
-
-def _bool_label(value) -> str:
-    return "missing" if pd.isna(value) else ("true" if value else "false")
-
-
-# -- the statistics -------------------------------------------------------------------------------------------------
-
-class Buckets(NamedTuple):
-    """One feature of a batch on its reference's buckets: what every statistic's ``compute`` gets."""
-
-    entry: dict  # the feature's reference profile
-    ref: np.ndarray  # reference shares per bucket
-    cur: np.ndarray  # current shares per bucket
-    counts: np.ndarray  # current counts per bucket
-    present: np.ndarray | None  # numeric: the current non-missing values (numbers, or dates as seconds)
-
-
-class DriftStatistic(NamedTuple):
-    """One drift statistic: what it is called, where it applies, how it is computed and judged."""
-
-    label: str  # its name in reasons and table headers: "PSI", "KS"
-    name: str  # in full, for help texts
-    types: tuple[str, ...]  # profile types it applies to: "numeric" (numbers and dates), "categorical"
-    compute: Callable[[Buckets], dict[str, float]]  # -> its report columns (absent: not computed, NaN)
-    columns: tuple[str, ...]  # the report columns it fills, in the report's order
-    judged: str  # the column its verdict reads
-    role: str  # "effect": warn / alert thresholds, larger is worse; "test": a p-value below p_value warns
-    warn: str = ""  # the DriftThresholds field of each threshold ("test": the shared p_value)
-    alert: str = ""
-
-
-def _psi(ref: np.ndarray, cur: np.ndarray) -> float:
-    ref, cur = np.maximum(ref, _EPS), np.maximum(cur, _EPS)
-    return float(np.sum((cur - ref) * np.log(cur / ref)))
-
-
-def _psi_noise(buckets: int, n: int, n_reference: int) -> float:
-    """PSI's expected value when nothing drifted, from sampling alone: (buckets - 1) * (1/n + 1/N)."""
-    if n <= 0 or n_reference <= 0:
-        return 0.0
-    return max(buckets - 1, 0) * (1 / n + 1 / n_reference)
-
-
-def _psi_with_noise(b: Buckets) -> dict[str, float]:
-    """PSI, and beside it (``psi_noise``) what PSI comes to from sampling alone at these sample sizes."""
-    if b.present is not None:  # numbers: the reference's histogram buckets
-        noise = _psi_noise(len(b.entry["counts"]), len(b.present), b.entry["n_values"])
-    else:
-        ref_counts = np.asarray(b.entry["counts"], dtype=float)
-        noise = _psi_noise(int((ref_counts > 0).sum()), int(b.counts.sum()), int(ref_counts.sum()))
-    return {"psi": _psi(b.ref, b.cur), "psi_noise": noise}
-
-
-def _ks(b: Buckets) -> dict[str, float]:
-    sample, present = np.asarray(b.entry["sample"]), b.present
-    if len(sample) < 2 or len(present) < 2:
-        return {}
-    if len(present) > _KS_MAX:
-        present = np.random.default_rng(_SEED).choice(present, _KS_MAX, replace=False)
-    with warnings.catch_warnings():  # "exact calculation unsuccessful, switching to asymp" is fine here
-        warnings.simplefilter("ignore", RuntimeWarning)
-        result = ks_2samp(sample, present)
-    return {"ks_stat": float(result.statistic), "ks_p": float(result.pvalue)}
-
-
-def _chi2(b: Buckets) -> dict[str, float]:
-    table = np.vstack([np.asarray(b.entry["counts"], dtype=float), b.counts])
-    table = table[:, table.sum(axis=0) > 0]
-    return {"chi2_p": 1.0 if table.shape[1] < 2 else float(chi2_contingency(table, correction=False).pvalue)}
-
-
-#: Every drift statistic, in the order of the report's columns; effect sizes and tests are judged in this order.
-STATISTICS: dict[str, DriftStatistic] = {
-    "psi": DriftStatistic("PSI", "Population stability index", ("numeric", "categorical"), _psi_with_noise,
-                          ("psi",), "psi", "effect", "psi_warn", "psi_alert"),
-    "ks": DriftStatistic("KS", "Kolmogorov-Smirnov test", ("numeric",), _ks, ("ks_stat", "ks_p"), "ks_p", "test",
-                         "p_value"),
-    "chi2": DriftStatistic("chi-square", "Chi-square test", ("categorical",), _chi2, ("chi2_p",), "chi2_p", "test",
-                           "p_value"),
-    "js": DriftStatistic("JS", "Jensen-Shannon distance", ("categorical",),
-                         lambda b: {"js": float(jensenshannon(b.ref, b.cur, base=2))}, ("js",), "js", "effect",
-                         "js_warn", "js_alert"),
-}
-_HEADLINE = STATISTICS["psi"]  # applies to every kind: the reasons and the per-feature chart quote it
-_STAT_COLUMNS = [column for statistic in STATISTICS.values() for column in statistic.columns]
-_COLUMNS = ["name", "kind", *_STAT_COLUMNS, "missing_ref", "missing_cur", "n_values", "verdict", "reason"]
-
-
-def report_columns() -> dict[str, str]:
-    """The report column each statistic is judged by, with its table header: {"psi": "PSI", "ks_p": "KS p", …}."""
-    return {s.judged: s.label + (" p" if s.role == "test" else "") for s in STATISTICS.values()}
-
-
-def _statistics(kind_type: str, buckets: Buckets) -> dict[str, float]:
-    out: dict[str, float] = {}
-    for statistic in STATISTICS.values():
-        if kind_type in statistic.types:
-            out.update(statistic.compute(buckets))
-    return out
 
 
 # -- comparing ------------------------------------------------------------------------------------------------------
@@ -518,18 +258,6 @@ def features_by_drift(report: DriftReport) -> list[str]:
     table = report.features.assign(severity=report.features["verdict"].map(_SEVERITY).fillna(len(_SEVERITY)))
     return table.sort_values(["severity", "psi"], ascending=[True, False], na_position="last",
                              kind="stable")["name"].tolist()
-
-
-def _reference_features(reference: dict) -> dict:
-    if not isinstance(reference, dict) or reference.get("format_version") != FORMAT_VERSION \
-            or not isinstance(reference.get("features"), dict):
-        raise DriftError("The reference profile is corrupt or from another version; retrain the model to store a "
-                         "new one.")
-    for name, entry in reference["features"].items():
-        if not isinstance(entry, dict) or entry.get("type") not in ("numeric", "categorical") \
-                or "counts" not in entry or "missing" not in entry:
-            raise DriftError(f"The reference profile of '{name}' is corrupt; retrain the model to store a new one.")
-    return reference["features"]
 
 
 def _overall(features: pd.DataFrame, prediction: dict | None, share: float, n_rows: int,
@@ -699,52 +427,3 @@ def _verdict(row: dict, n_rows: int, describe: str, t: DriftThresholds) -> tuple
         sizes = ", ".join(f"{st.label} {row[st.judged]:.2f}" for st in effects)
         return "ok", f"{sizes} but {why}{tests}: no drift."
     return "ok", f"{_HEADLINE.label} {psi:.2f} < {warn:g}{tests}: no drift."
-
-
-# -- over time -----------------------------------------------------------------------------------------------------
-
-def windowed_drift(reference: dict, current: pd.DataFrame, time: pd.Series | None = None, freq: str = "D",
-                   batch: pd.Series | None = None, thresholds: DriftThresholds | None = None,
-                   predictions: pd.DataFrame | None = None) -> pd.DataFrame:
-    """Drift per time window (``freq`` "D" day / "W" week, from ``time``) or per ``batch`` (``freq`` "batch").
-
-    A long table: window (label), feature, psi, verdict, n_rows, in window order; the predictions, when
-    given, appear as the feature "prediction".
-    """
-    if freq not in ("D", "W", "batch"):
-        raise DriftError(f"The 'freq' parameter of windowed_drift must be 'D', 'W' or 'batch'. Got {freq!r}.")
-    keys = _window_keys(current, time, freq, batch)
-    out = []
-    for label, index in keys.groupby(keys, sort=True).groups.items():
-        rows = current.loc[index]
-        preds = None if predictions is None else predictions.loc[index]
-        report = drift_report(reference, rows, preds, thresholds)
-        table = report.features[["name", "psi", "verdict"]].rename(columns={"name": "feature"})
-        if report.prediction is not None:
-            table = pd.concat([table, pd.DataFrame([{"feature": PREDICTION, "psi": report.prediction["psi"],
-                                                     "verdict": report.prediction["verdict"]}])])
-        out.append(table.assign(window=str(label), n_rows=report.n_rows))
-    columns = ["window", "feature", "psi", "verdict", "n_rows"]
-    return pd.concat(out, ignore_index=True)[columns] if out else pd.DataFrame(columns=columns)
-
-
-def _window_keys(current: pd.DataFrame, time: pd.Series | None, freq: str, batch: pd.Series | None) -> pd.Series:
-    """The window label of each row of ``current`` (rows without a time or batch are left out): the day, the
-    Monday of the week (both "YYYY-MM-DD", so they sort in time order) or the batch value."""
-    if freq == "batch":
-        if batch is None or len(batch) != len(current):
-            raise DriftError("Windows by batch need a batch column as long as the data.")
-        return pd.Series(np.asarray(batch), index=current.index).dropna()
-    if time is None or len(time) != len(current):
-        raise DriftError("Windows by day or week need a time column as long as the data.")
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        stamps = pd.to_datetime(pd.Series(np.asarray(time), index=current.index), errors="coerce", format="mixed")
-    if isinstance(stamps.dtype, pd.DatetimeTZDtype):
-        stamps = stamps.dt.tz_convert(None)
-    start = stamps.dt.floor("D") if freq == "D" else (stamps.dt.floor("D") - pd.to_timedelta(stamps.dt.day_of_week,
-                                                                                            unit="D"))
-    return start.dropna().dt.strftime("%Y-%m-%d")
-
-
-window_keys = _window_keys  # public name; engine.monitor.decay windows its metrics the same way

@@ -1,7 +1,7 @@
 """Plotly figures of drift: reference vs current distributions, score per feature, features x windows.
 
-Compute, then render: the numbers come from ``engine.monitor.drift`` (``bucket_shares``, ``DriftReport``,
-``windowed_drift``); this module only draws them.
+Compute, then render: the numbers come from ``engine.monitor.drift`` (``bucket_shares``, ``DriftReport``) and
+``engine.monitor.drift_windows`` (``windowed_drift``); this module only draws them.
 """
 
 from __future__ import annotations

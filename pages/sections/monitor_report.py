@@ -7,8 +7,9 @@ import json
 import pandas as pd
 import streamlit as st
 
-from engine.monitor.drift import STATISTICS, DriftThresholds, features_by_drift, report_columns
+from engine.monitor.drift import DriftThresholds, features_by_drift
 from engine.monitor.drift_plots import distribution_figure, drift_bar_figure, heat_strip_figure
+from engine.monitor.drift_statistics import STATISTICS, report_columns
 from pages import ui
 from usecases import monitoring, verdicts
 from usecases.verdicts import VERDICT_PALETTE

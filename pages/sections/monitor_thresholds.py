@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import streamlit as st
 
-from engine.monitor.drift import STATISTICS, DriftThresholds
+from engine.monitor.drift import DriftThresholds
+from engine.monitor.drift_statistics import STATISTICS
 from pages import ui
 from usecases import monitoring
 

@@ -15,9 +15,9 @@ from engine.monitor.drift import (
     bucket_shares,
     drift_report,
     features_by_drift,
-    reference_profile,
-    windowed_drift,
 )
+from engine.monitor.drift_reference import reference_profile
+from engine.monitor.drift_windows import windowed_drift
 
 NUM = {"name": "x", "kind": "numeric"}
 CAT = {"name": "plan", "kind": "categorical"}

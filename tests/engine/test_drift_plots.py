@@ -7,8 +7,10 @@ import pandas as pd
 import pytest
 
 from engine.errors import DriftError
-from engine.monitor.drift import drift_report, reference_profile, windowed_drift
+from engine.monitor.drift import drift_report
 from engine.monitor.drift_plots import VERDICT_COLORS, distribution_figure, drift_bar_figure, heat_strip_figure
+from engine.monitor.drift_reference import reference_profile
+from engine.monitor.drift_windows import windowed_drift
 
 FEATURES = [{"name": "x", "kind": "numeric"}, {"name": "plan", "kind": "categorical"}]
 

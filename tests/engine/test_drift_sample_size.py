@@ -6,7 +6,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from engine.monitor.drift import drift_report, reference_profile
+from engine.monitor.drift import drift_report
+from engine.monitor.drift_reference import reference_profile
 
 FEATURES = [{"name": f"x{i}", "kind": "numeric"} for i in range(5)] + [{"name": "plan", "kind": "categorical"}]
 

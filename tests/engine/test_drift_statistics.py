@@ -7,8 +7,10 @@ from dataclasses import fields
 import numpy as np
 import pandas as pd
 
-from engine.monitor import drift
-from engine.monitor.drift import STATISTICS, DriftStatistic, DriftThresholds, drift_report, reference_profile
+from engine.monitor import drift, drift_statistics
+from engine.monitor.drift import DriftThresholds, drift_report
+from engine.monitor.drift_reference import reference_profile
+from engine.monitor.drift_statistics import STATISTICS, DriftStatistic
 
 
 def _frames(shift: float) -> tuple[dict, pd.DataFrame]:
@@ -25,7 +27,7 @@ def test_every_statistic_names_its_columns_its_thresholds_and_a_role():
         assert statistic.judged in statistic.columns and set(statistic.types) <= {"numeric", "categorical"}, key
         assert statistic.role in ("effect", "test"), key
         assert {statistic.warn, *([statistic.alert] if statistic.role == "effect" else [])} <= threshold_names, key
-    assert drift.report_columns() == {"psi": "PSI", "ks_p": "KS p", "chi2_p": "chi-square p", "js": "JS"}
+    assert drift_statistics.report_columns() == {"psi": "PSI", "ks_p": "KS p", "chi2_p": "chi-square p", "js": "JS"}
 
 
 def test_the_report_columns_follow_the_table():
@@ -44,6 +46,7 @@ def test_a_statistic_added_to_the_table_is_computed_reported_and_judged(monkeypa
         lambda b: {"mean_gap": abs(float(b.present.mean()) - b.entry["mean"]) / b.entry["std"]}, ("mean_gap",),
         "mean_gap", "effect", "psi_warn", "psi_alert")
     table = {**STATISTICS, "mean_gap": mean_gap}
+    monkeypatch.setattr(drift_statistics, "STATISTICS", table)  # computed there, judged in drift
     monkeypatch.setattr(drift, "STATISTICS", table)
     monkeypatch.setattr(drift, "_STAT_COLUMNS", [c for s in table.values() for c in s.columns])
     monkeypatch.setattr(drift, "_COLUMNS", ["name", "kind", *drift._STAT_COLUMNS, "missing_ref", "missing_cur",
