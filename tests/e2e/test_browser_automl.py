@@ -286,12 +286,14 @@ def test_one_click_automl_shows_its_portfolio_and_each_familys_best(app_server, 
     expect(verdict).to_have_count(1)
     expect(verdict).to_contain_text("out-of-fold")
 
-    # the portfolio: the default histogram boosting (native categoricals) ran first, then one cheap point per family
+    # the portfolio: the default histogram boosting (native categoricals) ran first, then small boosted trees, then
+    # one cheap point per other family
     portfolio = st.main.locator('[data-testid="stExpander"]').filter(has_text="Start configurations")
     ran = table_rows(portfolio.locator('[data-testid="stTable"]'))
     assert ran[0]["model"] == "Gradient boosting (histogram)", ran
     assert "max_iter=100" in ran[0]["configuration"] and "learning_rate=0.1" in ran[0]["configuration"]
-    assert {row["model"] for row in ran[:len(AUTOML_FAMILIES)]} == set(AUTOML_FAMILIES)
+    assert ran[1]["model"] == "Gradient boosting (histogram)" and "max_leaf_nodes=8" in ran[1]["configuration"]
+    assert {row["model"] for row in ran[:len(AUTOML_FAMILIES) + 1]} == set(AUTOML_FAMILIES)
     outcomes = ("finished", "not run", "running", "cut short by the time budget", "stopped early: below the median")
     assert all(row["outcome"] in outcomes or row["outcome"].startswith("failed: ") for row in ran), ran
     assert ran[0]["outcome"] == "finished" and SCORE.match(ran[0]["CV score"])

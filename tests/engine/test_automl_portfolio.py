@@ -80,12 +80,12 @@ def test_large_data_skips_the_slow_families_points(rows, heavy, large_leaves):
 
 
 @pytest.mark.parametrize(("rows", "queued"), [
-    (300, ["gradient_boosting", "linear", "random_forest", "extra_trees", "knn", "gradient_boosting",
-           "random_forest", "extra_trees"]),
+    (300, ["gradient_boosting", "gradient_boosting", "linear", "random_forest", "extra_trees", "knn",
+           "gradient_boosting", "random_forest", "extra_trees"]),
     # k-NN's point is heavy on large data: queued last, after every strong point, so the chosen family still gets
     # its one finished trial when the budget allows (issue 17, item 7)
-    (30_000, ["gradient_boosting", "linear", "random_forest", "extra_trees", "gradient_boosting",
-              "gradient_boosting", "random_forest", "extra_trees", "knn"]),
+    (30_000, ["gradient_boosting", "gradient_boosting", "linear", "random_forest", "extra_trees",
+              "gradient_boosting", "gradient_boosting", "random_forest", "extra_trees", "knn"]),
 ], ids=["small", "large"])
 def test_an_automl_study_queues_the_portfolio_for_its_training_rows(rows, queued):
     frame = pd.DataFrame({"x": [0.0, 1.0], "y": ["a", "b"]})

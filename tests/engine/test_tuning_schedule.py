@@ -43,7 +43,7 @@ def test_a_grid_search_has_no_start_point():
 
 def test_an_automl_search_queues_a_heavy_family_last_on_large_data():
     families = [family for family, _ in start_points(_spec("tpe", True, ["gradient_boosting", "knn"], 30_000))]
-    assert families == ["gradient_boosting", "gradient_boosting", "gradient_boosting", "knn"]
+    assert families == ["gradient_boosting", "gradient_boosting", "gradient_boosting", "gradient_boosting", "knn"]
     queued = _queued(_spec("tpe", True, ["gradient_boosting", "knn"], 30_000))
     assert queued[-1] == {"family": "knn", "knn__n_neighbors": 10, "knn__weights": "distance", "knn__p": 2}
 
