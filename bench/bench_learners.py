@@ -77,6 +77,9 @@ CONFIGS: dict[str, Config] = {
     "hgb_small": Config("hgb", {"learning_rate": 0.05, "max_leaf_nodes": 8, "min_samples_leaf": 20,
                                 "l2_regularization": 1.0, "max_iter": 1000, "early_stopping": True}, False,
                         "8 leaves, l2 1, lr 0.05, early stopping: near-additive, for small tables"),
+    "hgb_small_lr10": Config("hgb", {"learning_rate": 0.1, "max_leaf_nodes": 8, "min_samples_leaf": 20,
+                                     "l2_regularization": 1.0, "max_iter": 300, "early_stopping": True}, False,
+                             "as hgb_small at lr 0.1 and at most 300 iterations: its cost near the default's"),
     "lgb_default": Config("lgb", {}, False, "LGBM*() (100 rounds, lr 0.1, 31 leaves)"),
     "lgb_lr05": Config("lgb", {"learning_rate": 0.05, "n_estimators": MAX_ROUNDS}, True,
                        "lr 0.05, early stopping (AutoGluon's default)"),
@@ -159,7 +162,10 @@ def fit(config: Config, task: str, X: pd.DataFrame, y: pd.Series, seed: int, thr
         text = [c for c in X.columns if isinstance(X[c].dtype, pd.CategoricalDtype)]
 
         def as_text(frame):
-            return None if frame is None else frame.astype({c: str for c in text})
+            if frame is None:
+                return None
+            return frame.assign(**{c: frame[c].to_numpy(dtype=object) for c in text}).fillna(
+                {c: "<missing>" for c in text})
         cls = catboost.CatBoostClassifier if classify else catboost.CatBoostRegressor
         stop = {"early_stopping_rounds": PATIENCE} if X_stop is not None else {}
         model = cls(random_seed=seed, thread_count=threads, verbose=0, allow_writing_files=False,
@@ -282,6 +288,7 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
 def report(paths: list[Path]) -> None:
     """The per-table scores and the summary of earlier result files, as Markdown."""
     frame = pd.concat([pd.read_csv(p) for p in paths]).drop_duplicates(["table", "config"], keep="last")
+    frame = frame.reset_index(drop=True)
     configs = [c for c in CONFIGS if c in set(frame["config"])]
     scores = frame.pivot(index="table", columns="config", values="score")[configs]
     verdict = frame.pivot(index="table", columns="config", values="vs_hgb").reindex(columns=configs)
@@ -295,6 +302,32 @@ def report(paths: list[Path]) -> None:
         print(f"| {table} | {metrics[table]} | " + " | ".join(cells) + " |")
     print()
     print(summary(frame).round(3).to_markdown())
+    print()
+    print(pairs(frame).to_markdown(index=False))
+
+
+#: Each library's configuration against the HistGBM one of the same intent (default, lr 0.05 with early stopping,
+#: large trees, small trees).
+PAIRS = [("lgb_default", "hgb_default"), ("lgb_lr05", "hgb_lr05"), ("lgb_large", "hgb_large"),
+         ("lgb_small", "hgb_small"), ("xgb_default", "hgb_default"), ("xgb_lr10", "hgb_lr05"),
+         ("cat_lr05", "hgb_lr05")]
+
+
+def pairs(frame: pd.DataFrame) -> pd.DataFrame:
+    """Per pair of configurations of the same intent: on how many tables each scored better (a sign test)."""
+    from engine.evaluate.metrics import METRICS
+
+    scores = frame.pivot(index="table", columns="config", values="score")
+    sign = frame.groupby("table")["metric"].first().map(lambda m: 1 if METRICS[m].greater_is_better else -1)
+    rows = []
+    for ours, theirs in PAIRS:
+        if ours not in scores or theirs not in scores:
+            continue
+        both = scores[[ours, theirs]].dropna()
+        diff = (both[ours] - both[theirs]) * sign[both.index]
+        rows.append({"pair": f"{ours} vs {theirs}", "tables": len(both), "better": int((diff > 0).sum()),
+                     "equal": int((diff == 0).sum()), "worse": int((diff < 0).sum())})
+    return pd.DataFrame(rows)
 
 
 def main(argv: list[str] | None = None) -> int:
