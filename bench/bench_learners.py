@@ -1,4 +1,4 @@
-"""Which gradient-boosting learner (issue 15 item 6): HistGBM, LightGBM and XGBoost on the AutoML benchmark's tables.
+"""Which gradient-boosting learner (issue 15 item 6): HistGBM, LightGBM, XGBoost (CatBoost) on the AutoML tables.
 
     .venv/bin/python -m bench.bench_learners                               # all 20 tables, every configuration
     .venv/bin/python -m bench.bench_learners --tables anes96 nass_cds      # a subset
@@ -18,7 +18,8 @@ an extremely-randomised LightGBM (``extra_trees``), and XGBoost at learning rate
 and early stopping; its CatBoost at learning rate 0.05 with early stopping (CatBoost is not a benchmark
 requirement: its two configurations run only when named). FLAML starts LightGBM and XGBoost from tiny models
 (4 leaves); ``hgb_small`` / ``lgb_small`` stand for that end of the space (8 leaves, learning rate 0.05, early
-stopping). The other HistGBM configurations are the AutoML portfolio's (``engine.train.families``). Early
+stopping). ``hgb_default``, ``hgb_small_lr10``, ``hgb_lr05`` and ``hgb_large`` are the AutoML portfolio's boosting
+points (``engine.train.families``); ``hgb_lr05_p50`` is ``hgb_lr05`` with LightGBM's patience. Early
 stopping holds out 10 % of the training rows (stratified for classes, the seed's split), as HistGBM's own
 ``early_stopping`` does, with a patience of 50 rounds for LightGBM and XGBoost (HistGBM: its ``n_iter_no_change``).
 
@@ -26,9 +27,10 @@ Per table x configuration: the test score, fit and predict seconds, the peak res
 size before the fit (``bench.rss.PeakAbove``), and the 95 % paired bootstrap (1,000 resamples of the test rows,
 the same for every configuration) of the score difference against the default HistGBM: ``win`` / ``loss`` when
 the interval excludes 0, else ``tie``. One process, one thread per learner (``--threads``), configurations run
-one after another on each table; the 1-minute load average is recorded with each table. Results go to
+one after another on each table; the 1-minute load average is recorded with each row. Results go to
 ``bench/results/learners-<time>.csv`` (git-ignored). Exit code 0: this benchmark informs a decision, it has no
-target.
+target. ``--report`` prints the per-table scores, the summary and a sign count of each library against the
+HistGBM setting of the same intent from earlier result files, as Markdown (bench/README.md's tables).
 """
 
 from __future__ import annotations
