@@ -36,17 +36,18 @@ class PredictionLogger:
     """Writes each scored request of ``model_id`` to the workspace from a background thread.
 
     Bounded and never fatal: at most ``capacity`` requests wait (more are dropped and counted); the requests waiting
-    are written together, up to ``batch_size`` in one transaction (one write per request would cost a busy server
-    more than scoring); a write that fails (the database locked, the disk full) is retried ``retries`` times with a
-    growing pause, then its requests are dropped and counted, and the thread goes on with the next ones.
-    ``stats()`` has the counts for ``GET /health``; ``flush`` waits at most ``timeout`` seconds, so a stopping server
+    are written together, at most every ``pause`` seconds and up to ``batch_size`` in one transaction (one write per
+    request would cost a busy server more than scoring); a write that fails (the database locked, the disk full) is
+    retried ``retries`` times with a growing pause, then its requests are dropped and counted, and the thread goes on
+    with the next ones. ``stats()`` has the counts for ``GET /health``; ``flush`` waits at most ``timeout`` seconds,
+    so a stopping server
     is never held up by its log.
     """
 
     def __init__(self, ws: Workspace, model_id: int, *, capacity: int = 10_000, retries: int = 3,
-                 retry_pause: float = 0.2, batch_size: int = 500):
+                 retry_pause: float = 0.2, batch_size: int = 500, pause: float = 0.2):
         self.ws, self.model_id, self.retries, self.retry_pause = ws, model_id, retries, retry_pause
-        self.batch_size = batch_size
+        self.batch_size, self.pause = batch_size, pause
         self.records: queue.Queue = queue.Queue(maxsize=capacity)
         self.logged = self.dropped_full = self.dropped_failed = 0
         self.last_error: str | None = None
@@ -88,6 +89,9 @@ class PredictionLogger:
             finally:
                 for _ in batch:
                     self.records.task_done()
+            # At most one write every `pause` seconds: a write per request would take the interpreter from the
+            # requests as often as they come (and, on a busy machine, hold it while the system runs others).
+            time.sleep(self.pause)
 
     def _write_batch(self, batch: list[dict]) -> None:
         requests = [{"inputs": r["inputs"], "outputs": r["outputs"], "ms": r["ms"], "model_version": r["model_version"],

@@ -7,7 +7,8 @@ more than the arithmetic for a few rows. ``record_scorer`` replaces the fitted o
 on the arrays the pipeline guarantees (float64 or object columns in the fitted order):
 
 - transformers: ``SimpleImputer`` (NaN as the missing value, no indicator), ``StandardScaler``, ``OneHotEncoder``
-  (dense, no dropped or infrequent categories, unknown categories ignored);
+  (dense, no dropped or infrequent categories, unknown categories ignored), ``OrdinalEncoder`` (unknown categories
+  encoded, none infrequent);
 - models: ``LogisticRegression``, ``HistGradientBoostingClassifier`` / ``Regressor`` (its own category encoding
   included), and ``CalibratedClassifierCV`` (sigmoid or isotonic) of either;
 - ISO dates (``2024-01-31``) are parsed by NumPy instead of pandas' mixed-format parser.
@@ -42,7 +43,7 @@ from sklearn.calibration import CalibratedClassifierCV
 from sklearn.ensemble import HistGradientBoostingClassifier, HistGradientBoostingRegressor
 from sklearn.impute import SimpleImputer
 from sklearn.linear_model import LogisticRegression
-from sklearn.preprocessing import OneHotEncoder, StandardScaler
+from sklearn.preprocessing import OneHotEncoder, OrdinalEncoder, StandardScaler
 from sklearn.utils._openmp_helpers import _openmp_effective_n_threads
 from sklearn.utils.extmath import softmax
 
@@ -62,6 +63,7 @@ RecordScorer = Callable[[list[dict]], np.ndarray]
 Kernel = Callable[[np.ndarray], np.ndarray]
 _ISO_DATE = re.compile(r"(19|20)\d\d-\d\d-\d\d")
 _THREADED_ROWS = 1000  # fewer rows are scored by the trees on one thread
+_WALKED_ROWS = 64  # at most this many rows walk all trees at once (memory: rows x trees)
 
 
 def record_scorer(pipeline, features: list[dict], task: str) -> RecordScorer | None:
@@ -147,7 +149,34 @@ def _transformer_kernel(transformer) -> Kernel | None:
         return _scaler(transformer)
     if type(transformer) is OneHotEncoder:
         return _one_hot(transformer)
+    if type(transformer) is OrdinalEncoder:
+        return _ordinal(transformer)
     return None
+
+
+def _category_lookups(categories_: list) -> list[tuple[dict, int | None]]:
+    """Per column: ({category: position} without NaN, NaN's position or None)."""
+    lookups = []
+    for categories in categories_:
+        nan_at = next((i for i, c in enumerate(categories) if isinstance(c, float) and np.isnan(c)), None)
+        lookups.append(({c: i for i, c in enumerate(categories) if i != nan_at}, nan_at))
+    return lookups
+
+
+def _ordinal(encoder: OrdinalEncoder) -> Kernel | None:
+    if encoder.handle_unknown != "use_encoded_value" or getattr(encoder, "_infrequent_enabled", False):
+        return None
+    lookups = _category_lookups(encoder.categories_)
+    unknown, missing = encoder.unknown_value, encoder.encoded_missing_value
+
+    def encode(X: np.ndarray) -> np.ndarray:
+        out = np.empty(X.shape, dtype=encoder.dtype)
+        for j, (lookup, nan_at) in enumerate(lookups):
+            out[:, j] = [(unknown if nan_at is None else missing) if isinstance(v, float) and np.isnan(v)
+                         else lookup.get(v, unknown) for v in X[:, j]]
+        return out
+
+    return encode
 
 
 def _imputer(imputer: SimpleImputer) -> Kernel | None:
@@ -184,10 +213,7 @@ def _one_hot(encoder: OneHotEncoder) -> Kernel | None:
     if (encoder.sparse_output or encoder.drop_idx_ is not None or infrequent
             or encoder.handle_unknown not in ("ignore", "infrequent_if_exist")):
         return None
-    lookups = []
-    for categories in encoder.categories_:
-        nan_at = next((i for i, c in enumerate(categories) if isinstance(c, float) and np.isnan(c)), None)
-        lookups.append(({c: i for i, c in enumerate(categories) if i != nan_at}, nan_at))
+    lookups = _category_lookups(encoder.categories_)
     offsets = np.cumsum([0] + [len(c) for c in encoder.categories_])
     dtype = encoder.dtype
 
@@ -244,23 +270,83 @@ def _decision(model) -> Kernel | None:
 
 
 def _boosting(model) -> Kernel:
-    """``_raw_predict`` of a fitted histogram gradient boosting model, its own category encoding included."""
+    """``_raw_predict`` of a fitted histogram gradient boosting model, its own category encoding included: a few
+    rows walk every tree at once (``_TreeWalk``), more rows go through each tree's own ``predict``."""
     known_categories, feature_map = model._bin_mapper.make_known_categories_bitsets()
     encode = _boosting_categories(model)
+    walk = _TreeWalk(model._predictors, known_categories, feature_map)
+    width = model.n_trees_per_iteration_
 
     def raw(X: np.ndarray) -> np.ndarray:
         X = encode(X)
+        out = np.zeros((X.shape[0], width), dtype=model._baseline_prediction.dtype, order="F")
+        out += model._baseline_prediction
+        if len(X) <= _WALKED_ROWS:
+            leaves = walk(X).reshape(len(X), -1, width)  # rows, iterations, trees per iteration
+            for k in range(width):  # the sum in the trees' order, as predict adds them
+                out[:, k] = np.cumsum(np.column_stack([out[:, k], leaves[:, :, k]]), axis=1)[:, -1]
+            return out
         # Rows are scored independently, so the threads change the time only: for a few rows, starting them costs
         # more than the trees (and on a busy machine far more).
         threads = 1 if len(X) < _THREADED_ROWS else _openmp_effective_n_threads()
-        out = np.zeros((X.shape[0], model.n_trees_per_iteration_), dtype=model._baseline_prediction.dtype, order="F")
-        out += model._baseline_prediction
         for trees in model._predictors:
             for k, tree in enumerate(trees):
                 out[:, k] += tree.predict(X, known_categories, feature_map, threads)
         return out
 
     return raw
+
+
+class _TreeWalk:
+    """The leaf values of every tree of a histogram boosting model for a few rows (rows by trees), all trees one
+    level at a time with NumPy: the rule of scikit-learn's ``_predict_one_from_raw_data``, without a call (and an
+    OpenMP region) per tree."""
+
+    def __init__(self, predictors, known_categories: np.ndarray, feature_map: np.ndarray):
+        trees = [tree for iteration in predictors for tree in iteration]
+        starts = np.cumsum([0] + [len(t.nodes) for t in trees])[:-1]
+        bitset_starts = np.cumsum([0] + [len(t.raw_left_cat_bitsets) for t in trees])[:-1]
+        nodes = np.concatenate([t.nodes for t in trees])
+        offset = np.repeat(starts, [len(t.nodes) for t in trees])
+        self.roots = starts
+        self.feature = nodes["feature_idx"].astype(np.intp)
+        self.threshold = nodes["num_threshold"]
+        self.missing_left = nodes["missing_go_to_left"].astype(bool)
+        self.left, self.right = nodes["left"] + offset, nodes["right"] + offset
+        self.leaf, self.value = nodes["is_leaf"].astype(bool), nodes["value"]
+        self.categorical = nodes["is_categorical"].astype(bool)
+        self.any_categorical = bool(self.categorical.any())
+        self.bitset = nodes["bitset_idx"] + np.repeat(bitset_starts, [len(t.nodes) for t in trees])
+        self.left_bits = np.concatenate([t.raw_left_cat_bitsets for t in trees]) if self.any_categorical else None
+        self.known_bits, self.known_row = known_categories, np.asarray(feature_map)[self.feature]
+        self.depth = int(nodes["depth"].max()) + 1
+
+    def __call__(self, X: np.ndarray) -> np.ndarray:
+        at = np.repeat(self.roots[np.newaxis, :], len(X), axis=0)
+        rows = np.arange(len(X))[:, np.newaxis]
+        for _ in range(self.depth):
+            leaf = self.leaf[at]
+            if leaf.all():
+                break
+            values = X[rows, self.feature[at]]
+            missing = np.isnan(values)
+            go_left = values <= self.threshold[at]
+            if self.any_categorical:
+                go_left = np.where(self.categorical[at], self._categorical_left(values, missing, at), go_left)
+            go_left = np.where(missing, self.missing_left[at], go_left)
+            at = np.where(leaf, at, np.where(go_left, self.left[at], self.right[at]))
+        return self.value[at]
+
+    def _categorical_left(self, values: np.ndarray, missing: np.ndarray, at: np.ndarray) -> np.ndarray:
+        """Left when the category is in the node's left set; right when it is another known one; else (unknown,
+        negative) as missing."""
+        outside = missing | (values < 0)
+        code = np.where(outside, 0, values).astype(np.uint8)  # the C cast of a valid code
+        word, bit = code // 32, code % 32
+        in_left = (self.left_bits[self.bitset[at], word] >> bit) & 1 if self.left_bits.size else np.zeros_like(code)
+        known = (self.known_bits[self.known_row[at], word] >> bit) & 1
+        as_missing = self.missing_left[at]
+        return np.where(outside, as_missing, np.where(in_left == 1, True, np.where(known == 1, False, as_missing)))
 
 
 def _boosting_categories(model) -> Kernel:
