@@ -40,8 +40,7 @@ class PredictionLogger:
     request would cost a busy server more than scoring); a write that fails (the database locked, the disk full) is
     retried ``retries`` times with a growing pause, then its requests are dropped and counted, and the thread goes on
     with the next ones. ``stats()`` has the counts for ``GET /health``; ``flush`` waits at most ``timeout`` seconds,
-    so a stopping server
-    is never held up by its log.
+    so a stopping server is never held up by its log.
     """
 
     def __init__(self, ws: Workspace, model_id: int, *, capacity: int = 10_000, retries: int = 3,
