@@ -158,3 +158,30 @@ def test_a_body_arriving_in_chunks_past_the_limit_answers_413(fitted):
 def test_plain_records_takes_only_what_pydantic_keeps_unchanged(body, expected):
     check = plain_records([{"name": "age", "kind": "numeric"}, {"name": "plan", "kind": "categorical"}])
     assert check(body) == expected
+
+
+def test_a_scorer_that_would_answer_differently_is_not_used(fitted, monkeypatch):
+    from engine.deploy import record_scoring
+
+    pipelines, _ = fitted
+    pipeline, card = pipelines["linear"]
+    exact = record_scoring._model_kernel(pipeline.steps[1][1], True)
+    monkeypatch.setattr(record_scoring, "_model_kernel", lambda model, proba: lambda X: exact(X) + 1e-9)
+    assert record_scorer(pipeline, card["features"], "classification") is None
+    monkeypatch.setattr(record_scoring, "_model_kernel", lambda model, proba: 1 / 0)  # building fails
+    assert record_scorer(pipeline, card["features"], "classification") is None
+
+
+def test_other_models_keep_the_pipeline(fitted):
+    from sklearn.base import clone
+    from sklearn.dummy import DummyClassifier
+
+    pipelines, frame = fitted
+    pipeline, card = pipelines["linear"]
+    X = frame[[f["name"] for f in card["features"]]]
+    other = type(pipeline)([("prepare", clone(pipeline.steps[0][1])), ("model", DummyClassifier(strategy="prior"))])
+    other.fit(X, frame["churned"])
+    assert record_scorer(other, card["features"], "classification") is None
+    answer = TestClient(create_app(other, card)).post("/predict", json=_records(frame, card["features"], 1)[0])
+    assert answer.status_code == 200 and answer.json()["probabilities"][0]["no"] == pytest.approx(
+        (frame["churned"] == "no").mean())
