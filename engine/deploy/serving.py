@@ -6,6 +6,10 @@ name is an error, not a silently missing value) and nullable (missing values are
 training); other keys are ignored. The app is built from objects already loaded and verified; reading files is the
 caller's job (``usecases.serving``), so nothing here unpickles anything.
 
+Fast by default: a body of rows the schema would keep unchanged (``plain_records``) is scored by ``PlainPredict``
+without FastAPI's routing and pydantic, and a compiled recipe at NumPy level (``engine.deploy.record_scoring``);
+the answer is the same bytes, and anything else takes the full path, so every refusal keeps its message.
+
 >>> from fastapi.testclient import TestClient
 >>> from sklearn.dummy import DummyClassifier
 >>> import pandas as pd
