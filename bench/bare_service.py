@@ -35,8 +35,11 @@ def hand_built_pipeline(features: list[dict], estimator) -> Pipeline:
         ("categorical", make_pipeline(SimpleImputer(strategy="constant", fill_value="missing"),
                                       OneHotEncoder(handle_unknown="ignore")), categorical)])
     model = clone(estimator)
-    if isinstance(model.get_params().get("categorical_features"), list):  # names of Workbench's native categories:
-        model.set_params(categorical_features=type(model)().categorical_features)  # one-hot columns here instead
+    params = model.get_params()
+    for key, value in params.items():  # names of Workbench's native categories (on the model, or on the model a
+        if key.rsplit("__", 1)[-1] == "categorical_features" and isinstance(value, list):  # calibrator wraps):
+            owner = params[key.rsplit("__", 1)[0]] if "__" in key else model  # one-hot columns here instead
+            model.set_params(**{key: type(owner)().categorical_features})
     return Pipeline([("columns", columns), ("model", model)])
 
 

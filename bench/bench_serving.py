@@ -18,9 +18,11 @@ Measured, each the way a caller pays it:
   pipeline from a dict (``pd.DataFrame([row])`` + ``predict_proba``); Workbench's scikit-learn runtime and its
   ONNX runtime through the server's own scoring functions (``engine.deploy.serving.pipeline_predictor`` /
   ``onnx_predictor``: records in, response body out), so the DataFrame build that HTTP pays is inside every figure;
-- over HTTP: the bare service, then ``python -m engine serve --workers W`` (``--workers``, default 2) with its
-  default request logging to the workspace (the figures users get; an earlier version of this script served with
-  ``--no-log``), once per runtime:
+- over HTTP: the bare service (uvicorn's default, one process: a hand-written service would not add more), then
+  ``python -m engine serve --workers W`` (``--workers``, default 2, one per core of a small machine; the table's
+  ``workers`` column says so, and ``--workers 1`` compares process for process) with its default request logging
+  to the workspace (the figures users get; an earlier version of this script served with ``--no-log``), once per
+  runtime:
   single-row ``POST /predict`` one after another (median, p99), then ``--clients`` concurrent clients for
   ``--seconds`` (requests per second, errors).
 
@@ -278,10 +280,11 @@ def main(argv: list[str] | None = None) -> int:
                                args.workers) for k, service in enumerate(services)}
     print(f"HTTP on loopback: {n} sequential single-row requests, then {args.clients} clients for {seconds:g} s; "
           f"Workbench with --workers {args.workers}, the bare service with 1 (1-minute load {os.getloadavg()[0]:.1f})")
-    print(f"{'service':<13}{'median ms':>10}{'p99 ms':>9}{'p99/median':>11}{'req/s':>9}{'errors':>7}"
+    print(f"{'service':<13}{'workers':>8}{'median ms':>10}{'p99 ms':>9}{'p99/median':>11}{'req/s':>9}{'errors':>7}"
           f"{'median/bare':>12}{'req/s / bare':>13}")
     for service, r in http.items():
-        print(f"{service:<13}{r['median_ms']:10.2f}{r['p99_ms']:9.2f}{r['p99_ms'] / r['median_ms']:11.2f}"
+        workers = 1 if service == "bare" else args.workers
+        print(f"{service:<13}{workers:8d}{r['median_ms']:10.2f}{r['p99_ms']:9.2f}{r['p99_ms'] / r['median_ms']:11.2f}"
               f"{r['rps']:9.1f}{r['errors']:7d}{r['median_ms'] / http['bare']['median_ms']:12.2f}"
               f"{r['rps'] / http['bare']['rps']:13.2f}")
     checks = _checks(inprocess, http, args.clients, seconds)

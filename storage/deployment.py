@@ -7,8 +7,8 @@ from __future__ import annotations
 
 import pandas as pd
 
-from storage.db import loads, open_db
-from storage.records import Records, now
+from storage.db import loads, open_db, write_db
+from storage.records import Records, _encode, now
 
 __all__ = ["Deployment"]
 
@@ -36,6 +36,22 @@ class Deployment(Records):
             "project_id": model["project_id"], "model_id": model_id, "created_at": created_at or now(),
             "n_rows": len(inputs), "inputs": inputs, "outputs": outputs, "ms": ms, "model_version": model_version,
             "source": source})
+
+    def log_predictions(self, model_id: int, requests: list[dict], *, source: str = "rest") -> int:
+        """Record several scored requests of a model in one transaction (a busy REST server's log writes them as
+        they queue up); each request has the keyword arguments of ``log_prediction``. Returns how many."""
+        project_id = self._get("models", model_id)["project_id"]
+        rows = [_encode("prediction_log", {
+            "project_id": project_id, "model_id": model_id, "created_at": r.get("created_at") or now(),
+            "n_rows": len(r["inputs"]), "inputs": r["inputs"], "outputs": r["outputs"], "ms": r["ms"],
+            "model_version": r["model_version"], "source": source}) for r in requests]
+        if not rows:
+            return 0
+        columns = list(rows[0])
+        with write_db(self.db_path) as db:
+            db.conn.executemany(f"INSERT INTO [prediction_log] ({', '.join(f'[{c}]' for c in columns)}) VALUES "
+                                f"({', '.join('?' for _ in columns)})", [[row[c] for c in columns] for row in rows])
+        return len(rows)
 
     def list_prediction_log(self, model_id: int) -> list[dict]:
         """The scored requests of a model, oldest first."""

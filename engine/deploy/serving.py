@@ -6,6 +6,10 @@ name is an error, not a silently missing value) and nullable (missing values are
 training); other keys are ignored. The app is built from objects already loaded and verified; reading files is the
 caller's job (``usecases.serving``), so nothing here unpickles anything.
 
+Fast by default: a body of rows the schema would keep unchanged (``plain_records``) is scored by ``PlainPredict``
+without FastAPI's routing and pydantic, and a compiled recipe at NumPy level (``engine.deploy.record_scoring``);
+the answer is the same bytes, and anything else takes the full path, so every refusal keeps its message.
+
 >>> from fastapi.testclient import TestClient
 >>> from sklearn.dummy import DummyClassifier
 >>> import pandas as pd
@@ -48,11 +52,12 @@ from fastapi.responses import JSONResponse
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from pydantic import BaseModel, ConfigDict, Field, create_model
 
+from engine.deploy.record_scoring import record_scorer
 from engine.errors import ServingError, WorkbenchError
 
-__all__ = ["INLINE_ROWS", "MAX_BODY_BYTES", "MAX_ROWS", "BodyLimit", "Predictor", "create_app", "curl_command",
-           "onnx_predictor",
-           "pipeline_predictor", "request_model", "scores"]
+__all__ = ["INLINE_ROWS", "MAX_BODY_BYTES", "MAX_ROWS", "PLAIN_BODY_BYTES", "BodyLimit", "PlainPredict", "Predictor",
+           "create_app", "curl_command", "onnx_predictor", "pipeline_predictor", "plain_records", "request_model",
+           "scores"]
 
 MAX_ROWS = 10_000  # per request; larger batches belong in batch scoring
 #: Default request body limit (1 MiB, about 5,000 rows of 10 columns); larger bodies answer 413 unread.
@@ -86,10 +91,21 @@ def request_model(features: list[dict]) -> type[BaseModel]:
 def pipeline_predictor(pipeline, features: list[dict], task: str, threshold: float | None = None) -> Predictor:
     """Score records with the scikit-learn pipeline: as ``engine.deploy.predict.predict_frame``, the response body built
     straight from the arrays (a one-row output DataFrame costs more than the linear model's arithmetic). A compiled
-    recipe casts the records straight to arrays (``FramePipeline.transform_records``); other pipelines (an older
-    model file) get a DataFrame of them."""
+    recipe is scored at NumPy level (``engine.deploy.record_scoring.record_scorer``, used only where it answers bit
+    for bit as the pipeline), else its records are cast straight to arrays (``FramePipeline.transform_records``);
+    other pipelines (an older model file) get a DataFrame of them."""
     names = [f["name"] for f in features]
     proba = task == "classification" and hasattr(pipeline, "predict_proba")
+    scorer = record_scorer(pipeline, features, task) if proba or task != "classification" else None
+    if scorer is not None:  # the compiled recipe's arithmetic, checked against it bit for bit
+        classes = pipeline.classes_ if proba else None
+
+        def predict_arrays(records: list[dict]) -> dict:
+            if proba:
+                return scores(scorer(records), classes, threshold)
+            return {"predictions": [_plain(v) for v in scorer(records)]}
+
+        return predict_arrays
     if _fast_pipeline(pipeline):  # a compiled recipe: no DataFrame of the rows
         prepare, model = pipeline.steps[0][1], pipeline.steps[1][1]
 
@@ -167,7 +183,6 @@ def create_app(pipeline, card: dict, *, threshold: float | None = None, version:
                               "POST one row as an object, or many as a list of objects.")
     started = datetime.now(UTC).isoformat(timespec="seconds")
     app.state.runtime = runtime
-    app.add_middleware(BodyLimit, max_bytes=max_body_bytes)
     authorized = [Depends(_bearer(token))] if token else []
 
     if predictor is None:
@@ -227,7 +242,135 @@ def create_app(pipeline, card: dict, *, threshold: float | None = None, version:
     # The row model is built at run time, so the annotation is set here rather than written (as a string).
     predict.__annotations__["rows"] = Row | list[Row]
     app.post("/predict", dependencies=authorized)(predict)
+
+    async def score_plain(records: list[dict]) -> dict:
+        if inline and len(records) <= INLINE_ROWS:
+            return score(records)
+        return await run_in_threadpool(score, records)
+
+    # Added first, so that BodyLimit (added last, the outer one) sees every request before it.
+    app.add_middleware(PlainPredict, records=plain_records(features), score=score_plain, token=token)
+    app.add_middleware(BodyLimit, max_bytes=max_body_bytes)
     return app
+
+
+#: The Python types JSON values of each kind keep unchanged through the request schema (``_TYPES``).
+_PLAIN_TYPES = {"numeric": (float,), "boolean": (bool,), "categorical": (str, int, float, bool),
+                "datetime": (str,), "text": (str,), "identifier": (str, int)}
+#: Bodies up to this size may take the plain path (parsed on the event loop); larger ones go through FastAPI.
+PLAIN_BODY_BYTES = 64 << 10
+_EXACT_INT = 1 << 53  # an int the schema reads as a float is exactly float(value) up to here
+
+
+def plain_records(features: list[dict]) -> Callable[[Any], list[dict] | None]:
+    """A check of a parsed JSON body that the request schema (``request_model``) would accept as it is: one object
+    or a non-empty list of at most ``MAX_ROWS`` objects, every column present, each value None or of a type its
+    kind keeps (an int in a numeric column becomes its float, as pydantic makes it). It returns the records as
+    ``model_dump(by_alias=True)`` gives them (the columns only, in the card's order), or None for anything else,
+    which then goes through FastAPI and pydantic: errors keep their messages because only they write them.
+
+    >>> check = plain_records([{"name": "age", "kind": "numeric"}, {"name": "plan", "kind": "categorical"}])
+    >>> check({"age": 3, "plan": "gold", "id": 7})
+    [{'age': 3.0, 'plan': 'gold'}]
+    >>> check({"age": "3", "plan": "gold"}) is None  # pydantic parses text as a number: its path, not this one
+    True
+    """
+    columns = [(f["name"], _PLAIN_TYPES.get(f["kind"], (str, int, float, bool)), f["kind"] == "numeric")
+               for f in features]
+
+    def check(body: Any) -> list[dict] | None:
+        rows = body if type(body) is list else [body]
+        if not rows or len(rows) > MAX_ROWS:
+            return None
+        records = []
+        for row in rows:
+            if type(row) is not dict:
+                return None
+            record = {}
+            for name, plain, numeric in columns:
+                value = row.get(name, row)  # the row itself marks a missing key (None is a value)
+                if value is None or type(value) in plain:
+                    record[name] = value
+                elif numeric and type(value) is int and -_EXACT_INT <= value <= _EXACT_INT:
+                    record[name] = float(value)
+                else:
+                    return None
+            records.append(record)
+        return records
+
+    return check
+
+
+class PlainPredict:
+    """ASGI middleware: a ``POST /predict`` of plain JSON rows (``plain_records``) is scored without FastAPI's
+    routing, dependency resolution and pydantic models, which cost more than scoring one row; the response is the
+    same ``JSONResponse`` of the same body. Everything else (other paths, a query string, another content type, a
+    missing or wrong token, a body the check refuses or that does not parse, a large body, an error while scoring)
+    goes on to the app, the body replayed, and is answered as before."""
+
+    def __init__(self, app, records: Callable[[Any], list[dict] | None], score: Callable, token: str | None):
+        self.app, self.records, self.score = app, records, score
+        self.authorization = f"Bearer {token}".encode() if token else None
+
+    async def __call__(self, scope, receive, send) -> None:
+        if not self._plain_request(scope):
+            await self.app(scope, receive, send)
+            return
+        chunks, more = [], True
+        try:
+            while more:
+                message = await receive()
+                if message["type"] != "http.request":  # the client left: let the app see it as it would
+                    await self.app(scope, _replay(b"".join(chunks), receive, message), send)
+                    return
+                chunks.append(message.get("body", b""))
+                more = message.get("more_body", False)
+        except HTTPException as exc:  # BodyLimit: the body passed the limit while arriving
+            await JSONResponse({"detail": exc.detail}, status_code=exc.status_code, headers=exc.headers)(
+                scope, receive, send)
+            return
+        body = b"".join(chunks)
+        records = self._parse(body)
+        answer = None
+        if records is not None:
+            try:
+                answer = await self.score(records)
+            except HTTPException:  # a 422 of the model: the app answers it the way it always has
+                answer = None
+        if answer is None:
+            await self.app(scope, _replay(body, receive), send)
+            return
+        await JSONResponse(answer)(scope, receive, send)
+
+    def _plain_request(self, scope) -> bool:
+        if scope["type"] != "http" or scope["method"] != "POST" or scope["path"] != "/predict" or scope.get(
+                "query_string"):
+            return False
+        headers = dict(scope["headers"])
+        length = headers.get(b"content-length", b"")
+        if headers.get(b"content-type") != b"application/json" or not length.isdigit() or (
+                int(length) > PLAIN_BODY_BYTES):
+            return False
+        if self.authorization is None:
+            return True
+        given = [value for name, value in scope["headers"] if name == b"authorization"]
+        return len(given) == 1 and hmac.compare_digest(given[0], self.authorization)
+
+    def _parse(self, body: bytes) -> list[dict] | None:
+        try:
+            return self.records(json.loads(body))  # as Starlette's Request.json() reads it
+        except ValueError:  # not JSON (UnicodeDecodeError is one): FastAPI's path says so
+            return None
+
+
+def _replay(body: bytes, receive, last: dict | None = None):
+    """A ``receive`` giving ``body`` once as the whole request (then ``last``, if given), then the real one."""
+    pending = [{"type": "http.request", "body": body, "more_body": False}] + ([last] if last else [])
+
+    async def replayed() -> dict:
+        return pending.pop(0) if pending else await receive()
+
+    return replayed
 
 
 class _BodyTooLarge(HTTPException):

@@ -103,12 +103,12 @@ class _FlakyWorkspace:
         if not hang:
             self.release.set()
 
-    def log_prediction(self, model_id, **row):
+    def log_predictions(self, model_id, requests):
         self.release.wait()
         if self.failures:
             self.failures -= 1
             raise OSError("database is locked")
-        self.rows.append(row)
+        self.rows.extend(requests)
 
 
 def _record(i: int) -> dict:
