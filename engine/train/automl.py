@@ -25,7 +25,7 @@ from engine.prepare.pipeline import build_caster
 from engine.prepare.recipe import validate_recipe
 from engine.prepare.split import Split
 from engine.train.catalog import MODELS
-from engine.train.ensemble import blend, fold_scores, greedy_selection
+from engine.train.ensemble import MEMBERS_MAX_BYTES, blend, fold_scores, greedy_selection
 from engine.train.training import (
     Candidate,
     StopRequested,
@@ -327,7 +327,8 @@ def _greedy_ensemble(data: TrainingData, problem, recipe, split, oof: OutOfFold,
     y = oof.y[scored]
     predictions = [e.prediction[scored] for e in entries]
     fold_of_row = oof.fold_of_row[scored]
-    counts = greedy_selection(predictions, y, problem.metric).counts
+    counts = greedy_selection(predictions, y, problem.metric, sizes=[e.nbytes for e in entries],
+                              max_bytes=MEMBERS_MAX_BYTES).counts
     picked = [i for i in np.flatnonzero(counts)]
     ensemble_scores = fold_scores(problem.metric, y, blend([predictions[i] for i in picked], counts[picked]),
                                   fold_of_row)

@@ -30,7 +30,7 @@ from engine.evaluate.metrics import METRICS
 from engine.prepare.recipe import validate_recipe
 from engine.prepare.split import split_rows
 from engine.train.catalog import automl_portfolio, grid_for, suggest_params
-from engine.train.ensemble import prediction_score
+from engine.train.ensemble import fitted_nbytes, prediction_score
 from engine.train.training import (
     TimeBudgetExceeded,
     TrainingFitter,
@@ -195,6 +195,7 @@ class OofEntry(NamedTuple):
     params: dict
     prediction: np.ndarray
     fit_seconds: float = 0.0  # the mean fit of a fold: what refitting this configuration will about take
+    nbytes: int = 0  # the largest fold model's fitted size (``engine.train.ensemble.fitted_nbytes``)
 
 
 class OutOfFold:
@@ -275,7 +276,7 @@ def make_objective(spec: TuningSpec, frame: pd.DataFrame, deadline: float | None
         scores = []
         plan = folds or [(None, None)]
         predicted = _empty_prediction(len(y_train), classes) if folds else None
-        fit_seconds = 0.0
+        fit_seconds, nbytes = 0.0, 0
         for step, (fit_rows, score_rows) in enumerate(plan):
             try:
                 if fit_rows is None:  # no cross-validation: the validation split scores the trial
@@ -295,6 +296,7 @@ def make_objective(spec: TuningSpec, frame: pd.DataFrame, deadline: float | None
                         scores.append(prediction_score(problem.metric, target[score_rows], prediction))
                         if predicted is not None:
                             predicted[score_rows] = prediction
+                    nbytes = max(nbytes, fitted_nbytes(model))
                 # Dropped before the next fold fits (and before a pruned trial's exception keeps this frame): a
                 # trial holds one fitted model at a time; a forest of 300 deep trees is 100 MB or more.
                 model = None
@@ -312,7 +314,7 @@ def make_objective(spec: TuningSpec, frame: pd.DataFrame, deadline: float | None
         trial.set_user_attr("fold_scores", scores)
         if oof is not None and predicted is not None:
             oof.offer(OofEntry(family, trial.number, float(np.mean(scores)), params, predicted,
-                               fit_seconds / len(folds)))
+                               fit_seconds / len(folds), nbytes))
         return float(np.mean(scores))
 
     return objective

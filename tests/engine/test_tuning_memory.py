@@ -4,19 +4,23 @@ file. (Peak figures are the benchmark's business; these tests fail if a fixed le
 from __future__ import annotations
 
 import io
+import pickle
 import weakref
 import zipfile
 
 import numpy as np
 import optuna
 import pandas as pd
+import pytest
 from sklearn.datasets import make_classification
+from sklearn.ensemble import RandomForestClassifier
 from sklearn.linear_model import LogisticRegression
 
 import engine.train.tuning as tuning
 from engine import Problem, infer_schema, validate_recipe
 from engine.deploy.export import dumps_skops, loads_skops
 from engine.train.automl import tuning_spec
+from engine.train.ensemble import fitted_nbytes, greedy_selection
 from engine.train.training import TrainingFitter
 from engine.train.tuning import OutOfFold, create_study, make_objective, run_study
 
@@ -83,3 +87,30 @@ def test_a_skops_file_is_deflated_and_loads_back():
     with zipfile.ZipFile(io.BytesIO(data)) as archive:
         assert {info.compress_type for info in archive.infolist()} == {zipfile.ZIP_DEFLATED}
     assert loads_skops(data).predict([[2.9]]).tolist() == [1]
+
+
+def test_a_trial_records_the_fitted_size_of_its_fold_models():
+    frame = _table()
+    oof = OutOfFold()
+    make_objective(_spec(frame), frame, oof=oof)(
+        optuna.trial.FixedTrial({"n_estimators": 50, "min_samples_leaf": 1, "max_features": 0.5}))
+    [entry] = oof.ranked()
+    # 50 trees fitted on 60 rows: 3 to 119 nodes each, of 64 + 16 bytes with their two class shares
+    assert 50 * 3 * 80 < entry.nbytes < 50 * 119 * 80 + 100_000
+
+
+def test_the_fitted_size_of_a_forest_is_about_its_pickle():
+    X, y = make_classification(n_samples=400, n_features=6, random_state=0)
+    forest = RandomForestClassifier(n_estimators=30, random_state=0).fit(X, y)
+    assert fitted_nbytes(forest) == pytest.approx(len(pickle.dumps(forest)), rel=0.1)
+
+
+def test_a_vote_holds_its_members_within_the_memory_cap():
+    """The second model improves the blend, but with it the vote would hold more than ``max_bytes``: it is left
+    out, while the best single model is never capped."""
+    y = np.array([0.0, 1.0, 2.0, 3.0])
+    predictions = [y - 1.0, y + 1.0]
+    assert greedy_selection(predictions, y, "rmse").counts.tolist() == [1, 1]
+    assert greedy_selection(predictions, y, "rmse", sizes=[10, 95], max_bytes=100).counts.tolist() == [1, 0]
+    assert greedy_selection(predictions, y, "rmse", sizes=[10, 90], max_bytes=100).counts.tolist() == [1, 1]
+    assert greedy_selection(predictions, y, "rmse", sizes=[500, 1], max_bytes=100).counts.tolist() == [1, 0]
