@@ -285,6 +285,9 @@ def train_model_dir(inputs: RunInputs, out: Path, *, deadline: float | None, not
     data, split, metric = prepared.data, prepared.split, inputs.problem.metric
     candidates = _train_or_tune_without_workspace(prepared)
     best = best_candidate(candidates, metric)
+    # The others' fitted models are not written: only their scores, for the leaderboard (memory for the refit,
+    # the calibration check and the exports that follow).
+    candidates = [c if c is best else c._replace(pipeline=None) for c in candidates]
     pipeline, trained_on = best.pipeline, {"split": "train", "rows": int(len(split.train))}
     try:
         if not ((best.tuning or {}).get("refitted") and len(split.test) == 0):  # else the search refitted it on all
