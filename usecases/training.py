@@ -207,15 +207,16 @@ def audited_inputs(ws: Workspace, project_id: int) -> tuple[RunInputs, list[str]
 
 def train_or_tune(run: PreparedRun, *, storage=None, study_name: str = "", data_path: str = "",
                   progress: Progress | None = None, on_candidate: Callable[[Candidate], None] | None = None,
-                  stop: threading.Event | None = None) -> list[Candidate]:
+                  stop: threading.Event | None = None, keep_models: bool = True) -> list[Candidate]:
     """Train each family of the run's settings with its defaults, or search them (per family or AutoML) in Optuna
-    studies named ``study_name``-… in ``storage``, whose workers read the table at ``data_path``."""
+    studies named ``study_name``-… in ``storage``, whose workers read the table at ``data_path`` (``keep_models``:
+    see ``tune_candidates``)."""
     _, _, schema, problem, recipe, settings = run.inputs
     if validate_settings(settings, problem.task)["search"] == "none":
         return train_candidates(run.data.rows, schema, problem, recipe, settings, run.split, progress, on_candidate)
     return tune_candidates(run.data.rows, schema, problem, recipe, settings, run.split, storage=storage,
                            study_name=study_name, data_path=data_path, progress=progress,
-                           on_candidate=on_candidate, stop=stop)
+                           on_candidate=on_candidate, stop=stop, keep_models=keep_models)
 
 
 def _run(ws: Workspace, job_id: int, project_id: int, inputs: RunInputs, notes: list[str], extends: dict | None,
@@ -405,7 +406,7 @@ def _train_or_tune_without_workspace(run: PreparedRun) -> list[Candidate]:
     SQLite file cost SQLAlchemy, Alembic and a Parquet copy of the table: about 30 MB more at the peak)."""
     if validate_settings(run.inputs.settings, run.inputs.problem.task)["search"] == "none":
         return train_or_tune(run)
-    return train_or_tune(run, storage=optuna.storages.InMemoryStorage(), study_name="cli")
+    return train_or_tune(run, storage=optuna.storages.InMemoryStorage(), study_name="cli", keep_models=False)
 
 
 def card_context(run: PreparedRun, run_id: int | None) -> dict:

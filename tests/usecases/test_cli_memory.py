@@ -58,6 +58,7 @@ def test_a_command_line_search_keeps_its_studies_in_memory(monkeypatch):
 
     assert training._train_or_tune_without_workspace(Run()) == []
     assert isinstance(seen["storage"], optuna.storages.InMemoryStorage) and "data_path" not in seen
+    assert seen["keep_models"] is False  # the others keep their scores only: the winner alone is written
 
 
 def test_a_model_directory_run_keeps_only_the_winners_fitted_model(churn_csv, tmp_path, monkeypatch):
