@@ -37,10 +37,7 @@ from engine import (
     validate_recipe,
 )
 from engine.deploy.batch import DEFAULT_CHUNK_ROWS, score_file
-from engine.deploy.serving import MAX_BODY_BYTES
 from engine.errors import ColumnError, DataError, DriftError, RecipeError, ServingError, TargetError, TrainingError
-from engine.explore.profile import profile
-from engine.explore.report import html_report, profile_json
 from engine.monitor.drift import DriftThresholds, drift_report
 from engine.prepare.leakage import audit_training_rows
 from engine.train.policy import budget_settings
@@ -117,8 +114,8 @@ def build_parser() -> argparse.ArgumentParser:
                        "WORKBENCH_API_TOKEN environment variable, which unlike this flag other users of the machine "
                        "cannot see). Without a token the API is OPEN: anyone who reaches --host:--port can score rows "
                        "and read the model card; /health always stays open")
-    serve.add_argument("--max-body-bytes", type=int, default=MAX_BODY_BYTES,
-                       help=f"larger request bodies answer 413 (default: {MAX_BODY_BYTES:,} bytes)")
+    serve.add_argument("--max-body-bytes", type=int, default=None,  # None: the API's own limit, 1 MiB
+                       help="larger request bodies answer 413 (default: 1,048,576 bytes)")
     serve.add_argument("--workers", type=int, default=1, help="server processes sharing the port, each with its "
                        "own copy of the model (default 1); more answer more concurrent clients, up to one per core")
     _trust_pickle_flag(serve)
@@ -314,6 +311,7 @@ def _serve(args) -> int:
     import uvicorn
     from uvicorn.supervisors import Multiprocess
 
+    from engine.deploy.serving import MAX_BODY_BYTES  # here: FastAPI loads only for serve
     from usecases.serving import SERVE_OPTIONS_ENV, served_app
 
     if args.workers < 1:
@@ -322,7 +320,8 @@ def _serve(args) -> int:
         _existing_workspace(args.workspace)
     options = {"workspace": args.workspace, "model_id": args.model_id, "project": args.project,
                "model_dir": args.model, "log": not args.no_log, "runtime": args.runtime,
-               "trust_pickle": args.trust_pickle, "token": args.token, "max_body_bytes": args.max_body_bytes}
+               "trust_pickle": args.trust_pickle, "token": args.token,
+               "max_body_bytes": MAX_BODY_BYTES if args.max_body_bytes is None else args.max_body_bytes}
     # With several workers this process only checks that the model loads; each worker loads its own copy.
     app = served_app(**{**options, "log": options["log"] and args.workers == 1})
     if args.project is not None:
@@ -465,6 +464,9 @@ def _predict(args) -> int:
 
 
 def _profile(args) -> int:
+    from engine.explore.profile import profile
+    from engine.explore.report import html_report, profile_json
+
     out = Path(args.out)
     if out.suffix.lower() not in (".json", ".html"):
         raise DataError(f"--out must end in .json or .html. Got '{out.name}' instead.")

@@ -13,7 +13,6 @@ import time
 import urllib.request
 from pathlib import Path
 
-from engine.deploy.serving import curl_command
 from engine.errors import ModelError, ServingError
 from storage import Workspace, now
 
@@ -107,6 +106,8 @@ def server_alive(server: dict) -> bool:
 def curl_example(server: dict, features: list[dict]) -> str:
     """A ready-to-paste curl command scoring one row (every column null: filled as in training), with the bearer
     token when the servers require one (``WORKBENCH_API_TOKEN``, which the servers started here inherit)."""
+    from engine.deploy.serving import curl_command  # here: FastAPI is 14 MB that training and scoring never need
+
     return curl_command(server_url(server), features, api_token())
 
 

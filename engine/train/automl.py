@@ -25,7 +25,7 @@ from engine.prepare.pipeline import build_caster
 from engine.prepare.recipe import validate_recipe
 from engine.prepare.split import Split
 from engine.train.catalog import MODELS
-from engine.train.ensemble import blend, fold_scores, greedy_selection
+from engine.train.ensemble import MEMBERS_MAX_BYTES, blend, fold_scores, greedy_selection
 from engine.train.training import (
     Candidate,
     StopRequested,
@@ -74,14 +74,16 @@ def tuning_spec(data_path: str, problem: Problem, recipe: dict, schema: list[Col
 def tune_candidates(frame: pd.DataFrame, schema: list[ColumnInfo], problem: Problem, recipe: dict, settings: dict,
                     split: Split, *, storage, study_name: str, data_path: str, progress: Progress | None = None,
                     on_candidate: Callable[[Candidate], None] | None = None,
-                    stop: threading.Event | None = None) -> list[Candidate]:
+                    stop: threading.Event | None = None, keep_models: bool = True) -> list[Candidate]:
     """Search each chosen family's parameters (or all at once with AutoML) and return one candidate per family.
 
     Studies named ``study_name``-… that already exist are continued (their trials kept), so calling
     this again with the same name extends a search. Setting ``stop`` (a cancel) ends the search after
     the trial in progress; the best family found so far is still refitted, the others are skipped.
     The winner (``best_candidate``) comes back refitted on the training and validation rows when the time
-    allows (see ``_refit_on_all_rows``).
+    allows (see ``_refit_on_all_rows``). ``keep_models`` False: the families refitted after the winner for the
+    leaderboard keep their scores, not their fitted models (a caller that writes the winner only; each model is
+    dropped once scored, so they are not all in memory together).
     """
     settings = validate_settings(settings, problem.task)
     recipe = validate_recipe(recipe)
@@ -159,7 +161,8 @@ def tune_candidates(frame: pd.DataFrame, schema: list[ColumnInfo], problem: Prob
         refitted = [refit_winner if c is winner else c for c in refitted]
         ensemble = refit_winner if ensemble is winner else ensemble
     if others_last:
-        refitted += _refit_best(data, problem, recipe, settings, split, ranked[1:], deadline, stop, forced=False)
+        refitted += _refit_best(data, problem, recipe, settings, split, ranked[1:], deadline, stop, forced=False,
+                                keep_models=keep_models)
     refitted += [_untried(f, errors, f in pruned, stopped) for f in families if f not in tuned]
     for candidate in [*refitted, *([ensemble] if ensemble is not None else [])]:
         if on_candidate:
@@ -251,7 +254,7 @@ def _untried(family: str, errors: dict[str, str], pruned: bool, stopped: bool) -
 
 
 def _refit_best(data: TrainingData, problem, recipe, settings, split, ranked, deadline, stop,
-                forced: bool = True) -> list[Candidate]:
+                forced: bool = True, keep_models: bool = True) -> list[Candidate]:
     """Each ``(family, (params, trial))`` of ``ranked`` fitted on the training rows and scored on validation."""
     _, y, features, X, fitter = data
     out = []
@@ -273,8 +276,10 @@ def _refit_best(data: TrainingData, problem, recipe, settings, split, ranked, de
         except _FIT_ERRORS as exc:
             out.append(Candidate(family, "failed", None, [], {}, None, time.monotonic() - started, _fit_error(exc)))
             continue
-        out.append(Candidate(family, "ok", fitted, cv, metrics, predictions, time.monotonic() - started,
+        out.append(Candidate(family, "ok", fitted if keep_models else None, cv, metrics, predictions,
+                             time.monotonic() - started,
                              tuning={"trial": trial.number, "params": params}))
+        fitted = None  # not held while the next family fits
     return out
 
 
@@ -327,7 +332,8 @@ def _greedy_ensemble(data: TrainingData, problem, recipe, split, oof: OutOfFold,
     y = oof.y[scored]
     predictions = [e.prediction[scored] for e in entries]
     fold_of_row = oof.fold_of_row[scored]
-    counts = greedy_selection(predictions, y, problem.metric).counts
+    counts = greedy_selection(predictions, y, problem.metric, sizes=[e.nbytes for e in entries],
+                              max_bytes=MEMBERS_MAX_BYTES).counts
     picked = [i for i in np.flatnonzero(counts)]
     ensemble_scores = fold_scores(problem.metric, y, blend([predictions[i] for i in picked], counts[picked]),
                                   fold_of_row)

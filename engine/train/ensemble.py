@@ -19,13 +19,25 @@ from typing import NamedTuple
 
 import numpy as np
 from sklearn import metrics as skm
+from sklearn.neighbors import BallTree, KDTree
+from sklearn.tree._tree import NODE_DTYPE, Tree
 
 from engine.evaluate.metrics import METRICS, _macro_average_precision
 
-__all__ = ["GREEDY_ROUNDS", "Selection", "blend", "fold_scores", "greedy_selection", "prediction_score"]
+__all__ = ["GREEDY_ROUNDS", "MEMBERS_MAX_BYTES", "Selection", "blend", "fitted_nbytes", "fold_scores",
+           "greedy_selection", "prediction_score"]
 
 #: Rounds of greedy selection (AutoGluon's and auto-sklearn's order of magnitude); the best prefix is kept.
 GREEDY_ROUNDS = 25
+#: The memory cap of a vote: its members' fitted models, as measured on their trials' fold models
+#: (``fitted_nbytes``), hold at most this much together. The best single model is never capped (without a vote it
+#: ships alone); the others join only while they fit under the cap. Why 32 MiB: the vote is fitted on the training
+#: rows, then again on all rows (1.5x the fold's rows) while the first stays as the fallback, then written to skops
+#: (a copy, and the file loaded back to check it), so a run holds about four to six times its members at its end;
+#: 32 MiB keeps that within the 40-60 MB FLAML's whole run uses above the libraries both load (about 210 MB). For
+#: scale, measured: a 100-tree forest of unpruned trees on 5,000 rows holds 24 MB, a boosting model or a linear
+#: one under 1 MB; the forest's weight in such a vote was 1 of 25.
+MEMBERS_MAX_BYTES = 32 * 2**20
 
 
 class Selection(NamedTuple):
@@ -113,12 +125,19 @@ def fold_scores(metric: str, y: np.ndarray, prediction: np.ndarray, fold_of_row:
 
 
 def greedy_selection(predictions: Sequence[np.ndarray], y: np.ndarray, metric: str,
-                     rounds: int = GREEDY_ROUNDS) -> Selection:
+                     rounds: int = GREEDY_ROUNDS, sizes: Sequence[int] | None = None,
+                     max_bytes: int | None = None) -> Selection:
     """Caruana's greedy ensemble selection with replacement over ``predictions`` of the same rows.
 
     Each round adds the model that makes the average of those picked so far score best on ``metric`` (ties: the
     earlier model); the counts returned are those of the best round (the earliest of equal ones), so more
-    rounds never make the blend worse than the best single model, which round one picks.
+    rounds never make the blend worse than the best single model, which round one picks. With ``sizes`` (bytes
+    of each model) and ``max_bytes``, a model not picked yet is tried only while the models picked so far and it
+    hold at most ``max_bytes`` together (round one's pick is exempt: it is the best single model).
+
+    >>> y = np.array([0.0, 1.0, 2.0, 3.0])
+    >>> greedy_selection([y - 1.0, y + 1.0], y, "rmse", sizes=[50, 60], max_bytes=100).counts.tolist()
+    [1, 0]
     """
     if not predictions:
         raise ValueError("Greedy selection needs at least one model's predictions.")
@@ -127,7 +146,10 @@ def greedy_selection(predictions: Sequence[np.ndarray], y: np.ndarray, metric: s
     counts = np.zeros(len(predictions), dtype=int)
     best_counts, best, scores = counts, -np.inf, []
     for step in range(1, rounds + 1):
-        tried = [sign * prediction_score(metric, y, (total + p) / step) for p in predictions]
+        held = 0 if sizes is None else sum(size for size, count in zip(sizes, counts, strict=True) if count)
+        tried = [sign * prediction_score(metric, y, (total + p) / step)
+                 if step == 1 or max_bytes is None or sizes is None or counts[i] or held + sizes[i] <= max_bytes
+                 else -np.inf for i, p in enumerate(predictions)]
         pick = int(np.argmax(tried))  # the first of equal scores
         total += predictions[pick]
         counts[pick] += 1
@@ -135,3 +157,37 @@ def greedy_selection(predictions: Sequence[np.ndarray], y: np.ndarray, metric: s
         if tried[pick] > best:
             best, best_counts = tried[pick], counts.copy()
     return Selection(best_counts, scores)
+
+
+def fitted_nbytes(estimator) -> int:
+    """About how many bytes a fitted estimator holds: its NumPy arrays, decision trees' nodes and neighbour
+    trees, through pipelines, column transformers and ensembles (each object counted once; Python objects' own
+    overhead is not). What ``MEMBERS_MAX_BYTES`` caps.
+
+    >>> from sklearn.ensemble import RandomForestRegressor
+    >>> forest = RandomForestRegressor(n_estimators=2, bootstrap=False).fit([[0.0], [1.0]], [0.0, 1.0])
+    >>> fitted_nbytes(forest) >= 2 * 3 * NODE_DTYPE.itemsize  # two trees of three nodes
+    True
+    """
+    seen: set[int] = set()
+
+    def walk(value) -> int:
+        if id(value) in seen:
+            return 0
+        seen.add(id(value))
+        if isinstance(value, np.ndarray):
+            return value.nbytes + (sum(walk(v) for v in value.ravel()) if value.dtype == object else 0)
+        if isinstance(value, Tree):
+            return value.node_count * NODE_DTYPE.itemsize + value.value.nbytes
+        if isinstance(value, KDTree | BallTree):
+            return sum(np.asarray(a).nbytes for a in value.get_arrays())
+        if isinstance(value, list | tuple):
+            return sum(walk(v) for v in value)
+        if isinstance(value, dict):
+            return sum(walk(v) for v in value.values())
+        module = type(value).__module__.split(".")[0]
+        if module in ("sklearn", "engine") and hasattr(value, "__dict__"):
+            return sum(walk(v) for v in vars(value).values())
+        return 0
+
+    return walk(estimator)

@@ -9,6 +9,7 @@ trials early.
 
 from __future__ import annotations
 
+import ctypes
 import os
 import socket
 import threading
@@ -20,7 +21,6 @@ from typing import NamedTuple
 import numpy as np
 import optuna
 import pandas as pd
-import sqlalchemy.exc
 from sklearn.metrics import get_scorer
 
 from engine.data.problem import Problem
@@ -30,7 +30,7 @@ from engine.evaluate.metrics import METRICS
 from engine.prepare.recipe import validate_recipe
 from engine.prepare.split import split_rows
 from engine.train.catalog import automl_portfolio, grid_for, suggest_params
-from engine.train.ensemble import prediction_score
+from engine.train.ensemble import fitted_nbytes, prediction_score
 from engine.train.training import (
     TimeBudgetExceeded,
     TrainingFitter,
@@ -100,6 +100,8 @@ class FirstTrialPruner(optuna.pruners.BasePruner):
 def open_storage(url: str) -> optuna.storages.RDBStorage:
     """Optuna's RDB storage at ``url`` (SQLite, PostgreSQL, MySQL). Heartbeats let a trial whose
     process died (a cancelled job, a killed worker) be marked failed instead of running forever."""
+    import sqlalchemy.exc  # here, not at the top: a search in an in-memory storage never loads SQLAlchemy
+
     kwargs = {"connect_args": {"timeout": 30}} if url.startswith("sqlite") else {"pool_pre_ping": True}
     # Processes opening a new storage at once (two jobs, or a job and the page polling it) race to create
     # its tables and version row; the losers find them made on a second look.
@@ -193,6 +195,7 @@ class OofEntry(NamedTuple):
     params: dict
     prediction: np.ndarray
     fit_seconds: float = 0.0  # the mean fit of a fold: what refitting this configuration will about take
+    nbytes: int = 0  # the largest fold model's fitted size (``engine.train.ensemble.fitted_nbytes``)
 
 
 class OutOfFold:
@@ -273,7 +276,7 @@ def make_objective(spec: TuningSpec, frame: pd.DataFrame, deadline: float | None
         scores = []
         plan = folds or [(None, None)]
         predicted = _empty_prediction(len(y_train), classes) if folds else None
-        fit_seconds = 0.0
+        fit_seconds, nbytes = 0.0, 0
         for step, (fit_rows, score_rows) in enumerate(plan):
             try:
                 if fit_rows is None:  # no cross-validation: the validation split scores the trial
@@ -293,6 +296,10 @@ def make_objective(spec: TuningSpec, frame: pd.DataFrame, deadline: float | None
                         scores.append(prediction_score(problem.metric, target[score_rows], prediction))
                         if predicted is not None:
                             predicted[score_rows] = prediction
+                    nbytes = max(nbytes, fitted_nbytes(model))
+                # Dropped before the next fold fits (and before a pruned trial's exception keeps this frame): a
+                # trial holds one fitted model at a time; a forest of 300 deep trees is 100 MB or more.
+                model = None
             except MemoryError as exc:
                 trial.set_user_attr("error", out_of_memory(exc))
                 raise  # the study records the trial as failed and goes on
@@ -307,7 +314,7 @@ def make_objective(spec: TuningSpec, frame: pd.DataFrame, deadline: float | None
         trial.set_user_attr("fold_scores", scores)
         if oof is not None and predicted is not None:
             oof.offer(OofEntry(family, trial.number, float(np.mean(scores)), params, predicted,
-                               fit_seconds / len(folds)))
+                               fit_seconds / len(folds), nbytes))
         return float(np.mean(scores))
 
     return objective
@@ -352,6 +359,7 @@ def run_study(study: optuna.Study, frame: pd.DataFrame, *, n_trials: int | None,
 
     def after_trial(study: optuna.Study, trial: optuna.trial.FrozenTrial) -> None:
         ran.append(trial.number)
+        _release_free_memory()
         if on_trial is not None:
             on_trial(study, trial)
         if patience and _trials_since_best(study) >= patience:
@@ -365,6 +373,29 @@ def run_study(study: optuna.Study, frame: pd.DataFrame, *, n_trials: int | None,
     study.optimize(objective, n_trials=n_trials, timeout=timeout, callbacks=[after_trial],
                    catch=(ValueError, ArithmeticError, MemoryError, np.linalg.LinAlgError), gc_after_trial=False)
     return len(ran)
+
+
+def _release_free_memory() -> None:
+    """Hand the C heap's free pages back to the system (glibc's ``malloc_trim``; elsewhere nothing).
+
+    A trial's fitted models are freed when it ends, but glibc keeps the freed pages, in the arena of the thread that
+    fitted them (each fit runs in its own thread, see ``call_before``), so the resident size only ever grew: measured
+    on a 6,000-row table, 240 MB after the first trial and 310 MB after two 300-tree forests, which trimming brings
+    back to 240 MB in at most 0.06 s.
+    """
+    if _LIBC is not None:
+        _LIBC.malloc_trim(0)
+
+
+def _glibc():
+    try:
+        libc = ctypes.CDLL(None)
+        return libc if hasattr(libc, "malloc_trim") else None
+    except OSError:
+        return None
+
+
+_LIBC = _glibc()
 
 
 def family_errors(study: optuna.Study) -> dict[str, str]:
