@@ -202,8 +202,9 @@ def final_test_report(ws: Workspace, model_id: int) -> dict:
 
 
 def champion_origin(ws: Workspace, project_id: int) -> str | None:
-    """A sentence when the champion is still the one the first training run set (its best model on validation),
-    so the page says the analyst did not choose it; None once the analyst chose one, or with no champion."""
+    """A sentence when the champion is still the one a project's first training run set by itself (its best model
+    on validation; older versions of the workbench did, history reason "first"), so the page says the analyst did
+    not choose it; None once the analyst chose one, or with no champion."""
     champion = ws.get_project(project_id)["champion_model_id"]
     history = [h for h in ws.champion_history(project_id) if h["model_id"] == champion]
     if champion is None or not history or history[-1]["reason"] != "first":
