@@ -835,7 +835,7 @@ def test_item_8_champion_is_confirmed_not_silent(start_server, open_page, messy_
     ws, pid = messy_project
     _train_now(ws, pid, {"models": ["linear"], "cv_folds": 0})  # in a worker process, as the Start button does
     assert ws.get_project(pid)["champion_model_id"] is None and ws.champion_history(pid) == []
-    best = int(evaluation.leaderboard(ws, pid)["model_id"].iloc[0])
+    best = next(m["id"] for m in ws.list_models(pid) if m["family"] == "linear")  # ties the baseline: proposed
     label = f"#{best} {model_label(ws.get_model(best)['family'])}"
     st = open_page(start_server(ws.home, "coherence_item8_champion.log").url, "coherence")
     st.timeout = 60

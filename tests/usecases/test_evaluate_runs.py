@@ -6,7 +6,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from engine import compute_metrics
+from engine import Problem, compute_metrics
 from usecases import advice, evaluation, projects
 from usecases.cli import main
 from usecases.runs import prepare_run, run_inputs
@@ -65,6 +65,21 @@ def test_a_run_chooses_no_champion_and_evaluate_proposes_its_best(ws, loaded, on
     assert ws.get_project(loaded)["champion_model_id"] == best
     assert [(h["model_id"], h["reason"]) for h in ws.champion_history(loaded)] == [(best, "promote")]
     assert evaluation.proposed_champion(ws, loaded) is None and evaluation.champion_origin(ws, loaded) is None
+
+
+def test_a_model_that_ties_with_the_baseline_is_proposed_not_the_baseline(ws, project, keep_sigterm, data_dir):
+    # messy_customers.csv: on its 46 validation rows the linear model and the majority class are both right on 32
+    pid = project["id"]
+    projects.import_file(ws, pid, (data_dir / "messy_customers.csv").read_bytes(), "messy_customers.csv")
+    projects.set_problem(ws, pid, Problem("churned", "classification", "accuracy"))
+    projects.save_settings(ws, pid, FAST_SETTINGS)
+    run_training_job(ws, ws.create_job(pid, "train")["id"])
+    board = evaluation.leaderboard(ws, pid)
+    assert board["model"].tolist() == ["baseline", "linear"]  # the tie is listed by model number
+    assert board["validation"].iloc[0] == board["validation"].iloc[1]
+    proposal = evaluation.proposed_champion(ws, pid)
+    assert proposal.model_id == int(board["model_id"].iloc[1])
+    assert f"#{proposal.model_id} Logistic / linear regression is the best model" in proposal.text
 
 
 def test_the_command_line_says_where_to_choose_the_missing_champion(ws, loaded, one_run, capsys):

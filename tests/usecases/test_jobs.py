@@ -111,8 +111,9 @@ def test_start_training_runs_a_background_worker_to_the_end(ws, loaded, wait_for
         assert len(model["cv_scores"]) == 2
     # The run chose no champion: Evaluate proposes the run's best on validation and the analyst confirms it.
     assert ws.get_project(loaded)["champion_model_id"] is None
-    best = int(evaluation.leaderboard(ws, loaded)["model_id"].iloc[0])
-    assert evaluation.proposed_champion(ws, loaded).model_id == best
+    board = evaluation.leaderboard(ws, loaded).set_index("model_id")
+    proposed = evaluation.proposed_champion(ws, loaded).model_id
+    assert board.loc[proposed, "validation"] == board["validation"].max()
     assert ws.get_project(loaded)["settings"]["models"] == ["baseline", "linear"]
 
 
