@@ -15,7 +15,8 @@ project = ui.require_project(need_problem=True)
 ws = ui.workspace()
 pid = project["id"]
 model_id = ui.pick_trained_model(ws, project, "deploy_model", "No trained models yet. Train some on the "
-                                  "**Train** page.")
+                                  "**Train** page.",
+                                  champion_for="the REST server that follows the champion and the shared report")
 stem = f"{project['name']}-model-{model_id}".replace(" ", "_")
 
 st.subheader("Download")

@@ -66,12 +66,13 @@ left.plotly_chart(scores_figure(charted, label), width="stretch")
 if right is not None:
     right.plotly_chart(cv_scores_figure(folds.assign(model=folds["model"].map(model_label)), label),
                        width="stretch")
-details.champion_proposal(ws, pid)
+proposal = details.champion_proposal(ws, pid, details_key=f"evaluate_model_{run}")
 
 st.subheader("Model details")
 ids = trained["model_id"].tolist()
 champion = project["champion_model_id"]
-model_id = st.selectbox("Model", ids, index=ids.index(champion) if champion in ids else 0,
+opened = champion if champion in ids else proposal.model_id if proposal else None  # else the best shown
+model_id = st.selectbox("Model", ids, index=ids.index(opened) if opened in ids else 0,
                         format_func=lambda i: f"#{i} {model_label(trained.set_index('model_id').loc[i, 'model'])}"
                         + (" (champion)" if i == champion else ""), key=f"evaluate_model_{run}")
 model = projects.model_record(ws, model_id)

@@ -18,7 +18,8 @@ project = ui.require_project(need_problem=True)
 ws = ui.workspace()
 pid = project["id"]
 model_id = ui.pick_trained_model(ws, project, "monitor_model", "No trained model to monitor yet. Train one on "
-                                  "the **Train** page, then come back with new data.")
+                                  "the **Train** page, then come back with new data.",
+                                  champion_for="the scheduled checks and alerts, retraining and promotion")
 monitor_alerts.alerts_section(ws, pid)
 st.caption("New data is compared with a profile of the rows this model was trained on (its training split): "
            "per feature, how far the distribution moved (PSI for every kind, Kolmogorov-Smirnov for numbers, "

@@ -54,6 +54,7 @@ if recent:
                 champion.caption(project.score or "")
             else:
                 champion.caption(f"{project.n_models} trained model{'s' if project.n_models != 1 else ''}, "
-                                 "no champion yet" if project.n_models else "No trained model yet")
+                                 "no champion yet: choose one on Evaluate" if project.n_models
+                                 else "No trained model yet")
             if action.button("Open", key=f"start_open_{project.id}", help=f"Open it on {project.stage}"):
                 select_project(project.id, page=STAGES[project.stage][0])

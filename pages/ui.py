@@ -111,9 +111,9 @@ def show_notes(notes: list[str]) -> None:
         st.warning(note, icon=":material/warning:")
 
 
-def pick_trained_model(ws, project: dict, key: str, none_text: str) -> int:
+def pick_trained_model(ws, project: dict, key: str, none_text: str, *, champion_for: str) -> int:
     """A selectbox of the project's trained models (the champion first chosen); ``none_text`` and a stop when
-    there is none yet."""
+    there is none yet; without a champion, what needs one (``champion_for``) and a link to choose it."""
     board = evaluation.leaderboard(ws, project["id"])
     trained = board[board["status"] == "ok"] if not board.empty else board
     if trained.empty:
@@ -122,6 +122,8 @@ def pick_trained_model(ws, project: dict, key: str, none_text: str) -> int:
         st.stop()
     ids = trained["model_id"].tolist()
     champion = project["champion_model_id"]
+    if champion is None:
+        no_champion_notice(champion_for)
     names = trained.set_index("model_id")["model"].map(model_label)
     promoted = st.session_state.get(f"{key}_champion", champion) != champion
     if st.session_state.get(key) not in ids or promoted:  # after a promotion show the new champion: the old
@@ -129,6 +131,15 @@ def pick_trained_model(ws, project: dict, key: str, none_text: str) -> int:
     st.session_state[f"{key}_champion"] = champion
     return st.selectbox("Model", ids, key=key,
                         format_func=lambda i: f"#{i} {names[i]}" + (" (champion)" if i == champion else ""))
+
+
+def no_champion_notice(what: str) -> None:
+    """What to do when a project has trained models but no champion (no training run chooses one): ``what`` needs
+    one, and the analyst chooses it on Evaluate."""
+    st.info(f"No champion chosen yet: {what} need one. On **Evaluate**, confirm the proposed best model of the "
+            "latest run, or choose another.",
+            icon=":material/emoji_events:")
+    st.page_link("pages/evaluate.py", label="Choose the champion on Evaluate", icon=":material/leaderboard:")
 
 
 def watch_job(ws, job_id: int, *, title: str, cancel: str, key: str, details=None) -> dict:

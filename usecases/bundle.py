@@ -5,10 +5,15 @@ its check), ``card.json`` + ``MODEL_CARD.md``, ``serve.py``, the workbench code 
 (``workbench_runtime/engine/``), a pinned ``requirements.txt``, a ``Dockerfile`` + ``.dockerignore`` and a README;
 also the model's runtime wheel (``workbench_runtime-….whl``), which loads ``model.joblib`` in one's own code.
 Everything comes from the stored pipeline verified against the sha256 in the workspace database.
+
+``model.joblib`` is the file Deploy's "Model (.joblib)" download gives (``export.joblib_download``): with a saved
+decision threshold, the pipeline inside a ``FixedThresholdClassifier``, so its ``predict`` decides as the app does.
+The bundle's card names that file's sha256, the one ``serve.py`` checks before loading it.
 """
 
 from __future__ import annotations
 
+import hashlib
 import json
 import platform
 
@@ -28,18 +33,21 @@ from engine.deploy.bundle import (
     third_party_modules,
     zip_files,
 )
+from engine.deploy.export import model_card_markdown, with_threshold
 from engine.deploy.serving import curl_command
 from storage import Workspace
 from usecases import export
-from usecases.runtime import card_markdown, runtime_wheel
+from usecases.evaluation import model_threshold
+from usecases.runtime import install_command, runtime_wheel
 
 __all__ = ["bundle_bytes", "bundle_files", "bundle_name"]
 
 
 def bundle_files(ws: Workspace, model_id: int) -> dict[str, str | bytes]:
     """The bundle's files (path -> text or bytes) for workspace model ``model_id``."""
-    model_file = export.joblib_bytes(ws, model_id)  # checked against the database's sha256
+    model_file = export.joblib_download(ws, model_id)  # from the pipeline checked against the database's sha256
     pipeline, _ = ws.load_model(model_id)
+    model = with_threshold(pipeline, model_threshold(ws, model_id))  # what model.joblib holds
     files: dict[str, str | bytes] = {"model.joblib": model_file}
     skops = export.skops_export(ws, model_id)  # made once; before the card, which lists the exports
     if skops.data is not None:
@@ -53,14 +61,14 @@ def bundle_files(ws: Workspace, model_id: int) -> dict[str, str | bytes]:
         packages.add("onnxruntime")
     wheel = runtime_wheel(ws, model_id)
     files[wheel.filename] = wheel.data
-    card = export.card_json(ws, model_id)
-    found = pickled_modules(pipeline)
+    card = {**export.card_json(ws, model_id), "sha256": hashlib.sha256(model_file).hexdigest()}
+    found = pickled_modules(model)
     # engine.legacy: a model trained before the stage packages names the old module paths
     modules = engine_modules(roots | {"engine.legacy"} | {m for m in found if m.split(".", 1)[0] == "engine"})
     packages |= distributions(found | third_party_modules(modules))
     files.update(engine_sources(modules))
     files.update({"card.json": json.dumps(card, indent=2, default=str) + "\n",
-                  "MODEL_CARD.md": card_markdown(ws, model_id), "serve.py": serve_script(),
+                  "MODEL_CARD.md": model_card_markdown(card, install_command(wheel)), "serve.py": serve_script(),
                   "requirements.txt": requirements(packages), "Dockerfile": dockerfile(),
                   ".dockerignore": dockerignore()})
     curl = curl_command("http://localhost:8000", card["features"])  # never the app's own token

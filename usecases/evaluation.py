@@ -147,8 +147,9 @@ class Proposal(NamedTuple):
 
 
 def proposed_champion(ws: Workspace, project_id: int) -> Proposal | None:
-    """The best trained model of the latest run on validation, when there is no champion or it scores better than
-    the champion (on the champion's own validation rows when it comes from an earlier run); else None.
+    """The best trained model of the latest run on validation (on a tie, not the baseline), when there is no
+    champion or it scores better than the champion (on the champion's own validation rows when it comes from an
+    earlier run); else None.
 
     Nothing is chosen here: the page shows the sentence and the analyst confirms with ``set_champion``.
     """
@@ -156,7 +157,11 @@ def proposed_champion(ws: Workspace, project_id: int) -> Proposal | None:
     run_id = latest_run(board)
     if run_id is None:
         return None
-    best = board[(board["status"] == "ok") & (board["run_id"] == run_id)].iloc[0]
+    trained = board[(board["status"] == "ok") & (board["run_id"] == run_id)]
+    top = trained["validation"].iloc[0]
+    tied = trained[trained["validation"] == top] if pd.notna(top) else trained.iloc[:1]
+    # a model that learned before the baseline it ties with (the baseline is the yardstick, not a model to deploy)
+    best = tied.iloc[(tied["model"] == "baseline").to_numpy().argmin()]
     champion = ws.get_project(project_id)["champion_model_id"]
     metric = METRICS[best["metric"]]
     text = (f"#{best['model_id']} {model_label(best['model'])} is the best model of the latest run (run #{run_id}): "
@@ -202,8 +207,9 @@ def final_test_report(ws: Workspace, model_id: int) -> dict:
 
 
 def champion_origin(ws: Workspace, project_id: int) -> str | None:
-    """A sentence when the champion is still the one the first training run set (its best model on validation),
-    so the page says the analyst did not choose it; None once the analyst chose one, or with no champion."""
+    """A sentence when the champion is still the one a project's first training run set by itself (its best model
+    on validation; older versions of the workbench did, history reason "first"), so the page says the analyst did
+    not choose it; None once the analyst chose one, or with no champion."""
     champion = ws.get_project(project_id)["champion_model_id"]
     history = [h for h in ws.champion_history(project_id) if h["model_id"] == champion]
     if champion is None or not history or history[-1]["reason"] != "first":

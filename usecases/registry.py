@@ -1,9 +1,11 @@
 """The model registry of a project: its champion, its challenger (a retrained model waiting to be compared and
 promoted) and the archived models that once were either, with a rollback to the previous champion.
 
-This is the ONE way the champion changes: the first training, "Choose as champion" on Evaluate
+This is the ONE way the champion changes, and only the analyst changes it: "Make champion" on Evaluate
 (``evaluation.set_champion``), "Promote challenger" and "Roll back" on Monitor all go through ``promote`` /
-``rollback``, which record every change. No version's files are ever deleted, so any of them can come back.
+``rollback``, which record every change. No training run sets a champion by itself. (A history row with reason
+"first" is a champion an older version set automatically after a project's first run: see
+``evaluation.champion_origin``.) No version's files are ever deleted, so any of them can come back.
 """
 
 from __future__ import annotations
@@ -29,8 +31,6 @@ def promote(ws: Workspace, project_id: int, model_id: int, *, reason: str = "pro
     _trained_model(ws, project_id, model_id)
     if ws.get_project(project_id)["champion_model_id"] == model_id:
         return ws.get_project(project_id)
-    if not ws.get_project(project_id)["champion_model_id"]:
-        reason = "first"
     ws.set_champion(project_id, model_id, reason=reason)
     return ws.get_project(project_id)
 

@@ -54,7 +54,7 @@ from usecases.export import model_exports, write_dir_exports
 from usecases.jobs import ACTIVE, TRAINING_KINDS, refresh_job, spawn_worker
 from usecases.monitoring import save_reference
 from usecases.projects import project_frame, project_problem, project_recipe, project_settings, save_settings
-from usecases.registry import mark_challenger, promote
+from usecases.registry import mark_challenger
 from usecases.runs import PreparedRun, RunInputs, prepare_run, project_inputs, run_inputs
 
 __all__ = ["JobCancelled", "audited_inputs", "calibrate_best", "card_context", "extend_training", "model_card",
@@ -260,13 +260,13 @@ def _run(ws: Workspace, job_id: int, project_id: int, inputs: RunInputs, notes: 
     if check is not None:
         _store_calibrated(ws, models[best.model]["id"], best, context, check)
     ws.update_run(run["id"], seconds=round(time.monotonic() - started, 3))
-    # the Deploy page's exports, made before a promotion so the new champion is served on the fast path at once
+    # the Deploy page's exports, made now so the model is served on the fast path as soon as it is chosen
     check_rows = prepared.data.X.iloc[split.valid if len(split.valid) else split.train]
     model_exports(ws, models[best.model]["id"], check_rows, deadline=_deadline(started, settings))
-    if challenger:  # a retrained model waits to be compared and promoted; it never replaces the champion itself
+    # A run never chooses the champion: Evaluate proposes the best model and the analyst confirms it
+    # (``evaluation.set_champion``); a retrained model waits as the challenger, to be compared and promoted.
+    if challenger:
         mark_challenger(ws, project_id, models[best.model]["id"])
-    elif not ws.get_project(project_id)["champion_model_id"]:
-        promote(ws, project_id, models[best.model]["id"])
     result = (f"best on validation is {model_label(best.model)} ({METRICS[problem.metric].label} "
               f"{best.valid_metrics[problem.metric]:.4f})")
     if stop.is_set():

@@ -206,7 +206,9 @@ def readme(card: dict, files: Iterable[str], curl: str, python: str) -> str:
     """``README.md``: what is inside, how to run it with and without Docker, a curl example, threshold, sha256."""
     threshold = card.get("decision_threshold")
     decision = (f"For the positive class '{(card.get('classes') or ['', ''])[-1]}' the server applies the decision "
-                f"threshold {threshold:g}: a row is predicted positive when its probability is at least that."
+                f"threshold {threshold:g}: a row is predicted positive when its probability is at least that. "
+                "`model.joblib` decides at the same threshold: loaded in your own code, its `predict` agrees "
+                "with the server."
                 if threshold is not None else
                 "No decision threshold was saved: the server predicts the most probable class."
                 if card.get("task") == "classification" else "A regression model: the prediction is the value.")
@@ -233,7 +235,8 @@ def zip_files(files: dict[str, str | bytes]) -> bytes:
 
 
 _FILE_NOTES = {
-    "model.joblib": ": the scikit-learn Pipeline (raw columns in); its sha256 is in `card.json`",
+    "model.joblib": ": the scikit-learn Pipeline (raw columns in; with a decision threshold, inside a "
+                    "`FixedThresholdClassifier` whose `predict` decides at it); its sha256 is in `card.json`",
     "model.skops": ": the same pipeline in skops format (loads without running code; its workbench types are in "
                    f"`{RUNTIME_DIR}/`)",
     "model.onnx": ": the ONNX export, checked against scikit-learn on the validation rows",
@@ -281,11 +284,16 @@ def verified(path: Path, sha256: str | None) -> Path:
 
 def build_app(runtime: str = "auto", token: str | None = None, max_body_bytes: int = 1 << 20):
     import joblib
+    from sklearn.model_selection import FixedThresholdClassifier
 
     from engine.deploy.serving import create_app
 
     card = json.loads((HERE / "card.json").read_text())
-    pipeline = joblib.load(verified(HERE / "model.joblib", card["sha256"]))
+    model = joblib.load(verified(HERE / "model.joblib", card["sha256"]))
+    # With a decision threshold, model.joblib is the pipeline inside a FixedThresholdClassifier (so its predict
+    # decides at it in one's own code); the server applies the threshold to the probabilities itself, so it serves
+    # the pipeline inside, once thresholded and on its fast path.
+    pipeline = model.estimator if isinstance(model, FixedThresholdClassifier) else model
     threshold = card.get("decision_threshold")
     limits = {"token": token or None, "max_body_bytes": max_body_bytes}
     onnx_file = HERE / "model.onnx"

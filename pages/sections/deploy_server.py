@@ -57,5 +57,8 @@ def server_section(ws, project_id: int, model_id: int, card: dict) -> None:
                    "restart. `GET /health` names the model answering.")
         if None in running:
             _running(ws, running[None], "the champion", card, "champion")
+        elif ws.get_project(project_id)["champion_model_id"] is None:
+            st.caption("No champion chosen yet: choose one on **Evaluate**, then serve it here.")
+            st.page_link("pages/evaluate.py", label="Choose the champion on Evaluate", icon=":material/leaderboard:")
         else:
             _start(ws, project_id, None, "champion")

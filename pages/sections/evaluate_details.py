@@ -125,19 +125,22 @@ def threshold_tab(key: tuple, saved: float | None) -> None:
 
 # -- the champion -----------------------------------------------------------------------------------------------
 
-def champion_proposal(ws, project_id: int) -> None:
-    """The best model of the latest run, proposed when it is not the champion; it becomes one only on a click."""
+def champion_proposal(ws, project_id: int, details_key: str):
+    """The best model of the latest run, proposed when it is not the champion; it becomes one only on a click, and
+    Model details (the selectbox ``details_key``) then shows it. Returns the proposal (or None)."""
     proposal, origin = evaluation.proposed_champion(ws, project_id), evaluation.champion_origin(ws, project_id)
     if proposal is None:
         if origin:
             st.caption(origin + " Choose the champion under Model details below.")
-        return
+        return None
     st.info(proposal.text + (f" {origin}" if origin else "") + " The champion is what Deploy, Monitor and the "
             "shared report use; it changes only when you choose.", icon=":material/emoji_events:")
     if st.button(f"Make #{proposal.model_id} the champion", key="evaluate_propose_champion", type="primary"):
         with ui.user_errors():
             evaluation.set_champion(ws, project_id, proposal.model_id)
+            st.session_state.pop(details_key, None)  # open Model details on the new champion
             st.rerun()
+    return proposal
 
 
 def champion_and_test(ws, project_id: int, model: dict, champion: int | None, metric: str) -> None:

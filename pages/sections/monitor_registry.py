@@ -31,6 +31,7 @@ def registry_section(ws, project_id: int) -> None:
     project = projects.open_project(ws, project_id)
     if not project["champion_model_id"]:
         st.info("Choose a champion on **Evaluate** first: retraining starts from it.")
+        st.page_link("pages/evaluate.py", label="Choose the champion on Evaluate", icon=":material/leaderboard:")
         return
     _retrain_form(ws, project_id)
     job = retraining.latest_job(ws, project_id)

@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 
 from storage import Workspace
+from tests.champion import confirm_champion
 from tests.e2e.helpers import CHROMIUM, CHROMIUM_ARGS, ROOT, AppServer, StreamlitPage
 from usecases import projects
 from usecases.training import run_training_job
@@ -104,7 +105,8 @@ def churn_csv(tmp_path_factory) -> Path:
 @pytest.fixture
 def trained_churn(tmp_path):
     """A workspace with the churn sample (1,500 rows, a customer_id key) and one quickly trained model, made
-    headlessly as a training job would (the training path has its own browser test); returns (ws, project id)."""
+    headlessly as a training job would (the training path has its own browser test) and confirmed as the champion
+    as on Evaluate; returns (ws, project id)."""
     ws = Workspace(tmp_path / "home")
     project = ws.create_project("Churn")
     projects.import_sample(ws, project["id"], "customer_churn")
@@ -116,4 +118,5 @@ def trained_churn(tmp_path):
     finally:
         signal.signal(signal.SIGTERM, previous)
     assert ws.get_job(job["id"])["status"] == "succeeded"
+    confirm_champion(ws, project["id"])
     return ws, project["id"]

@@ -12,7 +12,7 @@ from engine import Problem
 from storage import Workspace, read_card
 from tests.e2e.helpers import act_live
 from tests.noisy_classes import noisy_three_classes
-from usecases import projects
+from usecases import evaluation, projects
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
@@ -41,8 +41,8 @@ def test_item_8_evaluate_shows_the_calibration_of_the_winner(start_server, open_
 
     st.nav("Evaluate")
     st.main.get_by_role("heading", name="Calibration").wait_for()
-    champion = ws.get_project(pid)["champion_model_id"]
-    check = read_card(ws.model_dir(champion))["calibration"]
+    winner = evaluation.proposed_champion(ws, pid).model_id  # the run's best, proposed as the champion
+    check = read_card(ws.model_dir(winner))["calibration"]
     assert check["applied"]
     expect(st.main.get_by_text(re.compile(r"Log loss on the validation rows \d\.\d{4}, against \d\.\d{4} for the "
                                           r"class shares: \d+% better than predicting the class shares of the "

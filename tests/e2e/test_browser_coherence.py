@@ -15,7 +15,7 @@ import pandas as pd
 import pytest
 from playwright.sync_api import expect
 
-from engine import Problem, load_sample, predict_frame
+from engine import Problem, load_sample, model_label, predict_frame
 from storage import Workspace
 from tests.e2e.helpers import ROOT, StreamlitPage, act_live, dataframe_rows, fill_number
 from usecases import evaluation, monitor_labels, projects, registry, retraining
@@ -528,9 +528,11 @@ def _chart_titled(st: StreamlitPage, title: str | re.Pattern):
 
 
 def _trained(ws: Workspace, pid: int) -> int:
-    """Train the project's quick linear model headlessly (the training path has its own browser tests)."""
+    """Train the project's quick linear model headlessly (the training path has its own browser tests) and confirm
+    it as the champion, as on Evaluate; returns its id."""
     import signal
 
+    from tests.champion import confirm_champion
     from usecases.training import run_training_job
 
     previous = signal.getsignal(signal.SIGTERM)  # the job installs its own SIGTERM handler
@@ -540,7 +542,7 @@ def _trained(ws: Workspace, pid: int) -> int:
     finally:
         signal.signal(signal.SIGTERM, previous)
     assert ws.get_job(job["id"])["status"] == "succeeded", ws.get_job(job["id"])["message"]
-    return ws.get_project(pid)["champion_model_id"]
+    return confirm_champion(ws, pid)
 
 
 def test_item_13_scree_plot_shows_each_components_share_of_variance(on_project):
@@ -825,3 +827,57 @@ def test_item_10_explanations_complete_with_values(start_server, open_page, trai
     assert st.main.locator('[data-testid="stProgress"]').count() == 0
     st.assert_no_exception("explanations")
     st.screenshot("item_10_explanations")
+
+
+def test_item_8_champion_is_confirmed_not_silent(start_server, open_page, messy_project):
+    # A run chooses no champion: Start and Deploy say none is chosen and where to choose it, Evaluate proposes the
+    # best model of the latest run, and one click on it makes the champion that Deploy and Start then show.
+    ws, pid = messy_project
+    _train_now(ws, pid, {"models": ["linear"], "cv_folds": 0})  # in a worker process, as the Start button does
+    assert ws.get_project(pid)["champion_model_id"] is None and ws.champion_history(pid) == []
+    best = next(m["id"] for m in ws.list_models(pid) if m["family"] == "linear")  # ties the baseline: proposed
+    label = f"#{best} {model_label(ws.get_model(best)['family'])}"
+    st = open_page(start_server(ws.home, "coherence_item8_champion.log").url, "coherence")
+    st.timeout = 60
+    st.goto(f"/?project={pid}")
+
+    st.nav("Start")  # the recent projects: this one waits on Evaluate, for its champion
+    expect(st.main.get_by_text("Messy customers (open)")).to_be_visible()
+    expect(st.main.get_by_text("Continue on Evaluate")).to_be_visible()
+    expect(st.main.get_by_text("2 trained models, no champion yet: choose one on Evaluate")).to_be_visible()
+
+    st.nav("Deploy")
+    notice = st.main.locator('[data-testid="stAlertContentInfo"]').filter(has_text="No champion chosen yet")
+    expect(notice).to_contain_text("the REST server that follows the champion and the shared report need one")
+    server = st.main.locator('[data-testid="stExpander"]').filter(has_text="Serve the champion, whichever model it is")
+    server.locator("summary").click()
+    expect(server).to_contain_text("No champion chosen yet: choose one on Evaluate, then serve it here.")
+    expect(server.get_by_role("button", name="Serve the champion", exact=True)).to_have_count(0)
+    st.assert_no_exception("deploy without a champion")
+    st.screenshot("item_8_deploy_no_champion")
+    st.act(st.main.get_by_role("link", name="Choose the champion on Evaluate").first.click, timeout=120)
+    st.main.locator("h1").filter(has_text="Evaluate").wait_for()
+
+    proposal = st.main.locator('[data-testid="stAlertContentInfo"]').filter(has_text="No champion yet.")
+    expect(proposal).to_contain_text(f"{label} is the best model of the latest run")
+    expect(st.main.get_by_text("was made the champion automatically")).to_have_count(0)
+    assert ws.get_project(pid)["champion_model_id"] is None  # proposed, not chosen
+    st.screenshot("item_8_evaluate_proposal")
+    st.click(f"Make #{best} the champion", scope=st.main)
+    assert ws.get_project(pid)["champion_model_id"] == best
+    assert [(h["model_id"], h["reason"]) for h in ws.champion_history(pid)] == [(best, "promote")]
+    expect(proposal).to_have_count(0)
+    st.main.get_by_text(re.compile(r"^This is the champion\.")).wait_for()
+
+    st.nav("Deploy")
+    expect(st.widget("stSelectbox", "Model", st.main).get_by_role("combobox")).to_have_value(f"{label} (champion)")
+    expect(st.main.locator('[data-testid="stAlertContentInfo"]').filter(has_text="No champion chosen yet")
+           ).to_have_count(0)
+    server.locator("summary").click()
+    expect(server.get_by_role("button", name="Serve the champion", exact=True)).to_have_count(1)
+    st.assert_no_exception("deploy with the confirmed champion")
+    st.screenshot("item_8_deploy_champion")
+
+    st.nav("Start")
+    expect(st.main.get_by_text(f"Champion {label}")).to_be_visible()
+    expect(st.main.get_by_text("Continue on Deploy")).to_be_visible()

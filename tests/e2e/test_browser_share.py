@@ -13,6 +13,7 @@ from urllib.parse import urlparse
 import pytest
 
 from storage import Workspace
+from tests.champion import confirm_champion
 from usecases import projects, sharing
 from usecases.training import run_training_job
 
@@ -33,6 +34,7 @@ def trained_home(tmp_path):
     projects.save_settings(ws, project["id"], {"models": ["linear"], "cv_folds": 2})
     job = ws.create_job(project["id"], "train")
     run_training_job(ws, job["id"])
+    confirm_champion(ws, project["id"])
     ws.create_project(OTHER)
     return ws, project["id"]
 

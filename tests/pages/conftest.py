@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import pytest
 
+from tests.champion import confirm_champion
 from usecases import projects
 from usecases.training import run_training_job
 
@@ -22,12 +23,14 @@ def churn_project(ws):
 
 @pytest.fixture
 def trained_project(ws, churn_project):
-    """The churn project after one quick training job (run in this process)."""
+    """The churn project after one quick training job (run in this process), its best model confirmed as the
+    champion as on Evaluate."""
     pid = churn_project["id"]
     projects.save_settings(ws, pid, {"models": ["linear"], "cv_folds": 2})
     job = ws.create_job(pid, "train")
     run_training_job(ws, job["id"])
     assert ws.get_job(job["id"])["status"] == "succeeded"
+    confirm_champion(ws, pid)
     return ws.get_project(pid)
 
 

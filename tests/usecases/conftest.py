@@ -11,6 +11,7 @@ import pytest
 from threadpoolctl import threadpool_limits
 
 from engine import Problem
+from tests.champion import confirm_champion
 from usecases import advice, projects
 from usecases.jobs import ACTIVE, is_worker_alive, refresh_job
 from usecases.training import run_training_job
@@ -56,7 +57,8 @@ def keep_sigterm():
 
 @pytest.fixture
 def trained(ws, loaded, keep_sigterm) -> dict:
-    """``loaded`` after one training job run in this process (baseline + linear); returns the job.
+    """``loaded`` after one training job run in this process (baseline + linear), its best model confirmed as the
+    champion as on Evaluate; returns the job.
 
     'visits' separates the classes perfectly, so the leakage audit would leave it out; these tests
     keep it on purpose, as a user can.
@@ -65,6 +67,7 @@ def trained(ws, loaded, keep_sigterm) -> dict:
     projects.save_settings(ws, loaded, FAST_SETTINGS)
     job = ws.create_job(loaded, "train")
     run_training_job(ws, job["id"])
+    confirm_champion(ws, loaded)
     return ws.get_job(job["id"])
 
 
@@ -109,12 +112,13 @@ def wait_for(ws):
 
 @pytest.fixture
 def churn_champion(ws, keep_sigterm) -> dict:
-    """A project on the bundled churn sample (1,500 rows, a customer_id key) after one quick training job;
-    returns the project, whose ``champion_model_id`` is the trained model."""
+    """A project on the bundled churn sample (1,500 rows, a customer_id key) after one quick training job, its
+    best model confirmed as the champion; returns the project, whose ``champion_model_id`` is that model."""
     project = ws.create_project("Churn")
     projects.import_sample(ws, project["id"], "customer_churn")
     projects.save_settings(ws, project["id"], FAST_SETTINGS)
     job = ws.create_job(project["id"], "train")
     run_training_job(ws, job["id"])
     assert ws.get_job(job["id"])["status"] == "succeeded"
+    confirm_champion(ws, project["id"])
     return ws.get_project(project["id"])

@@ -16,12 +16,14 @@ import zipfile
 from importlib import metadata
 from pathlib import Path
 
+import joblib
 import numpy as np
 import pandas as pd
 import pytest
 
 from engine import predict_frame
-from usecases import export
+from engine.deploy.bundle import zip_files
+from usecases import evaluation, export, scoring
 from usecases.bundle import bundle_bytes, bundle_files, bundle_name
 from usecases.cli import main
 
@@ -117,6 +119,37 @@ def test_serve_py_refuses_a_changed_model_file(ws, loaded, trained, tmp_path):
     run = subprocess.run([sys.executable, "serve.py", "--port", str(_free_port())], cwd=tmp_path, env=env,
                          capture_output=True, text=True, timeout=120)
     assert run.returncode != 0 and "does not match the sha256 in card.json" in run.stderr
+
+
+def test_a_bundle_after_a_saved_threshold_decides_at_it_in_the_file_and_the_server(ws, churn_champion, tmp_path):
+    """Issue 17 item 1: the bundle's model.joblib is the Deploy download (the pipeline in a FixedThresholdClassifier
+    at the saved 0.7), so its predict agrees with the app's scores; serve.py applies 0.7 once, on either runtime."""
+    model_id = churn_champion["champion_model_id"]
+    evaluation.set_threshold(ws, model_id, 0.7)
+    assert export.onnx_export(ws, model_id).data is not None
+    frame = ws.load_dataset(churn_champion["dataset_id"]).drop(columns=["churned"]).head(300)
+    scored, _ = scoring.score_upload(ws, model_id, frame.to_csv(index=False).encode(), "new.csv")
+    app = scored["prediction"].astype(str).tolist()
+    assert app == np.where(scored["proba_yes"] >= 0.7, "yes", "no").tolist()
+    assert app != np.where(scored["proba_yes"] >= 0.5, "yes", "no").tolist()  # 0.7 changes some of these rows
+
+    files = bundle_files(ws, model_id)
+    assert files["model.joblib"] == export.joblib_download(ws, model_id)
+    card = json.loads(files["card.json"])
+    assert card["decision_threshold"] == 0.7 and card["sha256"] == hashlib.sha256(files["model.joblib"]).hexdigest()
+    assert f"`{card['sha256']}`" in files["MODEL_CARD.md"] and card["sha256"] in files["README.md"]
+    bundled = joblib.load(io.BytesIO(files["model.joblib"]))
+    assert bundled.threshold == 0.7 and bundled.predict(frame).astype(str).tolist() == app
+
+    folder = tmp_path / "bundle"
+    with zipfile.ZipFile(io.BytesIO(zip_files(files))) as archive:
+        archive.extractall(folder)
+    env = {k: v for k, v in os.environ.items() if k != "PYTHONPATH"}
+    records = frame.astype(object).where(frame.notna(), None).to_dict("records")
+    for runtime in ("scikit-learn", "onnx"):
+        body, health = _serve_and_score(Path(sys.executable), folder, tmp_path, env, runtime, records)
+        assert health["runtime"] == runtime
+        assert [str(p) for p in body["predictions"]] == app, runtime
 
 
 def _serve_and_score(python: Path, folder: Path, cwd: Path, env: dict, runtime: str, rows: list[dict]):

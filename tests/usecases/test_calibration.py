@@ -13,6 +13,7 @@ from sklearn.metrics import log_loss
 from engine import Problem, infer_schema, validate_recipe
 from engine.errors import ModelError
 from storage import read_card, read_reference
+from tests.champion import confirm_champion
 from tests.noisy_classes import noisy_three_classes
 from tests.usecases.test_cli import DATA, cli
 from usecases import evaluation, projects, replay
@@ -30,6 +31,7 @@ def train_noisy(ws, folds: int) -> dict:
     job = ws.create_job(project["id"], "train")
     run_training_job(ws, job["id"])
     assert ws.get_job(job["id"])["status"] == "succeeded", ws.get_job(job["id"])["message"]
+    confirm_champion(ws, project["id"])  # the winner, as the analyst confirms it on Evaluate
     return ws.get_project(project["id"])
 
 
@@ -101,7 +103,7 @@ def test_the_evaluate_report_refuses_a_regression_model(ws, keep_sigterm):
     projects.save_settings(ws, project["id"], {"models": ["linear"], "cv_folds": 0})
     job = ws.create_job(project["id"], "train")
     run_training_job(ws, job["id"])
-    model_id = ws.get_project(project["id"])["champion_model_id"]
+    model_id = confirm_champion(ws, project["id"])
     assert read_card(ws.model_dir(model_id))["calibration"] is None
     with pytest.raises(ModelError, match="a regression model has none"):
         evaluation.calibration_report(ws, model_id)

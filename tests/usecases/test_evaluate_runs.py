@@ -6,10 +6,13 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from engine import compute_metrics
-from usecases import evaluation, projects
+from engine import Problem, compute_metrics
+from usecases import advice, evaluation, projects
+from usecases.cli import main
 from usecases.runs import prepare_run, run_inputs
 from usecases.training import run_training_job
+
+from .conftest import FAST_SETTINGS
 
 pytestmark = pytest.mark.slow  # two training jobs
 
@@ -38,14 +41,65 @@ def test_the_baseline_is_listed_once_and_a_run_alone_on_request(ws, loaded, two_
                                                                                    "random_forest"]
 
 
-def test_the_first_runs_champion_says_it_was_set_automatically(ws, loaded, trained):
-    champion = ws.get_project(loaded)["champion_model_id"]
-    assert evaluation.champion_origin(ws, loaded).startswith(f"#{champion} Logistic")
+@pytest.fixture
+def one_run(ws, loaded, keep_sigterm) -> int:
+    """``loaded`` after one training job (baseline + linear) and nothing else: no champion confirmed."""
+    advice.set_leak_kept(ws, loaded, "visits", True)  # as ``trained`` does: the linear model wins
+    projects.save_settings(ws, loaded, FAST_SETTINGS)
+    job = ws.create_job(loaded, "train")
+    run_training_job(ws, job["id"])
+    assert ws.get_job(job["id"])["status"] == "succeeded"
+    return ws.list_runs(loaded)[0]["id"]
+
+
+def test_a_run_chooses_no_champion_and_evaluate_proposes_its_best(ws, loaded, one_run):
+    assert ws.get_project(loaded)["champion_model_id"] is None and ws.champion_history(loaded) == []
+    best = int(evaluation.leaderboard(ws, loaded, run_id=one_run)["model_id"].iloc[0])
+    assert ws.get_model(best)["family"] == "linear"
+    proposal = evaluation.proposed_champion(ws, loaded)
+    assert proposal.model_id == best
+    assert proposal.text.startswith(f"No champion yet. #{best} Logistic / linear regression is the best model of "
+                                    f"the latest run (run #{one_run})")
+    assert evaluation.champion_origin(ws, loaded) is None  # nothing was chosen for the analyst
+    evaluation.set_champion(ws, loaded, proposal.model_id)  # "Make champion" on Evaluate
+    assert ws.get_project(loaded)["champion_model_id"] == best
+    assert [(h["model_id"], h["reason"]) for h in ws.champion_history(loaded)] == [(best, "promote")]
+    assert evaluation.proposed_champion(ws, loaded) is None and evaluation.champion_origin(ws, loaded) is None
+
+
+def test_a_model_that_ties_with_the_baseline_is_proposed_not_the_baseline(ws, project, keep_sigterm, data_dir):
+    # messy_customers.csv: on its 46 validation rows the linear model and the majority class are both right on 32
+    pid = project["id"]
+    projects.import_file(ws, pid, (data_dir / "messy_customers.csv").read_bytes(), "messy_customers.csv")
+    projects.set_problem(ws, pid, Problem("churned", "classification", "accuracy"))
+    projects.save_settings(ws, pid, FAST_SETTINGS)
+    run_training_job(ws, ws.create_job(pid, "train")["id"])
+    board = evaluation.leaderboard(ws, pid)
+    assert board["model"].tolist() == ["baseline", "linear"]  # the tie is listed by model number
+    assert board["validation"].iloc[0] == board["validation"].iloc[1]
+    proposal = evaluation.proposed_champion(ws, pid)
+    assert proposal.model_id == int(board["model_id"].iloc[1])
+    assert f"#{proposal.model_id} Logistic / linear regression is the best model" in proposal.text
+
+
+def test_the_command_line_says_where_to_choose_the_missing_champion(ws, loaded, one_run, capsys):
+    assert main(["serve", "--workspace", str(ws.home), "--project", "Churn"]) == 1
+    assert f"Project {loaded} has no champion to serve; choose one on Evaluate." in capsys.readouterr().err
+    assert main(["monitor", "--workspace", str(ws.home)]) == 0
+    assert "Churn: no champion: pick one on Evaluate to monitor it" in capsys.readouterr().out
+
+
+def test_a_champion_an_older_version_chose_automatically_says_so(ws, loaded, one_run):
+    best = int(evaluation.leaderboard(ws, loaded, run_id=one_run)["model_id"].iloc[0])
+    ws.set_champion(loaded, best, reason="first")  # what versions before this one did after the first run
+    origin = evaluation.champion_origin(ws, loaded)
+    assert origin.startswith(f"#{best} Logistic / linear regression was made the champion automatically when run "
+                             f"#{one_run} finished")
     assert evaluation.proposed_champion(ws, loaded) is None  # it is the best of the latest run
     baseline = next(m["id"] for m in ws.list_models(loaded) if m["family"] == "baseline")
     evaluation.set_champion(ws, loaded, baseline)  # the analyst's own (poor) choice
     assert evaluation.champion_origin(ws, loaded) is None
-    assert evaluation.proposed_champion(ws, loaded).model_id == champion
+    assert evaluation.proposed_champion(ws, loaded).model_id == best
 
 
 def test_a_better_run_is_proposed_and_only_the_analyst_makes_it_champion(ws, loaded, trained):

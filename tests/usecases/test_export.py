@@ -14,6 +14,7 @@ from sklearn.ensemble import HistGradientBoostingClassifier
 from engine import DEFAULT_RECIPE, ColumnInfo, Problem, build_pipeline, infer_schema, validate_recipe
 from engine.deploy.export import OnnxExport, loads_skops, run_onnx
 from storage import IntegrityError, write_model_dir
+from tests.champion import confirm_champion
 from usecases import advice, evaluation, export, projects, runtime
 from usecases.runs import RunInputs
 from usecases.serving import model_app
@@ -118,7 +119,7 @@ def test_the_default_recipe_with_dates_converts(ws, loaded, trained):
 
 
 def test_training_exports_the_best_model_and_its_card_lists_them(ws, project, models):
-    best = ws.get_project(project["id"])["champion_model_id"]
+    best = confirm_champion(ws, project["id"])  # the run's best, proposed on Evaluate
     exports = export.card_json(ws, best)["exports"]
     assert sorted(exports) == ["model.onnx", "model.skops"]
     assert exports["model.onnx"]["reason"] is None and exports["model.onnx"]["labels_equal"] is True

@@ -10,7 +10,7 @@ import pytest
 
 from engine import TrainingError
 from storage import sha256_file
-from usecases import projects
+from usecases import evaluation, projects
 from usecases.jobs import cancel_job, is_worker_alive, refresh_job
 from usecases.training import start_training
 
@@ -109,9 +109,11 @@ def test_start_training_runs_a_background_worker_to_the_end(ws, loaded, wait_for
     for model in models:
         assert model["sha256"] == sha256_file(ws.model_dir(model["id"]) / "model.joblib")
         assert len(model["cv_scores"]) == 2
-    # The first run's best by its mean cross-validated accuracy (on 30 rows the majority class may well be it).
-    best = max(models, key=lambda m: sum(m["cv_scores"]) / len(m["cv_scores"]))
-    assert ws.get_project(loaded)["champion_model_id"] == best["id"]
+    # The run chose no champion: Evaluate proposes the run's best on validation and the analyst confirms it.
+    assert ws.get_project(loaded)["champion_model_id"] is None
+    board = evaluation.leaderboard(ws, loaded).set_index("model_id")
+    proposed = evaluation.proposed_champion(ws, loaded).model_id
+    assert board.loc[proposed, "validation"] == board["validation"].max()
     assert ws.get_project(loaded)["settings"]["models"] == ["baseline", "linear"]
 
 

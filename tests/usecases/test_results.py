@@ -6,6 +6,7 @@ import pytest
 
 from engine import ColumnError, MalformedFileError, ModelError, Problem, TargetError
 from storage import NotFoundError, sha256_file
+from tests.champion import confirm_champion
 from usecases import evaluation, preparation, projects, scoring
 from usecases.training import run_training_job, start_training
 
@@ -133,7 +134,7 @@ def test_no_final_test_without_a_test_split(ws, loaded, keep_sigterm):
     job = ws.create_job(loaded, "train")
     run_training_job(ws, job["id"])
     with pytest.raises(ModelError, match=r"This run kept no test split \(test share 0\)"):
-        evaluation.final_test_report(ws, ws.get_project(loaded)["champion_model_id"])
+        evaluation.final_test_report(ws, confirm_champion(ws, loaded))
 
 
 @pytest.mark.slow

@@ -40,14 +40,14 @@ def test_recent_projects_show_stage_and_champion_score(ws, loaded, keep_sigterm)
     ws.create_project("Newer")
     newer, churn = start.recent_projects(ws)  # most recently changed first
     assert (newer.name, newer.stage, newer.champion, newer.score) == ("Newer", "Data", None, None)
-    assert (churn.name, churn.n_models) == ("Churn", 2)
+    assert (churn.name, churn.n_models, churn.stage, churn.champion) == ("Churn", 2, "Evaluate", None)  # no choice
     champion = next(m for m in ws.list_models(loaded) if m["family"] == "linear")
     evaluation.set_champion(ws, loaded, champion["id"])
-    churn = start.recent_projects(ws)[1]
+    churn, newer = start.recent_projects(ws)  # choosing the champion changed the project
     value = champion["valid_metrics"]["accuracy"]
     assert (churn.stage, churn.champion) == ("Deploy", f"#{champion['id']} Logistic / linear regression")
     assert churn.score == f"validation Accuracy {value:.4f}"
     evaluation.final_test_report(ws, champion["id"])
     test_value = ws.get_model(champion["id"])["test_metrics"]["accuracy"]
-    assert start.recent_projects(ws)[1].score == f"validation Accuracy {value:.4f} · test {test_value:.4f}"
-    assert [p.name for p in start.recent_projects(ws, limit=1)] == ["Newer"]
+    assert start.recent_projects(ws)[0].score == f"validation Accuracy {value:.4f} · test {test_value:.4f}"
+    assert [p.name for p in start.recent_projects(ws, limit=1)] == ["Churn"]
