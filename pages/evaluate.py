@@ -28,7 +28,8 @@ runs = sorted(set(every_run["run_id"]), reverse=True)
 run = st.selectbox("Run", runs + ["all"], key="evaluate_run",
                    format_func=lambda r: "Every run (the latest baseline only)" if r == "all"
                    else f"Run #{r}" + (" (latest)" if r == latest_run else ""))
-board = every_run if run == "all" else every_run[every_run["run_id"] == run].reset_index(drop=True)
+# one run's own leaderboard: over every run only the latest baseline is listed, so filtering that drops it
+board = every_run if run == "all" else evaluation.leaderboard(ws, pid, run_id=run)
 metric = board["metric"].iloc[0]
 label = METRICS[metric].label
 models = {m["id"]: m for m in projects.project_models(ws, pid)}

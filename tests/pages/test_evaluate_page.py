@@ -9,6 +9,7 @@ import pytest
 from engine import METRICS
 from tests.pages.helpers import assert_clean, open_page, rerun_until
 from usecases import evaluation, projects
+from usecases.training import run_training_job
 
 
 def _label(ws, project) -> str:
@@ -117,3 +118,20 @@ def test_a_failed_learning_curve_says_why_and_is_tried_again(ws, trained_project
     # not cached: the next run tries again
     rerun_until(at, lambda: any(t.startswith("Learning curve (") for t in _titles(at)), 60,
                 "the learning curve was not tried again")
+
+
+def test_an_older_run_shows_its_own_baseline(ws, trained_project):
+    """Every run trains its own baseline; the leaderboard over every run lists only the latest one, but choosing an
+    older run must still show that run's baseline beside its models (it was dropped with the other runs' rows)."""
+    pid = trained_project["id"]
+    job = ws.create_job(pid, "train")
+    run_training_job(ws, job["id"])
+    assert ws.get_job(job["id"])["status"] == "succeeded"
+    first, latest = sorted({m["run_id"] for m in ws.list_models(pid)})
+    at = open_page("evaluate", pid)
+    assert set(at.dataframe[0].value["run_id"]) == {latest}  # the latest run opens
+    at.selectbox(key="evaluate_run").select(first).run()
+    assert_clean(at)
+    board = at.dataframe[0].value
+    assert set(board["run_id"]) == {first}
+    assert "Baseline (majority class / mean)" in set(board["model"]), set(board["model"])
