@@ -23,7 +23,7 @@ import pyarrow.csv as pyarrow_csv
 import pyarrow.parquet as pq
 
 from engine.data.io import ReadAgain, TableStream, read_table, stream_table
-from engine.deploy.predict import _gap_notes, _missing_counts, check_input, predict_frame
+from engine.deploy.predict import _check_columns, _gap_notes, _missing_counts, check_input, predict_frame
 from engine.errors import DataError, EmptyDataError
 from engine.evaluate.conformal import PredictionInterval, with_intervals
 
@@ -119,7 +119,7 @@ class _Scorer:
         try:
             for chunk in stream.chunks:
                 if rows == 0:
-                    check_input(chunk.frame, self.features)  # the column check, before the model runs
+                    _check_columns(chunk.frame, self.features)  # before the model runs; gaps are counted below
                 predictions = self.predict(chunk.frame)
                 gaps.update(_missing_counts(chunk.frame, names))
                 batch = _output_batch(chunk.arrow if self.with_inputs else None, predictions)
