@@ -22,8 +22,6 @@ import sys
 import time
 from pathlib import Path
 
-import optuna
-
 from engine import (
     TASKS,
     Problem,
@@ -38,15 +36,13 @@ from engine import (
 )
 from engine.deploy.batch import DEFAULT_CHUNK_ROWS, score_file
 from engine.errors import ColumnError, DataError, DriftError, RecipeError, ServingError, TargetError, TrainingError
-from engine.monitor.drift import DriftThresholds, drift_report
 from engine.prepare.leakage import audit_training_rows
-from engine.train.policy import budget_settings
-from engine.train.tuning import load_study, open_storage, run_study, spec_from_study
 from storage import NotFoundError, read_reference, sha256_file
 from usecases import USER_ERRORS
 from usecases.export import PICKLE_WARNING, load_model_dir
-from usecases.runs import RunInputs
-from usecases.training import train_model_dir
+
+# Each command imports what only it needs (Optuna, FastAPI, the profiler, ...) when it runs: `predict` is a
+# process a user starts per file, and its start-up is part of what scoring a file costs.
 
 __all__ = ["main"]
 
@@ -54,6 +50,9 @@ _CLI_SPLIT = {"train": 0.8, "valid": 0.2, "test": 0.0, "strategy": "stratified"}
 _REFIT_SHARE = 0.9  # of the budget, by when the refit on all rows must be done (the rest writes the files)
 _ALERT_EXIT = 4  # ``drift``: the overall verdict is "alert"; ``monitor``: alerts are open (1 bad input, 3 mismatch)
 _NO_REFERENCE = 2
+#: engine.deploy.serving.MAX_BODY_BYTES, written out so that building the parser does not import FastAPI (a test
+#: checks they agree).
+_MAX_BODY_BYTES = 1 << 20
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -114,8 +113,8 @@ def build_parser() -> argparse.ArgumentParser:
                        "WORKBENCH_API_TOKEN environment variable, which unlike this flag other users of the machine "
                        "cannot see). Without a token the API is OPEN: anyone who reaches --host:--port can score rows "
                        "and read the model card; /health always stays open")
-    serve.add_argument("--max-body-bytes", type=int, default=None,  # None: the API's own limit, 1 MiB
-                       help="larger request bodies answer 413 (default: 1,048,576 bytes)")
+    serve.add_argument("--max-body-bytes", type=int, default=None, help="larger request bodies answer 413 "
+                       f"(default: {_MAX_BODY_BYTES:,} bytes, engine.deploy.serving.MAX_BODY_BYTES)")
     serve.add_argument("--workers", type=int, default=1, help="server processes sharing the port, each with its "
                        "own copy of the model (default 1); more answer more concurrent clients, up to one per core")
     _trust_pickle_flag(serve)
@@ -178,7 +177,6 @@ def main(argv: list[str] | None = None, started: float | None = None) -> int:
     """Run one command; ``started`` (time.monotonic) is when the process began, so the time
     budget also covers start-up and imports."""
     args = build_parser().parse_args(argv)
-    optuna.logging.set_verbosity(optuna.logging.WARNING)  # one line per command, not one per trial
     try:
         if args.command == "profile":
             return _profile(args)
@@ -234,6 +232,11 @@ def _train(args, started: float) -> int:
     budget = args.time_budget
     if budget is not None and budget <= 0:
         raise TargetError(f"--time-budget must be a positive number of seconds. Got {budget} instead.")
+    from engine.train.policy import budget_settings
+    from usecases.runs import RunInputs
+    from usecases.training import train_model_dir
+
+    _quiet_optuna()
     frame, schema, proposed = _load_with_target(args)
     problem = _problem(args, proposed)
     notes = validate_problem(frame, problem)
@@ -247,6 +250,12 @@ def _train(args, started: float) -> int:
     metric = problem.metric
     print(f"{best.model}: validation {metric} {best.valid_metrics[metric]:.4f}; wrote {out / 'model.joblib'}")
     return 0
+
+
+def _quiet_optuna() -> None:
+    import optuna
+
+    optuna.logging.set_verbosity(optuna.logging.WARNING)  # one line per command, not one per trial
 
 
 def _problem(args, proposed: Problem) -> Problem:
@@ -283,6 +292,9 @@ def _worker(args) -> int:
         raise TrainingError("Give the worker --n-trials or --timeout so it knows when to stop.")
     if args.worker < 1:
         raise TrainingError(f"--worker must be 1 or more (0 is the workbench's own process). Got {args.worker}.")
+    from engine.train.tuning import load_study, open_storage, run_study, spec_from_study
+
+    _quiet_optuna()
     storage = open_storage(args.storage)
     try:
         study = load_study(args.study, storage, worker=args.worker)
@@ -356,7 +368,9 @@ def _access(args) -> str:
     return "a bearer token is required" if args.token else "OPEN: no token (set WORKBENCH_API_TOKEN to require one)"
 
 
-def _thresholds(text: str | None) -> DriftThresholds:
+def _thresholds(text: str | None):
+    from engine.monitor.drift import DriftThresholds
+
     if not text:
         return DriftThresholds()
     try:
@@ -377,6 +391,8 @@ def _drift(args) -> int:
         print(f"error: '{args.model}' has no reference.json (it was trained before drift monitoring); retrain it "
               "with `python -m engine train` to store one.", file=sys.stderr)
         return _NO_REFERENCE
+    from engine.monitor.drift import drift_report
+
     frame = read_table(args.data).frame
     try:
         predictions = predict_frame(pipeline, frame, card["features"], card["task"])

@@ -36,7 +36,6 @@ from storage import (
     read_model_dir,
     write_export,
 )
-from usecases.evaluation import model_rows, model_threshold
 
 __all__ = ["CHECK_ROWS", "EXPORT_FORMATS", "ONNX_SKIPPED", "PICKLE_WARNING", "ExportFile", "LoadedModel", "card_json",
            "export_model_dir", "joblib_bytes", "joblib_download", "load_model_dir", "model_exports", "onnx_export",
@@ -77,6 +76,10 @@ def joblib_download(ws: Workspace, model_id: int) -> bytes:
     """The joblib file a user downloads: the stored one (``joblib_bytes``), or, when a decision threshold is saved,
     the stored pipeline wrapped by ``with_threshold`` so its ``predict`` decides at that threshold (made once per
     threshold and kept next to the model)."""
+    # Imported here, as in the functions below: the evaluation use cases import the rest of the app (serving,
+    # FastAPI), which `python -m engine predict`, loading a model directory, does not need.
+    from usecases.evaluation import model_threshold
+
     record = _trained(ws, model_id)
     threshold = model_threshold(ws, model_id)
     if threshold is None:
@@ -101,6 +104,8 @@ def joblib_download(ws: Workspace, model_id: int) -> bytes:
 def skops_export(ws: Workspace, model_id: int) -> ExportFile:
     """The model as a skops file, made once (per saved decision threshold) and checked: loaded back with the trusted
     types, it predicts exactly what the workbench predicts on the validation rows."""
+    from usecases.evaluation import model_rows, model_threshold
+
     record = _trained(ws, model_id)
     threshold = model_threshold(ws, model_id)
     cached = _cached(ws, model_id, SKOPS_FILE, record["sha256"], threshold)
@@ -192,6 +197,8 @@ def onnx_export(ws: Workspace, model_id: int) -> ExportFile:
     ``info`` holds ``reason`` (None when it converts), ``rows``, ``labels_equal``, ``max_diff``, ``tolerance``
     and ``model_dtype``. An export whose check fails is never returned, only its reason and figures.
     """
+    from usecases.evaluation import model_rows
+
     record = _trained(ws, model_id)
     cached = _cached(ws, model_id, ONNX_FILE, record["sha256"])
     if cached is not None:
@@ -272,6 +279,8 @@ def export_model_dir(directory: str | Path, file_format: str, *, trust_pickle: b
 
 def card_json(ws: Workspace, model_id: int) -> dict:
     """The model card: ``model.json`` plus the decision threshold, final test metrics, run time and exports."""
+    from usecases.evaluation import model_threshold
+
     record = _trained(ws, model_id)
     card = read_card(ws.model_dir(model_id))
     run = ws.get_run(record["run_id"])

@@ -12,6 +12,12 @@ __all__ = ["check_input", "predict_frame", "probability_frame"]
 
 def check_input(frame: pd.DataFrame, features: list[dict]) -> list[str]:
     """Raise ColumnError if required columns are missing; return notes about the rest."""
+    names = _check_columns(frame, features)
+    return _gap_notes(_missing_counts(frame, names))
+
+
+def _check_columns(frame: pd.DataFrame, features: list[dict]) -> list[str]:
+    """The model's column names; raise EmptyDataError or ColumnError when ``frame`` cannot be scored."""
     if frame.empty:
         raise EmptyDataError("The file to score has no rows.")
     names = [f["name"] for f in features]
@@ -21,7 +27,7 @@ def check_input(frame: pd.DataFrame, features: list[dict]) -> list[str]:
             f"The data lacks {len(missing)} column(s) the model needs: {missing[:10]}; "
             "add them (they may be empty) and score again."
         )
-    return _gap_notes(_missing_counts(frame, names))
+    return names
 
 
 def _missing_counts(frame: pd.DataFrame, names: list[str]) -> dict[str, int]:
@@ -42,8 +48,7 @@ def predict_frame(pipeline, frame: pd.DataFrame, features: list[dict], task: str
     For a two-class model, ``threshold`` is the probability of the second class (in sorted
     order, the one the Evaluate page calls positive) from which a row is predicted positive.
     """
-    check_input(frame, features)
-    X = frame[[f["name"] for f in features]]
+    X = frame[_check_columns(frame, features)]  # the checks only: counting gaps is the caller's (check_input)
     if not (task == "classification" and hasattr(pipeline, "predict_proba")):
         return pd.DataFrame({"prediction": pipeline.predict(X)}).reset_index(drop=True)
     # One pass through the pipeline: every classifier the workbench trains predicts the most probable class.

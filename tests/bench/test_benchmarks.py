@@ -51,3 +51,31 @@ def test_serving_targets_are_ratios_to_the_bare_service_in_the_same_run():
         ("onnx: p99 / own median", "3.75x", False),
         ("onnx: errors under 50 clients for 30 s", "0", True),
         ("onnx: throughput / bare service's", "2.50x", True)]
+
+
+def test_the_scoring_baseline_boosts_as_many_rounds_as_the_workbench_model():
+    import numpy as np
+    from sklearn.calibration import CalibratedClassifierCV
+    from sklearn.ensemble import HistGradientBoostingClassifier
+    from sklearn.pipeline import Pipeline
+
+    from bench.bench_scoring import _same_rounds
+
+    rng = np.random.default_rng(0)
+    X, y = rng.normal(size=(200, 3)), rng.integers(0, 2, 200)
+    boosting = HistGradientBoostingClassifier(max_iter=7, early_stopping=False, random_state=0)
+    workbench = CalibratedClassifierCV(boosting, ensemble=False).fit(X, y)
+    bare = Pipeline([("model", CalibratedClassifierCV(HistGradientBoostingClassifier(early_stopping=True)))])
+
+    _same_rounds(bare, workbench)
+
+    assert workbench.calibrated_classifiers_[0].estimator.n_iter_ == 7
+    assert bare.get_params()["model__estimator__max_iter"] == 7
+    assert bare.get_params()["model__estimator__early_stopping"] is False
+
+
+def test_the_scoring_benchmark_keeps_each_scorers_fastest_run_and_highest_peak():
+    from bench.bench_scoring import _fastest
+
+    runs = [{"seconds": 9.0, "cpu_s": 8.0, "peak_mb": 300.0}, {"seconds": 7.0, "cpu_s": 7.5, "peak_mb": 280.0}]
+    assert _fastest(runs) == {"seconds": 7.0, "cpu_s": 7.5, "peak_mb": 300.0}

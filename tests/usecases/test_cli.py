@@ -325,3 +325,15 @@ def test_the_command_line_starts_without_importing_onnx():
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True,
                          cwd=Path(__file__).resolve().parents[2])
     assert out.stdout.strip() == "[]"
+
+
+def test_predict_imports_only_what_scoring_needs():
+    """``python -m engine predict`` is started once per scored file: its start-up stays free of what only other
+    commands use (Optuna and its database layer, FastAPI, the profiler's report)."""
+    code = ("import sys, engine, usecases.cli; "
+            "print(sorted({'optuna', 'sqlalchemy', 'fastapi', 'uvicorn', 'engine.deploy.serving', "
+            "'engine.explore.report', 'usecases.evaluation'} & set(sys.modules)))")
+    result = subprocess.run([sys.executable, "-c", code], cwd=ROOT, env=ENV, capture_output=True, text=True,
+                            timeout=120)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout == "[]\n"
