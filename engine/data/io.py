@@ -435,7 +435,7 @@ def _clean_column_names(frame: pd.DataFrame, notes: list[str]) -> pd.DataFrame:
 
 # -- a file too big to read whole: chunks ---------------------------------------------------------------
 
-_CONVERSION_ERROR = re.compile(r"In CSV column #(\d+): CSV conversion error")
+_CONVERSION_ERROR = re.compile(r"In CSV column #(\d+): (?:Row #\d+: )?CSV conversion error")  # one thread names the row
 
 
 class TableChunk(NamedTuple):

@@ -145,3 +145,21 @@ def test_errors_leave_no_predictions_file(model, tmp_path):
     with pytest.raises(DataError, match=r"must end in \.csv or \.parquet\. Got 'out\.xlsx'"):
         score_file(model[0], source, tmp_path / "out.xlsx", model[1], "classification")
     assert sorted(p.name for p in tmp_path.iterdir()) == ["header.csv", "new.csv"]
+
+
+def test_a_one_thread_reader_still_streams_a_column_whose_type_changes(model, tmp_path):
+    """Regression: with pyarrow on one thread (as after a training run limits threads to one) its conversion
+    error names the row ('In CSV column #6: Row #32: CSV conversion error ...'); the pattern did not expect the row,
+    so a type that changed in a later chunk read the whole file instead of starting the stream over."""
+    import pyarrow as pa
+
+    source = tmp_path / "new.csv"
+    _rows().to_csv(source, index=False)
+    threads = pa.cpu_count()
+    pa.set_cpu_count(1)
+    try:
+        scored = score_file(model[0], source, tmp_path / "out.csv", model[1], "classification", chunk_rows=7)
+    finally:
+        pa.set_cpu_count(threads)
+    assert scored.streamed and scored.rows == N
+    _same(read_table(tmp_path / "out.csv").frame, _whole(model, source)[0])
