@@ -35,7 +35,7 @@ from engine.errors import TargetError
 from engine.evaluate.conformal import interval_table
 from engine.monitor.drift_reference import reference_profile
 from engine.prepare.leakage import audit_training_rows
-from engine.train.automl import tune_candidates
+from engine.train.automl import tune_candidates, winner_post_search
 from engine.train.calibration import (
     CalibrationCheck,
     calibrate_winner,
@@ -255,13 +255,16 @@ def _run(ws: Workspace, job_id: int, project_id: int, inputs: RunInputs, notes: 
     best = best_candidate(candidates, problem.metric)
     models = {m["family"]: m for m in ws.list_models(project_id, run["id"])}
     ws.update_job(job_id, message="Checking the winner's probabilities", heartbeat_at=now())
-    best, check = calibrate_best(prepared, best, best.pipeline, _deadline(started, settings))
+    post = _post_search(prepared, best)
+    best, check = calibrate_best(prepared, best, best.pipeline,
+                                 post.ends_by("calibration", _deadline(started, settings)))
     if check is not None:
         _store_calibrated(ws, models[best.model]["id"], best, context, check)
     ws.update_run(run["id"], seconds=round(time.monotonic() - started, 3))
     # the Deploy page's exports, made before a promotion so the new champion is served on the fast path at once
     check_rows = prepared.data.X.iloc[split.valid if len(split.valid) else split.train]
-    model_exports(ws, models[best.model]["id"], check_rows, deadline=_deadline(started, settings))
+    model_exports(ws, models[best.model]["id"], check_rows,
+                  deadline=post.starts_by("onnx", _deadline(started, settings)))  # ONNX starts only if it can end
     if challenger:  # a retrained model waits to be compared and promoted; it never replaces the champion itself
         mark_challenger(ws, project_id, models[best.model]["id"])
     elif not ws.get_project(project_id)["champion_model_id"]:
@@ -293,7 +296,8 @@ def train_model_dir(inputs: RunInputs, out: Path, *, deadline: float | None, not
     except TimeBudgetExceeded:
         notes = notes + [f"The time budget ran out before refitting on all rows; the model is the one fitted on "
                          f"the training split ({len(split.train):,} rows)."]
-    best, check = calibrate_best(prepared, best, pipeline, deadline)
+    post = _post_search(prepared, best)
+    best, check = calibrate_best(prepared, best, pipeline, post.ends_by("calibration", deadline))
     pipeline = best.pipeline
     card = model_card(best, card_context(prepared, None), calibration=check)
     card.update(trained_on=trained_on, notes=notes + split.notes, versions=library_versions(),
@@ -301,7 +305,8 @@ def train_model_dir(inputs: RunInputs, out: Path, *, deadline: float | None, not
     out.mkdir(parents=True, exist_ok=True)
     # model.skops is what --model DIR loads (no pickle, no code run); model.onnx is what serve answers with
     card["exports"] = write_dir_exports(out, pipeline, card, data.X.iloc[split.valid if len(split.valid) else
-                                                                         split.train], deadline=deadline)
+                                                                         split.train],
+                                        deadline=post.starts_by("onnx", deadline))
     _onnx_calibration_note(card)
     write_model_dir(out, pipeline, card)
     sample = data.X.sample(_REFERENCE_PREDICTIONS, random_state=0) if len(data.X) > _REFERENCE_PREDICTIONS else data.X
@@ -327,8 +332,11 @@ def calibrate_best(run: PreparedRun, best: Candidate, fitted, deadline: float | 
     folds = cv_folds(data.rows.iloc[split.train], y, problem.task, recipe["split"], settings)
     # A class-balanced recipe asks for probabilities that treat the classes alike: judge and calibrate them so.
     weight = compute_sample_weight("balanced", y) if recipe["balance"] != "none" else None
+    # The search's out-of-fold probabilities of the winner (same folds) spare refitting them.
     check = calibrate_winner(best.pipeline, X, y, [] if validation_only else folds, fit=data.fitter.fit,
-                             deadline=deadline, sample_weight=weight, seed=settings["seed"])
+                             oof_proba=best.oof_proba, deadline=deadline, sample_weight=weight,
+                             seed=settings["seed"],
+                             fit_seconds=best.fit_seconds - (best.tuning or {}).get("refit_seconds", 0.0))
     X_valid, y_valid = data.X.iloc[split.valid], data.y.iloc[split.valid]
     if check.status == "skipped" and len(split.valid):
         check = _check_on_validation(best.pipeline, X_valid, y_valid, check.reason, recipe, settings["seed"])
@@ -389,6 +397,12 @@ def _onnx_calibration_note(card: dict) -> None:
     if calibration.get("applied") and not onnx.get("sha256") and onnx.get("reason"):
         calibration["onnx"] = (f"No ONNX export for the calibrated model ({calibration['method']} calibration "
                                f"around the model): {onnx['reason']}")
+
+
+def _post_search(run: PreparedRun, best: Candidate):
+    """About how long the winner's calibration check and files take (``engine.train.automl.winner_post_search``)."""
+    settings = validate_settings(run.inputs.settings, run.inputs.problem.task)
+    return winner_post_search(best, run.split, run.inputs.problem.task, settings["cv_folds"], settings["time_budget"])
 
 
 def _deadline(started: float, settings: dict) -> float | None:

@@ -87,6 +87,9 @@ class Candidate(NamedTuple):
     fit_seconds: float
     error: str = ""
     tuning: dict | None = None  # the search behind it: trial number and parameters, or ensemble members
+    # The search's out-of-fold probabilities of this model (training rows x classes in sorted order; NaN where no
+    # fold predicted), kept for the winner so its calibration check need not refit the folds.
+    oof_proba: np.ndarray | None = None
 
 
 def validate_settings(settings: dict | None, task: str) -> dict:
