@@ -207,7 +207,7 @@ def audited_inputs(ws: Workspace, project_id: int) -> tuple[RunInputs, list[str]
 
 def train_or_tune(run: PreparedRun, *, storage=None, study_name: str = "", data_path: str = "",
                   progress: Progress | None = None, on_candidate: Callable[[Candidate], None] | None = None,
-                  stop: threading.Event | None = None) -> list[Candidate]:
+                  stop: threading.Event | None = None, deadline: float | None = None) -> list[Candidate]:
     """Train each family of the run's settings with its defaults, or search them (per family or AutoML) in Optuna
     studies named ``study_name``-… in ``storage``, whose workers read the table at ``data_path``."""
     _, _, schema, problem, recipe, settings = run.inputs
@@ -215,7 +215,7 @@ def train_or_tune(run: PreparedRun, *, storage=None, study_name: str = "", data_
         return train_candidates(run.data.rows, schema, problem, recipe, settings, run.split, progress, on_candidate)
     return tune_candidates(run.data.rows, schema, problem, recipe, settings, run.split, storage=storage,
                            study_name=study_name, data_path=data_path, progress=progress,
-                           on_candidate=on_candidate, stop=stop)
+                           on_candidate=on_candidate, stop=stop, deadline=deadline)
 
 
 def _run(ws: Workspace, job_id: int, project_id: int, inputs: RunInputs, notes: list[str], extends: dict | None,
@@ -286,7 +286,7 @@ def train_model_dir(inputs: RunInputs, out: Path, *, deadline: float | None, not
     directory ``out`` (model.joblib, model.json, reference.json). Returns the chosen candidate and its card."""
     prepared = prepare_run(inputs)
     data, split, metric = prepared.data, prepared.split, inputs.problem.metric
-    candidates = _train_or_tune_without_workspace(prepared)
+    candidates = _train_or_tune_without_workspace(prepared, deadline)
     best = best_candidate(candidates, metric)
     pipeline, trained_on = best.pipeline, {"split": "train", "rows": int(len(split.train))}
     try:
@@ -411,7 +411,7 @@ def _deadline(started: float, settings: dict) -> float | None:
     return None if budget is None else started + budget
 
 
-def _train_or_tune_without_workspace(run: PreparedRun) -> list[Candidate]:
+def _train_or_tune_without_workspace(run: PreparedRun, deadline: float | None = None) -> list[Candidate]:
     """``train_or_tune`` with a throw-away study storage and table file for a search."""
     if validate_settings(run.inputs.settings, run.inputs.problem.task)["search"] == "none":
         return train_or_tune(run)
@@ -420,7 +420,7 @@ def _train_or_tune_without_workspace(run: PreparedRun) -> list[Candidate]:
         run.data.rows.to_parquet(data_path)
         storage = open_storage(f"sqlite:///{Path(folder) / 'studies.db'}")
         try:
-            return train_or_tune(run, storage=storage, study_name="cli", data_path=str(data_path))
+            return train_or_tune(run, storage=storage, study_name="cli", data_path=str(data_path), deadline=deadline)
         finally:
             storage.remove_session()
             storage.engine.dispose()

@@ -86,21 +86,23 @@ def tuning_spec(data_path: str, problem: Problem, recipe: dict, schema: list[Col
 def tune_candidates(frame: pd.DataFrame, schema: list[ColumnInfo], problem: Problem, recipe: dict, settings: dict,
                     split: Split, *, storage, study_name: str, data_path: str, progress: Progress | None = None,
                     on_candidate: Callable[[Candidate], None] | None = None,
-                    stop: threading.Event | None = None) -> list[Candidate]:
+                    stop: threading.Event | None = None, deadline: float | None = None) -> list[Candidate]:
     """Search each chosen family's parameters (or all at once with AutoML) and return one candidate per family.
 
     Studies named ``study_name``-… that already exist are continued (their trials kept), so calling
     this again with the same name extends a search. Setting ``stop`` (a cancel) ends the search after
     the trial in progress; the best family found so far is still refitted, the others are skipped.
     The winner (``best_candidate``) comes back refitted on the training and validation rows when the time
-    allows (see ``_refit_on_all_rows``).
+    allows (see ``_refit_on_all_rows``). ``deadline`` (time.monotonic), when the caller's budget started before
+    this call, is when it runs out; else the settings' ``time_budget`` counts from now.
     """
     settings = validate_settings(settings, problem.task)
     recipe = validate_recipe(recipe)
     progress = progress or (lambda fraction, message: None)
     started = time.monotonic()
     budget = settings["time_budget"]
-    deadline = None if budget is None else started + budget
+    if deadline is None and budget is not None:
+        deadline = started + budget
     baseline = train_candidates(frame, schema, problem, recipe, {**settings, "models": ["baseline"],
                                                                  "time_budget": None}, split,
                                 require_model=False)

@@ -27,7 +27,7 @@ __all__ = [
     "AUTOML_SEARCH",
     "CV_MIN_BUDGET",
     "NO_POST_SEARCH",
-    "ONNX_MAX_SHARE",
+    "STAND_IN_MAX_SHARE",
     "POST_SEARCH_MARGIN",
     "POST_SEARCH_STEPS",
     "SKIP_ORDER",
@@ -107,8 +107,10 @@ _ONNX_ROWS, _ONNX_FIXED = 2_000, 2.5
 #: the other families are small graphs, or (histogram gradient boosting) do not convert and fail fast.
 _ONNX_PER_FIT = {"random_forest": 8.0, "extra_trees": 8.0}
 _ONNX_PER_FIT_OTHERS = 0.3
-#: Most of a time budget the search gives up for the ONNX file; a costlier one is skipped at train time.
-ONNX_MAX_SHARE = 0.15
+#: Most of a time budget the search gives up for a step with a stand-in: the ONNX file (``python -m engine export``
+#: makes it later) and the calibration check's fold refits (the check on the validation rows stands in). A dearer
+#: one is not kept time for: it runs only if time is left.
+STAND_IN_MAX_SHARE = 0.15
 #: The calibrator's own cross-validation on out-of-fold predictions: seconds per row and class, and fixed.
 _CALIBRATOR_PER_CELL, _CALIBRATOR_FIXED = 2e-6, 0.2
 
@@ -127,11 +129,15 @@ class PostSearch(NamedTuple):
         return sum(self)
 
     def within(self, budget: float | None) -> PostSearch:
-        """This estimate with the ONNX file left out (0 s) when it would take more than ``ONNX_MAX_SHARE`` of
-        ``budget``: the search is worth more than a file ``python -m engine export`` makes later."""
-        if budget is None or self.onnx <= ONNX_MAX_SHARE * budget:
+        """The time to keep under ``budget``: a step with a stand-in that would take more than ``STAND_IN_MAX_SHARE``
+        of it counts as its stand-in (the ONNX file 0 s; the calibration check on the validation rows, about the
+        calibrator's fit): the search is worth more than a file made later or a check on more rows."""
+        if budget is None:
             return self
-        return self._replace(onnx=0.0)
+        limit = STAND_IN_MAX_SHARE * budget
+        on_validation = POST_SEARCH_MARGIN * _CALIBRATOR_FIXED
+        return self._replace(onnx=self.onnx if self.onnx <= limit else 0.0,
+                             calibration=self.calibration if self.calibration <= limit else on_validation)
 
     def kept_for_later(self, step: str) -> float:
         """Seconds the steps after ``step`` need that are worth more than it (``SKIP_ORDER``; the exports always)."""
