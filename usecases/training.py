@@ -35,7 +35,7 @@ from engine.errors import TargetError
 from engine.evaluate.conformal import interval_table
 from engine.monitor.drift_reference import reference_profile
 from engine.prepare.leakage import audit_training_rows
-from engine.train.automl import tune_candidates, winner_post_search
+from engine.train.automl import training_fit_seconds, tune_candidates, winner_post_search
 from engine.train.calibration import (
     CalibrationCheck,
     calibrate_winner,
@@ -336,7 +336,7 @@ def calibrate_best(run: PreparedRun, best: Candidate, fitted, deadline: float | 
     check = calibrate_winner(best.pipeline, X, y, [] if validation_only else folds, fit=data.fitter.fit,
                              oof_proba=best.oof_proba, deadline=deadline, sample_weight=weight,
                              seed=settings["seed"],
-                             fit_seconds=best.fit_seconds - (best.tuning or {}).get("refit_seconds", 0.0))
+                             fit_seconds=training_fit_seconds(best, split))
     X_valid, y_valid = data.X.iloc[split.valid], data.y.iloc[split.valid]
     if check.status == "skipped" and len(split.valid):
         check = _check_on_validation(best.pipeline, X_valid, y_valid, check.reason, recipe, settings["seed"])

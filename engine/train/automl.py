@@ -64,7 +64,8 @@ from engine.train.tuning import (
     run_study,
 )
 
-__all__ = ["member_family", "post_search", "tune_candidates", "tuning_spec", "voting_pipeline", "winner_post_search"]
+__all__ = ["member_family", "post_search", "training_fit_seconds", "tune_candidates", "tuning_spec", "voting_pipeline",
+           "winner_post_search"]
 
 Progress = Callable[[float, str], None]
 _ENSEMBLE_SIZE = 3  # members of the vote when cross-validation is off (no out-of-fold predictions to select on)
@@ -248,10 +249,8 @@ def _refit_on_all_rows(data: TrainingData, split: Split, winner: Candidate, dead
         return kept("time budget")
     except _FIT_ERRORS as exc:
         return kept(_fit_error(exc))
-    seconds = time.monotonic() - started
-    return winner._replace(pipeline=fitted, fit_seconds=winner.fit_seconds + seconds,
-                           tuning={**tuning, "refitted": True, "trained_rows": int(len(rows)),
-                                   "refit_seconds": round(seconds, 3)})
+    return winner._replace(pipeline=fitted, fit_seconds=winner.fit_seconds + time.monotonic() - started,
+                           tuning={**tuning, "refitted": True, "trained_rows": int(len(rows))})
 
 
 def post_search(study: optuna.Study, oof: OutOfFold, task: str, split: Split, folds: int, seed: int) -> PostSearch:
@@ -281,14 +280,22 @@ def winner_post_search(winner: Candidate, split: Split, task: str, folds: int, b
     whether the ONNX file counts (``PostSearch.within``). Its calibration check reuses ``winner.oof_proba`` when it
     has them and its model answers with probabilities."""
     tuning = winner.tuning or {}
-    train_fit = max(winner.fit_seconds - tuning.get("refit_seconds", 0.0), 0.0)
+    train_fit = training_fit_seconds(winner, split)
     fold_fit = train_fit * (folds - 1) / folds if folds >= 2 else train_fit
     families = tuple(member_family(name) for name in tuning.get("members", [])) or (winner.model,)
     reused = winner.oof_proba is not None and not hasattr(winner.pipeline, "decision_function")
     cells = int(np.size(winner.oof_proba)) if winner.oof_proba is not None else 0
     return post_search_estimate([], winner_fit=fold_fit, rows_ratio=_rows_ratio(split, folds), task=task,
-                                predict_row=float(tuning.get("predict_seconds_per_row", 0.0)), families=families,
+                                predict_row=winner.predict_seconds_per_row, families=families,
                                 folds=max(folds, 2), oof_reused=reused, oof_cells=cells).within(budget)
+
+
+def training_fit_seconds(candidate: Candidate, split: Split) -> float:
+    """About how long ``candidate``'s fit on the training rows took: its fit seconds, less its refit on all rows
+    (taken as that fit scaled to the rows) when it was refitted."""
+    if not (candidate.tuning or {}).get("refitted"):
+        return candidate.fit_seconds
+    return candidate.fit_seconds / (1 + (len(split.train) + len(split.valid)) / max(len(split.train), 1))
 
 
 def _rows_ratio(split: Split, folds: int) -> float:
@@ -387,8 +394,8 @@ def _refit_best(data: TrainingData, problem, recipe, settings, split, ranked, de
             out.append(Candidate(family, "failed", None, [], {}, None, time.monotonic() - started, _fit_error(exc)))
             continue
         out.append(Candidate(family, "ok", fitted, cv, metrics, predictions, time.monotonic() - started,
-                             tuning={"trial": trial.number, "params": params,
-                                     "predict_seconds_per_row": round(predict_row, 9)}))
+                             tuning={"trial": trial.number, "params": params},
+                             predict_seconds_per_row=predict_row))
     return out
 
 
@@ -476,8 +483,8 @@ def _greedy_ensemble(data: TrainingData, problem, recipe, split, oof: OutOfFold,
     return Candidate("ensemble", "ok", fitted, [float(s) for s in ensemble_scores], metrics, valid_predictions,
                      time.monotonic() - started,
                      tuning={"members": [name for name, _ in members], "params": dict(members), "weights": weights,
-                             "trials": {names[i]: entries[i].trial for i in picked},
-                             "predict_seconds_per_row": round(predict_row, 9)})
+                             "trials": {names[i]: entries[i].trial for i in picked}},
+                     predict_seconds_per_row=predict_row)
 
 
 def _ensemble(data: TrainingData, problem, recipe, split, candidates, deadline, seed) -> Candidate | None:

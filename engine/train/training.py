@@ -92,6 +92,7 @@ class Candidate(NamedTuple):
     # The search's out-of-fold probabilities of this model (training rows x classes in sorted order; NaN where no
     # fold predicted), kept for the winner so its calibration check need not refit the folds.
     oof_proba: np.ndarray | None = None
+    predict_seconds_per_row: float = 0.0  # measured on the validation rows: what the files' checks scale with
 
 
 def validate_settings(settings: dict | None, task: str) -> dict:

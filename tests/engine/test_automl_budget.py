@@ -16,7 +16,7 @@ from threadpoolctl import threadpool_limits
 
 from engine import Problem, infer_schema, prepare_target, split_rows, validate_recipe
 from engine.train import automl, calibration, training, tuning
-from engine.train.automl import tune_candidates, winner_post_search
+from engine.train.automl import training_fit_seconds, tune_candidates, winner_post_search
 from engine.train.calibration import calibrate_winner
 from engine.train.policy import (
     NO_POST_SEARCH,
@@ -172,7 +172,7 @@ def _after_search(clock: FakeClock, frame, split, settings, candidates, deadline
     folds = cv_folds(data.rows.iloc[split.train], y, "classification", RECIPE["split"], settings)
     check = calibrate_winner(best.pipeline, X, y, folds, fit=data.fitter.fit, oof_proba=best.oof_proba,
                              deadline=post.ends_by("calibration", deadline), seed=0,
-                             fit_seconds=best.fit_seconds - best.tuning.get("refit_seconds", 0.0))
+                             fit_seconds=training_fit_seconds(best, split))
     onnx_starts_by = post.starts_by("onnx", deadline)
     clock.advance(post.exports)
     if clock.now <= onnx_starts_by:
