@@ -16,6 +16,12 @@ os.environ.setdefault("ARROW_DEFAULT_MEMORY_POOL", "system")
 
 import sys  # noqa: E402
 
+from engine.train.training import abandoned_fits  # noqa: E402
 from usecases.cli import main  # noqa: E402
 
-sys.exit(main(started=STARTED))
+code = main(started=STARTED)
+if abandoned_fits():  # the time budget gave up on a fit: its result is not wanted, so the process does not wait
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os._exit(code)
+sys.exit(code)

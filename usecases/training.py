@@ -35,7 +35,7 @@ from engine.errors import TargetError
 from engine.evaluate.conformal import interval_table
 from engine.monitor.drift_reference import reference_profile
 from engine.prepare.leakage import audit_training_rows
-from engine.train.automl import tune_candidates
+from engine.train.automl import training_fit_seconds, tune_candidates, winner_post_search
 from engine.train.calibration import (
     CalibrationCheck,
     calibrate_winner,
@@ -207,7 +207,8 @@ def audited_inputs(ws: Workspace, project_id: int) -> tuple[RunInputs, list[str]
 
 def train_or_tune(run: PreparedRun, *, storage=None, study_name: str = "", data_path: str = "",
                   progress: Progress | None = None, on_candidate: Callable[[Candidate], None] | None = None,
-                  stop: threading.Event | None = None, keep_models: bool = True) -> list[Candidate]:
+                  stop: threading.Event | None = None, deadline: float | None = None,
+                  keep_models: bool = True) -> list[Candidate]:
     """Train each family of the run's settings with its defaults, or search them (per family or AutoML) in Optuna
     studies named ``study_name``-… in ``storage``, whose workers read the table at ``data_path`` (``keep_models``:
     see ``tune_candidates``)."""
@@ -216,7 +217,7 @@ def train_or_tune(run: PreparedRun, *, storage=None, study_name: str = "", data_
         return train_candidates(run.data.rows, schema, problem, recipe, settings, run.split, progress, on_candidate)
     return tune_candidates(run.data.rows, schema, problem, recipe, settings, run.split, storage=storage,
                            study_name=study_name, data_path=data_path, progress=progress,
-                           on_candidate=on_candidate, stop=stop, keep_models=keep_models)
+                           on_candidate=on_candidate, stop=stop, deadline=deadline, keep_models=keep_models)
 
 
 def _run(ws: Workspace, job_id: int, project_id: int, inputs: RunInputs, notes: list[str], extends: dict | None,
@@ -256,13 +257,16 @@ def _run(ws: Workspace, job_id: int, project_id: int, inputs: RunInputs, notes: 
     best = best_candidate(candidates, problem.metric)
     models = {m["family"]: m for m in ws.list_models(project_id, run["id"])}
     ws.update_job(job_id, message="Checking the winner's probabilities", heartbeat_at=now())
-    best, check = calibrate_best(prepared, best, best.pipeline, _deadline(started, settings))
+    post = _post_search(prepared, best)
+    best, check = calibrate_best(prepared, best, best.pipeline,
+                                 post.ends_by("calibration", _deadline(started, settings)))
     if check is not None:
         _store_calibrated(ws, models[best.model]["id"], best, context, check)
     ws.update_run(run["id"], seconds=round(time.monotonic() - started, 3))
     # the Deploy page's exports, made now so the model is served on the fast path as soon as it is chosen
     check_rows = prepared.data.X.iloc[split.valid if len(split.valid) else split.train]
-    model_exports(ws, models[best.model]["id"], check_rows, deadline=_deadline(started, settings))
+    model_exports(ws, models[best.model]["id"], check_rows,
+                  deadline=post.starts_by("onnx", _deadline(started, settings)))  # ONNX starts only if it can end
     # A run never chooses the champion: Evaluate proposes the best model and the analyst confirms it
     # (``evaluation.set_champion``); a retrained model waits as the challenger, to be compared and promoted.
     if challenger:
@@ -284,7 +288,7 @@ def train_model_dir(inputs: RunInputs, out: Path, *, deadline: float | None, not
     directory ``out`` (model.joblib, model.json, reference.json). Returns the chosen candidate and its card."""
     prepared = prepare_run(inputs)
     data, split, metric = prepared.data, prepared.split, inputs.problem.metric
-    candidates = _train_or_tune_without_workspace(prepared)
+    candidates = _train_or_tune_without_workspace(prepared, deadline)
     best = best_candidate(candidates, metric)
     # The others' fitted models are not written: only their scores, for the leaderboard (memory for the refit,
     # the calibration check and the exports that follow).
@@ -297,7 +301,8 @@ def train_model_dir(inputs: RunInputs, out: Path, *, deadline: float | None, not
     except TimeBudgetExceeded:
         notes = notes + [f"The time budget ran out before refitting on all rows; the model is the one fitted on "
                          f"the training split ({len(split.train):,} rows)."]
-    best, check = calibrate_best(prepared, best, pipeline, deadline)
+    post = _post_search(prepared, best)
+    best, check = calibrate_best(prepared, best, pipeline, post.ends_by("calibration", deadline))
     pipeline = best.pipeline
     card = model_card(best, card_context(prepared, None), calibration=check)
     card.update(trained_on=trained_on, notes=notes + split.notes, versions=library_versions(),
@@ -305,7 +310,8 @@ def train_model_dir(inputs: RunInputs, out: Path, *, deadline: float | None, not
     out.mkdir(parents=True, exist_ok=True)
     # model.skops is what --model DIR loads (no pickle, no code run); model.onnx is what serve answers with
     card["exports"] = write_dir_exports(out, pipeline, card, data.X.iloc[split.valid if len(split.valid) else
-                                                                         split.train], deadline=deadline)
+                                                                         split.train],
+                                        deadline=post.starts_by("onnx", deadline))
     _onnx_calibration_note(card)
     write_model_dir(out, pipeline, card)
     sample = data.X.sample(_REFERENCE_PREDICTIONS, random_state=0) if len(data.X) > _REFERENCE_PREDICTIONS else data.X
@@ -331,8 +337,11 @@ def calibrate_best(run: PreparedRun, best: Candidate, fitted, deadline: float | 
     folds = cv_folds(data.rows.iloc[split.train], y, problem.task, recipe["split"], settings)
     # A class-balanced recipe asks for probabilities that treat the classes alike: judge and calibrate them so.
     weight = compute_sample_weight("balanced", y) if recipe["balance"] != "none" else None
+    # The search's out-of-fold probabilities of the winner (same folds) spare refitting them.
     check = calibrate_winner(best.pipeline, X, y, [] if validation_only else folds, fit=data.fitter.fit,
-                             deadline=deadline, sample_weight=weight, seed=settings["seed"])
+                             oof_proba=best.oof_proba, deadline=deadline, sample_weight=weight,
+                             seed=settings["seed"],
+                             fit_seconds=training_fit_seconds(best, split))
     X_valid, y_valid = data.X.iloc[split.valid], data.y.iloc[split.valid]
     if check.status == "skipped" and len(split.valid):
         check = _check_on_validation(best.pipeline, X_valid, y_valid, check.reason, recipe, settings["seed"])
@@ -395,18 +404,25 @@ def _onnx_calibration_note(card: dict) -> None:
                                f"around the model): {onnx['reason']}")
 
 
+def _post_search(run: PreparedRun, best: Candidate):
+    """About how long the winner's calibration check and files take (``engine.train.automl.winner_post_search``)."""
+    settings = validate_settings(run.inputs.settings, run.inputs.problem.task)
+    return winner_post_search(best, run.split, run.inputs.problem.task, settings["cv_folds"], settings["time_budget"])
+
+
 def _deadline(started: float, settings: dict) -> float | None:
     """When (time.monotonic) a run's time budget, counted from ``started``, runs out; None without one."""
     budget = settings.get("time_budget")
     return None if budget is None else started + budget
 
 
-def _train_or_tune_without_workspace(run: PreparedRun) -> list[Candidate]:
+def _train_or_tune_without_workspace(run: PreparedRun, deadline: float | None = None) -> list[Candidate]:
     """``train_or_tune`` with a throw-away study storage for a search: in memory, as no other process joins it (a
     SQLite file cost SQLAlchemy, Alembic and a Parquet copy of the table: about 30 MB more at the peak)."""
     if validate_settings(run.inputs.settings, run.inputs.problem.task)["search"] == "none":
         return train_or_tune(run)
-    return train_or_tune(run, storage=optuna.storages.InMemoryStorage(), study_name="cli", keep_models=False)
+    return train_or_tune(run, storage=optuna.storages.InMemoryStorage(), study_name="cli", keep_models=False,
+                         deadline=deadline)
 
 
 def card_context(run: PreparedRun, run_id: int | None) -> dict:

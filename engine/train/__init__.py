@@ -15,6 +15,6 @@ __all__, __getattr__, __dir__ = lazy_exports(__name__, {
                  "training_data", "refit", "evaluate", "best_candidate", "validate_settings"),
     "tuning": ("TuningSpec", "create_study", "run_study"),
     "automl": ("tune_candidates", "tuning_spec", "voting_pipeline"),
-    "policy": ("AUTOML_FAMILIES", "AUTOML_SEARCH", "CV_MIN_BUDGET", "SELECTION_SHARE", "automl_settings",
+    "policy": ("AUTOML_FAMILIES", "AUTOML_SEARCH", "CV_MIN_BUDGET", "automl_settings", "post_search_estimate",
                "budget_settings", "selection_budget"),
 })

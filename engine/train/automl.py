@@ -3,6 +3,10 @@ best parameters of each family refitted on the training rows and scored on valid
 weighted soft-voting ensemble chosen by greedy selection on the trials' out-of-fold predictions, kept when it
 beats the best single model out of fold. The winner (``best_candidate``: the best cross-validated score) is then
 refitted on the training and validation rows together when the time allows.
+
+Under a time budget an AutoML search runs until the time left is about what the work after it will take
+(``engine.train.policy.post_search_estimate``, from the fits the search measured); each step after it then starts
+only when its own estimate fits and leaves the later steps worth more their time (``PostSearch.ends_by``).
 """
 
 from __future__ import annotations
@@ -24,8 +28,16 @@ from engine.evaluate.metrics import METRICS
 from engine.prepare.pipeline import build_caster
 from engine.prepare.recipe import validate_recipe
 from engine.prepare.split import Split
-from engine.train.catalog import MODELS
+from engine.train.catalog import MODELS, make_estimator
 from engine.train.ensemble import MEMBERS_MAX_BYTES, blend, fold_scores, greedy_selection
+from engine.train.policy import (
+    NO_POST_SEARCH,
+    POST_SEARCH_MARGIN,
+    VOTE_SIZE,
+    PostSearch,
+    post_search_estimate,
+    post_search_floor,
+)
 from engine.train.training import (
     Candidate,
     StopRequested,
@@ -52,13 +64,14 @@ from engine.train.tuning import (
     run_study,
 )
 
-__all__ = ["member_family", "tune_candidates", "tuning_spec", "voting_pipeline"]
+__all__ = ["member_family", "post_search", "training_fit_seconds", "tune_candidates", "tuning_spec", "voting_pipeline",
+           "winner_post_search"]
 
 Progress = Callable[[float, str], None]
 _ENSEMBLE_SIZE = 3  # members of the vote when cross-validation is off (no out-of-fold predictions to select on)
 _OOF_PER_FAMILY = 2  # best trials per family whose out-of-fold predictions greedy selection may pick from
-_REFIT_SHARE = 0.3  # of the time budget, kept for refitting the best parameters after the search
-_AUTOML_REFIT_SHARE = 0.1  # AutoML's floor; it mostly stops once the time left nears what its refits will take
+_REFIT_SHARE = 0.3  # of the time budget, kept for refitting the best parameters after a per-family search
+_RECENT_TRIALS = 5  # finished trials whose median says how long the next one will about take
 
 
 def tuning_spec(data_path: str, problem: Problem, recipe: dict, schema: list[ColumnInfo], settings: dict,
@@ -74,23 +87,27 @@ def tuning_spec(data_path: str, problem: Problem, recipe: dict, schema: list[Col
 def tune_candidates(frame: pd.DataFrame, schema: list[ColumnInfo], problem: Problem, recipe: dict, settings: dict,
                     split: Split, *, storage, study_name: str, data_path: str, progress: Progress | None = None,
                     on_candidate: Callable[[Candidate], None] | None = None,
-                    stop: threading.Event | None = None, keep_models: bool = True) -> list[Candidate]:
+                    stop: threading.Event | None = None, deadline: float | None = None,
+                    keep_models: bool = True) -> list[Candidate]:
     """Search each chosen family's parameters (or all at once with AutoML) and return one candidate per family.
 
     Studies named ``study_name``-… that already exist are continued (their trials kept), so calling
     this again with the same name extends a search. Setting ``stop`` (a cancel) ends the search after
     the trial in progress; the best family found so far is still refitted, the others are skipped.
     The winner (``best_candidate``) comes back refitted on the training and validation rows when the time
-    allows (see ``_refit_on_all_rows``). ``keep_models`` False: the families refitted after the winner for the
-    leaderboard keep their scores, not their fitted models (a caller that writes the winner only; each model is
-    dropped once scored, so they are not all in memory together).
+    allows (see ``_refit_on_all_rows``). ``deadline`` (time.monotonic), when the caller's budget started before
+    this call, is when it runs out; else the settings' ``time_budget`` counts from now.
+    ``keep_models`` False: the families refitted after the winner for the leaderboard keep their scores, not their
+    fitted models (a caller that writes the winner only; each model is dropped once scored, so they are not all in
+    memory together).
     """
     settings = validate_settings(settings, problem.task)
     recipe = validate_recipe(recipe)
     progress = progress or (lambda fraction, message: None)
     started = time.monotonic()
     budget = settings["time_budget"]
-    deadline = None if budget is None else started + budget
+    if deadline is None and budget is not None:
+        deadline = started + budget
     baseline = train_candidates(frame, schema, problem, recipe, {**settings, "models": ["baseline"],
                                                                  "time_budget": None}, split,
                                 require_model=False)
@@ -113,9 +130,12 @@ def tune_candidates(frame: pd.DataFrame, schema: list[ColumnInfo], problem: Prob
                                                                   (time.monotonic() - started) / budget)
         limit = "" if budget is None else f" ({time.monotonic() - started:.0f} s of {budget:g} s)"
         progress(min(share, 0.99) * 0.9, f"Trial {done['trials']} of at most {total} done{limit}; {best}")
-        # One AutoML study: stop when what is left is about what refitting its best families will take.
-        if settings["automl"] and deadline is not None and deadline - time.monotonic() < _refit_seconds(study):
-            study.stop()
+        # One AutoML study: stop when what is left is about what the work after it will take, plus the next trial
+        # (a trial that cannot finish is wasted, and its abandoned fit still runs).
+        if settings["automl"] and deadline is not None:
+            post = post_search(study, oof, problem.task, split, settings["cv_folds"], settings["seed"]).within(budget)
+            if deadline - time.monotonic() < post.total + _next_trial_seconds(study):
+                study.stop()
 
     tuned: dict[str, tuple[dict, optuna.trial.FrozenTrial]] = {}
     errors: dict[str, str] = {}
@@ -127,9 +147,11 @@ def tune_candidates(frame: pd.DataFrame, schema: list[ColumnInfo], problem: Prob
         name = f"{study_name}-automl" if settings["automl"] else f"{study_name}-{group[0]}"
         spec = tuning_spec(data_path, problem, recipe, schema, settings, group, rows=len(split.train))
         study = create_study(spec, storage, name)
-        # The search gets its share of what is left; the rest refits each family's best parameters.
-        reserve = _AUTOML_REFIT_SHARE if settings["automl"] else _REFIT_SHARE
-        left = None if deadline is None else deadline - reserve * budget - time.monotonic()
+        # Per family, each search gets its share of what is left, keeping a share for the refits; AutoML keeps at
+        # least the fixed part of its post-search work (no fit measured yet), and ``on_trial`` stops it on time.
+        reserve = (post_search_floor(problem.task, budget).total if settings["automl"]
+                   else _REFIT_SHARE * (budget or 0.0))
+        left = None if deadline is None else deadline - reserve - time.monotonic()
         timeout = None if left is None else max(left / (len(groups) - i), 0.5)
         progress(done["trials"] / total * 0.9, f"Searching {' / '.join(group)} ({settings['search']})")
         run_study(study, frame, n_trials=settings["n_trials"], timeout=timeout, patience=settings["patience"],
@@ -144,25 +166,32 @@ def tune_candidates(frame: pd.DataFrame, schema: list[ColumnInfo], problem: Prob
     sign = 1 if METRICS[problem.metric].greater_is_better else -1
     ranked = sorted(tuned.items(), key=lambda item: -sign * item[1][1].value)
     blending = settings["ensemble"] and not stopped and len(oof.ranked()) > 1
+    # AutoML under a budget: each step keeps the time of the later steps worth more (policy.SKIP_ORDER).
+    post = (post_search(study, oof, problem.task, split, settings["cv_folds"], settings["seed"]).within(budget)
+            if settings["automl"] and deadline is not None and tuned else NO_POST_SEARCH)
+    refit_deadline = post.ends_by("refit", deadline)
     # With out-of-fold predictions the winner is known before the other families are refitted for the
     # leaderboard, so the ensemble and the refit on all rows come first; without, the vote needs them all.
-    refitted = _refit_best(data, problem, recipe, settings, split, ranked[:1], deadline, stop)
+    refitted = _refit_best(data, problem, recipe, settings, split, ranked[:1], refit_deadline, stop)
     others_last = blending and any(c.status == "ok" for c in refitted)
     if not others_last:
-        refitted += _refit_best(data, problem, recipe, settings, split, ranked[1:], deadline, stop, forced=False)
+        refitted += _refit_best(data, problem, recipe, settings, split, ranked[1:], refit_deadline, stop,
+                                forced=False)
     ensemble = None
     if settings["ensemble"] and not stopped:
-        ensemble = (_greedy_ensemble(data, problem, recipe, split, oof, deadline, settings["seed"]) if blending
-                    else _ensemble(data, problem, recipe, split, refitted, deadline, settings["seed"]))
+        ensemble = (_greedy_ensemble(data, problem, recipe, split, oof, refit_deadline, settings["seed"])
+                    if blending else _ensemble(data, problem, recipe, split, refitted, refit_deadline,
+                                               settings["seed"]))
     winner = _winner([c for c in [*results, *refitted, ensemble] if c is not None], problem.metric)
     if winner is not None and winner.model != "baseline":
         progress(0.95, f"Refitting {winner.model} on the training and validation rows")
-        refit_winner = _refit_on_all_rows(data, split, winner, deadline, stop)
+        kept = winner._replace(oof_proba=_winner_oof(oof, winner, problem.task))
+        refit_winner = _refit_on_all_rows(data, split, kept, refit_deadline, stop)
         refitted = [refit_winner if c is winner else c for c in refitted]
         ensemble = refit_winner if ensemble is winner else ensemble
     if others_last:
-        refitted += _refit_best(data, problem, recipe, settings, split, ranked[1:], deadline, stop, forced=False,
-                                keep_models=keep_models)
+        refitted += _refit_best(data, problem, recipe, settings, split, ranked[1:],
+                                post.ends_by("leaderboard", deadline), stop, forced=False, keep_models=keep_models)
     refitted += [_untried(f, errors, f in pruned, stopped) for f in families if f not in tuned]
     for candidate in [*refitted, *([ensemble] if ensemble is not None else [])]:
         if on_candidate:
@@ -196,7 +225,9 @@ def _winner(candidates: list[Candidate], metric: str) -> Candidate | None:
 def _refit_on_all_rows(data: TrainingData, split: Split, winner: Candidate, deadline: float | None,
                        stop: threading.Event | None) -> Candidate:
     """The winner fitted again on the training and validation rows together (everything but the test rows), when
-    the time allows; its ``tuning`` says whether it was (``refitted``) and, if not, why (``refit_skipped``).
+    the time allows; its ``tuning`` says whether it was (``refitted``) and, if not, why (``refit_skipped``). It is
+    not started when its fit on the training rows, scaled to the rows and with ``POST_SEARCH_MARGIN``, would end
+    past ``deadline``: an abandoned fit would still run, and delay the end.
 
     Its scores stay those measured before: out of fold and on validation rows it did not learn from. A model
     that has seen the validation rows would score them too well, so they are never measured again after this.
@@ -210,6 +241,9 @@ def _refit_on_all_rows(data: TrainingData, split: Split, winner: Candidate, dead
         return kept("search stopped")
     started = time.monotonic()
     rows = np.sort(np.concatenate([split.train, split.valid]))
+    need = POST_SEARCH_MARGIN * winner.fit_seconds * len(rows) / max(len(split.train), 1)
+    if deadline is not None and 0 < deadline - started < need:
+        return kept(f"time budget (about {need:.1f} s needed, {deadline - started:.1f} s left)")
     _, y, _, X, fitter = data
     try:
         fitted = call_before(deadline, lambda: fitter.fit(winner.pipeline, X.iloc[rows], y.iloc[rows]), stop)
@@ -223,20 +257,99 @@ def _refit_on_all_rows(data: TrainingData, split: Split, winner: Candidate, dead
                            tuning={**tuning, "refitted": True, "trained_rows": int(len(rows))})
 
 
-def _refit_seconds(study: optuna.Study) -> float:
-    """About how long refitting the best trial of the top families on the training rows, then their vote, then the
-    winner on all rows takes: a fold's fit of each (its trial's time over its folds, x1.2 for the larger training
-    set), then half again for the vote (measured: the vote's one shared preprocessing makes it cheaper than
-    refitting its members), then the winner, often that vote, again on the training and validation rows (x1.25
-    the rows)."""
+def post_search(study: optuna.Study, oof: OutOfFold, task: str, split: Split, folds: int, seed: int) -> PostSearch:
+    """About how long each step after this AutoML study takes (``policy.post_search_estimate``), from the fold fits
+    of each family's best trial, best family first. The calibration check reuses the search's out-of-fold
+    probabilities when the best trial's were kept and its model answers with probabilities (one whose calibrator
+    reads a decision function refits the folds)."""
     best = best_params_by_family(study)
+    if not best:
+        return post_search_floor(task)
     sign = 1 if study.direction == optuna.study.StudyDirection.MAXIMIZE else -1
     ranked = sorted((trial for _, trial in best.values()), key=lambda t: -sign * t.value)
-    fits = [t.duration.total_seconds() / max(len(t.user_attrs.get("fold_scores", [])), 1) * 1.2
-            if t.duration is not None else 0.0 for t in ranked]
-    # Every tuned family is refitted (measured: counting only the top ones underestimated the refits 3x with five
-    # families); the vote and the winner's refit on all rows concern the top ones.
-    return sum(fits) + 1.75 * sum(fits[:_ENSEMBLE_SIZE])
+    fits = [_fold_fit_seconds(t) for t in ranked]
+    family = ranked[0].user_attrs.get("family", "")
+    reused = (task == "classification" and _oof_entry(oof, family, ranked[0].number) is not None
+              and not hasattr(make_estimator(family, task, seed, {}), "decision_function"))
+    cells = len(split.train) * (len(oof.classes) if oof.classes is not None else 1)
+    return post_search_estimate(fits, winner_fit=fits[0], rows_ratio=_rows_ratio(split, folds), task=task,
+                                predict_row=float(ranked[0].user_attrs.get("predict_seconds_per_row", 0.0)),
+                                families=tuple(t.user_attrs.get("family", "") for t in ranked[:VOTE_SIZE]),
+                                folds=folds, oof_reused=reused, oof_cells=cells)
+
+
+def winner_post_search(winner: Candidate, split: Split, task: str, folds: int, budget: float | None) -> PostSearch:
+    """About how long the steps after the search take for the chosen ``winner`` (``policy.post_search_estimate``),
+    from its own fit on the training rows and its predictions of the validation rows; ``budget`` (seconds) decides
+    whether the ONNX file counts (``PostSearch.within``). Its calibration check reuses ``winner.oof_proba`` when it
+    has them and its model answers with probabilities."""
+    tuning = winner.tuning or {}
+    train_fit = training_fit_seconds(winner, split)
+    fold_fit = train_fit * (folds - 1) / folds if folds >= 2 else train_fit
+    families = tuple(member_family(name) for name in tuning.get("members", [])) or (winner.model,)
+    reused = winner.oof_proba is not None and not hasattr(winner.pipeline, "decision_function")
+    cells = int(np.size(winner.oof_proba)) if winner.oof_proba is not None else 0
+    return post_search_estimate([], winner_fit=fold_fit, rows_ratio=_rows_ratio(split, folds), task=task,
+                                predict_row=winner.predict_seconds_per_row, families=families,
+                                folds=max(folds, 2), oof_reused=reused, oof_cells=cells).within(budget)
+
+
+def training_fit_seconds(candidate: Candidate, split: Split) -> float:
+    """About how long ``candidate``'s fit on the training rows took: its fit seconds, less its refit on all rows
+    (taken as that fit scaled to the rows) when it was refitted."""
+    if not (candidate.tuning or {}).get("refitted"):
+        return candidate.fit_seconds
+    return candidate.fit_seconds / (1 + (len(split.train) + len(split.valid)) / max(len(split.train), 1))
+
+
+def _rows_ratio(split: Split, folds: int) -> float:
+    """The training and validation rows over the rows a cross-validation fold fits on."""
+    fold_rows = len(split.train) * (folds - 1) / folds if folds >= 2 else len(split.train)
+    return (len(split.train) + len(split.valid)) / max(fold_rows, 1.0)
+
+
+def _fold_fit_seconds(trial: optuna.trial.FrozenTrial) -> float:
+    """One fold's fit of ``trial``: as the objective measured it, else its duration over its folds."""
+    if "fit_seconds" in trial.user_attrs:
+        return float(trial.user_attrs["fit_seconds"])
+    if trial.duration is None:
+        return 0.0
+    return trial.duration.total_seconds() / max(len(trial.user_attrs.get("fold_scores", [])), 1)
+
+
+def _next_trial_seconds(study: optuna.Study) -> float:
+    """About how long the next trial takes: the median fit time of the last finished trials, over all folds."""
+    done = study.get_trials(deepcopy=False, states=(optuna.trial.TrialState.COMPLETE,))[-_RECENT_TRIALS:]
+    if not done:
+        return 0.0
+    return float(np.median([_fold_fit_seconds(t) * max(len(t.user_attrs.get("fold_scores", [])), 1)
+                            for t in done]))
+
+
+def _oof_entry(oof: OutOfFold, family: str, trial: int) -> OofEntry | None:
+    return next((e for e in oof.ranked() if e.family == family and e.trial == trial), None)
+
+
+def _winner_oof(oof: OutOfFold, winner: Candidate, task: str) -> np.ndarray | None:
+    """The search's out-of-fold probabilities of ``winner`` (training rows x classes; NaN where no fold predicted):
+    its trial's, or for the vote the blend of its members' with its weights, as the vote computes it; None when the
+    search kept none (a trial run by another worker, a model without probabilities, cross-validation off)."""
+    tuning = winner.tuning or {}
+    if task != "classification" or oof.fold_of_row is None:
+        return None
+    if winner.model == "ensemble":
+        trials = tuning.get("trials", {})
+        entries = [_oof_entry(oof, member_family(name), trials.get(name, -1)) for name in tuning.get("members", [])]
+        if not entries or any(e is None for e in entries):
+            return None
+        proba = blend([e.prediction for e in entries], tuning["weights"])
+    else:
+        entry = _oof_entry(oof, winner.model, tuning.get("trial", -1))
+        if entry is None:
+            return None
+        proba = np.asarray(entry.prediction, dtype=float)
+    proba[oof.fold_of_row < 0] = np.nan
+    return proba
 
 
 def _untried(family: str, errors: dict[str, str], pruned: bool, stopped: bool) -> Candidate:
@@ -259,17 +372,25 @@ def _refit_best(data: TrainingData, problem, recipe, settings, split, ranked, de
     _, y, features, X, fitter = data
     out = []
     # Best family first; when ``forced`` it is refitted even past the deadline or a stop, so a search always
-    # yields a model.
+    # yields a model. The others start only when their fit (a fold's, x1.2 the rows) can end before ``deadline``.
     for family, (params, trial) in ranked:
         started = time.monotonic()
         limit, halt = (deadline, stop) if out or not forced else (None, None)
+        need = POST_SEARCH_MARGIN * 1.2 * _fold_fit_seconds(trial)
+        if limit is not None and 0 < limit - started < need:
+            out.append(Candidate(family, "skipped", None, [], {}, None, 0.0,
+                                 f"the time budget was kept for the winner: refitting this model would take about "
+                                 f"{need:.1f} s and {limit - started:.1f} s were left"))
+            continue
         pipeline = family_pipeline(family, params, features, recipe, problem.task, settings["seed"])
         scores = list(trial.user_attrs.get("fold_scores", []))
         cv = scores if settings["cv_folds"] and len(scores) > 1 else []  # one score: the holdout, not folds
         try:
             fitted = call_before(limit, lambda p=pipeline: fitter.fit(p, X.iloc[split.train], y.iloc[split.train]),
                                  halt)
+            predict_started = time.monotonic()
             metrics, predictions = evaluate(fitted, X.iloc[split.valid], y.iloc[split.valid], problem.task)
+            predict_row = (time.monotonic() - predict_started) / max(len(split.valid), 1)
         except TimeBudgetExceeded as exc:
             out.append(Candidate(family, "skipped", None, [], {}, None, time.monotonic() - started, str(exc)))
             continue
@@ -277,8 +398,8 @@ def _refit_best(data: TrainingData, problem, recipe, settings, split, ranked, de
             out.append(Candidate(family, "failed", None, [], {}, None, time.monotonic() - started, _fit_error(exc)))
             continue
         out.append(Candidate(family, "ok", fitted if keep_models else None, cv, metrics, predictions,
-                             time.monotonic() - started,
-                             tuning={"trial": trial.number, "params": params}))
+                             time.monotonic() - started, tuning={"trial": trial.number, "params": params},
+                             predict_seconds_per_row=predict_row))
         fitted = None  # not held while the next family fits
     return out
 
@@ -358,7 +479,9 @@ def _greedy_ensemble(data: TrainingData, problem, recipe, split, oof: OutOfFold,
     pipeline = voting_pipeline(members, features, recipe, problem.task, seed, weights)
     try:
         fitted = call_before(deadline, lambda: fitter.fit(pipeline, X.iloc[split.train], y_all.iloc[split.train]))
+        predict_started = time.monotonic()
         metrics, valid_predictions = evaluate(fitted, X.iloc[split.valid], y_all.iloc[split.valid], problem.task)
+        predict_row = (time.monotonic() - predict_started) / max(len(split.valid), 1)
     except TimeBudgetExceeded as exc:
         return Candidate("ensemble", "skipped", None, [], {}, None, time.monotonic() - started, str(exc))
     except _FIT_ERRORS as exc:
@@ -366,7 +489,8 @@ def _greedy_ensemble(data: TrainingData, problem, recipe, split, oof: OutOfFold,
     return Candidate("ensemble", "ok", fitted, [float(s) for s in ensemble_scores], metrics, valid_predictions,
                      time.monotonic() - started,
                      tuning={"members": [name for name, _ in members], "params": dict(members), "weights": weights,
-                             "trials": {names[i]: entries[i].trial for i in picked}})
+                             "trials": {names[i]: entries[i].trial for i in picked}},
+                     predict_seconds_per_row=predict_row)
 
 
 def _ensemble(data: TrainingData, problem, recipe, split, candidates, deadline, seed) -> Candidate | None:

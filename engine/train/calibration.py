@@ -16,6 +16,7 @@ scikit-learn Pipeline that joblib, skops and skl2onnx all handle.
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable
 from typing import NamedTuple
 
@@ -28,6 +29,7 @@ from sklearn.model_selection import StratifiedKFold
 from sklearn.pipeline import Pipeline
 
 from engine.errors import TrainingError
+from engine.train.policy import POST_SEARCH_MARGIN
 from engine.train.training import TimeBudgetExceeded, call_before
 
 __all__ = [
@@ -241,13 +243,16 @@ def _warning(shipped: float, prior: float, method: str | None) -> str:
 
 def calibrate_winner(pipeline, X: pd.DataFrame, y: pd.Series, folds: list, *, fit: Callable | None = None,
                      oof_proba: np.ndarray | None = None, deadline: float | None = None, sample_weight=None,
-                     seed: int = 0) -> CalibrationCheck:
+                     seed: int = 0, fit_seconds: float | None = None) -> CalibrationCheck:
     """Check (and choose a calibration of) the classifier ``pipeline`` (unfitted, or fitted: it is cloned) on the
     training rows (X, y) and their cross-validation ``folds`` (``training.cv_folds``).
 
-    ``oof_proba`` (rows × classes in sorted class order, every row predicted) saves the refits when the caller has
-    them; they are used as they are for a model answering with probabilities, and recomputed for one whose
-    calibrator reads its decision function. Past ``deadline`` the check is skipped, saying so.
+    ``oof_proba`` (rows × classes in sorted class order; NaN rows: not predicted, as a time split's first block)
+    saves the refits when the caller has them, as the AutoML search does (``Candidate.oof_proba``): made over the
+    same folds, they give the check the refits would. They are used for a model answering with probabilities, and
+    recomputed for one whose calibrator reads its decision function. Past ``deadline`` the check is skipped, saying
+    so; also when refitting the folds, each about ``fit_seconds`` (a fit on all of X) times the share of rows it
+    fits on, with ``POST_SEARCH_MARGIN``, would end past it (an abandoned fit would still run).
     """
     if not folds:
         return skipped("Not checked: cross-validation is off, so there are no out-of-fold predictions to check "
@@ -259,9 +264,15 @@ def calibrate_winner(pipeline, X: pd.DataFrame, y: pd.Series, folds: list, *, fi
         if proba.shape != (len(y), len(classes)):
             raise TrainingError(f"Out-of-fold probabilities must have one row per training row and one column per "
                                 f"class, {(len(y), len(classes))}. Got {proba.shape} instead.")
+        rows = np.flatnonzero(~np.isnan(proba).any(axis=1))
+        proba = proba[rows] / proba[rows].sum(axis=1, keepdims=True)  # stored as float32: rows sum to 1 again
         response = proba[:, 1:] if len(classes) == 2 else proba
-        rows = np.arange(len(y))
     else:
+        need = _refit_seconds(folds, len(y), fit_seconds)
+        left = None if deadline is None else deadline - time.monotonic()
+        if left is not None and 0 < left < need:
+            return skipped(f"Not checked: refitting the {len(folds)} folds for out-of-fold predictions would take "
+                           f"about {need:.1f} s and {left:.1f} s were left.")
         try:
             response, proba, rows = out_of_fold(pipeline, X, y, folds, fit=fit, deadline=deadline)
         except TimeBudgetExceeded:
@@ -269,6 +280,13 @@ def calibrate_winner(pipeline, X: pd.DataFrame, y: pd.Series, folds: list, *, fi
     weight = None if sample_weight is None else np.asarray(sample_weight, dtype=float)[rows]
     return check_calibration(response, proba, np.asarray(y)[rows], classes, sample_weight=weight, seed=seed,
                              source=folds_text)
+
+
+def _refit_seconds(folds: list, rows: int, fit_seconds: float | None) -> float:
+    """About how long refitting ``folds`` takes, from a fit on all ``rows`` (0 when unknown)."""
+    if not fit_seconds:
+        return 0.0
+    return POST_SEARCH_MARGIN * fit_seconds * sum(len(fit_rows) for fit_rows, _ in folds) / max(rows, 1)
 
 
 def calibrated_pipeline(fitted: Pipeline, check: CalibrationCheck) -> Pipeline:

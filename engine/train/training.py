@@ -37,6 +37,7 @@ __all__ = [
     "TimeBudgetExceeded",
     "TrainingData",
     "TrainingFitter",
+    "abandoned_fits",
     "balanced",
     "balanced_fit_params",
     "best_candidate",
@@ -73,6 +74,7 @@ class StopRequested(TimeBudgetExceeded):
 
 
 _STOP_POLL_SECONDS = 0.25
+_FIT_THREAD = "budgeted-fit"
 
 
 class Candidate(NamedTuple):
@@ -87,6 +89,10 @@ class Candidate(NamedTuple):
     fit_seconds: float
     error: str = ""
     tuning: dict | None = None  # the search behind it: trial number and parameters, or ensemble members
+    # The search's out-of-fold probabilities of this model (training rows x classes in sorted order; NaN where no
+    # fold predicted), kept for the winner so its calibration check need not refit the folds.
+    oof_proba: np.ndarray | None = None
+    predict_seconds_per_row: float = 0.0  # measured on the validation rows: what the files' checks scale with
 
 
 def validate_settings(settings: dict | None, task: str) -> dict:
@@ -408,7 +414,7 @@ def call_before(deadline: float | None, work: Callable, stop: threading.Event | 
         except BaseException as exc:  # noqa: BLE001 - handed back to the caller's thread
             outcome["error"] = exc
 
-    thread = threading.Thread(target=run, name="budgeted-fit", daemon=False)
+    thread = threading.Thread(target=run, name=_FIT_THREAD, daemon=False)
     thread.start()
     while thread.is_alive():
         wait = _STOP_POLL_SECONDS if stop is not None else None
@@ -422,6 +428,13 @@ def call_before(deadline: float | None, work: Callable, stop: threading.Event | 
     if "error" in outcome:
         raise outcome["error"]
     return outcome["value"]
+
+
+def abandoned_fits() -> int:
+    """How many fits ``call_before`` gave up on still run in this process (once no fit is awaited, as at the end of a
+    command): a process whose work is done may exit without waiting for them (``os._exit``), so an abandoned fit
+    cannot hold a command past its time budget."""
+    return sum(1 for thread in threading.enumerate() if thread.name == _FIT_THREAD and thread.is_alive())
 
 
 def _check_stop(stop: threading.Event | None) -> None:

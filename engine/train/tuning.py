@@ -276,7 +276,8 @@ def make_objective(spec: TuningSpec, frame: pd.DataFrame, deadline: float | None
         scores = []
         plan = folds or [(None, None)]
         predicted = _empty_prediction(len(y_train), classes) if folds else None
-        fit_seconds, nbytes = 0.0, 0
+        fit_seconds = predict_seconds = 0.0
+        nbytes = 0
         for step, (fit_rows, score_rows) in enumerate(plan):
             try:
                 if fit_rows is None:  # no cross-validation: the validation split scores the trial
@@ -286,8 +287,10 @@ def make_objective(spec: TuningSpec, frame: pd.DataFrame, deadline: float | None
                     fit_started = time.monotonic()
                     model = _fit_before(deadline, stop, fitter, pipeline, X_train.iloc[fit_rows],
                                         y_train.iloc[fit_rows])
-                    fit_seconds += time.monotonic() - fit_started
+                    predict_started = time.monotonic()
+                    fit_seconds += predict_started - fit_started
                     prediction = _predict(model, X_train.iloc[score_rows], classes)
+                    predict_seconds += time.monotonic() - predict_started
                     if prediction is None:  # a classifier without probabilities: its scorer, and no blending
                         predicted = None
                         scores.append(sign * float(scorer(model, X_train.iloc[score_rows],
@@ -312,6 +315,9 @@ def make_objective(spec: TuningSpec, frame: pd.DataFrame, deadline: float | None
                 trial.set_user_attr("pruned", True)  # by the pruner, not the clock or a cancel
                 raise optuna.TrialPruned()
         trial.set_user_attr("fold_scores", scores)
+        if folds:  # what the AutoML's post-search estimate scales with (engine.train.policy)
+            trial.set_user_attr("fit_seconds", fit_seconds / len(folds))
+            trial.set_user_attr("predict_seconds_per_row", predict_seconds / max(len(y_train), 1))
         if oof is not None and predicted is not None:
             oof.offer(OofEntry(family, trial.number, float(np.mean(scores)), params, predicted,
                                fit_seconds / len(folds), nbytes))

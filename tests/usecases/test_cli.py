@@ -95,7 +95,7 @@ def test_time_budget_is_kept(tmp_path):
     assert elapsed < 3 + 8, f"took {elapsed:.1f} s"
     assert result.returncode == 0, result.stderr
     card = json.loads((tmp_path / "model" / "model.json").read_text())
-    assert 0 < card["settings"]["time_budget"] < 3 * 0.75  # 75% of the budget, less start-up time
+    assert 0 < card["settings"]["time_budget"] < 3  # the budget less start-up and the fixed work after training
     assert card["metrics"]["validation"]["f1_macro"] >= 0.8
 
 

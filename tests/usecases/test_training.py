@@ -53,13 +53,14 @@ def test_one_click_automl_starts_the_engine_policy_and_keeps_the_users_losses(ws
 
 @pytest.mark.parametrize(("budget", "expected"), [
     pytest.param(None, {"cv_folds": 3, "seed": 0, "time_budget": None}, id="no-budget"),
-    pytest.param(20, {"cv_folds": 0, "seed": 0, "time_budget": 13.0}, id="short-budget-holdout-only"),
+    pytest.param(20, {"cv_folds": 0, "seed": 0, "time_budget": 15.79}, id="short-budget-holdout-only"),
 ])
 def test_budget_settings_without_a_search(budget, expected):
-    assert budget_settings("classification", budget, seed=0, elapsed=2.0) == expected
+    # 20 s: 2 s of start-up, then the fixed part of the work after training kept (policy.post_search_floor)
+    assert budget_settings("classification", budget, seed=0, elapsed=2.0) == pytest.approx(expected)
 
 
 def test_a_budget_of_30_seconds_or_more_searches_with_the_automl_policy():
-    assert budget_settings("regression", 40, seed=1, elapsed=2.0) == automl_settings("regression", time_budget=28.0,
+    assert budget_settings("regression", 40, seed=1, elapsed=2.0) == automl_settings("regression", time_budget=38.0,
                                                                                         seed=1)
     assert budget_settings("classification", 30, seed=0, elapsed=30.0)["time_budget"] == 0.5  # never below
