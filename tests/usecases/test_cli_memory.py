@@ -67,8 +67,8 @@ def test_a_model_directory_run_keeps_only_the_winners_fitted_model(churn_csv, tm
     refs: list[weakref.ref] = []
     search = training._train_or_tune_without_workspace
 
-    def recording_search(run):
-        candidates = search(run)
+    def recording_search(run, deadline=None):
+        candidates = search(run, deadline)
         refs.extend(weakref.ref(c.pipeline) for c in candidates if c.pipeline is not None)
         return candidates
 
