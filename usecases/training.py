@@ -352,6 +352,10 @@ def calibrate_best(run: PreparedRun, best: Candidate, fitted, deadline: float | 
         return best._replace(pipeline=pipeline), check
     if check.source.startswith("the validation rows"):  # score each row with a calibrator not fitted on it
         metrics, predictions = _scored(y_valid, check.calibrated_proba, check.classes)
+    elif (best.tuning or {}).get("refitted"):
+        # The search refitted the winner on the training and validation rows and kept no training-split fit to
+        # score: the validation numbers stay those it measured before the refit (and so before calibration).
+        return best._replace(pipeline=pipeline), check
     else:  # scored as fitted on the training split: a refit on all rows has seen the validation rows
         scored = pipeline if fitted is best.pipeline else calibrated_pipeline(best.pipeline, check)
         metrics, predictions = evaluate(scored, X_valid, y_valid, problem.task)
