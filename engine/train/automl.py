@@ -275,7 +275,25 @@ def post_search(study: optuna.Study, oof: OutOfFold, task: str, split: Split, fo
     return post_search_estimate(fits, winner_fit=fits[0], rows_ratio=_rows_ratio(split, folds), task=task,
                                 predict_row=float(ranked[0].user_attrs.get("predict_seconds_per_row", 0.0)),
                                 families=tuple(t.user_attrs.get("family", "") for t in ranked[:VOTE_SIZE]),
-                                folds=folds, oof_reused=reused, oof_cells=cells)
+                                folds=folds, oof_reused=reused, oof_cells=cells,
+                                trees=sum(_forest_trees(t) for t in ranked[:VOTE_SIZE]))
+
+
+def _forest_trees(trial: optuna.trial.FrozenTrial) -> int:
+    """How many trees the trial's forest holds (0 for a family that is not a forest)."""
+    family = trial.user_attrs.get("family", "")
+    return int(trial.params.get(f"{family}__n_estimators", 0)) if family in ("random_forest", "extra_trees") else 0
+
+
+def fitted_trees(model) -> int:
+    """How many fitted trees of forests ``model`` holds (a pipeline, a vote of pipelines, a forest)."""
+    model = model.steps[-1][1] if hasattr(model, "steps") else model
+    members = getattr(model, "estimators_", None)
+    if not isinstance(members, list) or not members:
+        return 0
+    if all(hasattr(member, "tree_") for member in members):
+        return len(members)
+    return sum(fitted_trees(member) for member in members)
 
 
 def winner_post_search(winner: Candidate, split: Split, task: str, folds: int, budget: float | None) -> PostSearch:
@@ -291,7 +309,9 @@ def winner_post_search(winner: Candidate, split: Split, task: str, folds: int, b
     cells = int(np.size(winner.oof_proba)) if winner.oof_proba is not None else 0
     return post_search_estimate([], winner_fit=fold_fit, rows_ratio=_rows_ratio(split, folds), task=task,
                                 predict_row=winner.predict_seconds_per_row, families=families,
-                                folds=max(folds, 2), oof_reused=reused, oof_cells=cells).within(budget)
+                                folds=max(folds, 2), oof_reused=reused, oof_cells=cells,
+                                trees=fitted_trees(winner.pipeline) if winner.pipeline is not None else 0
+                                ).within(budget)
 
 
 def training_fit_seconds(candidate: Candidate, split: Split) -> float:
