@@ -103,13 +103,12 @@ def test_item_4_widgets_keep_their_values(on_project):
     number = 1 + [s["type"] for s in projects.project_recipe(ws, pid)["steps"]].index("impute")
     row = step_row(st, number)
     expect(row).to_contain_text("with the median of the training rows")
-    st.act(lambda: row.get_by_text("Edit", exact=True).click(), grace=0.3)
+    # Edit reruns the page: wait for that rerun (the default grace), or it closes the popup opened below
+    st.act(lambda: row.get_by_text("Edit", exact=True).click())
     edit = row.locator('[data-testid="stForm"]')
     combo = st.widget("stSelectbox", "Fill with", edit).get_by_role("combobox")
     expect(combo).to_have_value("Median")
-    combo.click()
-    st.page.get_by_role("option", name="Mean", exact=True).click()
-    expect(combo).to_have_value("Mean")
+    st.select("Fill with", "Mean", scope=edit)
     st.click("Save step", scope=edit)
     expect(step_row(st, number)).to_contain_text("with the mean of the training rows")
     assert projects.project_recipe(ws, pid)["steps"][number - 1]["params"]["strategy"] == "mean"

@@ -58,8 +58,9 @@ def test_engine_modules_are_closed_over_their_engine_imports():
 
 
 def test_serving_code_imports_only_what_a_bundle_installs():
+    # scikit-learn and SciPy: the NumPy scorer reads the fitted pipeline's steps (engine.deploy.record_scoring)
     assert third_party_modules(engine_modules({"engine.deploy.serving", "engine.deploy.onnx_feeds"})) == {
-        "fastapi", "numpy", "pandas", "pydantic"}
+        "fastapi", "numpy", "pandas", "pydantic", "scipy", "sklearn"}
 
 
 def test_distributions_map_modules_to_pip_names_and_refuse_unknown_ones():
