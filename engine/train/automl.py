@@ -275,14 +275,7 @@ def post_search(study: optuna.Study, oof: OutOfFold, task: str, split: Split, fo
     return post_search_estimate(fits, winner_fit=fits[0], rows_ratio=_rows_ratio(split, folds), task=task,
                                 predict_row=float(ranked[0].user_attrs.get("predict_seconds_per_row", 0.0)),
                                 families=tuple(t.user_attrs.get("family", "") for t in ranked[:VOTE_SIZE]),
-                                folds=folds, oof_reused=reused, oof_cells=cells,
-                                trees=sum(_forest_trees(t) for t in ranked[:VOTE_SIZE]))
-
-
-def _forest_trees(trial: optuna.trial.FrozenTrial) -> int:
-    """How many trees the trial's forest holds (0 for a family that is not a forest)."""
-    family = trial.user_attrs.get("family", "")
-    return int(trial.params.get(f"{family}__n_estimators", 0)) if family in ("random_forest", "extra_trees") else 0
+                                folds=folds, oof_reused=reused, oof_cells=cells)
 
 
 def fitted_trees(model) -> int:
