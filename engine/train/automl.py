@@ -275,7 +275,7 @@ def post_search(study: optuna.Study, oof: OutOfFold, task: str, split: Split, fo
     return post_search_estimate(fits, winner_fit=fits[0], rows_ratio=_rows_ratio(split, folds), task=task,
                                 predict_row=float(ranked[0].user_attrs.get("predict_seconds_per_row", 0.0)),
                                 families=tuple(t.user_attrs.get("family", "") for t in ranked[:VOTE_SIZE]),
-                                folds=folds, oof_reused=reused, oof_cells=cells)
+                                folds=folds, oof_reused=reused, oof_cells=cells, rows=_table_rows(split))
 
 
 def fitted_trees(model) -> int:
@@ -303,8 +303,8 @@ def winner_post_search(winner: Candidate, split: Split, task: str, folds: int, b
     return post_search_estimate([], winner_fit=fold_fit, rows_ratio=_rows_ratio(split, folds), task=task,
                                 predict_row=winner.predict_seconds_per_row, families=families,
                                 folds=max(folds, 2), oof_reused=reused, oof_cells=cells,
-                                trees=fitted_trees(winner.pipeline) if winner.pipeline is not None else 0
-                                ).within(budget)
+                                trees=fitted_trees(winner.pipeline) if winner.pipeline is not None else 0,
+                                rows=_table_rows(split)).within(budget)
 
 
 def training_fit_seconds(candidate: Candidate, split: Split) -> float:
@@ -313,6 +313,11 @@ def training_fit_seconds(candidate: Candidate, split: Split) -> float:
     if not (candidate.tuning or {}).get("refitted"):
         return candidate.fit_seconds
     return candidate.fit_seconds / (1 + (len(split.train) + len(split.valid)) / max(len(split.train), 1))
+
+
+def _table_rows(split: Split) -> int:
+    """Every row of the split's table: what bounds the rows the files' checks predict."""
+    return len(split.train) + len(split.valid) + len(split.test)
 
 
 def _rows_ratio(split: Split, folds: int) -> float:

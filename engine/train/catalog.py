@@ -28,6 +28,7 @@ __all__ = [
     "make_estimator",
     "model_label",
     "models_for_task",
+    "params_for_rows",
     "suggest_params",
     "too_slow",
 ]
@@ -91,6 +92,14 @@ def suggest_params(name: str, trial, task: str, prefix: str = "") -> dict[str, A
     """Parameters for ``make_estimator`` drawn by an Optuna ``trial``; ``prefix`` namespaces the trial's names."""
     family = family_for_task(name, task)
     return {} if family.space is None else family.space(trial, task, prefix)
+
+
+def params_for_rows(name: str, params: dict[str, Any], rows: int) -> dict[str, Any]:
+    """``params`` a fit on ``rows`` rows can take: k-NN asks for at most as many neighbours as there are rows (a
+    search space up to 50 neighbours would fail every such trial on a small table's folds)."""
+    if name == "knn" and "n_neighbors" in params and rows >= 1:
+        return {**params, "n_neighbors": min(int(params["n_neighbors"]), rows)}
+    return params
 
 
 def automl_portfolio(families: list[str], task: str, rows: int = 0) -> list[tuple[str, dict[str, Any]]]:

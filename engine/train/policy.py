@@ -96,17 +96,18 @@ POST_SEARCH_MARGIN = 1.3
 SKIP_ORDER = ("onnx", "leaderboard", "calibration", "refit")
 #: The steps after the search in the order they run.
 POST_SEARCH_STEPS = ("refit", "leaderboard", "calibration", "exports", "onnx")
-#: The files written at train time: rows the model predicts (model.skops is checked on 2,000 rows, loaded back and
-#: as it is; the drift reference predicts 5,000), seconds per second of its fit on all rows (saving and loading a
-#: large forest), and a fixed part (imports, writes). model.onnx: its parity check predicts 2,000 rows with
-#: scikit-learn (onnxruntime's side is cheap); its conversion scales with the fit; the fixed part is mostly importing
-#: onnx, skl2onnx and onnxruntime.
-_EXPORT_ROWS, _EXPORT_PER_FIT, _EXPORT_FIXED = 9_000, 0.3, 1.5
+#: The files written at train time: rows the model predicts (model.skops is checked on up to 2,000 rows, loaded back
+#: and as it is; the drift reference predicts up to 5,000: ``_export_rows``), seconds per second of its fit on all
+#: rows (saving and loading a large forest), and a fixed part (imports, writes). model.onnx: its parity check
+#: predicts up to 2,000 rows with scikit-learn (onnxruntime's side is cheap); its conversion scales with the fit;
+#: the fixed part is mostly importing onnx, skl2onnx and onnxruntime.
+_CHECK_ROWS, _REFERENCE_ROWS = 2_000, 5_000
+_EXPORT_PER_FIT, _EXPORT_FIXED = 0.3, 1.5
 #: Seconds per tree of a forest to write model.skops and load it back for its check: skops describes every tree
 #: object in JSON, whatever its size (a vote of 450 extra trees fitted on 600 rows in well under a second took
 #: 2.7 s to write and 1.6 s to load), so a forest of small trees costs more in files than in fits.
 _EXPORT_PER_TREE = 0.01
-_ONNX_ROWS, _ONNX_FIXED = 2_000, 2.5
+_ONNX_FIXED = 2.5
 #: ONNX conversion seconds per second of the family's fit: skl2onnx walks a forest's every tree node in Python
 #: (measured on a 15,600-row, 5-class table: a random forest fitted in 7 s converted and checked in 54 s);
 #: the other families are small graphs, or (histogram gradient boosting) do not convert and fail fast.
@@ -175,7 +176,8 @@ def post_search_floor(task: str, budget: float | None = None) -> PostSearch:
 
 def post_search_estimate(family_fits: list[float], *, winner_fit: float, rows_ratio: float, task: str,
                          predict_row: float = 0.0, families: tuple[str, ...] = (), folds: int = AUTOML_CV_FOLDS,
-                         oof_reused: bool = False, oof_cells: int = 0, trees: int = 0) -> PostSearch:
+                         oof_reused: bool = False, oof_cells: int = 0, trees: int = 0,
+                         rows: int | None = None) -> PostSearch:
     """The seconds of each step after an AutoML search, from what the search measured.
 
     ``family_fits``: one fold's fit of each tuned family's best trial, best family first; ``winner_fit``: the fit
@@ -183,7 +185,8 @@ def post_search_estimate(family_fits: list[float], *, winner_fit: float, rows_ra
     rows after); ``rows_ratio``: all training and validation rows over the rows ``winner_fit`` learnt from;
     ``predict_row``: the winner's seconds to predict one row; ``families``: the winner's (the vote's members);
     ``oof_reused``: the calibration check reads the search's out-of-fold probabilities (``oof_cells`` rows x
-    classes) instead of refitting ``folds`` folds; ``trees``: how many trees the winner's forests hold (the files).
+    classes) instead of refitting ``folds`` folds; ``trees``: how many trees the winner's forests hold (the files);
+    ``rows``: the table's rows, which bound the rows the files' checks predict (None: as many as they can take).
 
     >>> estimate = post_search_estimate([2.0, 1.0], winner_fit=2.0, rows_ratio=1.5, task="regression",
     ...                                 predict_row=1e-4)
@@ -197,9 +200,11 @@ def post_search_estimate(family_fits: list[float], *, winner_fit: float, rows_ra
     leaderboard = 1.2 * sum(family_fits[1:])
     calibrator = _CALIBRATOR_FIXED + _CALIBRATOR_PER_CELL * oof_cells
     calibration = 0.0 if task != "classification" else calibrator + (0.0 if oof_reused else folds * winner_fit)
-    exports = (_EXPORT_FIXED + _EXPORT_ROWS * predict_row + _EXPORT_PER_FIT * winner_fit * rows_ratio
+    check_rows = _CHECK_ROWS if rows is None else min(_CHECK_ROWS, rows)
+    export_rows = 2 * check_rows + (_REFERENCE_ROWS if rows is None else min(_REFERENCE_ROWS, rows))
+    exports = (_EXPORT_FIXED + export_rows * predict_row + _EXPORT_PER_FIT * winner_fit * rows_ratio
                + _EXPORT_PER_TREE * trees)
     conversion = max((_ONNX_PER_FIT.get(family, _ONNX_PER_FIT_OTHERS) for family in families),
                      default=_ONNX_PER_FIT_OTHERS)
-    onnx = _ONNX_FIXED + _ONNX_ROWS * predict_row + conversion * winner_fit * rows_ratio
+    onnx = _ONNX_FIXED + check_rows * predict_row + conversion * winner_fit * rows_ratio
     return PostSearch(*(POST_SEARCH_MARGIN * s for s in (refit, leaderboard, calibration, exports, onnx)))

@@ -29,7 +29,7 @@ from engine.errors import RecipeError, TrainingError
 from engine.evaluate.metrics import METRICS
 from engine.prepare.recipe import validate_recipe
 from engine.prepare.split import split_rows
-from engine.train.catalog import automl_portfolio, grid_for, suggest_params
+from engine.train.catalog import automl_portfolio, grid_for, params_for_rows, suggest_params
 from engine.train.ensemble import fitted_nbytes, prediction_score
 from engine.train.training import (
     TimeBudgetExceeded,
@@ -262,6 +262,7 @@ def make_objective(spec: TuningSpec, frame: pd.DataFrame, deadline: float | None
     fold_of_row = np.full(len(y_train), -1)
     for step, (_, score_rows) in enumerate(folds):
         fold_of_row[score_rows] = step
+    fit_rows_min = min((len(fit_rows) for fit_rows, _ in folds), default=len(y_train))
     if oof is not None and folds:
         oof.bind(target, classes, fold_of_row, sign > 0)
 
@@ -269,6 +270,7 @@ def make_objective(spec: TuningSpec, frame: pd.DataFrame, deadline: float | None
         family = _family(trial, spec)
         params = suggest_params(family, trial, problem.task, prefix=f"{family}__" if spec["automl"] else "")
         params.update(loss_params(spec, family))
+        params = params_for_rows(family, params, fit_rows_min)
         trial.set_user_attr("family", family)
         trial.set_user_attr("worker", f"{socket.gethostname()}:{os.getpid()}")
         trial.set_user_attr("params", params)

@@ -404,8 +404,12 @@ def set_multiselect(st: StreamlitPage, label: str, options: list[str], scope=Non
             continue
         # One choice at a time, each confirmed before the next menu opens: a click on the combobox while the
         # previous menu is still closing reopened nothing, and the option clicked then belonged to the closing
-        # menu, so the choice was silently lost (seen in CI as a missing tag).
-        box.get_by_role("combobox").click()
+        # menu, so the choice was silently lost (seen in CI as a missing tag). The name is typed first, so the
+        # menu lists only its matches: a click on the last option of a long menu landed while the menu was still
+        # scrolling it into view and chose nothing (seen in CI: the option highlighted, no tag).
+        combobox = box.get_by_role("combobox")
+        combobox.click()
+        combobox.fill(name)
         option = st.page.get_by_role("option", name=name, exact=True)
         expect(option).to_be_visible()
         st.act(lambda option=option: option.click(), grace=0.5)

@@ -161,3 +161,23 @@ def test_progress_shows_the_best_of_every_family_so_far(data, tmp_path):
                for family in ("linear", "decision_tree"))
     assert shown[-1][0] == round(best, 4)
     assert shown[0][1] == "linear"
+
+
+def test_knn_on_a_small_table_asks_for_no_more_neighbours_than_a_fold_has(tmp_path):
+    # 30 rows: 18 training rows, 12 per fold's fit; the space goes up to 50 neighbours, which failed every such trial
+    frame = pd.DataFrame({"x": np.arange(30.0) % 7, "y": ["yes", "no"] * 15})
+    frame.to_parquet(tmp_path / "small.parquet")
+    recipe = validate_recipe({})
+    rows, y = prepare_target(frame, PROBLEM)
+    split = split_rows(y, "classification", recipe["split"], rows)
+    storage = open_storage(f"sqlite:///{tmp_path / 'studies.db'}")
+    settings = {"cv_folds": 3, "seed": 7, "search": "random", "n_trials": 12, "models": ["knn"], "pruner": "none"}
+    candidates = tune_candidates(frame, infer_schema(frame), PROBLEM, recipe, settings, split, storage=storage,
+                                 study_name="t", data_path=str(tmp_path / "small.parquet"))
+    study = optuna.load_study(study_name="t-knn", storage=storage)
+    fold_rows = len(split.train) - -(-len(split.train) // 3)
+    assert [t.state for t in study.trials] == [optuna.trial.TrialState.COMPLETE] * 12
+    asked = [t.params["n_neighbors"] for t in study.trials]
+    fitted = [t.user_attrs["params"]["n_neighbors"] for t in study.trials]
+    assert max(asked) > fold_rows and fitted == [min(k, fold_rows) for k in asked]
+    assert candidates[-1].model == "knn" and candidates[-1].status == "ok"
