@@ -139,10 +139,10 @@ def no_champion_notice(what: str, proposed: str | None = None) -> None:
     """What to do when a project has trained models but no champion (no training run chooses one): ``what`` needs
     one, and the analyst chooses it on Evaluate; ``proposed`` names the model Evaluate proposes, which the page
     shows meanwhile."""
-    shown = (f" Shown meanwhile: **{proposed}**, the best model of the latest run, which Evaluate proposes."
-             if proposed else "")
-    st.info(f"No champion chosen yet: {what} need one.{shown} On **Evaluate**, confirm the proposed best model of "
-            "the latest run, or choose another.", icon=":material/emoji_events:")
+    choose = (f"Shown meanwhile: **{proposed}**, the best model of the latest run, which Evaluate proposes: "
+              "confirm it on **Evaluate**, or choose another." if proposed else
+              "On **Evaluate**, confirm the proposed best model of the latest run, or choose another.")
+    st.info(f"No champion chosen yet: {what} need one. {choose}", icon=":material/emoji_events:")
     st.page_link("pages/evaluate.py", label="Choose the champion on Evaluate", icon=":material/leaderboard:")
 
 
