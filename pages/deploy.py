@@ -24,9 +24,12 @@ card = None
 with ui.user_errors():
     card = export.card_json(ws, model_id)
     features = [f["name"] for f in card["features"]]
+    wrapped = (f" (the stored pipeline, sha256 `{card['pipeline_sha256'][:16]}…`, wrapped to decide at the saved "
+               "threshold)" if card.get("pipeline_sha256") else "")
     st.caption(f"One scikit-learn Pipeline (preprocessing + {card['estimator']}) that takes the raw columns: "
-               f"{', '.join(features[:12])}{' …' if len(features) > 12 else ''}. sha256 `{card['sha256'][:16]}…`, "
-               "checked against the workspace record before every download.")
+               f"{', '.join(features[:12])}{' …' if len(features) > 12 else ''}. The .joblib file's sha256 is "
+               f"`{card['sha256'][:16]}…`{wrapped}, checked against the workspace record before every download; "
+               "the model card gives it in full.")
     with st.spinner("Writing the skops file…"):
         skops = export.skops_export(ws, model_id)
     onnx = export.onnx_status(ws, model_id)

@@ -122,23 +122,27 @@ def pick_trained_model(ws, project: dict, key: str, none_text: str, *, champion_
         st.stop()
     ids = trained["model_id"].tolist()
     champion = project["champion_model_id"]
-    if champion is None:
-        no_champion_notice(champion_for)
     names = trained.set_index("model_id")["model"].map(model_label)
+    opening = evaluation.opening_model(ws, project["id"])  # the champion, else the model Evaluate proposes
+    if champion is None:
+        no_champion_notice(champion_for, f"#{opening} {names[opening]}" if opening in ids else None)
     promoted = st.session_state.get(f"{key}_champion", champion) != champion
     if st.session_state.get(key) not in ids or promoted:  # after a promotion show the new champion: the old
-        st.session_state[key] = champion if champion in ids else ids[0]  # one's label would keep its mark
+        st.session_state[key] = opening if opening in ids else ids[0]  # one's label would keep its mark
     st.session_state[f"{key}_champion"] = champion
     return st.selectbox("Model", ids, key=key,
-                        format_func=lambda i: f"#{i} {names[i]}" + (" (champion)" if i == champion else ""))
+                        format_func=lambda i: f"#{i} {names[i]}" + (" (champion)" if i == champion else
+                                                                   " (proposed)" if i == opening else ""))
 
 
-def no_champion_notice(what: str) -> None:
+def no_champion_notice(what: str, proposed: str | None = None) -> None:
     """What to do when a project has trained models but no champion (no training run chooses one): ``what`` needs
-    one, and the analyst chooses it on Evaluate."""
-    st.info(f"No champion chosen yet: {what} need one. On **Evaluate**, confirm the proposed best model of the "
-            "latest run, or choose another.",
-            icon=":material/emoji_events:")
+    one, and the analyst chooses it on Evaluate; ``proposed`` names the model Evaluate proposes, which the page
+    shows meanwhile."""
+    choose = (f"Shown meanwhile: **{proposed}**, the best model of the latest run, which Evaluate proposes: "
+              "confirm it on **Evaluate**, or choose another." if proposed else
+              "On **Evaluate**, confirm the proposed best model of the latest run, or choose another.")
+    st.info(f"No champion chosen yet: {what} need one. {choose}", icon=":material/emoji_events:")
     st.page_link("pages/evaluate.py", label="Choose the champion on Evaluate", icon=":material/leaderboard:")
 
 

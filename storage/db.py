@@ -204,6 +204,13 @@ def m011_decision_threshold(db: Database) -> None:
         WHERE json_valid(valid_metrics) AND json_type(valid_metrics, '$.decision_threshold') IN ('real', 'integer')""")
 
 
+@migrations()
+def m012_run_winner(db: Database) -> None:
+    """A run records its winner: the model its own rule chose (best cross-validated score, ensembles included),
+    which Evaluate proposes as the champion. Runs from before stay NULL (Evaluate then goes by validation)."""
+    db["runs"].add_column("winner_model_id", int)
+
+
 #: The number of migrations this code knows; a database at this version is fully up to date.
 SCHEMA_VERSION = len(migrations.pending(Database(memory=True)))
 

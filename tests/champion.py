@@ -7,7 +7,7 @@ from usecases import evaluation
 
 
 def confirm_champion(ws, project_id: int) -> int:
-    """Make the model Evaluate proposes (the best of the latest run on validation) the project's champion, as its
+    """Make the model Evaluate proposes (the latest run's winner) the project's champion, as its
     "Make champion" button does; returns the champion's id."""
     proposal = evaluation.proposed_champion(ws, project_id)
     if proposal is None:

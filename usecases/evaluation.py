@@ -8,8 +8,9 @@ reads it back. It is the one threshold every number here is decided at: the vali
 leaderboard's validation column and the final test report; without one a two-class model predicts the most
 probable class (P >= 0.5). Only ``threshold_report`` looks at other thresholds, from the probabilities.
 
-The champion is only ever chosen by the analyst: ``proposed_champion`` says which model the latest run would
-suggest, ``set_champion`` makes it so.
+The champion is only ever chosen by the analyst: ``proposed_champion`` proposes the latest run's winner (the model
+its training chose and Train named), ``set_champion`` makes it so. Until then the pages that need a champion open
+on that proposed model (``opening_model``).
 """
 
 from __future__ import annotations
@@ -54,6 +55,7 @@ __all__ = [
     "model_rows",
     "model_threshold",
     "numeric_columns",
+    "opening_model",
     "partial_dependence",
     "permutation_importance",
     "prediction_interval",
@@ -147,35 +149,88 @@ class Proposal(NamedTuple):
 
 
 def proposed_champion(ws: Workspace, project_id: int) -> Proposal | None:
-    """The best trained model of the latest run on validation (on a tie, not the baseline), when there is no
-    champion or it scores better than the champion (on the champion's own validation rows when it comes from an
-    earlier run); else None.
+    """The latest run's winner, when there is no champion or it beats the champion; else None.
 
-    Nothing is chosen here: the page shows the sentence and the analyst confirms with ``set_champion``.
+    The winner is the model the run's training chose and named on Train (the run's ``winner_model_id``: the best
+    mean cross-validated score when every trained model has one, ensembles included, else the best validation
+    score); it is compared with the champion on that same score (the champion's validation score when it has no
+    cross-validated one). A run stored before runs kept their winner proposes its best trained model on validation
+    (on a tie, not the baseline). Nothing is chosen here: the page shows the sentence and the analyst confirms
+    with ``set_champion``.
     """
     board = leaderboard(ws, project_id)
     run_id = latest_run(board)
     if run_id is None:
         return None
     trained = board[(board["status"] == "ok") & (board["run_id"] == run_id)]
-    top = trained["validation"].iloc[0]
-    tied = trained[trained["validation"] == top] if pd.notna(top) else trained.iloc[:1]
-    # a model that learned before the baseline it ties with (the baseline is the yardstick, not a model to deploy)
-    best = tied.iloc[(tied["model"] == "baseline").to_numpy().argmin()]
+    best, by_cv = _run_winner(ws, project_id, run_id, trained)
+    metric_name = trained["metric"].iloc[0]
+    metric, model = METRICS[metric_name], ws.get_model(best)
+    score, why = _winner_score(ws, model, metric_name, by_cv)
+    text = f"#{best} {model_label(model['family'])} is the best model of the latest run (run #{run_id}): {why}."
     champion = ws.get_project(project_id)["champion_model_id"]
-    metric = METRICS[best["metric"]]
-    text = (f"#{best['model_id']} {model_label(best['model'])} is the best model of the latest run (run #{run_id}): "
-            f"validation {metric.label} {best['validation']:.4f}.")
     if champion is None:
-        return Proposal(int(best["model_id"]), f"No champion yet. {text}")
+        return Proposal(best, f"No champion yet. {text}")
     current = ws.get_model(champion)
-    score = _validation_scores(ws, current)[0].get(best["metric"], np.nan)
-    better = best["validation"] > score if metric.greater_is_better else best["validation"] < score
-    if best["model_id"] == champion or not (better or np.isnan(score)):
+    if by_cv and len(current["cv_scores"] or []) < 2:  # no cross-validated score to set beside the winner's
+        by_cv, score = False, _validation_scores(ws, model)[0].get(metric_name, np.nan)
+    against = (float(np.mean(current["cv_scores"])) if by_cv
+               else _validation_scores(ws, current)[0].get(metric_name, np.nan))
+    better = score > against if metric.greater_is_better else score < against
+    if best == champion or not (better or np.isnan(against)):
         return None
-    rows = "the same" if current["run_id"] == run_id else f"its own run's (#{current['run_id']})"
-    return Proposal(int(best["model_id"]), f"{text} The champion, #{champion} {model_label(current['family'])}, "
-                                           f"scores {score:.4f} on {rows} validation rows.")
+    rows = "the same run's" if current["run_id"] == run_id else f"its own run's (#{current['run_id']})"
+    scored = (f"{against:.4f} ± {float(np.std(current['cv_scores'])):.4f} cross-validated on {rows} folds" if by_cv
+              else f"{against:.4f} on {rows} validation rows")
+    return Proposal(best, f"{text} The champion, #{champion} {model_label(current['family'])}, scores {scored}.")
+
+
+def _run_winner(ws: Workspace, project_id: int, run_id: int, trained: pd.DataFrame) -> tuple[int, bool]:
+    """The model a run chose and whether it chose by the mean cross-validated score (else by validation).
+
+    The run's stored winner, chosen by ``engine.train.training.best_candidate``'s rule, which this follows to say
+    why: cross-validated when every trained model with a validation score has two folds or more. A run stored
+    before runs kept their winner: its best on validation. Either way a model that learned goes before the
+    baseline it ties with: the baseline is the yardstick, not a model to deploy.
+    """
+    metric = trained["metric"].iloc[0]
+    winner = ws.get_run(run_id)["winner_model_id"]
+    if winner in set(trained["model_id"]):
+        scored = [m for m in ws.list_models(project_id, run_id)
+                  if m["status"] == "ok" and metric in (m["valid_metrics"] or {})]
+        by_cv = all(len(m["cv_scores"] or []) > 1 for m in scored)
+        scores = {m["id"]: float(np.mean(m["cv_scores"])) if by_cv else m["valid_metrics"][metric] for m in scored}
+    else:
+        winner, by_cv = trained["model_id"].iloc[0], False
+        scores = dict(zip(trained["model_id"], trained["validation"], strict=True))
+    families = dict(zip(trained["model_id"], trained["model"], strict=True))
+    if families[winner] == "baseline":
+        tied = [i for i in trained["model_id"] if families[i] != "baseline" and i in scores
+                and scores[i] == scores.get(winner)]
+        winner = tied[0] if tied else winner
+    return int(winner), by_cv
+
+
+def _winner_score(ws: Workspace, model: dict, metric: str, by_cv: bool) -> tuple[float, str]:
+    """A run's winner's score on what it was chosen by, and that in words ("the best cross-validated ROC-AUC,
+    0.8712 ± 0.0213 over 5 folds (validation 0.8534)")."""
+    label, valid = METRICS[metric].label, _validation_scores(ws, model)[0].get(metric, np.nan)
+    if not by_cv:
+        return valid, f"validation {label} {valid:.4f}"
+    scores = model["cv_scores"]
+    mean = float(np.mean(scores))
+    return mean, (f"the best cross-validated {label}, {mean:.4f} ± {float(np.std(scores)):.4f} over "
+                  f"{len(scores)} folds (validation {valid:.4f})")
+
+
+def opening_model(ws: Workspace, project_id: int) -> int | None:
+    """The model Deploy and Monitor open on: the champion, else the model Evaluate proposes (``proposed_champion``);
+    None without a trained model."""
+    champion = ws.get_project(project_id)["champion_model_id"]
+    if champion is not None:
+        return champion
+    proposal = proposed_champion(ws, project_id)
+    return None if proposal is None else proposal.model_id
 
 
 def set_champion(ws: Workspace, project_id: int, model_id: int) -> dict:

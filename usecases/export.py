@@ -17,6 +17,7 @@ it is loaded only when the caller says it trusts the directory, and only when it
 
 from __future__ import annotations
 
+import hashlib
 import time
 from pathlib import Path
 from typing import NamedTuple
@@ -278,7 +279,12 @@ def export_model_dir(directory: str | Path, file_format: str, *, trust_pickle: b
 
 
 def card_json(ws: Workspace, model_id: int) -> dict:
-    """The model card: ``model.json`` plus the decision threshold, final test metrics, run time and exports."""
+    """The model card: ``model.json`` plus the decision threshold, final test metrics, run time and exports.
+
+    ``sha256`` is that of the ``.joblib`` file a user downloads (``joblib_download``), so the card describes the file
+    beside it. With a decision threshold saved that file wraps the stored pipeline, whose own sha256 (the workspace
+    record's) is then ``pipeline_sha256``.
+    """
     from usecases.evaluation import model_threshold
 
     record = _trained(ws, model_id)
@@ -290,7 +296,9 @@ def card_json(ws: Workspace, model_id: int) -> dict:
         cached = _cached(ws, model_id, name, record["sha256"], threshold if name == SKOPS_FILE else None)
         if cached is not None:
             exports[name] = _card_entry(cached.info)
-    return {**card, "sha256": record["sha256"], "decision_threshold": threshold,
+    download = record["sha256"] if threshold is None else hashlib.sha256(joblib_download(ws, model_id)).hexdigest()
+    wrapped = {} if threshold is None else {"pipeline_sha256": record["sha256"]}
+    return {**card, "sha256": download, **wrapped, "decision_threshold": threshold,
             "test_metrics": record["test_metrics"] or None, "fit_seconds": record["fit_seconds"],
             "run_seconds": run.get("seconds"), "exports": exports}
 

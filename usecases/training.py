@@ -262,7 +262,8 @@ def _run(ws: Workspace, job_id: int, project_id: int, inputs: RunInputs, notes: 
                                  post.ends_by("calibration", _deadline(started, settings)))
     if check is not None:
         _store_calibrated(ws, models[best.model]["id"], best, context, check)
-    ws.update_run(run["id"], seconds=round(time.monotonic() - started, 3))
+    # the winner is stored, so Evaluate proposes the model this rule chose (not its own pick by validation)
+    ws.update_run(run["id"], seconds=round(time.monotonic() - started, 3), winner_model_id=models[best.model]["id"])
     # the Deploy page's exports, made now so the model is served on the fast path as soon as it is chosen
     check_rows = prepared.data.X.iloc[split.valid if len(split.valid) else split.train]
     model_exports(ws, models[best.model]["id"], check_rows,

@@ -880,3 +880,59 @@ def test_item_8_champion_is_confirmed_not_silent(start_server, open_page, messy_
     st.nav("Start")
     expect(st.main.get_by_text(f"Champion {label}")).to_be_visible()
     expect(st.main.get_by_text("Continue on Deploy")).to_be_visible()
+
+
+def test_item_8_train_evaluate_deploy_agree_on_the_winner(start_server, open_page, messy_project, tmp_path):
+    # One model is THE model: Train names the run's winner (seed 1: the linear model leads over the 3 folds, the
+    # forest on the 46 validation rows), Evaluate proposes that one, and Deploy and Monitor open on it, saying no
+    # champion is confirmed yet; Deploy's model card gives the sha256 of the .joblib file downloaded beside it.
+    import hashlib
+
+    ws, pid = messy_project
+    _train_now(ws, pid, {"models": ["linear", "random_forest"], "cv_folds": 3, "seed": 1})
+    winner = ws.list_runs(pid)[0]["winner_model_id"]
+    label = f"#{winner} {model_label(ws.get_model(winner)['family'])}"
+    assert label.endswith("Logistic / linear regression")
+    assert int(evaluation.leaderboard(ws, pid)["model_id"].iloc[0]) != winner  # the best on validation is not
+    st = open_page(start_server(ws.home, "coherence_item8_winner.log").url, "coherence")
+    st.timeout = 60
+    st.goto(f"/?project={pid}")
+
+    st.nav("Train")
+    expect(st.main.locator('[data-testid="stProgress"]')).to_contain_text(
+        "succeeded — Done: best on validation is Logistic / linear regression")
+
+    st.nav("Evaluate")
+    proposal = st.main.locator('[data-testid="stAlertContentInfo"]').filter(has_text="No champion yet.")
+    expect(proposal).to_contain_text(f"{label} is the best model of the latest run")
+    expect(proposal).to_contain_text("the best cross-validated Accuracy")
+    expect(st.main.get_by_role("button", name=f"Make #{winner} the champion", exact=True)).to_have_count(1)
+    expect(st.widget("stSelectbox", "Model", st.main).get_by_role("combobox")).to_have_value(label)
+    st.assert_no_exception("evaluate proposes the winner")
+    st.screenshot("item_8_winner_evaluate")
+
+    for page in ("Deploy", "Monitor"):
+        st.nav(page)
+        notice = st.main.locator('[data-testid="stAlertContentInfo"]').filter(has_text="No champion chosen yet")
+        expect(notice).to_contain_text(f"Shown meanwhile: {label}, the best model of the latest run, which Evaluate "
+                                       "proposes: confirm it on Evaluate, or choose another.")
+        expect(st.main.get_by_role("link", name="Choose the champion on Evaluate")).to_have_count(1)
+        expect(st.widget("stSelectbox", "Model", st.main).get_by_role("combobox")).to_have_value(f"{label} (proposed)")
+        st.assert_no_exception(f"{page} opens on the winner")
+        st.screenshot(f"item_8_winner_{page.lower()}")
+
+    evaluation.set_threshold(ws, winner, 0.7)  # as Evaluate's Threshold tab saves it
+    st.nav("Deploy")
+    files = {}
+    for button, name in (("Model (.joblib)", "model.joblib"), ("Model card (.json)", "card.json")):
+        with st.page.expect_download() as download:
+            st.act(st.main.get_by_role("button", name=button, exact=True).click)
+        download.value.save_as(tmp_path / name)
+        files[name] = (tmp_path / name).read_bytes()
+    card = json.loads(files["card.json"])
+    assert card["decision_threshold"] == 0.7
+    assert card["sha256"] == hashlib.sha256(files["model.joblib"]).hexdigest() != ws.get_model(winner)["sha256"]
+    assert card["pipeline_sha256"] == ws.get_model(winner)["sha256"]
+    expect(st.main.get_by_text(re.compile(rf"The \.joblib file's sha256 is {card['sha256'][:16]}…"))).to_have_count(1)
+    st.assert_no_exception("deploy with a threshold")
+    st.screenshot("item_8_winner_deploy_card")

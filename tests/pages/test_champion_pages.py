@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import pytest
 
+from engine import Problem
 from tests.pages.helpers import assert_clean, open_page
 from usecases import evaluation, projects
 from usecases.training import run_training_job
@@ -34,10 +35,12 @@ def test_without_a_champion_the_page_says_what_needs_one_and_where_to_choose_it(
     at = open_page(page, unconfirmed)
     assert_clean(at)
     (notice,) = _notices(at)
-    assert needs in notice and "On **Evaluate**, confirm the proposed best model" in notice
+    assert needs in notice
     assert "[link] Choose the champion on Evaluate" in [m.value for m in at.markdown]
-    best = int(evaluation.leaderboard(ws, unconfirmed)["model_id"].iloc[0])
-    assert at.selectbox(key=f"{page}_model").value == best  # any trained model still opens, the best first
+    proposed = evaluation.proposed_champion(ws, unconfirmed).model_id
+    assert at.selectbox(key=f"{page}_model").value == proposed  # the model Evaluate proposes, named as shown
+    assert notice.endswith(f"Shown meanwhile: **#{proposed} Logistic / linear regression**, the best model of the "
+                           "latest run, which Evaluate proposes: confirm it on **Evaluate**, or choose another.")
 
 
 def test_evaluate_proposes_the_best_and_one_click_makes_it_the_champion(ws, unconfirmed):
@@ -56,3 +59,22 @@ def test_evaluate_proposes_the_best_and_one_click_makes_it_the_champion(ws, unco
     assert_clean(deploy)
     assert _notices(deploy) == []
     assert deploy.selectbox(key="deploy_model").value == best
+
+
+@pytest.mark.parametrize("page", ["deploy", "monitor"])
+def test_without_a_champion_the_page_opens_on_the_runs_winner_not_the_leaderboards_first(ws, data_dir, page):
+    """Regression: Deploy and Monitor opened on the best model on validation, not the one Evaluate proposes."""
+    pid = ws.create_project("Messy customers")["id"]
+    projects.import_file(ws, pid, (data_dir / "messy_customers.csv").read_bytes(), "messy_customers.csv")
+    projects.set_problem(ws, pid, Problem("churned", "classification", "accuracy"))
+    # seed 1: the linear model leads over the 3 folds, the forest on the validation rows
+    projects.save_settings(ws, pid, {"models": ["linear", "random_forest"], "cv_folds": 3, "seed": 1})
+    run_training_job(ws, ws.create_job(pid, "train")["id"])
+    winner = ws.list_runs(pid)[0]["winner_model_id"]
+    assert int(evaluation.leaderboard(ws, pid)["model_id"].iloc[0]) != winner
+    at = open_page(page, pid)
+    assert_clean(at)
+    assert at.selectbox(key=f"{page}_model").value == winner
+    assert f"#{winner} Logistic / linear regression (proposed)" in at.selectbox(key=f"{page}_model").options
+    (notice,) = _notices(at)
+    assert f"Shown meanwhile: **#{winner} Logistic / linear regression**" in notice

@@ -1,4 +1,5 @@
-"""The one record API: ids never reused, the decision threshold column, Parquet records, narrow errors."""
+"""The one record API: ids never reused, the decision threshold column, a run's winner, Parquet records, narrow
+errors."""
 
 from __future__ import annotations
 
@@ -64,6 +65,14 @@ def test_the_decision_threshold_moves_out_of_valid_metrics_into_its_column(tmp_p
     assert (thresholded["decision_threshold"], thresholded["valid_metrics"]) == (0.3, {"accuracy": 0.8})
     assert (plain["decision_threshold"], plain["valid_metrics"]) == (None, {"accuracy": 0.7})
     assert (failed["decision_threshold"], failed["valid_metrics"]) == (None, None)
+
+
+def test_runs_of_an_old_workspace_get_an_empty_winner_and_new_runs_keep_theirs(tmp_path):
+    _old_workspace(tmp_path / "workbench.db", "m012_run_winner")
+    ws = Workspace(tmp_path)
+    assert [r["winner_model_id"] for r in ws.list_runs(1)] == [None, None]  # chosen before runs recorded it
+    assert ws.update_run(4, winner_model_id=2)["winner_model_id"] == 2
+    assert ws.get_run(4)["winner_model_id"] == 2 and ws.get_run(1)["winner_model_id"] is None
 
 
 def test_set_threshold_keeps_it_on_the_model_row(ws):

@@ -3,6 +3,7 @@ and drift reference of the model (the bundled churn sample, one quick linear mod
 
 from __future__ import annotations
 
+import hashlib
 import io
 
 import joblib
@@ -14,6 +15,7 @@ from fastapi.testclient import TestClient
 from engine.deploy.export import loads_skops
 from engine.evaluate.metrics import compute_metrics
 from usecases import evaluation, export, monitoring, scoring
+from usecases.runtime import card_markdown
 from usecases.serving import model_app
 
 pytestmark = pytest.mark.slow  # one training job on 1,500 rows
@@ -78,6 +80,23 @@ def test_downloads_predict_as_the_app_scores(ws, churn_champion, model_id):
     evaluation.set_threshold(ws, model_id, 0.3)  # another threshold makes the files again
     again = joblib.load(io.BytesIO(export.joblib_download(ws, model_id)))
     assert again.threshold == 0.3 and loads_skops(export.skops_export(ws, model_id).data).threshold == 0.3
+
+
+def test_the_model_card_gives_the_sha256_of_the_joblib_file_it_is_downloaded_with(ws, model_id):
+    """Regression: the card gave the stored pipeline's sha256 beside a download wrapping it at the threshold."""
+    downloaded = hashlib.sha256(export.joblib_download(ws, model_id)).hexdigest()
+    stored = ws.get_model(model_id)["sha256"]
+    card = export.card_json(ws, model_id)
+    assert card["sha256"] == downloaded != stored
+    assert card["pipeline_sha256"] == stored and card["decision_threshold"] == THRESHOLD
+    assert f"- **Model file sha256**: `{downloaded}`" in card_markdown(ws, model_id)
+
+    evaluation.set_threshold(ws, model_id, 0.3)  # a new threshold, a new file: the card follows it
+    again = hashlib.sha256(export.joblib_download(ws, model_id)).hexdigest()
+    assert export.card_json(ws, model_id)["sha256"] == again not in (downloaded, stored)
+    ws.set_threshold(model_id, None)  # no threshold: the download is the stored file itself
+    assert export.card_json(ws, model_id)["sha256"] == hashlib.sha256(export.joblib_download(ws, model_id)).hexdigest()
+    assert "pipeline_sha256" not in export.card_json(ws, model_id)
 
 
 def test_the_rest_server_on_either_runtime_agrees_with_the_download(ws, churn_champion, model_id):
