@@ -122,7 +122,9 @@ def _champion(ws: Workspace, project: dict, board: pd.DataFrame, metric: str | N
     if trained.empty:
         return None
     chosen = project["champion_model_id"] in set(trained["model_id"])
-    model_id = int(project["champion_model_id"] if chosen else trained["model_id"].iloc[0])
+    # without a champion, the model Deploy and Monitor open on: the one Evaluate proposes
+    opening = evaluation.opening_model(ws, project["id"])
+    model_id = int(opening if opening in set(trained["model_id"]) else trained["model_id"].iloc[0])
     card = card_json(ws, model_id)
     predictions, classes = evaluation.validation_predictions(ws, model_id)
     test = card.get("test_metrics") or {}

@@ -272,14 +272,23 @@ def _run(ws: Workspace, job_id: int, project_id: int, inputs: RunInputs, notes: 
     # (``evaluation.set_champion``); a retrained model waits as the challenger, to be compared and promoted.
     if challenger:
         mark_challenger(ws, project_id, models[best.model]["id"])
-    result = (f"best on validation is {model_label(best.model)} ({METRICS[problem.metric].label} "
-              f"{best.valid_metrics[problem.metric]:.4f})")
+    result = f"the winner is {model_label(best.model)} ({_chosen_by(best, problem.metric)})"
     if stop.is_set():
         ws.update_job(job_id, status="cancelled", progress=1.0, finished_at=now(),
                       message=f"Cancelled: the search stopped early and its best parameters so far were refitted; "
                               f"{result}.")
     else:
         ws.update_job(job_id, status="succeeded", progress=1.0, finished_at=now(), message=f"Done: {result}.")
+
+
+def _chosen_by(best: Candidate, metric: str) -> str:
+    """The score ``best_candidate`` chose ``best`` by, as Train and Evaluate say it: cross-validated when it has fold
+    scores, with its validation score beside; else its validation score."""
+    label, valid = METRICS[metric].label, best.valid_metrics[metric]
+    if not best.cv_scores:
+        return f"validation {label} {valid:.4f}"
+    return (f"cross-validated {label} {np.mean(best.cv_scores):.4f} ± {np.std(best.cv_scores):.4f}; "
+            f"validation {valid:.4f}")
 
 
 def train_model_dir(inputs: RunInputs, out: Path, *, deadline: float | None, notes: list[str]

@@ -64,8 +64,9 @@ def run_choice(ws: Workspace, job_id: int, metric: str) -> RunChoice | None:
         return None
     candidates = [Candidate(m["family"], m["status"], None, m["cv_scores"] or [], m["valid_metrics"] or {}, None,
                             m["fit_seconds"] or 0.0, m["error"] or "") for m in models]
-    try:
-        winner = best_candidate(candidates, metric).model
+    stored = {m["id"]: m["family"] for m in models}.get(run.get("winner_model_id"))
+    try:  # the winner the run stored (calibration may have changed its validation scores since); older runs: the rule
+        winner = stored or best_candidate(candidates, metric).model
     except TrainingError:
         winner = None
     validation = {c.model: c.valid_metrics[metric] for c in candidates

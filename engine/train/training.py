@@ -375,14 +375,15 @@ def evaluate(pipeline, X: pd.DataFrame, y: pd.Series, task: str) -> tuple[dict[s
 def best_candidate(candidates: list[Candidate], metric: str) -> Candidate:
     """The trained candidate with the best mean cross-validated score on ``metric`` (the run's metric, the one its
     ``cv_scores`` are in) when every trained candidate has one, else the best validation score: the mean over
-    several folds says more than one small validation split."""
+    several folds says more than one small validation split. On a tie a model that learned goes before the
+    baseline: the baseline is the yardstick, not a model to deploy (Evaluate proposes by the same rule)."""
     ok = [c for c in candidates if c.status == "ok" and metric in c.valid_metrics]
     if not ok:
         raise TrainingError(f"No trained model has a validation '{metric}' score.")
     sign = 1 if METRICS[metric].greater_is_better else -1
     if all(len(c.cv_scores) > 1 for c in ok):
-        return max(ok, key=lambda c: sign * float(np.mean(c.cv_scores)))
-    return max(ok, key=lambda c: sign * c.valid_metrics[metric])
+        return max(ok, key=lambda c: (sign * float(np.mean(c.cv_scores)), c.model != "baseline"))
+    return max(ok, key=lambda c: (sign * c.valid_metrics[metric], c.model != "baseline"))
 
 
 def refit(pipeline, X: pd.DataFrame, y: pd.Series, deadline: float | None, fitter: TrainingFitter | None = None):

@@ -900,7 +900,7 @@ def test_item_8_train_evaluate_deploy_agree_on_the_winner(start_server, open_pag
 
     st.nav("Train")
     expect(st.main.locator('[data-testid="stProgress"]')).to_contain_text(
-        "succeeded — Done: best on validation is Logistic / linear regression")
+        "succeeded — Done: the winner is Logistic / linear regression")
 
     st.nav("Evaluate")
     proposal = st.main.locator('[data-testid="stAlertContentInfo"]').filter(has_text="No champion yet.")

@@ -135,6 +135,16 @@ def test_best_candidate_maximises_or_minimises_by_metric():
     assert best_candidate(errors, "rmse").model == "linear"
 
 
+def test_best_candidate_takes_a_model_that_learned_over_the_baseline_it_ties_with():
+    # regression: the first of equal scores won, the baseline, while Evaluate proposed the learned model
+    tied = [_candidate("baseline", 0.5), _candidate("linear", 0.5)]
+    assert best_candidate(tied, "accuracy").model == "linear"
+    folds = [c._replace(cv_scores=[0.4, 0.6]) for c in tied]
+    assert best_candidate(folds, "accuracy").model == "linear"
+    errors = [_candidate("baseline", 2.0, "rmse"), _candidate("knn", 2.0, "rmse"), _candidate("linear", 2.0, "rmse")]
+    assert best_candidate(errors, "rmse").model == "knn"  # among learned models, the first of equal scores
+
+
 def test_best_candidate_ignores_failures_and_needs_one_score():
     assert best_candidate([_candidate("linear", 0, status="failed"), _candidate("b", 0.2)], "accuracy").model == "b"
     with pytest.raises(TrainingError, match="No trained model has a validation 'accuracy' score."):

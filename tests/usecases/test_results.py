@@ -52,7 +52,7 @@ def test_preview_notes_rows_without_a_target(ws, project):
 def test_training_job_saves_models_run_and_champion(ws, loaded, trained):
     assert trained["status"] == "succeeded"
     assert trained["progress"] == 1.0 and trained["finished_at"]
-    assert trained["message"].startswith("Done: best on validation is ")
+    assert trained["message"].startswith("Done: the winner is ")
     assert "1.0000" in trained["message"]
     assert [line.split(" ", 1)[1] for line in trained["log"].splitlines()] == [
         "Training Baseline (majority class / mean) (1 of 2)", "baseline: ok",

@@ -10,8 +10,9 @@ from __future__ import annotations
 import pytest
 
 from engine import Problem
-from usecases import evaluation, projects
+from usecases import evaluation, projects, sharing
 from usecases.training import run_training_job
+from usecases.tuning import run_choice
 
 CHOSEN_BY_CV = {  # family: (cv_scores, validation ROC-AUC); the forest leads over the folds, the linear model on
     "baseline": ([0.5, 0.5], 0.5),  # the validation rows
@@ -120,9 +121,13 @@ def test_train_evaluate_and_the_pages_name_the_same_winner(ws, project, keep_sig
     models = {m["family"]: m for m in ws.list_models(pid)}
     winner = ws.list_runs(pid)[0]["winner_model_id"]
     assert winner == models["linear"]["id"]
-    assert "is Logistic / linear regression (Accuracy" in ws.get_job(job["id"])["message"]  # what Train says
+    said = ws.get_job(job["id"])["message"]  # what Train says: the model and the score it was chosen by
+    assert said.startswith("Done: the winner is Logistic / linear regression (cross-validated Accuracy 0.7942 ± "), said
+    assert run_choice(ws, job["id"], "accuracy").winner == "linear"  # the Train page's results read the same
     board = evaluation.leaderboard(ws, pid)
     assert board["model_id"].iloc[0] == models["random_forest"]["id"]  # best on validation: not the winner
     proposal = evaluation.proposed_champion(ws, pid)
     assert proposal.model_id == winner and "the best cross-validated Accuracy" in proposal.text
     assert evaluation.opening_model(ws, pid) == winner
+    report = sharing.report_data(ws, pid)  # a shared read-only report, no champion yet: the same model
+    assert (report.champion.model_id, report.champion.chosen) == (winner, False)

@@ -174,7 +174,7 @@ def test_a_model_slower_than_the_budget_is_skipped_and_the_job_ends_on_time(ws, 
     job = start_training(ws, project_id, {"models": ["linear", "naive_bayes"], "cv_folds": 0, "time_budget": 6})
     job = wait_for(ws, job["id"], timeout=120)
     assert job["status"] == "succeeded", _log(ws, job)
-    assert job["message"].startswith("Done: best on validation is Logistic / linear regression")
+    assert job["message"].startswith("Done: the winner is Logistic / linear regression")
     models = _models(ws, project_id)
     assert models.pop("naive_bayes") in {  # while training, or before it could start on a very busy machine
         ("skipped", "the time budget ran out while this model was training"),
@@ -194,7 +194,7 @@ def test_a_model_out_of_memory_fails_alone_and_the_search_goes_on(ws, churn_csv,
     job = start_training(ws, project_id, _tuned(models=["linear", "decision_tree"]))
     job = wait_for(ws, job["id"], timeout=120)
     assert job["status"] == "succeeded", _log(ws, job)
-    assert job["message"].startswith("Done: best on validation is Decision tree")
+    assert job["message"].startswith("Done: the winner is Decision tree")
     assert _models(ws, project_id) == {
         "baseline": ("ok", None), "linear": ("failed", f"no trial of this model finished; last error: {OUT_OF_MEMORY}"),
         "decision_tree": ("ok", None)}
@@ -230,7 +230,7 @@ def test_a_cancelled_search_keeps_its_trials_and_the_baseline(ws, churn_csv, wai
     # stops after the trial in progress and the best parameters so far are refitted and saved. Before that change
     # the message was "Cancelled; finished models are kept." and only the baseline was saved.
     assert job["message"].startswith("Cancelled: the search stopped early and its best parameters so far were "
-                                     "refitted; best on validation is ")
+                                     "refitted; the winner is ")
     assert models["linear"]["status"] == "ok"
     _, card = ws.load_model(models["linear"]["id"])
     assert card["tuning"]["trial"] in {t.number for t in study.get_trials(states=(COMPLETE,))}

@@ -100,7 +100,7 @@ def test_a_cancelled_search_still_refits_its_best_parameters(ws, loaded, keep_si
     job = _tuned_job(ws, loaded, n_trials=50)
     assert job["status"] == "cancelled", job["log"]
     assert job["message"].startswith("Cancelled: the search stopped early and its best parameters so far were "
-                                     "refitted; best on validation is")
+                                     "refitted; the winner is")
     trials = tuning.job_studies(ws, job["id"])[0].trials
     assert 2 <= len(trials) <= 3
     models = {m["family"]: m for m in ws.list_models(loaded)}
