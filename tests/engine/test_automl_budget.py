@@ -323,3 +323,23 @@ def test_the_files_of_a_forest_vote_are_estimated_by_its_trees():
     plain = post_search_estimate([0.5], winner_fit=0.5, rows_ratio=1.5, task="classification")
     forest = post_search_estimate([0.5], winner_fit=0.5, rows_ratio=1.5, task="classification", trees=450)
     assert forest.exports - plain.exports > 4.3 and forest.refit == plain.refit
+
+
+def test_model_skops_writes_its_schema_on_one_line(tmp_path):
+    """skops indents schema.json, which Python encodes in pure Python one generator per nesting level: for a vote of
+    forests that was 1.3 s of a 1.4 s dump (0.05 s on one line)."""
+    import io
+    import zipfile
+
+    from sklearn.datasets import make_classification
+    from sklearn.ensemble import ExtraTreesClassifier, VotingClassifier
+    from sklearn.linear_model import LogisticRegression
+
+    from engine.deploy.export import dumps_skops, loads_skops
+
+    X, y = make_classification(120, random_state=0)
+    vote = VotingClassifier([("a", ExtraTreesClassifier(5, random_state=0)), ("b", LogisticRegression())],
+                            voting="soft").fit(X, y)
+    data = dumps_skops(vote)
+    assert b"\n" not in zipfile.ZipFile(io.BytesIO(data)).read("schema.json")
+    assert np.array_equal(loads_skops(data).predict_proba(X), vote.predict_proba(X))
