@@ -191,7 +191,7 @@ def tune_candidates(frame: pd.DataFrame, schema: list[ColumnInfo], problem: Prob
     post = (post_search(study, oof, problem.task, split, settings["cv_folds"], settings["seed"],
                         selection=_selection_seconds(oof, problem.metric, measured, blending)).within(budget)
             if settings["automl"] and deadline is not None and tuned else NO_POST_SEARCH)
-    kept = (_best_forest(study, oof, problem.task, _rows_ratio(split, settings["cv_folds"]))
+    kept = (_forest_of(*ranked[0][1], oof, problem.task, _rows_ratio(split, settings["cv_folds"]))
             if settings["automl"] and tuned else (0, 0.0))  # the trees (and bytes) the files' estimate counts
     refit_deadline = post.ends_by("refit", deadline)
     # With out-of-fold predictions the winner is known before the other families are refitted for the
@@ -309,7 +309,7 @@ def post_search(study: optuna.Study, oof: OutOfFold, task: str, split: Split, fo
     reused = (task == "classification" and _oof_entry(oof, family, ranked[0].number) is not None
               and not hasattr(make_estimator(family, task, seed, {}), "decision_function"))
     cells = len(split.train) * (len(oof.classes) if oof.classes is not None else 1)
-    trees, tree_bytes = _best_forest(study, oof, task, _rows_ratio(split, folds))
+    trees, tree_bytes = _forest_of(best[family][0], ranked[0], oof, task, _rows_ratio(split, folds))
     return post_search_estimate(fits, winner_fit=fits[0], rows_ratio=_rows_ratio(split, folds), task=task,
                                 predict_row=float(timed[0].user_attrs.get("predict_seconds_per_row", 0.0)),
                                 families=tuple(t.user_attrs.get("family", "") for t in ranked[:VOTE_SIZE]),
@@ -336,15 +336,11 @@ def _forest_trees(family: str, params: dict, task: str) -> int:
     return int(estimator.n_estimators) if isinstance(estimator, _FORESTS) else 0
 
 
-def _best_forest(study: optuna.Study, oof: OutOfFold, task: str, rows_ratio: float) -> tuple[int, float]:
-    """The trees of the study's best trial (0 when it is not a forest), the model that ships when no vote wins, and
-    about how many bytes they hold fitted on all rows: its fold model's (when the search kept its out-of-fold
-    predictions) x ``rows_ratio`` (a tree grows with its rows)."""
-    best = best_params_by_family(study)
-    if not best:
-        return 0, 0.0
-    sign = 1 if study.direction == optuna.study.StudyDirection.MAXIMIZE else -1
-    params, trial = max(best.values(), key=lambda pair: sign * pair[1].value)
+def _forest_of(params: dict, trial: optuna.trial.FrozenTrial, oof: OutOfFold, task: str,
+               rows_ratio: float) -> tuple[int, float]:
+    """The trees of the configuration of ``trial`` (0 when it is not a forest) and about how many bytes they hold
+    fitted on all rows: its fold model's (when the search kept its out-of-fold predictions) x ``rows_ratio`` (a tree
+    grows with its rows). For the best trial, the model that ships when no vote wins."""
     family = trial.user_attrs.get("family", "")
     trees = _forest_trees(family, params, task)
     entry = _oof_entry(oof, family, trial.number) if trees else None
@@ -559,7 +555,7 @@ def _greedy_ensemble(data: TrainingData, problem, recipe, split, oof: OutOfFold,
     """Greedy ensemble selection over the out-of-fold predictions of the best configurations of each family;
     kept, fitted on the training rows and scored on validation, only when its mean score over the folds beats
     the best single configuration's. Its ``cv_scores`` are the blend's per-fold scores. Under a budget
-    (``kept``: the trees and bytes the search kept file time for, ``_best_forest``), the vote is fitted only when
+    (``kept``: the trees and bytes the search kept file time for, ``_forest_of``), the vote is fitted only when
     its fits and the files of the trees its forests hold beyond those can end by ``deadline``."""
     started = time.monotonic()
     entries = oof.ranked()

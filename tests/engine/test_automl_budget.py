@@ -426,3 +426,26 @@ def test_model_skops_writes_its_schema_on_one_line(tmp_path):
     data = dumps_skops(vote)
     assert b"\n" not in zipfile.ZipFile(io.BytesIO(data)).read("schema.json")
     assert np.array_equal(loads_skops(data).predict_proba(X), vote.predict_proba(X))
+
+
+def test_the_search_keeps_file_time_for_the_trees_of_its_best_configuration_only():
+    """The files' estimate counts the best trial's forest (what ships when no vote wins), not every forest tried:
+    reserving for the top configurations' forests stopped a 30 s search on a 31-row table at 10 s."""
+    frame = _table()
+    _, y = prepare_target(frame, PROBLEM)
+    split = split_rows(y, "classification", RECIPE["split"])
+
+    def exports(best: str) -> float:
+        study = optuna.create_study(direction="minimize")
+        oof = _store(len(split.train), ["random_forest"], [{"n_estimators": 300}], nbytes=300 * 100 * 80)
+        for family, value, params in [("random_forest", 0.45, {"n_estimators": 300}), ("linear", 0.5, {})]:
+            study.add_trial(optuna.trial.create_trial(
+                value=value - (0.1 if family == best else 0.0),
+                user_attrs={"family": family, "params": params, "fit_seconds": 0.01,
+                            "predict_seconds_per_row": 1e-5, "fold_scores": [0.4, 0.4, 0.4]}))
+        assert oof.ranked()[0].trial == 0  # the store holds trial 0's predictions: the forest's
+        return automl.post_search(study, oof, "classification", split, 3, 0).exports
+
+    ratio = (len(split.train) + len(split.valid)) / (len(split.train) * 2 / 3)
+    forest = tree_files_seconds(300, 300 * 100 * 80 * ratio)
+    assert exports("random_forest") - exports("linear") == pytest.approx(forest)
