@@ -304,14 +304,14 @@ def train_model_dir(inputs: RunInputs, out: Path, *, deadline: float | None, not
     # the calibration check and the exports that follow).
     candidates = [c if c is best else c._replace(pipeline=None) for c in candidates]
     pipeline, trained_on = best.pipeline, {"split": "train", "rows": int(len(split.train))}
+    post = _post_search(prepared, best)
     try:
         if not ((best.tuning or {}).get("refitted") and len(split.test) == 0):  # else the search refitted it on all
-            pipeline = refit(best.pipeline, data.X, data.y, deadline, data.fitter)
+            pipeline = refit(best.pipeline, data.X, data.y, post.ends_by("refit", deadline), data.fitter)
         trained_on = {"split": "all", "rows": int(len(data.rows))}
     except TimeBudgetExceeded:
         notes = notes + [f"The time budget ran out before refitting on all rows; the model is the one fitted on "
                          f"the training split ({len(split.train):,} rows)."]
-    post = _post_search(prepared, best)
     best, check = calibrate_best(prepared, best, pipeline, post.ends_by("calibration", deadline))
     pipeline = best.pipeline
     card = model_card(best, card_context(prepared, None), calibration=check)

@@ -19,7 +19,9 @@ on the given rows and compares with the pipeline (labels equal, probabilities an
 from __future__ import annotations
 
 import copy
+import json
 import re
+import sys
 import zipfile
 from typing import NamedTuple
 
@@ -119,6 +121,7 @@ def dumps_skops(pipeline) -> bytes:
     """
     import skops.io as sio
 
+    sys.modules["skops.io._persist"].json = _OneLineJson  # the name skops writes schema.json through
     ready = copy.deepcopy(pipeline)
     for step in _estimators(_unwrapped(ready)):
         _skops_ready(step)
@@ -128,6 +131,18 @@ def dumps_skops(pipeline) -> bytes:
         return sio.dumps(ready, compression=zipfile.ZIP_DEFLATED, compresslevel=1)
     except (TypeError, ValueError) as exc:
         raise ExportError(f"skops cannot store this pipeline: {exc}") from exc
+
+
+class _OneLineJson:
+    """``json`` as skops' writer sees it, with schema.json written on one line. skops asks for ``indent=2``, which
+    Python encodes in pure Python through one generator per nesting level: for a vote of forests (a 10 MB schema)
+    that was 1.3 s of a 1.4 s dump, against 0.05 s on one line. Readers parse both alike."""
+
+    loads = staticmethod(json.loads)
+
+    @staticmethod
+    def dumps(obj, **kwargs) -> str:
+        return json.dumps(obj)
 
 
 def untrusted_skops_types(data: bytes) -> list[str]:

@@ -18,7 +18,14 @@ from collections.abc import Callable
 import numpy as np
 import optuna
 import pandas as pd
-from sklearn.ensemble import VotingClassifier, VotingRegressor
+from sklearn.ensemble import (
+    ExtraTreesClassifier,
+    ExtraTreesRegressor,
+    RandomForestClassifier,
+    RandomForestRegressor,
+    VotingClassifier,
+    VotingRegressor,
+)
 from sklearn.pipeline import Pipeline
 
 from engine.data.problem import Problem
@@ -29,7 +36,15 @@ from engine.prepare.pipeline import build_caster
 from engine.prepare.recipe import validate_recipe
 from engine.prepare.split import Split
 from engine.train.catalog import MODELS, make_estimator
-from engine.train.ensemble import MEMBERS_MAX_BYTES, blend, fold_scores, greedy_selection
+from engine.train.ensemble import (
+    GREEDY_ROUNDS,
+    MEMBERS_MAX_BYTES,
+    blend,
+    fitted_nbytes,
+    fold_scores,
+    greedy_selection,
+    prediction_score,
+)
 from engine.train.policy import (
     NO_POST_SEARCH,
     POST_SEARCH_MARGIN,
@@ -37,6 +52,7 @@ from engine.train.policy import (
     PostSearch,
     post_search_estimate,
     post_search_floor,
+    tree_files_seconds,
 )
 from engine.train.training import (
     Candidate,
@@ -72,6 +88,8 @@ _ENSEMBLE_SIZE = 3  # members of the vote when cross-validation is off (no out-o
 _OOF_PER_FAMILY = 2  # best trials per family whose out-of-fold predictions greedy selection may pick from
 _REFIT_SHARE = 0.3  # of the time budget, kept for refitting the best parameters after a per-family search
 _RECENT_TRIALS = 5  # finished trials whose median says how long the next one will about take
+_SCORE_TIMINGS = 5  # scores timed for the greedy selection's estimate (their median)
+_FORESTS = (RandomForestClassifier, RandomForestRegressor, ExtraTreesClassifier, ExtraTreesRegressor)
 
 
 def tuning_spec(data_path: str, problem: Problem, recipe: dict, schema: list[ColumnInfo], settings: dict,
@@ -133,7 +151,9 @@ def tune_candidates(frame: pd.DataFrame, schema: list[ColumnInfo], problem: Prob
         # One AutoML study: stop when what is left is about what the work after it will take, plus the next trial
         # (a trial that cannot finish is wasted, and its abandoned fit still runs).
         if settings["automl"] and deadline is not None:
-            post = post_search(study, oof, problem.task, split, settings["cv_folds"], settings["seed"]).within(budget)
+            post = post_search(study, oof, problem.task, split, settings["cv_folds"], settings["seed"],
+                               selection=_selection_seconds(oof, problem.metric, measured, settings["ensemble"])
+                               ).within(budget)
             if deadline - time.monotonic() < post.total + _next_trial_seconds(study):
                 study.stop()
 
@@ -141,6 +161,7 @@ def tune_candidates(frame: pd.DataFrame, schema: list[ColumnInfo], problem: Prob
     errors: dict[str, str] = {}
     pruned: set[str] = set()
     oof = OutOfFold(keep=_OOF_PER_FAMILY)
+    measured: dict[str, float] = {}  # a prediction_score call's seconds on the search's rows (``_selection_seconds``)
     for i, group in enumerate(groups):
         if stop is not None and stop.is_set():
             break
@@ -167,8 +188,11 @@ def tune_candidates(frame: pd.DataFrame, schema: list[ColumnInfo], problem: Prob
     ranked = sorted(tuned.items(), key=lambda item: -sign * item[1][1].value)
     blending = settings["ensemble"] and not stopped and len(oof.ranked()) > 1
     # AutoML under a budget: each step keeps the time of the later steps worth more (policy.SKIP_ORDER).
-    post = (post_search(study, oof, problem.task, split, settings["cv_folds"], settings["seed"]).within(budget)
+    post = (post_search(study, oof, problem.task, split, settings["cv_folds"], settings["seed"],
+                        selection=_selection_seconds(oof, problem.metric, measured, blending)).within(budget)
             if settings["automl"] and deadline is not None and tuned else NO_POST_SEARCH)
+    kept = (_forest_of(*ranked[0][1], oof, problem.task, _rows_ratio(split, settings["cv_folds"]))
+            if settings["automl"] and tuned else (0, 0.0))  # the trees (and bytes) the files' estimate counts
     refit_deadline = post.ends_by("refit", deadline)
     # With out-of-fold predictions the winner is known before the other families are refitted for the
     # leaderboard, so the ensemble and the refit on all rows come first; without, the vote needs them all.
@@ -179,10 +203,19 @@ def tune_candidates(frame: pd.DataFrame, schema: list[ColumnInfo], problem: Prob
                                 forced=False)
     ensemble = None
     if settings["ensemble"] and not stopped:
-        ensemble = (_greedy_ensemble(data, problem, recipe, split, oof, refit_deadline, settings["seed"])
+        ensemble = (_greedy_ensemble(data, problem, recipe, split, oof, refit_deadline, settings["seed"],
+                                     kept if post is not NO_POST_SEARCH else None)
                     if blending else _ensemble(data, problem, recipe, split, refitted, refit_deadline,
                                                settings["seed"]))
     winner = _winner([c for c in [*results, *refitted, ensemble] if c is not None], problem.metric)
+    if winner is not None and winner.model != "baseline" and post is not NO_POST_SEARCH:
+        # A winner holding more trees than the search kept file time for (a vote of forests) takes that time from
+        # the steps before the files.
+        trees = fitted_trees(winner.pipeline) if winner.pipeline is not None else 0
+        nbytes = fitted_nbytes(winner.pipeline) if trees else 0
+        post = post._replace(exports=post.exports + tree_files_seconds(max(0, trees - kept[0]),
+                                                                       max(0.0, nbytes - kept[1])))
+        refit_deadline = post.ends_by("refit", deadline)
     if winner is not None and winner.model != "baseline":
         progress(0.95, f"Refitting {winner.model} on the training and validation rows")
         kept = winner._replace(oof_proba=_winner_oof(oof, winner, problem.task))
@@ -257,25 +290,81 @@ def _refit_on_all_rows(data: TrainingData, split: Split, winner: Candidate, dead
                            tuning={**tuning, "refitted": True, "trained_rows": int(len(rows))})
 
 
-def post_search(study: optuna.Study, oof: OutOfFold, task: str, split: Split, folds: int, seed: int) -> PostSearch:
+def post_search(study: optuna.Study, oof: OutOfFold, task: str, split: Split, folds: int, seed: int,
+                selection: float = 0.0) -> PostSearch:
     """About how long each step after this AutoML study takes (``policy.post_search_estimate``), from the fold fits
     of each family's best trial, best family first. The calibration check reuses the search's out-of-fold
     probabilities when the best trial's were kept and its model answers with probabilities (one whose calibrator
-    reads a decision function refits the folds)."""
+    reads a decision function refits the folds). The files count the trees of the best trial's forest (the model
+    that ships when no vote beats it; a vote holding more trees is fitted only when their files fit too:
+    ``_greedy_ensemble``); ``selection``: the seconds greedy selection takes (``_selection_seconds``)."""
     best = best_params_by_family(study)
     if not best:
         return post_search_floor(task)
     sign = 1 if study.direction == optuna.study.StudyDirection.MAXIMIZE else -1
     ranked = sorted((trial for _, trial in best.values()), key=lambda t: -sign * t.value)
-    fits = [_fold_fit_seconds(t) for t in ranked]
+    timed = [_timed_trial(study, t) for t in ranked]
+    fits = [_fold_fit_seconds(t) for t in timed]
     family = ranked[0].user_attrs.get("family", "")
     reused = (task == "classification" and _oof_entry(oof, family, ranked[0].number) is not None
               and not hasattr(make_estimator(family, task, seed, {}), "decision_function"))
     cells = len(split.train) * (len(oof.classes) if oof.classes is not None else 1)
+    trees, tree_bytes = _forest_of(best[family][0], ranked[0], oof, task, _rows_ratio(split, folds))
     return post_search_estimate(fits, winner_fit=fits[0], rows_ratio=_rows_ratio(split, folds), task=task,
-                                predict_row=float(ranked[0].user_attrs.get("predict_seconds_per_row", 0.0)),
+                                predict_row=float(timed[0].user_attrs.get("predict_seconds_per_row", 0.0)),
                                 families=tuple(t.user_attrs.get("family", "") for t in ranked[:VOTE_SIZE]),
-                                folds=folds, oof_reused=reused, oof_cells=cells, rows=_table_rows(split))
+                                folds=folds, oof_reused=reused, oof_cells=cells, rows=_table_rows(split),
+                                trees=trees, tree_bytes=tree_bytes, selection=selection)
+
+
+def _timed_trial(study: optuna.Study, trial: optuna.trial.FrozenTrial) -> optuna.trial.FrozenTrial:
+    """The trial whose fit and prediction times stand for ``trial``'s: itself, unless it is the study's first, whose
+    times also hold the process's warm-up (lazy imports, first calls: on a 31-row table the first trial's fold fit
+    took 1.8 s and the next 0.1 s; a slow first prediction once kept 24 s of a 30 s budget for the files); then its
+    family's latest other finished trial, when there is one."""
+    if trial.number != 0:
+        return trial
+    family = trial.user_attrs.get("family")
+    others = [t for t in study.get_trials(deepcopy=False, states=(optuna.trial.TrialState.COMPLETE,))
+              if t.number != 0 and t.user_attrs.get("family") == family]
+    return others[-1] if others else trial
+
+
+def _forest_trees(family: str, params: dict, task: str) -> int:
+    """How many trees a configuration fits: a forest's ``n_estimators``, 0 for a model that is not a forest."""
+    estimator = make_estimator(family, task, 0, params)
+    return int(estimator.n_estimators) if isinstance(estimator, _FORESTS) else 0
+
+
+def _forest_of(params: dict, trial: optuna.trial.FrozenTrial, oof: OutOfFold, task: str,
+               rows_ratio: float) -> tuple[int, float]:
+    """The trees of the configuration of ``trial`` (0 when it is not a forest) and about how many bytes they hold
+    fitted on all rows: its fold model's (when the search kept its out-of-fold predictions) x ``rows_ratio`` (a tree
+    grows with its rows). For the best trial, the model that ships when no vote wins."""
+    family = trial.user_attrs.get("family", "")
+    trees = _forest_trees(family, params, task)
+    entry = _oof_entry(oof, family, trial.number) if trees else None
+    return trees, (entry.nbytes * rows_ratio if entry is not None else 0.0)
+
+
+def _selection_seconds(oof: OutOfFold, metric: str, measured: dict[str, float], blending: bool) -> float:
+    """About how long greedy ensemble selection over the search's out-of-fold store takes: each of its rounds
+    scores every kept configuration (``ensemble.prediction_score``: about 2-9 ms on 4,000 rows, so 250 of them
+    took 1.6-2.2 s on a loaded machine). A score is timed on the search's rows the first time (``measured``): the
+    median of a few, as one alone can be a pause of the process (a time slice lost on a busy machine)."""
+    entries = oof.ranked()
+    if not blending or len(entries) < 2:
+        return 0.0
+    if "score" not in measured:
+        scored = oof.fold_of_row >= 0
+        y, prediction = oof.y[scored], entries[0].prediction[scored]
+        times = []
+        for _ in range(_SCORE_TIMINGS):
+            started = time.monotonic()
+            prediction_score(metric, y, prediction)
+            times.append(time.monotonic() - started)
+        measured["score"] = float(np.median(times))
+    return GREEDY_ROUNDS * len(entries) * measured["score"]
 
 
 def fitted_trees(model) -> int:
@@ -300,10 +389,11 @@ def winner_post_search(winner: Candidate, split: Split, task: str, folds: int, b
     families = tuple(member_family(name) for name in tuning.get("members", [])) or (winner.model,)
     reused = winner.oof_proba is not None and not hasattr(winner.pipeline, "decision_function")
     cells = int(np.size(winner.oof_proba)) if winner.oof_proba is not None else 0
+    trees = fitted_trees(winner.pipeline) if winner.pipeline is not None else 0
     return post_search_estimate([], winner_fit=fold_fit, rows_ratio=_rows_ratio(split, folds), task=task,
                                 predict_row=winner.predict_seconds_per_row, families=families,
                                 folds=max(folds, 2), oof_reused=reused, oof_cells=cells,
-                                trees=fitted_trees(winner.pipeline) if winner.pipeline is not None else 0,
+                                trees=trees, tree_bytes=fitted_nbytes(winner.pipeline) if trees else 0,
                                 rows=_table_rows(split)).within(budget)
 
 
@@ -460,10 +550,13 @@ def _member_names(entries: list[OofEntry]) -> list[str]:
     return names
 
 
-def _greedy_ensemble(data: TrainingData, problem, recipe, split, oof: OutOfFold, deadline, seed) -> Candidate:
+def _greedy_ensemble(data: TrainingData, problem, recipe, split, oof: OutOfFold, deadline, seed,
+                     kept: tuple[int, float] | None = None) -> Candidate:
     """Greedy ensemble selection over the out-of-fold predictions of the best configurations of each family;
     kept, fitted on the training rows and scored on validation, only when its mean score over the folds beats
-    the best single configuration's. Its ``cv_scores`` are the blend's per-fold scores."""
+    the best single configuration's. Its ``cv_scores`` are the blend's per-fold scores. Under a budget
+    (``kept``: the trees and bytes the search kept file time for, ``_forest_of``), the vote is fitted only when
+    its fits and the files of the trees its forests hold beyond those can end by ``deadline``."""
     started = time.monotonic()
     entries = oof.ranked()
     names = _member_names(entries)
@@ -486,11 +579,18 @@ def _greedy_ensemble(data: TrainingData, problem, recipe, split, oof: OutOfFold,
     weights = [int(counts[i]) for i in picked]
     # Its fit on the training rows, then on all rows (x1.2 and x1.5 a fold's rows): when that cannot end in time,
     # the best single model refitted on all rows is worth more than a vote fitted on the training rows alone.
-    needed = 2.7 * sum(entries[i].fit_seconds for i in picked)
+    # Its forests' trees beyond those the search kept file time for (the best configuration's) make model.skops
+    # dearer: a vote of 450 small trees took 4.3 s to write and load back.
+    forests = [i for i in picked if _forest_trees(entries[i].family, entries[i].params, problem.task)]
+    trees = sum(_forest_trees(entries[i].family, entries[i].params, problem.task) for i in forests)
+    nbytes = sum(entries[i].nbytes for i in forests) * _rows_ratio(split, int(oof.fold_of_row.max()) + 1)
+    files = tree_files_seconds(max(0, trees - kept[0]), max(0.0, nbytes - kept[1])) if kept is not None else 0.0
+    needed = 2.7 * sum(entries[i].fit_seconds for i in picked) + files
     left = None if deadline is None else deadline - time.monotonic()
     if left is not None and needed > left:
+        what = f"fitting it and writing its {trees} trees" if files else "fitting it"
         note = (f"greedy selection chose a vote of {', '.join(name for name, _ in members)} (out of fold "
-                f"{np.mean(ensemble_scores):.4f} against {np.mean(single):.4f}), but fitting it would take about "
+                f"{np.mean(ensemble_scores):.4f} against {np.mean(single):.4f}), but {what} would take about "
                 f"{needed:.1f} s and {max(left, 0):.1f} s were left")
         return Candidate("ensemble", "skipped", None, [], {}, None, time.monotonic() - started, note)
     _, y_all, features, X, fitter = data

@@ -38,6 +38,7 @@ __all__ = [
     "post_search_estimate",
     "post_search_floor",
     "selection_budget",
+    "tree_files_seconds",
 ]
 
 #: The families AutoML searches (those of them that can do the task): fast, strong on tables, and different
@@ -103,10 +104,16 @@ POST_SEARCH_STEPS = ("refit", "leaderboard", "calibration", "exports", "onnx")
 #: the fixed part is mostly importing onnx, skl2onnx and onnxruntime.
 _CHECK_ROWS, _REFERENCE_ROWS = 2_000, 5_000
 _EXPORT_PER_FIT, _EXPORT_FIXED = 0.3, 1.5
-#: Seconds per tree of a forest to write model.skops and load it back for its check: skops describes every tree
-#: object in JSON, whatever its size (a vote of 450 extra trees fitted on 600 rows in well under a second took
-#: 2.7 s to write and 1.6 s to load), so a forest of small trees costs more in files than in fits.
-_EXPORT_PER_TREE = 0.01
+#: Seconds of the process's exit after the files: the interpreter frees the run's objects and modules (measured
+#: 0.8-1.6 s at a 1-minute load of 7 on 2 cores after a 31-row run); the command line's budget counts it.
+_EXIT_SECONDS = 0.6
+#: Seconds per tree of a forest, and per byte of its trees (``engine.train.ensemble.fitted_nbytes``), to write
+#: model.skops and load it back for its check: skops describes every tree object in JSON, whatever its size, then
+#: stores its node arrays. Measured with the schema on one line at a 1-minute load of 6.5 on 2 cores, written and
+#: loaded: 5-6 ms per tree of 20-550 nodes (80 bytes a node on two classes), 12-16 ms per tree of 4,300 nodes. So a
+#: forest of small trees costs more in files than in fits (a vote of 450 extra trees fitted on 600 rows in well
+#: under a second took 4.3 s with skops's indented schema).
+_EXPORT_PER_TREE, _EXPORT_PER_BYTE = 0.005, 2.5e-8
 _ONNX_FIXED = 2.5
 #: ONNX conversion seconds per second of the family's fit: skl2onnx walks a forest's every tree node in Python
 #: (measured on a 15,600-row, 5-class table: a random forest fitted in 7 s converted and checked in 54 s);
@@ -119,6 +126,20 @@ _ONNX_PER_FIT_OTHERS = 0.3
 STAND_IN_MAX_SHARE = 0.15
 #: The calibrator's own cross-validation on out-of-fold predictions: seconds per row and class, and fixed.
 _CALIBRATOR_PER_CELL, _CALIBRATOR_FIXED = 2e-6, 0.2
+
+
+def tree_files_seconds(trees: int, nbytes: float = 0.0) -> float:
+    """About how many seconds ``trees`` trees of forests holding ``nbytes`` bytes add to model.skops, written and
+    loaded back (margin included): what a vote's forests cost in files beyond the trees the search kept time for.
+
+    >>> round(tree_files_seconds(100, 100 * 220 * 80), 2)
+    0.71
+    """
+    return POST_SEARCH_MARGIN * _tree_files(trees, nbytes)
+
+
+def _tree_files(trees: int, nbytes: float) -> float:
+    return _EXPORT_PER_TREE * trees + _EXPORT_PER_BYTE * nbytes
 
 
 class PostSearch(NamedTuple):
@@ -169,7 +190,7 @@ def post_search_floor(task: str, budget: float | None = None) -> PostSearch:
     ``PostSearch.within`` counts it for ``budget``.
 
     >>> round(post_search_floor("classification").total, 2), round(post_search_floor("regression", 20.0).total, 2)
-    (5.46, 1.95)
+    (6.24, 2.73)
     """
     return post_search_estimate([], winner_fit=0.0, rows_ratio=1.0, task=task, oof_reused=True).within(budget)
 
@@ -177,7 +198,7 @@ def post_search_floor(task: str, budget: float | None = None) -> PostSearch:
 def post_search_estimate(family_fits: list[float], *, winner_fit: float, rows_ratio: float, task: str,
                          predict_row: float = 0.0, families: tuple[str, ...] = (), folds: int = AUTOML_CV_FOLDS,
                          oof_reused: bool = False, oof_cells: int = 0, trees: int = 0,
-                         rows: int | None = None) -> PostSearch:
+                         rows: int | None = None, selection: float = 0.0, tree_bytes: float = 0.0) -> PostSearch:
     """The seconds of each step after an AutoML search, from what the search measured.
 
     ``family_fits``: one fold's fit of each tuned family's best trial, best family first; ``winner_fit``: the fit
@@ -185,25 +206,27 @@ def post_search_estimate(family_fits: list[float], *, winner_fit: float, rows_ra
     rows after); ``rows_ratio``: all training and validation rows over the rows ``winner_fit`` learnt from;
     ``predict_row``: the winner's seconds to predict one row; ``families``: the winner's (the vote's members);
     ``oof_reused``: the calibration check reads the search's out-of-fold probabilities (``oof_cells`` rows x
-    classes) instead of refitting ``folds`` folds; ``trees``: how many trees the winner's forests hold (the files);
-    ``rows``: the table's rows, which bound the rows the files' checks predict (None: as many as they can take).
+    classes) instead of refitting ``folds`` folds; ``trees``: how many trees the winner's forests hold, and
+    ``tree_bytes`` how many bytes (the files);
+    ``rows``: the table's rows, which bound the rows the files' checks predict (None: as many as they can take);
+    ``selection``: the seconds greedy ensemble selection will take to choose the vote (0: no vote to choose).
 
     >>> estimate = post_search_estimate([2.0, 1.0], winner_fit=2.0, rows_ratio=1.5, task="regression",
     ...                                 predict_row=1e-4)
     >>> [round(seconds, 2) for seconds in estimate]
-    [11.31, 1.56, 0.0, 4.29, 4.68]
+    [11.31, 1.56, 0.0, 5.07, 4.68]
     """
     top = family_fits[:VOTE_SIZE]
     vote = 0.5 * 1.2 * sum(top) if len(top) > 1 else 0.0  # one shared preprocessing: cheaper than its members
     # The best family on 1.2x a fold's rows, the vote, then the winner (perhaps the vote) on all rows.
-    refit = 1.2 * winner_fit + vote + rows_ratio * max(winner_fit, sum(top) if vote else winner_fit)
+    refit = 1.2 * winner_fit + selection + vote + rows_ratio * max(winner_fit, sum(top) if vote else winner_fit)
     leaderboard = 1.2 * sum(family_fits[1:])
     calibrator = _CALIBRATOR_FIXED + _CALIBRATOR_PER_CELL * oof_cells
     calibration = 0.0 if task != "classification" else calibrator + (0.0 if oof_reused else folds * winner_fit)
     check_rows = _CHECK_ROWS if rows is None else min(_CHECK_ROWS, rows)
     export_rows = 2 * check_rows + (_REFERENCE_ROWS if rows is None else min(_REFERENCE_ROWS, rows))
-    exports = (_EXPORT_FIXED + export_rows * predict_row + _EXPORT_PER_FIT * winner_fit * rows_ratio
-               + _EXPORT_PER_TREE * trees)
+    exports = (_EXPORT_FIXED + _EXIT_SECONDS + export_rows * predict_row + _EXPORT_PER_FIT * winner_fit * rows_ratio
+               + _tree_files(trees, tree_bytes))
     conversion = max((_ONNX_PER_FIT.get(family, _ONNX_PER_FIT_OTHERS) for family in families),
                      default=_ONNX_PER_FIT_OTHERS)
     onnx = _ONNX_FIXED + check_rows * predict_row + conversion * winner_fit * rows_ratio
