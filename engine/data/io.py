@@ -195,9 +195,11 @@ def _looks_binary(data: bytes) -> bool:
     return control > len(head) * 0.05
 
 
-def _sniff(data: bytes, name: str, encoding: str | None, notes: list[str], *, complete: bool = True) -> CsvOptions:
-    """``complete=False``: ``data`` is the head of a longer text, which may end inside a character."""
-    encoding = encoding or _sniff_encoding(data, name, notes, complete)
+def _sniff(data: bytes, name: str, encoding: str | None, notes: list[str],
+           source: str | Path | bytes | None = None) -> CsvOptions:
+    """How a text table is written, from its first bytes ``data``; the encoding from all of ``source`` (by default
+    ``data`` is all there is), read piece by piece."""
+    encoding = encoding or _sniff_encoding(data, name, notes, data if source is None else source)
     sample = _decode(data[:65536], name, encoding, partial=True)
     delimiter = _sniff_delimiter(sample, name)
     if delimiter != ",":
@@ -220,7 +222,7 @@ def _is_blank(data: bytes) -> bool:
     return not data[:4096].strip(_BLANK) and not data.strip(_BLANK)
 
 
-def _sniff_encoding(data: bytes, name: str, notes: list[str], complete: bool = True) -> str:
+def _sniff_encoding(data: bytes, name: str, notes: list[str], source: str | Path | bytes) -> str:
     if data.startswith((b"\xff\xfe", b"\xfe\xff")):
         return "utf-16"
     if _looks_binary(data):
@@ -230,19 +232,36 @@ def _sniff_encoding(data: bytes, name: str, notes: list[str], complete: bool = T
         )
     if data.startswith(b"\xef\xbb\xbf"):
         return "utf-8-sig"
-    try:
-        codecs.getincrementaldecoder("utf-8")().decode(data, final=complete)
+    if _decodes(source, "utf-8"):
         return "utf-8"
-    except UnicodeDecodeError:
-        pass
     for candidate in _FALLBACK_ENCODINGS:
-        try:
-            data.decode(candidate)
-        except UnicodeDecodeError:
-            continue
-        notes.append(f"'{name}' is not UTF-8; it was read as {candidate}.")
-        return candidate
+        if _decodes(source, candidate):
+            notes.append(f"'{name}' is not UTF-8; it was read as {candidate}.")
+            return candidate
     raise EncodingError(f"'{name}' is not in a supported text encoding; save it as UTF-8.")  # pragma: no cover
+
+
+def _decodes(source: str | Path | bytes, encoding: str) -> bool:
+    """Whether all of ``source`` is text in ``encoding`` (an ASCII superset), checked a MiB at a time: a file is never
+    in memory whole, nor is its text, and ASCII pieces (most of a table) need no decoding."""
+    decoder = codecs.getincrementaldecoder(encoding)()
+    try:
+        for piece in _pieces(source):
+            if not (piece.isascii() and decoder.getstate()[0] == b""):  # nothing left of a character cut in two
+                decoder.decode(piece)
+        decoder.decode(b"", final=True)
+    except UnicodeDecodeError:
+        return False
+    return True
+
+
+def _pieces(source: str | Path | bytes) -> Iterator[bytes]:
+    if isinstance(source, bytes):
+        yield from (source[start:start + _HEAD_BYTES] for start in range(0, len(source), _HEAD_BYTES))
+        return
+    with open(source, "rb") as file:
+        while piece := file.read(_HEAD_BYTES):
+            yield piece
 
 
 def _decode(data: bytes, name: str, encoding: str, partial: bool = False) -> str:
@@ -287,20 +306,17 @@ def _read_text(source: str | Path | bytes, head: bytes, name: str, encoding: str
                options: CsvOptions | None, notes: list[str]) -> tuple[pd.DataFrame, CsvOptions]:
     """A text table and the options it was read with.
 
-    A UTF-8 comma CSV with a header (as its head says) goes from the file, or the bytes, straight to pyarrow:
-    only the head is read in Python. Anything else, or a file pyarrow refuses or finds not to be UTF-8 further
-    on, is read whole and sniffed whole, as before: only the encoding needs the whole file, and pyarrow checks
-    that every text cell is UTF-8.
+    A UTF-8 comma CSV with a header goes from the file, or the bytes, straight to pyarrow: Python reads only its
+    head and checks its encoding a piece at a time. Anything else, or a file pyarrow refuses, is read whole and
+    parsed by pandas' C engine.
     """
-    plain = options if options is not None else _sniff(head, name, encoding, [], complete=False)
-    if plain == CsvOptions() and not _looks_binary(head):
+    if options is None:
+        options = _sniff(head, name, encoding, notes, source)
+    if options == CsvOptions() and not _looks_binary(head):
         frame = _read_fast(source, head)
         if frame is not None:
-            return _name_columns(frame, head.decode("utf-8", "ignore"), plain), plain
-    data = _whole(source)
-    if options is None:
-        options = _sniff(data, name, encoding, notes)
-    return _read_text_table(data, name, options), options
+            return _name_columns(frame, head.decode("utf-8", "ignore"), options), options
+    return _read_text_table(_whole(source), name, options), options
 
 
 def _read_text_table(data: bytes, name: str, options: CsvOptions) -> pd.DataFrame:
@@ -361,7 +377,7 @@ def _read_fast(source: str | Path | bytes, head: bytes) -> pd.DataFrame | None:
         return None
     if any(pa.types.is_binary(f.type) or pa.types.is_large_binary(f.type) for f in table.schema):
         return None  # pyarrow keeps text that is not valid UTF-8 as bytes: let the decoder explain
-    frame = _arrow_frame(_dates_as_text(table))
+    frame = _arrow_frame(_dates_as_text(table, pa.large_string()))
     del table
     # Arrow's allocator keeps freed parse buffers for reuse by Arrow only; hand them back for pandas' work.
     pa.default_memory_pool().release_unused()
@@ -407,7 +423,8 @@ def _head_types(head: bytes, read_options: pyarrow_csv.ReadOptions) -> dict[str,
                                       convert_options=_ARROW_CONVERT).schema
     except (pa.ArrowInvalid, ValueError):  # a quoted field cut by the head, a row longer than the head
         return None
-    types = {field.name: field.type for field in schema}
+    # pandas holds text as large_string (it would cast every text column): read text so, no copy is made later
+    types = {field.name: pa.large_string() if field.type == pa.string() else field.type for field in schema}
     return types if len(types) == len(schema) else None
 
 
@@ -418,11 +435,11 @@ def _arrow_csv(source: str | Path | bytes, read_options: pyarrow_csv.ReadOptions
         return pyarrow_csv.read_csv(stream, read_options=read_options, convert_options=convert_options)
 
 
-def _dates_as_text(table: pa.Table | pa.RecordBatch) -> pa.Table | pa.RecordBatch:
-    """Dates and times pyarrow inferred, back to text (the column kinds decide what a date is)."""
+def _dates_as_text(table: pa.Table | pa.RecordBatch, text: pa.DataType = pa.string()) -> pa.Table | pa.RecordBatch:
+    """Dates and times pyarrow inferred, back to ``text`` (the column kinds decide what a date is)."""
     for i, field in enumerate(table.schema):
         if pa.types.is_date(field.type) or pa.types.is_timestamp(field.type) or pa.types.is_time(field.type):
-            table = table.set_column(i, field.name, pyarrow_compute.cast(table.column(i), pa.string()))
+            table = table.set_column(i, field.name, pyarrow_compute.cast(table.column(i), text))
     return table
 
 

@@ -453,8 +453,15 @@ def test_a_long_plain_csv_is_parsed_once_with_the_types_of_its_head(tmp_path, mo
     read_table(tmp_path / "long.csv")
     head_types, whole_types = calls  # the head (1 MiB), then the whole file
     assert head_types == {}
-    assert whole_types == {"id": pa.int64(), "score": pa.float64(), "label": pa.string(), "day": pa.date32(),
+    assert whole_types == {"id": pa.int64(), "score": pa.float64(), "label": pa.large_string(), "day": pa.date32(),
                            "note": pa.null()}
+
+
+def test_the_head_types_give_the_frame_that_inferring_every_row_gives(tmp_path, monkeypatch):
+    (tmp_path / "long.csv").write_bytes(_long_csv())
+    typed = read_table(tmp_path / "long.csv").frame
+    monkeypatch.setattr("engine.data.io._MIN_HEAD_ROWS", 10**9)  # no head is long enough: pyarrow infers
+    pd.testing.assert_frame_equal(typed, read_table(tmp_path / "long.csv").frame)
 
 
 def test_a_plain_csv_path_is_read_by_pyarrow_not_loaded_whole(tmp_path, monkeypatch):
