@@ -491,6 +491,12 @@ def test_a_latin1_byte_past_the_head_still_reads_as_cp1252(tmp_path, as_path):
     assert table.notes == ["'long.csv' is not UTF-8; it was read as cp1252."]
 
 
+def test_utf8_options_on_a_file_not_utf8_past_the_head_raise_encoding_error(tmp_path):
+    (tmp_path / "long.csv").write_bytes(_long_csv("40000,0.5,Zürich,2024-01-01,".encode("latin-1")))
+    with pytest.raises(EncodingError, match=r"'long.csv' cannot be read as utf-8: .* byte 0xfc in position 1110045"):
+        read_table(tmp_path / "long.csv", options=CsvOptions())
+
+
 @pytest.mark.parametrize("as_path", [True, False], ids=["path", "bytes"])
 def test_columns_whose_type_changes_past_the_head_take_the_type_of_the_whole_file(tmp_path, as_path):
     data = _long_csv(b"40000,many,c,not a date,late text")
