@@ -491,6 +491,18 @@ def test_a_latin1_byte_past_the_head_still_reads_as_cp1252(tmp_path, as_path):
     assert table.notes == ["'long.csv' is not UTF-8; it was read as cp1252."]
 
 
+def test_a_latin1_or_semicolon_path_is_parsed_as_it_is_decoded_not_loaded_whole(tmp_path, monkeypatch):
+    # Decoded whole into a StringIO, a 1M-row Latin-1 file peaked at 6.3x its frame (2.5x read from its path)
+    (tmp_path / "latin1.csv").write_bytes(_long_csv("40000,0.5,Zürich,2024-01-01,".encode("latin-1")))
+    (tmp_path / "semicolon.csv").write_bytes(_long_csv().replace(b",", b";"))
+    monkeypatch.setattr(Path, "read_bytes", lambda self: pytest.fail(f"{self.name} was read whole"))
+    latin1 = read_table(tmp_path / "latin1.csv")
+    assert (latin1.options.encoding, latin1.frame["label"].iloc[-1]) == ("cp1252", "Zürich")
+    semicolon = read_table(tmp_path / "semicolon.csv")
+    assert semicolon.options.delimiter == ";" and semicolon.frame.shape == (40_001, 5)
+    assert list(semicolon.frame.columns) == ["id", "score", "label", "day", "note"]
+
+
 def test_utf8_options_on_a_file_not_utf8_past_the_head_raise_encoding_error(tmp_path):
     (tmp_path / "long.csv").write_bytes(_long_csv("40000,0.5,Zürich,2024-01-01,".encode("latin-1")))
     with pytest.raises(EncodingError, match=r"'long.csv' cannot be read as utf-8: .* byte 0xfc in position 1110045"):
