@@ -184,7 +184,7 @@ def _open(source: str | Path | bytes, name: str | None) -> tuple[str, int, bytes
 
 
 def _whole(source: str | Path | bytes) -> bytes:
-    """All of a table's bytes (for the readers that need them: Excel, JSON, text that is not plain UTF-8 CSV)."""
+    """All of a table's bytes: the Excel, Parquet, Feather and JSON readers need them, and so does a blank head."""
     return source if isinstance(source, bytes) else Path(source).read_bytes()
 
 
@@ -201,7 +201,7 @@ def _sniff(data: bytes, name: str, encoding: str | None, notes: list[str],
     """How a text table is written, from its first bytes ``data``; the encoding from all of ``source`` (by default
     ``data`` is all there is), read piece by piece."""
     encoding = encoding or _sniff_encoding(data, name, notes, data if source is None else source)
-    sample = _decode(data[:65536], name, encoding, partial=True)
+    sample = _decode(data[:65536], name, encoding)
     delimiter = _sniff_delimiter(sample, name)
     if delimiter != ",":
         notes.append(f"Columns are separated by {delimiter!r}.")
@@ -274,10 +274,11 @@ def _pieces(source: str | Path | bytes) -> Iterator[bytes]:
             yield piece
 
 
-def _decode(data: bytes, name: str, encoding: str, partial: bool = False) -> str:
+def _decode(head: bytes, name: str, encoding: str) -> str:
+    """The text of a file's head (which may end inside a character), for sniffing and the header row."""
     try:
-        return data.decode(encoding, errors="ignore" if partial else "strict").lstrip("\ufeff")
-    except (UnicodeDecodeError, LookupError) as exc:
+        return head.decode(encoding, errors="ignore").lstrip("\ufeff")
+    except LookupError as exc:
         raise EncodingError(f"'{name}' cannot be read as {encoding}: {exc}; pick another encoding.") from None
 
 
@@ -341,7 +342,7 @@ def _read_text_table(source: str | Path | bytes, head: bytes, name: str, options
         raise MalformedFileError(f"The delimiter and the decimal separator are both {options.delimiter!r}; "
                                  "pick different ones.")
     frame = _read_with_c_engine(source, name, options)
-    return _name_columns(frame, _decode(head, name, options.encoding, partial=True), options)
+    return _name_columns(frame, _decode(head, name, options.encoding), options)
 
 
 def _name_columns(frame: pd.DataFrame, text: str, options: CsvOptions) -> pd.DataFrame:
