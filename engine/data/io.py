@@ -261,6 +261,8 @@ def _decode_error(source: str | Path | bytes, encoding: str) -> str | None:
         except UnicodeDecodeError as exc:
             return (f"'{encoding}' codec can't decode byte 0x{exc.object[exc.start]:02x} in position "
                     f"{offset - len(pending) + exc.start}: {exc.reason}")
+        except UnicodeError as exc:  # "UTF-16 stream does not start with BOM"
+            return str(exc)
         offset += len(piece)
     return None
 
@@ -341,7 +343,7 @@ def _read_text_table(source: str | Path | bytes, head: bytes, name: str, options
     if options.delimiter == options.decimal:
         raise MalformedFileError(f"The delimiter and the decimal separator are both {options.delimiter!r}; "
                                  "pick different ones.")
-    frame = _read_with_c_engine(source, name, options)
+    frame = _read_with_c_engine(source, head, name, options)
     return _name_columns(frame, _decode(head, name, options.encoding), options)
 
 
@@ -465,13 +467,16 @@ def _arrow_frame(table: pa.Table | pa.RecordBatch) -> pd.DataFrame:
     return table.to_pandas(types_mapper={pa.string(): text, pa.large_string(): text}.get, **options)
 
 
-def _read_with_c_engine(source: str | Path | bytes, name: str, options: CsvOptions) -> pd.DataFrame:
+def _read_with_c_engine(source: str | Path | bytes, head: bytes, name: str, options: CsvOptions) -> pd.DataFrame:
+    # pandas refuses UTF-16 without a byte-order mark; Python's decoder reads it little-endian, as this reader did
+    no_mark = options.encoding == "utf-16" and not head.startswith((b"\xff\xfe", b"\xfe\xff"))
+    encoding = "utf-16-le" if no_mark else options.encoding
     try:
-        return pd.read_csv(io.BytesIO(source) if isinstance(source, bytes) else source, encoding=options.encoding,
+        return pd.read_csv(io.BytesIO(source) if isinstance(source, bytes) else source, encoding=encoding,
                            sep=options.delimiter, decimal=options.decimal, header=0 if options.header else None,
                            low_memory=False, skipinitialspace=True)
-    except (UnicodeDecodeError, LookupError) as exc:
-        detail = (_decode_error(source, options.encoding) if isinstance(exc, UnicodeDecodeError) else None) or exc
+    except (UnicodeError, LookupError) as exc:  # UnicodeError: "UTF-16 stream does not start with BOM"
+        detail = (_decode_error(source, encoding) if isinstance(exc, UnicodeError) else None) or exc
         raise EncodingError(f"'{name}' cannot be read as {options.encoding}: {detail}; "
                             "pick another encoding.") from None
     except pd.errors.EmptyDataError:

@@ -84,7 +84,7 @@ def test_explicit_encoding_is_used():
     assert table.notes == []
 
 
-@pytest.mark.parametrize("encoding", ["utf-8", "no-such-codec"], ids=["wrong", "unknown"])
+@pytest.mark.parametrize("encoding", ["utf-8", "utf-16", "no-such-codec"], ids=["wrong", "utf-16-no-bom", "unknown"])
 def test_explicit_encoding_that_does_not_fit_raises_encoding_error(encoding):
     with pytest.raises(EncodingError, match=rf"'v.csv' cannot be read as {encoding}: .*; pick another encoding"):
         read_table("ville\nQuébec\n".encode("latin-1"), name="v.csv", encoding=encoding)
@@ -265,6 +265,12 @@ def test_encodings_are_detected(encoding, expected):
     table = read_table("ville,n\nQuébec,1\nMünchen,2\n".encode(encoding), name="v.csv")
     assert table.frame.to_dict("list") == {"ville": ["Québec", "München"], "n": [1, 2]}
     assert table.options.encoding == expected
+
+
+def test_utf16_chosen_for_a_file_without_a_byte_order_mark_reads_it_little_endian():
+    data = "a,b\nQuébec,2\n".encode("utf-16-le")
+    table = read_table(data, name="u.csv", options=CsvOptions(",", "utf-16", ".", True))
+    assert table.frame.to_dict("list") == {"a": ["Québec"], "b": [2]}
 
 
 def test_latin1_option_reads_a_byte_cp1252_lacks():
