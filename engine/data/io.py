@@ -13,8 +13,10 @@ overridden with a ``CsvOptions``. Excel workbooks are read one sheet at a time.
 
 from __future__ import annotations
 
+import codecs
 import csv
 import io
+import itertools
 import os
 import re
 from collections.abc import Iterator
@@ -112,30 +114,29 @@ def read_table(
     ``options`` overrides what is sniffed from a text file; ``encoding`` alone overrides just the encoding.
     ``sheet`` picks an Excel sheet (default: the first).
     """
-    data, name = _read_bytes(source, name)
+    name, size, head = _open(source, name)
     limit = max_upload_bytes() if max_bytes is None else max_bytes
-    if len(data) > limit:
-        size, most = format_bytes(len(data)), format_bytes(limit)
-        if size == most:
-            size, most = f"{len(data):,} bytes", f"{limit:,}-byte"
+    if size > limit:
+        size_text, most = format_bytes(size), format_bytes(limit)
+        if size_text == most:
+            size_text, most = f"{size:,} bytes", f"{limit:,}-byte"
         raise FileTooLargeError(
-            f"'{name}' is {size}, over the {most} limit; "
+            f"'{name}' is {size_text}, over the {most} limit; "
             "split the file or raise WORKBENCH_MAX_UPLOAD_MB."
         )
-    if _is_blank(data):
+    if _is_blank(head) and _is_blank(_whole(source)):
         raise EmptyDataError(f"'{name}' is empty; choose a file that contains a table.")
     ext = _extension(name)
     notes: list[str] = []
     used: CsvOptions | None = None
     if ext in TEXT_EXTENSIONS:
-        if options is None:
-            options = _sniff(data, name, encoding, notes)
-        frame, used = _read_text_table(data, name, options), options
+        frame, used = _read_text(source, head, name, encoding, options, notes)
     elif ext in ("xlsx", "xls"):
+        data = _whole(source)
         sheet = sheet or _first_sheet(data, name, ext)
         frame = _read_excel(data, name, ext, sheet)
     else:
-        frame = _read_binary_table(data, name, ext)
+        frame = _read_binary_table(_whole(source), name, ext)
     if frame.shape[1] == 0:
         raise EmptyDataError(f"'{name}' has no columns.")
     frame = _clean_column_names(frame, notes)
@@ -167,13 +168,24 @@ def _extension(name: str) -> str:
     return ext
 
 
-def _read_bytes(source: str | Path | bytes, name: str | None) -> tuple[bytes, str]:
+# What is sniffed of a file before pyarrow reads it (pyarrow's default block, so the block size is judged from it).
+_HEAD_BYTES = 1 << 20
+
+
+def _open(source: str | Path | bytes, name: str | None) -> tuple[str, int, bytes]:
+    """The table's name, its size in bytes and its first ``_HEAD_BYTES``, without reading a file whole."""
     if isinstance(source, bytes):
-        return source, name or "upload.csv"
+        return name or "upload.csv", len(source), source[:_HEAD_BYTES]
     path = Path(source)
     if not path.is_file():
         raise MalformedFileError(f"File '{path}' does not exist.")
-    return path.read_bytes(), name or path.name
+    with open(path, "rb") as file:
+        return name or path.name, os.fstat(file.fileno()).st_size, file.read(_HEAD_BYTES)
+
+
+def _whole(source: str | Path | bytes) -> bytes:
+    """All of a table's bytes: the Excel, Parquet, Feather and JSON readers need them, and so does a blank head."""
+    return source if isinstance(source, bytes) else Path(source).read_bytes()
 
 
 def _looks_binary(data: bytes) -> bool:
@@ -184,9 +196,12 @@ def _looks_binary(data: bytes) -> bool:
     return control > len(head) * 0.05
 
 
-def _sniff(data: bytes, name: str, encoding: str | None, notes: list[str]) -> CsvOptions:
-    encoding = encoding or _sniff_encoding(data, name, notes)
-    sample = _decode(data[:65536], name, encoding, partial=True)
+def _sniff(data: bytes, name: str, encoding: str | None, notes: list[str],
+           source: str | Path | bytes | None = None) -> CsvOptions:
+    """How a text table is written, from its first bytes ``data``; the encoding from all of ``source`` (by default
+    ``data`` is all there is), read piece by piece."""
+    encoding = encoding or _sniff_encoding(data, name, notes, data if source is None else source)
+    sample = _decode(data[:65536], name, encoding)
     delimiter = _sniff_delimiter(sample, name)
     if delimiter != ",":
         notes.append(f"Columns are separated by {delimiter!r}.")
@@ -208,7 +223,7 @@ def _is_blank(data: bytes) -> bool:
     return not data[:4096].strip(_BLANK) and not data.strip(_BLANK)
 
 
-def _sniff_encoding(data: bytes, name: str, notes: list[str]) -> str:
+def _sniff_encoding(data: bytes, name: str, notes: list[str], source: str | Path | bytes) -> str:
     if data.startswith((b"\xff\xfe", b"\xfe\xff")):
         return "utf-16"
     if _looks_binary(data):
@@ -218,25 +233,54 @@ def _sniff_encoding(data: bytes, name: str, notes: list[str]) -> str:
         )
     if data.startswith(b"\xef\xbb\xbf"):
         return "utf-8-sig"
-    try:
-        data.decode("utf-8")
+    if _decodes(source, "utf-8"):
         return "utf-8"
-    except UnicodeDecodeError:
-        pass
     for candidate in _FALLBACK_ENCODINGS:
-        try:
-            data.decode(candidate)
-        except UnicodeDecodeError:
-            continue
-        notes.append(f"'{name}' is not UTF-8; it was read as {candidate}.")
-        return candidate
+        if _decodes(source, candidate):
+            notes.append(f"'{name}' is not UTF-8; it was read as {candidate}.")
+            return candidate
     raise EncodingError(f"'{name}' is not in a supported text encoding; save it as UTF-8.")  # pragma: no cover
 
 
-def _decode(data: bytes, name: str, encoding: str, partial: bool = False) -> str:
+def _decodes(source: str | Path | bytes, encoding: str) -> bool:
+    """Whether all of ``source`` is text in ``encoding``."""
+    return _decode_error(source, encoding) is None
+
+
+def _decode_error(source: str | Path | bytes, encoding: str) -> str | None:
+    """Where ``source`` first stops being text in ``encoding`` (an ASCII superset), as Python says it, with the
+    position in the whole file; None when it is all text. Checked a MiB at a time: a file is never in memory whole,
+    nor is its text, and ASCII pieces (most of a table) need no decoding."""
+    decoder = codecs.getincrementaldecoder(encoding)()
+    offset = 0  # of the piece in the file
+    for piece in itertools.chain(_pieces(source), [b""]):  # b"": the end, where a cut character shows
+        pending = decoder.getstate()[0]  # the start of a character cut in two by the pieces
+        try:
+            if not piece or not (piece.isascii() and pending == b""):
+                decoder.decode(piece, final=not piece)
+        except UnicodeDecodeError as exc:
+            return (f"'{encoding}' codec can't decode byte 0x{exc.object[exc.start]:02x} in position "
+                    f"{offset - len(pending) + exc.start}: {exc.reason}")
+        except UnicodeError as exc:  # "UTF-16 stream does not start with BOM"
+            return str(exc)
+        offset += len(piece)
+    return None
+
+
+def _pieces(source: str | Path | bytes) -> Iterator[bytes]:
+    if isinstance(source, bytes):
+        yield from (source[start:start + _HEAD_BYTES] for start in range(0, len(source), _HEAD_BYTES))
+        return
+    with open(source, "rb") as file:
+        while piece := file.read(_HEAD_BYTES):
+            yield piece
+
+
+def _decode(head: bytes, name: str, encoding: str) -> str:
+    """The text of a file's head (which may end inside a character), for sniffing and the header row."""
     try:
-        return data.decode(encoding, errors="ignore" if partial else "strict").lstrip("\ufeff")
-    except (UnicodeDecodeError, LookupError) as exc:
+        return head.decode(encoding, errors="ignore").lstrip("\ufeff")
+    except LookupError as exc:
         raise EncodingError(f"'{name}' cannot be read as {encoding}: {exc}; pick another encoding.") from None
 
 
@@ -271,7 +315,26 @@ def _is_number(value: str, decimal: str) -> bool:
     return True
 
 
-def _read_text_table(data: bytes, name: str, options: CsvOptions) -> pd.DataFrame:
+def _read_text(source: str | Path | bytes, head: bytes, name: str, encoding: str | None,
+               options: CsvOptions | None, notes: list[str]) -> tuple[pd.DataFrame, CsvOptions]:
+    """A text table and the options it was read with.
+
+    A UTF-8 comma CSV with a header goes from the file, or the bytes, straight to pyarrow: Python reads only its
+    head and checks its encoding a piece at a time. Anything else, or a file pyarrow refuses, is read whole and
+    parsed by pandas' C engine.
+    """
+    if options is None:
+        options = _sniff(head, name, encoding, notes, source)
+    if options == CsvOptions() and not _looks_binary(head):
+        frame = _read_fast(source, head)
+        if frame is not None:
+            return _name_columns(frame, head.decode("utf-8", "ignore"), options), options
+    return _read_text_table(source, head, name, options), options
+
+
+def _read_text_table(source: str | Path | bytes, head: bytes, name: str, options: CsvOptions) -> pd.DataFrame:
+    """Any text table, parsed by pandas' C engine as it decodes it (never a whole copy of the file or its text: a
+    1M-row Latin-1 file peaked at 6.3x its frame decoded whole into a ``StringIO``, 2.5x read from its path)."""
     if options.delimiter not in DELIMITERS or options.decimal not in (".", ","):
         raise MalformedFileError(
             f"Reading options delimiter={options.delimiter!r}, decimal={options.decimal!r} are not supported; "
@@ -280,14 +343,14 @@ def _read_text_table(data: bytes, name: str, options: CsvOptions) -> pd.DataFram
     if options.delimiter == options.decimal:
         raise MalformedFileError(f"The delimiter and the decimal separator are both {options.delimiter!r}; "
                                  "pick different ones.")
-    fast = options == CsvOptions() and not _looks_binary(data)
-    frame = _read_fast(data) if fast else None
-    text = None
-    if frame is None:
-        text = _decode(data, name, options.encoding)
-        frame = _read_with_c_engine(text, name, options)
+    frame = _read_with_c_engine(source, head, name, options)
+    return _name_columns(frame, _decode(head, name, options.encoding), options)
+
+
+def _name_columns(frame: pd.DataFrame, text: str, options: CsvOptions) -> pd.DataFrame:
+    """The names as written in the first row (the readers rename repeats), or column_1, column_2, ..."""
     if options.header:
-        header = _raw_header(text if text is not None else data[:65536].decode("utf-8", "ignore"), options)
+        header = _raw_header(text, options)
         if len(header) == frame.shape[1]:
             frame.columns = header
     else:
@@ -305,41 +368,92 @@ _ARROW_CONVERT = pyarrow_csv.ConvertOptions(strings_can_be_null=True)
 _ROWS_PER_BLOCK = 10_000
 _MIN_BLOCK = 1 << 20  # pyarrow's default
 _MAX_BLOCK = 1 << 30  # pyarrow's block size is a 32-bit int
+_CONVERSION_ERROR = re.compile(r"In CSV column #(\d+): (?:Row #\d+: )?CSV conversion error")  # one thread names the row
 
 
-def _arrow_read_options(data: bytes) -> pyarrow_csv.ReadOptions:
+def _arrow_read_options(head: bytes) -> pyarrow_csv.ReadOptions:
     """Blocks big enough for ``_ROWS_PER_BLOCK`` rows, judged from the line length of the file's first MiB."""
-    head = data[:_MIN_BLOCK]
+    head = head[:_MIN_BLOCK]
     row_bytes = len(head) / max(head.count(b"\n"), 1)
     block = int(min(max(row_bytes * _ROWS_PER_BLOCK, _MIN_BLOCK), _MAX_BLOCK))
     return pyarrow_csv.ReadOptions(block_size=block)
 
 
-def _read_fast(data: bytes) -> pd.DataFrame | None:
+def _read_fast(source: str | Path | bytes, head: bytes) -> pd.DataFrame | None:
     """UTF-8 comma CSV through pyarrow; None when it cannot parse it (the C engine then explains why).
 
-    pyarrow infers dates; they are cast back to text inside Arrow (cheap), so both paths give
-    the same frame and the column kinds decide what a date is.
+    pyarrow infers dates; they are cast back to text inside Arrow (cheap), so both paths give the same frame and
+    the column kinds decide what a date is.
     """
     try:
-        table = pyarrow_csv.read_csv(io.BytesIO(data), read_options=_arrow_read_options(data),
-                                     convert_options=_ARROW_CONVERT)
+        table = _read_arrow(source, head)
     except (pa.ArrowInvalid, ValueError):  # ragged rows, bad UTF-8, ...
         return None
     if any(pa.types.is_binary(f.type) or pa.types.is_large_binary(f.type) for f in table.schema):
         return None  # pyarrow keeps text that is not valid UTF-8 as bytes: let the decoder explain
-    frame = _arrow_frame(_dates_as_text(table))
+    frame = _arrow_frame(_dates_as_text(table, pa.large_string()))
     del table
     # Arrow's allocator keeps freed parse buffers for reuse by Arrow only; hand them back for pandas' work.
     pa.default_memory_pool().release_unused()
     return frame
 
 
-def _dates_as_text(table: pa.Table | pa.RecordBatch) -> pa.Table | pa.RecordBatch:
-    """Dates and times pyarrow inferred, back to text (the column kinds decide what a date is)."""
+def _read_arrow(source: str | Path | bytes, head: bytes) -> pa.Table:
+    """The table as pyarrow infers it, read with the types of its head when they fit every row.
+
+    Inferring types, pyarrow keeps every parsed block to the end in case a later block changes a column's type
+    (1M rows × 20 columns: 190 MB more than the 157 MB table, and twice the time); with types given it converts
+    each block as it comes. The head's types are the ones pyarrow infers for the whole file whenever every row
+    fits them (inference takes the first type, in a fixed order, that all values fit). When a row does not fit,
+    the file is read again inferring, as before.
+
+    pyarrow reads a file itself, block by block (not memory-mapped: mapped pages would count as resident), and
+    bytes through a zero-copy buffer: no second copy of the file is ever in memory.
+    """
+    read_options = _arrow_read_options(head)
+    types = _head_types(head, read_options)
+    if types is not None:
+        try:
+            return _arrow_csv(source, read_options, pyarrow_csv.ConvertOptions(strings_can_be_null=True,
+                                                                               column_types=types))
+        except pa.ArrowInvalid as exc:
+            if _CONVERSION_ERROR.search(str(exc)) is None:
+                raise  # ragged rows, an unterminated quote: inferring cannot help
+    return _arrow_csv(source, read_options, _ARROW_CONVERT)
+
+
+# A head of fewer rows (rows over 1 KB: a wide table) says little of a column's type and costs as much to infer as
+# the whole file: there pyarrow's work is per column and block, not per row (10,000 columns: 1 s for 15 rows).
+_MIN_HEAD_ROWS = 1_000
+
+
+def _head_types(head: bytes, read_options: pyarrow_csv.ReadOptions) -> dict[str, pa.DataType] | None:
+    """The column types pyarrow infers from the head's whole lines; None when the head is the whole file (its read is
+    the whole read), holds fewer than ``_MIN_HEAD_ROWS`` rows, or names a column twice (types go by name)."""
+    if len(head) < _HEAD_BYTES or head.count(b"\n") <= _MIN_HEAD_ROWS:
+        return None
+    try:
+        schema = pyarrow_csv.read_csv(pa.py_buffer(head[: head.rfind(b"\n") + 1]), read_options=read_options,
+                                      convert_options=_ARROW_CONVERT).schema
+    except (pa.ArrowInvalid, ValueError):  # a quoted field cut by the head, a row longer than the head
+        return None
+    # pandas holds text as large_string (it would cast every text column): read text so, no copy is made later
+    types = {field.name: pa.large_string() if field.type == pa.string() else field.type for field in schema}
+    return types if len(types) == len(schema) else None
+
+
+def _arrow_csv(source: str | Path | bytes, read_options: pyarrow_csv.ReadOptions,
+               convert_options: pyarrow_csv.ConvertOptions) -> pa.Table:
+    stream = pa.BufferReader(source) if isinstance(source, bytes) else pa.OSFile(str(source))
+    with stream:
+        return pyarrow_csv.read_csv(stream, read_options=read_options, convert_options=convert_options)
+
+
+def _dates_as_text(table: pa.Table | pa.RecordBatch, text: pa.DataType = pa.string()) -> pa.Table | pa.RecordBatch:
+    """Dates and times pyarrow inferred, back to ``text`` (the column kinds decide what a date is)."""
     for i, field in enumerate(table.schema):
         if pa.types.is_date(field.type) or pa.types.is_timestamp(field.type) or pa.types.is_time(field.type):
-            table = table.set_column(i, field.name, pyarrow_compute.cast(table.column(i), pa.string()))
+            table = table.set_column(i, field.name, pyarrow_compute.cast(table.column(i), text))
     return table
 
 
@@ -353,10 +467,18 @@ def _arrow_frame(table: pa.Table | pa.RecordBatch) -> pd.DataFrame:
     return table.to_pandas(types_mapper={pa.string(): text, pa.large_string(): text}.get, **options)
 
 
-def _read_with_c_engine(text: str, name: str, options: CsvOptions) -> pd.DataFrame:
+def _read_with_c_engine(source: str | Path | bytes, head: bytes, name: str, options: CsvOptions) -> pd.DataFrame:
+    # pandas refuses UTF-16 without a byte-order mark; Python's decoder reads it little-endian, as this reader did
+    no_mark = options.encoding == "utf-16" and not head.startswith((b"\xff\xfe", b"\xfe\xff"))
+    encoding = "utf-16-le" if no_mark else options.encoding
     try:
-        return pd.read_csv(io.StringIO(text), sep=options.delimiter, decimal=options.decimal,
-                           header=0 if options.header else None, low_memory=False, skipinitialspace=True)
+        return pd.read_csv(io.BytesIO(source) if isinstance(source, bytes) else source, encoding=encoding,
+                           sep=options.delimiter, decimal=options.decimal, header=0 if options.header else None,
+                           low_memory=False, skipinitialspace=True)
+    except (UnicodeError, LookupError) as exc:  # UnicodeError: "UTF-16 stream does not start with BOM"
+        detail = (_decode_error(source, encoding) if isinstance(exc, UnicodeError) else None) or exc
+        raise EncodingError(f"'{name}' cannot be read as {options.encoding}: {detail}; "
+                            "pick another encoding.") from None
     except pd.errors.EmptyDataError:
         raise EmptyDataError(f"'{name}' has no columns; it looks empty.") from None
     except pd.errors.ParserError as exc:
@@ -434,8 +556,6 @@ def _clean_column_names(frame: pd.DataFrame, notes: list[str]) -> pd.DataFrame:
 
 
 # -- a file too big to read whole: chunks ---------------------------------------------------------------
-
-_CONVERSION_ERROR = re.compile(r"In CSV column #(\d+): (?:Row #\d+: )?CSV conversion error")  # one thread names the row
 
 
 class TableChunk(NamedTuple):

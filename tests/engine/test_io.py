@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import io
+from pathlib import Path
 
 import openpyxl
 import pandas as pd
+import pyarrow as pa
+import pyarrow.csv as pyarrow_csv
 import pytest
 
 from engine import (
@@ -81,7 +84,7 @@ def test_explicit_encoding_is_used():
     assert table.notes == []
 
 
-@pytest.mark.parametrize("encoding", ["utf-8", "no-such-codec"], ids=["wrong", "unknown"])
+@pytest.mark.parametrize("encoding", ["utf-8", "utf-16", "no-such-codec"], ids=["wrong", "utf-16-no-bom", "unknown"])
 def test_explicit_encoding_that_does_not_fit_raises_encoding_error(encoding):
     with pytest.raises(EncodingError, match=rf"'v.csv' cannot be read as {encoding}: .*; pick another encoding"):
         read_table("ville\nQuébec\n".encode("latin-1"), name="v.csv", encoding=encoding)
@@ -264,6 +267,12 @@ def test_encodings_are_detected(encoding, expected):
     assert table.options.encoding == expected
 
 
+def test_utf16_chosen_for_a_file_without_a_byte_order_mark_reads_it_little_endian():
+    data = "a,b\nQuébec,2\n".encode("utf-16-le")
+    table = read_table(data, name="u.csv", options=CsvOptions(",", "utf-16", ".", True))
+    assert table.frame.to_dict("list") == {"a": ["Québec"], "b": [2]}
+
+
 def test_latin1_option_reads_a_byte_cp1252_lacks():
     data = "a\nx\x81y\n".encode("latin-1")
     table = read_table(data, name="l.csv", options=CsvOptions(",", "latin-1", ".", True))
@@ -408,3 +417,125 @@ def test_feather_and_json_records(tmp_path):
 def test_junk_named_feather_is_malformed():
     with pytest.raises(MalformedFileError, match=r"'junk.feather' cannot be read as .feather: "):
         read_table(b"not arrow", name="junk.feather")
+
+
+# -- a file longer than the head: pyarrow reads the file itself ------------------------------------------
+def _long_csv(last_row: bytes = b"40000,0.5,c,2024-01-01,") -> bytes:
+    """A UTF-8 comma CSV of ~1.3 MB, longer than the 1 MiB head that ``read_table`` sniffs, then ``last_row``.
+
+    In the head, ``note`` is empty in every row and ``day`` holds only dates."""
+    rows = b"".join(b"%d,%s,%s,2024-01-%02d,\n" % (i, str(i / 8).encode(), b"abc"[i % 3: i % 3 + 1], i % 28 + 1)
+                    for i in range(40_000))
+    return b"id,score,label,day,note\n" + rows + last_row + b"\n"
+
+
+def test_a_long_path_and_its_bytes_read_the_same(tmp_path):
+    data = _long_csv()
+    assert len(data) > 1 << 20
+    (tmp_path / "long.csv").write_bytes(data)
+    from_path, from_bytes = read_table(tmp_path / "long.csv"), read_table(data, name="long.csv")
+    pd.testing.assert_frame_equal(from_path.frame, from_bytes.frame)
+    assert (from_path.notes, from_path.options) == (from_bytes.notes, from_bytes.options) == ([], CsvOptions())
+    frame = from_path.frame
+    assert frame.shape == (40_001, 5)
+    assert frame["id"].dtype == "int64" and frame["id"].iloc[-1] == 40_000
+    assert frame["score"].dtype == float and frame["score"].iloc[3] == 0.375
+    assert frame["label"].tolist()[:4] == ["a", "b", "c", "a"]
+    assert pd.api.types.is_string_dtype(frame["day"]) and frame["day"].iloc[27] == "2024-01-28"
+    assert frame["note"].isna().all()
+
+
+def test_a_long_plain_csv_is_parsed_once_with_the_types_of_its_head(tmp_path, monkeypatch):
+    # Inferring types, pyarrow keeps every parsed block until the end (a 1M x 20 file peaked at 2.8x its frame)
+    (tmp_path / "long.csv").write_bytes(_long_csv())
+    calls = []
+
+    def read_csv(source, **kwargs):
+        calls.append(kwargs["convert_options"].column_types)
+        return original(source, **kwargs)
+
+    original = pyarrow_csv.read_csv
+    monkeypatch.setattr(pyarrow_csv, "read_csv", read_csv)
+    read_table(tmp_path / "long.csv")
+    head_types, whole_types = calls  # the head (1 MiB), then the whole file
+    assert head_types == {}
+    assert whole_types == {"id": pa.int64(), "score": pa.float64(), "label": pa.large_string(), "day": pa.date32(),
+                           "note": pa.null()}
+
+
+def test_the_head_types_give_the_frame_that_inferring_every_row_gives(tmp_path, monkeypatch):
+    (tmp_path / "long.csv").write_bytes(_long_csv())
+    typed = read_table(tmp_path / "long.csv").frame
+    monkeypatch.setattr("engine.data.io._MIN_HEAD_ROWS", 10**9)  # no head is long enough: pyarrow infers
+    pd.testing.assert_frame_equal(typed, read_table(tmp_path / "long.csv").frame)
+
+
+def test_a_plain_csv_path_is_read_by_pyarrow_not_loaded_whole(tmp_path, monkeypatch):
+    (tmp_path / "long.csv").write_bytes(_long_csv())
+    monkeypatch.setattr(Path, "read_bytes", lambda self: pytest.fail(f"{self.name} was read whole"))
+    assert read_table(tmp_path / "long.csv").frame.shape == (40_001, 5)
+
+
+def test_the_size_limit_applies_to_a_path_without_reading_it(tmp_path, monkeypatch):
+    path = tmp_path / "huge.csv"
+    with open(path, "wb") as file:
+        file.write(b"a,b\n1,2\n")
+        file.truncate(3 * 1024**3)  # sparse: 3 GB on paper, nothing on disk
+    monkeypatch.delenv("WORKBENCH_MAX_UPLOAD_MB", raising=False)
+    monkeypatch.setattr(Path, "read_bytes", lambda self: pytest.fail(f"{self.name} was read whole"))
+    with pytest.raises(FileTooLargeError, match=r"'huge.csv' is 3.0 GB, over the 1.0 GB limit"):
+        read_table(path)
+
+
+@pytest.mark.parametrize("as_path", [True, False], ids=["path", "bytes"])
+def test_a_latin1_byte_past_the_head_still_reads_as_cp1252(tmp_path, as_path):
+    data = _long_csv("40000,0.5,Zürich,2024-01-01,".encode("latin-1"))
+    (tmp_path / "long.csv").write_bytes(data)
+    table = read_table(tmp_path / "long.csv") if as_path else read_table(data, name="long.csv")
+    assert table.frame["label"].iloc[-1] == "Zürich"
+    assert table.options.encoding == "cp1252"
+    assert table.notes == ["'long.csv' is not UTF-8; it was read as cp1252."]
+
+
+def test_a_latin1_or_semicolon_path_is_parsed_as_it_is_decoded_not_loaded_whole(tmp_path, monkeypatch):
+    # Decoded whole into a StringIO, a 1M-row Latin-1 file peaked at 6.3x its frame (2.5x read from its path)
+    (tmp_path / "latin1.csv").write_bytes(_long_csv("40000,0.5,Zürich,2024-01-01,".encode("latin-1")))
+    (tmp_path / "semicolon.csv").write_bytes(_long_csv().replace(b",", b";"))
+    monkeypatch.setattr(Path, "read_bytes", lambda self: pytest.fail(f"{self.name} was read whole"))
+    latin1 = read_table(tmp_path / "latin1.csv")
+    assert (latin1.options.encoding, latin1.frame["label"].iloc[-1]) == ("cp1252", "Zürich")
+    semicolon = read_table(tmp_path / "semicolon.csv")
+    assert semicolon.options.delimiter == ";" and semicolon.frame.shape == (40_001, 5)
+    assert list(semicolon.frame.columns) == ["id", "score", "label", "day", "note"]
+
+
+def test_utf8_options_on_a_file_not_utf8_past_the_head_raise_encoding_error(tmp_path):
+    (tmp_path / "long.csv").write_bytes(_long_csv("40000,0.5,Zürich,2024-01-01,".encode("latin-1")))
+    with pytest.raises(EncodingError, match=r"'long.csv' cannot be read as utf-8: .* byte 0xfc in position 1110045"):
+        read_table(tmp_path / "long.csv", options=CsvOptions())
+
+
+@pytest.mark.parametrize("as_path", [True, False], ids=["path", "bytes"])
+def test_columns_whose_type_changes_past_the_head_take_the_type_of_the_whole_file(tmp_path, as_path):
+    data = _long_csv(b"40000,many,c,not a date,late text")
+    (tmp_path / "long.csv").write_bytes(data)
+    frame = (read_table(tmp_path / "long.csv") if as_path else read_table(data, name="long.csv")).frame
+    assert frame["id"].dtype == "int64"
+    assert pd.api.types.is_string_dtype(frame["score"]) and frame["score"].tolist()[3:5] == ["0.375", "0.5"]
+    assert frame["score"].iloc[-1] == "many"
+    assert frame["day"].tolist()[-2:] == ["2024-01-16", "not a date"]
+    assert frame["note"].iloc[-1] == "late text" and int(frame["note"].isna().sum()) == 40_000
+
+
+def test_a_ragged_row_past_the_head_is_still_explained(tmp_path):
+    (tmp_path / "long.csv").write_bytes(_long_csv(b"40000,0.5,c,2024-01-01,,extra"))
+    with pytest.raises(MalformedFileError, match="Expected 5 fields in line 40002, saw 6"):
+        read_table(tmp_path / "long.csv")
+
+
+def test_a_long_file_with_a_repeated_name_keeps_both_columns(tmp_path):
+    (tmp_path / "long.csv").write_bytes(_long_csv().replace(b",note\n", b",id\n", 1))
+    table = read_table(tmp_path / "long.csv")
+    assert list(table.frame.columns) == ["id", "score", "label", "day", "id_2"]
+    assert table.frame["id"].iloc[-1] == 40_000 and table.frame["id_2"].isna().all()
+    assert table.notes == ["Column name 'id' appears more than once; copy renamed 'id_2'."]
