@@ -26,6 +26,7 @@ import numpy as np
 from engine.deploy.export import ONNX_TOLERANCE, ExportError, dumps_skops, export_onnx, loads_skops, with_threshold
 from engine.deploy.export import untrusted_skops_types as _untrusted
 from engine.errors import ModelError
+from engine.train.training import release_free_memory
 from storage import (
     IntegrityError,
     Workspace,
@@ -234,6 +235,7 @@ def write_dir_exports(directory: str | Path, pipeline, card: dict, rows, *, dead
     """
     rows = rows.iloc[:CHECK_ROWS]
     exports = {SKOPS_FILE: write_dir_skops(directory, pipeline, rows).info}
+    release_free_memory()  # the skops state and the copy loaded back, before the ONNX graph is built
     if deadline is not None and time.monotonic() > deadline:
         info = {"export_version": EXPORT_VERSION, "created_at": now(), "reason": ONNX_SKIPPED}
         exports[ONNX_FILE] = write_export(directory, ONNX_FILE, None, info)

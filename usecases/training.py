@@ -45,7 +45,7 @@ from engine.train.calibration import (
     skipped,
 )
 from engine.train.policy import automl_settings
-from engine.train.training import cv_folds, cv_note, evaluate
+from engine.train.training import cv_folds, cv_note, evaluate, release_free_memory
 from engine.train.tuning import open_storage
 from storage import Workspace, now, write_model_dir, write_reference
 from storage.files import write_parquet
@@ -293,6 +293,7 @@ def train_model_dir(inputs: RunInputs, out: Path, *, deadline: float | None, not
     # The others' fitted models are not written: only their scores, for the leaderboard (memory for the refit,
     # the calibration check and the exports that follow).
     candidates = [c if c is best else c._replace(pipeline=None) for c in candidates]
+    release_free_memory()  # what the search's fits freed, before the refit and the files add their own
     pipeline, trained_on = best.pipeline, {"split": "train", "rows": int(len(split.train))}
     try:
         if not ((best.tuning or {}).get("refitted") and len(split.test) == 0):  # else the search refitted it on all
