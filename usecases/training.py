@@ -255,6 +255,10 @@ def _run(ws: Workspace, job_id: int, project_id: int, inputs: RunInputs, notes: 
                                study_name=study, data_path=str(ws.dataset_path(dataset["id"])), progress=progress,
                                on_candidate=save, stop=stop)
     best = best_candidate(candidates, problem.metric)
+    # Each was saved as it came (``save``); from here only the winner's fitted model is read, so the others' are
+    # not held through the calibration check and the exports.
+    candidates = [c if c is best else c._replace(pipeline=None) for c in candidates]
+    release_free_memory()
     models = {m["family"]: m for m in ws.list_models(project_id, run["id"])}
     ws.update_job(job_id, message="Checking the winner's probabilities", heartbeat_at=now())
     post = _post_search(prepared, best)
