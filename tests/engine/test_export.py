@@ -408,3 +408,39 @@ def test_skops_copies_the_steps_it_changes_and_shares_the_fitted_model():
     assert type(guards[0][0].fill_values_) is pd.Series  # the original keeps its pandas values
     np.testing.assert_array_equal(loaded.predict_proba(rows), before)
     np.testing.assert_array_equal(pipeline.predict_proba(rows), before)
+
+
+def test_a_votes_skops_file_holds_its_members_once():
+    """Regression: skops stores every reference to an object again, and a fitted vote refers to each member twice
+    (``estimators_`` and ``named_estimators_``): a vote of two 9-class boosting models and a forest wrote 68 MB of
+    arrays for 29 MB of models and loaded two copies. The file holds each member once; loading gives the vote back
+    its ``named_estimators_``, the very members of ``estimators_``, and the original keeps its own."""
+    import io
+    import json
+    import zipfile
+    from collections import Counter
+
+    from sklearn.ensemble import VotingClassifier
+
+    vote = VotingClassifier([("forest", RandomForestClassifier(n_estimators=3, random_state=0)),
+                             ("linear", LogisticRegression(max_iter=500))], voting="soft")
+    pipeline, _, rows = _fit(IMPUTE + [ONEHOT], vote)
+    data = dumps_skops(pipeline)
+    classes: Counter = Counter()
+
+    def count(node):
+        if isinstance(node, dict):
+            classes[node.get("__class__")] += 1
+            for value in node.values():
+                count(value)
+        elif isinstance(node, list):
+            for value in node:
+                count(value)
+
+    count(json.loads(zipfile.ZipFile(io.BytesIO(data)).read("schema.json")))
+    assert classes["RandomForestClassifier"] == 2 and classes["Tree"] == 3  # the unfitted template, the fitted one
+    loaded = loads_skops(data).named_steps["model"]
+    assert list(loaded.named_estimators_) == ["forest", "linear"]
+    assert all(loaded.named_estimators_[n] is m for n, m in zip(["forest", "linear"], loaded.estimators_, strict=True))
+    assert pipeline.named_steps["model"].named_estimators_["forest"] is pipeline.named_steps["model"].estimators_[0]
+    np.testing.assert_array_equal(loads_skops(data).predict_proba(rows), pipeline.predict_proba(rows))
