@@ -27,6 +27,7 @@ import numpy as np
 from engine.deploy.export import ONNX_TOLERANCE, ExportError, dumps_skops, export_onnx, loads_skops, with_threshold
 from engine.deploy.export import untrusted_skops_types as _untrusted
 from engine.errors import ModelError
+from engine.train.training import release_free_memory
 from storage import (
     IntegrityError,
     Workspace,
@@ -151,6 +152,7 @@ def write_dir_skops(directory: str | Path, pipeline, rows) -> ExportFile:
     info = {"created_at": now(), "rows": int(len(rows)), "export_version": EXPORT_VERSION}
     try:
         data = dumps_skops(pipeline)
+        release_free_memory()  # what writing the schema freed, before loading it back adds its own
         loaded = loads_skops(data)
     except ExportError as exc:
         return ExportFile(None, write_export(directory, SKOPS_FILE, None, {**info, "reason": str(exc)}))
@@ -175,7 +177,9 @@ def load_model_dir(directory: str | Path, *, trust_pickle: bool = False) -> Load
         if not found[1].get("sha256"):
             raise IntegrityError(f"'{directory}' records no sha256 for model.skops in exports.json, so it is not "
                                  "loaded; retrain it with `python -m engine train`.")
-        return LoadedModel(loads_skops(found[0]), card, SKOPS_FILE)
+        pipeline = loads_skops(found[0])
+        release_free_memory()  # the parsed schema's pages (measured: 10 MB of a vote of two forests), before scoring
+        return LoadedModel(pipeline, card, SKOPS_FILE)
     if not trust_pickle:
         why = found[1].get("reason") if found is not None else "it was written before model directories kept one"
         raise ModelError(f"'{directory}' has no model.skops ({why}), only model.joblib. {PICKLE_WARNING} If you "
@@ -235,6 +239,7 @@ def write_dir_exports(directory: str | Path, pipeline, card: dict, rows, *, dead
     """
     rows = rows.iloc[:CHECK_ROWS]
     exports = {SKOPS_FILE: write_dir_skops(directory, pipeline, rows).info}
+    release_free_memory()  # the skops state and the copy loaded back, before the ONNX graph is built
     if deadline is not None and time.monotonic() > deadline:
         info = {"export_version": EXPORT_VERSION, "created_at": now(), "reason": ONNX_SKIPPED}
         exports[ONNX_FILE] = write_export(directory, ONNX_FILE, None, info)

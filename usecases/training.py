@@ -45,7 +45,7 @@ from engine.train.calibration import (
     skipped,
 )
 from engine.train.policy import automl_settings
-from engine.train.training import cv_folds, cv_note, evaluate
+from engine.train.training import cv_folds, cv_note, evaluate, release_free_memory
 from engine.train.tuning import open_storage
 from storage import Workspace, now, write_model_dir, write_reference
 from storage.files import write_parquet
@@ -255,6 +255,10 @@ def _run(ws: Workspace, job_id: int, project_id: int, inputs: RunInputs, notes: 
                                study_name=study, data_path=str(ws.dataset_path(dataset["id"])), progress=progress,
                                on_candidate=save, stop=stop)
     best = best_candidate(candidates, problem.metric)
+    # Each was saved as it came (``save``); from here only the winner's fitted model is read, so the others' are
+    # not held through the calibration check and the exports.
+    candidates = [c if c is best else c._replace(pipeline=None) for c in candidates]
+    release_free_memory()
     models = {m["family"]: m for m in ws.list_models(project_id, run["id"])}
     ws.update_job(job_id, message="Checking the winner's probabilities", heartbeat_at=now())
     post = _post_search(prepared, best)
@@ -303,6 +307,7 @@ def train_model_dir(inputs: RunInputs, out: Path, *, deadline: float | None, not
     # The others' fitted models are not written: only their scores, for the leaderboard (memory for the refit,
     # the calibration check and the exports that follow).
     candidates = [c if c is best else c._replace(pipeline=None) for c in candidates]
+    release_free_memory()  # what the search's fits freed, before the refit and the files add their own
     pipeline, trained_on = best.pipeline, {"split": "train", "rows": int(len(split.train))}
     post = _post_search(prepared, best)
     try:

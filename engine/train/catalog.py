@@ -15,7 +15,7 @@ from __future__ import annotations
 from typing import Any
 
 from engine.errors import RecipeError
-from engine.train.families import AUTOML_PORTFOLIO, LARGE_ROWS, MODELS, ModelFamily
+from engine.train.families import AUTOML_PORTFOLIO, LARGE_ROWS, MODELS, ModelFamily, forest_max_leaves
 
 __all__ = [
     "DEFAULT_FAMILIES",
@@ -94,11 +94,16 @@ def suggest_params(name: str, trial, task: str, prefix: str = "") -> dict[str, A
     return {} if family.space is None else family.space(trial, task, prefix)
 
 
-def params_for_rows(name: str, params: dict[str, Any], rows: int) -> dict[str, Any]:
+def params_for_rows(name: str, params: dict[str, Any], rows: int, outputs: int = 1) -> dict[str, Any]:
     """``params`` a fit on ``rows`` rows can take: k-NN asks for at most as many neighbours as there are rows (a
-    search space up to 50 neighbours would fail every such trial on a small table's folds)."""
+    search space up to 50 neighbours would fail every such trial on a small table's folds); a forest's trees get at
+    most the leaves that keep it within ``FOREST_MAX_BYTES`` (``outputs``: the classes, 1 for regression)."""
     if name == "knn" and "n_neighbors" in params and rows >= 1:
         return {**params, "n_neighbors": min(int(params["n_neighbors"]), rows)}
+    if name in ("random_forest", "extra_trees") and params.get("max_leaf_nodes") is None:
+        complete = {**MODELS[name].defaults["regression"], **params}
+        leaves = forest_max_leaves(int(complete["n_estimators"]), rows, int(complete["min_samples_leaf"]), outputs)
+        return params if leaves is None else {**params, "max_leaf_nodes": leaves}
     return params
 
 

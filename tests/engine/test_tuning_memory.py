@@ -16,10 +16,13 @@ from sklearn.datasets import make_classification
 from sklearn.ensemble import RandomForestClassifier
 from sklearn.linear_model import LogisticRegression
 
+import engine.train.families as families
+import engine.train.training as training
 import engine.train.tuning as tuning
 from engine import Problem, best_candidate, infer_schema, prepare_target, split_rows, validate_recipe
 from engine.deploy.export import dumps_skops, loads_skops
 from engine.train.automl import tune_candidates, tuning_spec
+from engine.train.catalog import params_for_rows
 from engine.train.ensemble import fitted_nbytes, greedy_selection
 from engine.train.training import TrainingFitter
 from engine.train.tuning import OutOfFold, create_study, make_objective, run_study
@@ -64,9 +67,9 @@ def test_a_trial_holds_one_fitted_model_at_a_time(monkeypatch):
 
 
 def test_the_search_hands_the_freed_heap_back_after_every_trial(monkeypatch):
-    """A study of three trials trims the C heap three times (``_release_free_memory``)."""
+    """A study of three trials trims the C heap three times (``release_free_memory``)."""
     calls = []
-    monkeypatch.setattr(tuning, "_release_free_memory", lambda: calls.append(1))
+    monkeypatch.setattr(tuning, "release_free_memory", lambda: calls.append(1))
     frame = _table()
     study = create_study(_spec(frame, "linear"), optuna.storages.InMemoryStorage(), "memory")
     assert run_study(study, frame, n_trials=3, timeout=None) == 3
@@ -75,8 +78,8 @@ def test_the_search_hands_the_freed_heap_back_after_every_trial(monkeypatch):
 
 def test_releasing_free_memory_runs_here():
     """On this machine (glibc) the trim is found and runs; elsewhere it is a no-op."""
-    assert tuning._LIBC is not None
-    tuning._release_free_memory()
+    assert training._LIBC is not None
+    training.release_free_memory()
 
 
 def test_a_skops_file_is_deflated_and_loads_back():
@@ -139,3 +142,37 @@ def test_without_keep_models_the_leaderboards_other_families_keep_their_scores_o
     others = [c for c in runs[False] if c.status == "ok" and c.model not in ("baseline", winner.model)]
     assert others and all(c.pipeline is None for c in others)
     assert all(c.pipeline is not None for c in runs[True] if c.status == "ok")
+
+
+def test_a_forests_trees_get_fewer_leaves_on_many_rows_only():
+    """The AutoML search keeps a forest within ``FOREST_MAX_BYTES`` by the leaves of its trees: 300 trees on 14,000
+    fold rows get a leaf cap (two classes: 24 MiB / (300 x 2 nodes x 80 bytes)), 500 rows need none, a forest that
+    asks for big leaves needs none either, and a cap the user set stays."""
+    point = {"n_estimators": 300, "min_samples_leaf": 1, "max_features": 0.3}
+    assert params_for_rows("random_forest", point, 14_000, 2) == {**point, "max_leaf_nodes": 524}
+    assert params_for_rows("extra_trees", point, 14_000, 9)["max_leaf_nodes"] == 308  # 9 class shares a leaf
+    assert params_for_rows("random_forest", point, 500, 2) == point
+    assert params_for_rows("random_forest", {**point, "min_samples_leaf": 40}, 14_000, 2) == \
+        {**point, "min_samples_leaf": 40}
+    assert params_for_rows("random_forest", {**point, "max_leaf_nodes": 50}, 14_000, 2)["max_leaf_nodes"] == 50
+    assert params_for_rows("gradient_boosting", {"max_leaf_nodes": 31}, 14_000, 2) == {"max_leaf_nodes": 31}
+
+
+def test_a_search_trial_fits_its_forest_within_the_cap(monkeypatch):
+    """Regression: a trial's 300-tree forest grew with the rows (140 MB on 14,000 fold rows, the whole run's peak).
+    With the cap made small for a small table, the trial's forest holds at most the cap, and the refits get the
+    trial's capped parameters."""
+    monkeypatch.setattr(families, "FOREST_MAX_BYTES", 144 * 2**10)
+    rng = np.random.default_rng(0)
+    frame = pd.DataFrame(rng.normal(size=(600, 3)), columns=list("abc")).round(3)
+    frame["y"] = frame["a"] + rng.normal(size=600)
+    spec = tuning_spec("unused.parquet", Problem("y", "regression", "rmse"), validate_recipe({}), infer_schema(frame),
+                       {"automl": False, "search": "random", "pruner": "none", "cv_folds": 3, "seed": 0},
+                       ["random_forest"])
+    oof = OutOfFold()
+    trial = optuna.trial.FixedTrial({"n_estimators": 50, "min_samples_leaf": 1, "max_features": 1.0})
+    make_objective(spec, frame, oof=oof)(trial)
+    [entry] = oof.ranked()
+    # 144 KiB / (50 trees x 2 nodes x 72 bytes) = 20 leaves; uncapped, each tree has about 200 leaves
+    assert entry.params["max_leaf_nodes"] == 20 and trial.user_attrs["params"]["max_leaf_nodes"] == 20
+    assert entry.nbytes <= 144 * 2**10

@@ -64,3 +64,37 @@ def test_a_budget_of_30_seconds_or_more_searches_with_the_automl_policy():
     assert budget_settings("regression", 40, seed=1, elapsed=2.0) == automl_settings("regression", time_budget=38.0,
                                                                                         seed=1)
     assert budget_settings("classification", 30, seed=0, elapsed=30.0)["time_budget"] == 0.5  # never below
+
+
+@pytest.mark.slow
+def test_a_training_job_holds_only_the_winners_fitted_model_after_the_search(ws, loaded, keep_sigterm, monkeypatch):
+    """Regression: every family's fitted model stayed in memory through the winner's calibration check and exports,
+    though each was saved as it came; after the search the job holds the winner's alone (the others are stored)."""
+    import gc
+    import weakref
+
+    projects.save_settings(ws, loaded, {"models": ["linear", "decision_tree", "knn"], "cv_folds": 0})
+    refs: list[weakref.ref] = []
+    search = training.train_or_tune
+
+    def recording_search(run, **kwargs):
+        candidates = search(run, **kwargs)
+        refs.extend(weakref.ref(c.pipeline) for c in candidates if c.pipeline is not None)
+        return candidates
+
+    alive = []
+    calibrate = training.calibrate_best
+
+    def recording_calibrate(run, best, fitted, deadline, **kwargs):
+        gc.collect()
+        alive.append(sorted(type(ref().named_steps["model"]).__name__ for ref in refs if ref() is not None))
+        return calibrate(run, best, fitted, deadline, **kwargs)
+
+    monkeypatch.setattr(training, "train_or_tune", recording_search)
+    monkeypatch.setattr(training, "calibrate_best", recording_calibrate)
+    job = ws.create_job(loaded, "train")
+    training.run_training_job(ws, job["id"])
+    assert ws.get_job(job["id"])["status"] == "succeeded" and len(refs) == 4
+    assert len(alive) == 1 and len(alive[0]) == 1  # the winner's pipeline only
+    stored = [m for m in ws.list_models(loaded) if m["status"] == "ok"]
+    assert len(stored) == 4 and all(m["sha256"] for m in stored)  # every family's model was still saved
