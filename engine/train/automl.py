@@ -65,6 +65,7 @@ from engine.train.training import (
     family_pipeline,
     no_model_message,
     out_of_memory,
+    release_free_memory,
     short_error,
     train_candidates,
     training_data,
@@ -222,6 +223,8 @@ def tune_candidates(frame: pd.DataFrame, schema: list[ColumnInfo], problem: Prob
         refit_winner = _refit_on_all_rows(data, split, kept, refit_deadline, stop)
         refitted = [refit_winner if c is winner else c for c in refitted]
         ensemble = refit_winner if ensemble is winner else ensemble
+        winner = kept = None  # the fit on the training split, once refitted on all rows: its pages handed back
+        release_free_memory()
     if others_last:
         refitted += _refit_best(data, problem, recipe, settings, split, ranked[1:],
                                 post.ends_by("leaderboard", deadline), stop, forced=False, keep_models=keep_models)
@@ -509,6 +512,7 @@ def _refit_best(data: TrainingData, problem, recipe, settings, split, ranked, de
                              time.monotonic() - started, tuning={"trial": trial.number, "params": params},
                              predict_seconds_per_row=predict_row))
         fitted = None  # not held while the next family fits
+        release_free_memory()  # the fit's freed pages (see ``release_free_memory``): 14-30 MB a refit on 10k rows
     return out
 
 
