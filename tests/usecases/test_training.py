@@ -53,10 +53,11 @@ def test_one_click_automl_starts_the_engine_policy_and_keeps_the_users_losses(ws
 
 @pytest.mark.parametrize(("budget", "expected"), [
     pytest.param(None, {"cv_folds": 3, "seed": 0, "time_budget": None}, id="no-budget"),
-    pytest.param(20, {"cv_folds": 0, "seed": 0, "time_budget": 15.79}, id="short-budget-holdout-only"),
+    pytest.param(20, {"cv_folds": 0, "seed": 0, "time_budget": 15.01}, id="short-budget-holdout-only"),
 ])
 def test_budget_settings_without_a_search(budget, expected):
-    # 20 s: 2 s of start-up, then the fixed part of the work after training kept (policy.post_search_floor)
+    # 20 s: 2 s of start-up, then the fixed part of the work after training kept (policy.post_search_floor: the
+    # files, the calibrator and the process exit, 2.99 s)
     assert budget_settings("classification", budget, seed=0, elapsed=2.0) == pytest.approx(expected)
 
 
