@@ -192,7 +192,7 @@ def tune_candidates(frame: pd.DataFrame, schema: list[ColumnInfo], problem: Prob
     post = (post_search(study, oof, problem.task, split, settings["cv_folds"], settings["seed"],
                         selection=_selection_seconds(oof, problem.metric, measured, blending)).within(budget)
             if settings["automl"] and deadline is not None and tuned else NO_POST_SEARCH)
-    kept = (_forest_of(*ranked[0][1], oof, problem.task, _rows_ratio(split, settings["cv_folds"]))
+    files_kept = (_forest_of(*ranked[0][1], oof, problem.task, _rows_ratio(split, settings["cv_folds"]))
             if settings["automl"] and tuned else (0, 0.0))  # the trees (and bytes) the files' estimate counts
     refit_deadline = post.ends_by("refit", deadline)
     # With out-of-fold predictions the winner is known before the other families are refitted for the
@@ -205,7 +205,7 @@ def tune_candidates(frame: pd.DataFrame, schema: list[ColumnInfo], problem: Prob
     ensemble = None
     if settings["ensemble"] and not stopped:
         ensemble = (_greedy_ensemble(data, problem, recipe, split, oof, refit_deadline, settings["seed"],
-                                     kept if post is not NO_POST_SEARCH else None)
+                                     files_kept if post is not NO_POST_SEARCH else None)
                     if blending else _ensemble(data, problem, recipe, split, refitted, refit_deadline,
                                                settings["seed"]))
     winner = _winner([c for c in [*results, *refitted, ensemble] if c is not None], problem.metric)
@@ -214,16 +214,16 @@ def tune_candidates(frame: pd.DataFrame, schema: list[ColumnInfo], problem: Prob
         # the steps before the files.
         trees = fitted_trees(winner.pipeline) if winner.pipeline is not None else 0
         nbytes = fitted_nbytes(winner.pipeline) if trees else 0
-        post = post._replace(exports=post.exports + tree_files_seconds(max(0, trees - kept[0]),
-                                                                       max(0.0, nbytes - kept[1])))
+        post = post._replace(exports=post.exports + tree_files_seconds(max(0, trees - files_kept[0]),
+                                                                       max(0.0, nbytes - files_kept[1])))
         refit_deadline = post.ends_by("refit", deadline)
     if winner is not None and winner.model != "baseline":
         progress(0.95, f"Refitting {winner.model} on the training and validation rows")
-        kept = winner._replace(oof_proba=_winner_oof(oof, winner, problem.task))
-        refit_winner = _refit_on_all_rows(data, split, kept, refit_deadline, stop)
+        with_oof = winner._replace(oof_proba=_winner_oof(oof, winner, problem.task))
+        refit_winner = _refit_on_all_rows(data, split, with_oof, refit_deadline, stop)
         refitted = [refit_winner if c is winner else c for c in refitted]
         ensemble = refit_winner if ensemble is winner else ensemble
-        winner = kept = None  # the fit on the training split, once refitted on all rows: its pages handed back
+        winner = with_oof = None  # the fit on the training split, once refitted on all rows: its pages handed back
         release_free_memory()
     if others_last:
         refitted += _refit_best(data, problem, recipe, settings, split, ranked[1:],
@@ -585,8 +585,9 @@ def _greedy_ensemble(data: TrainingData, problem, recipe, split, oof: OutOfFold,
     # the best single model refitted on all rows is worth more than a vote fitted on the training rows alone.
     # Its forests' trees beyond those the search kept file time for (the best configuration's) make model.skops
     # dearer: a vote of 450 small trees took 4.3 s to write and load back.
-    forests = [i for i in picked if _forest_trees(entries[i].family, entries[i].params, problem.task)]
-    trees = sum(_forest_trees(entries[i].family, entries[i].params, problem.task) for i in forests)
+    forest_trees = {i: _forest_trees(entries[i].family, entries[i].params, problem.task) for i in picked}
+    forests = [i for i in picked if forest_trees[i]]
+    trees = sum(forest_trees[i] for i in forests)
     nbytes = sum(entries[i].nbytes for i in forests) * _rows_ratio(split, int(oof.fold_of_row.max()) + 1)
     files = tree_files_seconds(max(0, trees - kept[0]), max(0.0, nbytes - kept[1])) if kept is not None else 0.0
     needed = 2.7 * sum(entries[i].fit_seconds for i in picked) + files
