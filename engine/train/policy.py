@@ -198,7 +198,8 @@ def post_search_floor(task: str, budget: float | None = None) -> PostSearch:
 def post_search_estimate(family_fits: list[float], *, winner_fit: float, rows_ratio: float, task: str,
                          predict_row: float = 0.0, families: tuple[str, ...] = (), folds: int = AUTOML_CV_FOLDS,
                          oof_reused: bool = False, oof_cells: int = 0, trees: int = 0,
-                         rows: int | None = None, selection: float = 0.0, tree_bytes: float = 0.0) -> PostSearch:
+                         rows: int | None = None, selection: float = 0.0, tree_bytes: float = 0.0,
+                         vote_fits: list[float] | None = None) -> PostSearch:
     """The seconds of each step after an AutoML search, from what the search measured.
 
     ``family_fits``: one fold's fit of each tuned family's best trial, best family first; ``winner_fit``: the fit
@@ -209,15 +210,22 @@ def post_search_estimate(family_fits: list[float], *, winner_fit: float, rows_ra
     classes) instead of refitting ``folds`` folds; ``trees``: how many trees the winner's forests hold, and
     ``tree_bytes`` how many bytes (the files);
     ``rows``: the table's rows, which bound the rows the files' checks predict (None: as many as they can take);
-    ``selection``: the seconds greedy ensemble selection will take to choose the vote (0: no vote to choose).
+    ``selection``: the seconds greedy ensemble selection will take to choose the vote (0: no vote to choose);
+    ``vote_fits``: one fold's fit of each member of the vote greedy selection picks from the search's out-of-fold
+    predictions as they stand (fewer than two: no vote); None, not known: a vote of the best ``VOTE_SIZE``
+    families, the dearest it is likely to be.
 
     >>> estimate = post_search_estimate([2.0, 1.0], winner_fit=2.0, rows_ratio=1.5, task="regression",
     ...                                 predict_row=1e-4)
     >>> [round(seconds, 2) for seconds in estimate]
     [11.31, 1.56, 0.0, 5.07, 4.68]
     """
-    top = family_fits[:VOTE_SIZE]
-    vote = 0.5 * 1.2 * sum(top) if len(top) > 1 else 0.0  # one shared preprocessing: cheaper than its members
+    if vote_fits is None:
+        top = family_fits[:VOTE_SIZE]
+        vote = 0.5 * 1.2 * sum(top) if len(top) > 1 else 0.0  # one shared preprocessing: cheaper than its members
+    else:  # the members greedy selection picks: their fits as measured
+        top = vote_fits
+        vote = 1.2 * sum(top) if len(top) > 1 else 0.0
     # The best family on 1.2x a fold's rows, the vote, then the winner (perhaps the vote) on all rows.
     refit = 1.2 * winner_fit + selection + vote + rows_ratio * max(winner_fit, sum(top) if vote else winner_fit)
     leaderboard = 1.2 * sum(family_fits[1:])

@@ -449,3 +449,48 @@ def test_the_search_keeps_file_time_for_the_trees_of_its_best_configuration_only
     ratio = (len(split.train) + len(split.valid)) / (len(split.train) * 2 / 3)
     forest = tree_files_seconds(300, 300 * 100 * 80 * ratio)
     assert exports("random_forest") - exports("linear") == pytest.approx(forest)
+
+
+def test_the_refit_estimate_counts_the_vote_greedy_selection_would_pick():
+    """Regression: on a 22,500-row table (cps1988) the refit's estimate counted a vote of the three best families,
+    forests among them (15.2 s), where greedy selection picked two boosting models and the linear one (refit and
+    vote took 1.8 s): the search stopped at 35.7 s of 60 and the command line ended at 46 s."""
+    fits = [0.15, 3.0, 2.5]  # boosting best, then two forests
+    dearest = post_search_estimate(fits, winner_fit=0.15, rows_ratio=1.9, task="regression")
+    picked = post_search_estimate(fits, winner_fit=0.15, rows_ratio=1.9, task="regression",
+                                  vote_fits=[0.15, 0.12, 0.05])
+    assert picked.refit == pytest.approx(POST_SEARCH_MARGIN * (1.2 * 0.15 + 1.2 * 0.32 + 1.9 * 0.32))
+    assert dearest.refit > 10 * picked.refit
+    alone = post_search_estimate(fits, winner_fit=0.15, rows_ratio=1.9, task="regression", vote_fits=[0.15])
+    assert alone.refit == pytest.approx(POST_SEARCH_MARGIN * (1.2 * 0.15 + 1.9 * 0.15))  # one member: no vote
+    assert picked._replace(refit=0.0) == dearest._replace(refit=0.0)
+
+
+def test_the_vote_forecast_reruns_selection_only_when_the_store_changed_and_not_too_often(monkeypatch):
+    clock = FakeClock()
+    monkeypatch.setattr(automl, "time", clock)
+    runs = []
+    real = automl.greedy_selection
+
+    def counted(*args, **kwargs):
+        runs.append(1)
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(automl, "greedy_selection", counted)
+    oof = _store(30, ["linear", "knn", "random_forest"])
+    vote = automl.VoteForecast()
+    assert vote.fits is None
+    vote.update(oof, "log_loss", selection=0.1)
+    assert len(runs) == 1 and len(vote.fits) == 3 and set(vote.families) == {"linear", "knn", "random_forest"}
+    vote.update(oof, "log_loss", selection=0.1)  # same store: not rerun
+    oof.offer(tuning.OofEntry("linear", 7, 0.2, {}, oof.ranked()[0].prediction, fit_seconds=0.01))
+    clock.advance(1.0)
+    vote.update(oof, "log_loss", selection=0.1)  # changed, but 1 s < 20 x 0.1 s since the last run
+    assert len(runs) == 1
+    clock.advance(1.0)
+    vote.update(oof, "log_loss", selection=0.1)
+    assert len(runs) == 2
+    assert automl.VoteForecast().families == ()
+    single = automl.VoteForecast()
+    single.update(_store(30, ["linear"]), "log_loss", selection=0.0)  # one configuration: nothing to forecast
+    assert single.fits is None
