@@ -323,6 +323,7 @@ class VoteForecast:
         counts = greedy_selection([e.prediction[scored] for e in entries], oof.y[scored], metric,
                                   sizes=[e.nbytes for e in entries], max_bytes=MEMBERS_MAX_BYTES).counts
         self.keys, self.at = keys, time.monotonic()
+        # Selection keeps a blend only when it scores better than the best single configuration (round one's).
         self.members = [entry for entry, count in zip(entries, counts, strict=True) if count]
 
     @property
@@ -352,12 +353,16 @@ def post_search(study: optuna.Study, oof: OutOfFold, task: str, split: Split, fo
     timed = [_timed_trial(study, t) for t in ranked]
     fits = [_fold_fit_seconds(t) for t in timed]
     family = ranked[0].user_attrs.get("family", "")
-    reused = (task == "classification" and _oof_entry(oof, family, ranked[0].number) is not None
-              and not hasattr(make_estimator(family, task, seed, {}), "decision_function"))
+    forecast = vote.fits if vote is not None else None
+    voting = forecast is not None and len(forecast) > 1
+    # A soft vote's calibrator reads its blended out-of-fold probabilities; a single model's, when it has no
+    # decision function (a calibrator reads that one, so its folds are refitted).
+    reused = task == "classification" and (voting or (
+        _oof_entry(oof, family, ranked[0].number) is not None
+        and not hasattr(make_estimator(family, task, seed, {}), "decision_function")))
     cells = len(split.train) * (len(oof.classes) if oof.classes is not None else 1)
     trees, tree_bytes = _forest_of(best[family][0], ranked[0], oof, task, _rows_ratio(split, folds))
-    forecast = vote.fits if vote is not None else None
-    families = (vote.families if forecast is not None and len(forecast) > 1 else (family,) if forecast is not None
+    families = (vote.families if voting else (family,) if forecast is not None
                 else tuple(t.user_attrs.get("family", "") for t in ranked[:VOTE_SIZE]))
     return post_search_estimate(fits, winner_fit=fits[0], rows_ratio=_rows_ratio(split, folds), task=task,
                                 predict_row=float(timed[0].user_attrs.get("predict_seconds_per_row", 0.0)),
