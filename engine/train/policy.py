@@ -120,9 +120,8 @@ _ONNX_FIXED = 2.5
 #: the other families are small graphs, or (histogram gradient boosting) do not convert and fail fast.
 _ONNX_PER_FIT = {"random_forest": 8.0, "extra_trees": 8.0}
 _ONNX_PER_FIT_OTHERS = 0.3
-#: Most of a time budget the search gives up for a step with a stand-in: the ONNX file (``python -m engine export``
-#: makes it later) and the calibration check's fold refits (the check on the validation rows stands in). A dearer
-#: one is not kept time for: it runs only if time is left.
+#: Most of a time budget the search gives up for the calibration check's fold refits (the check on the validation
+#: rows stands in). A dearer check is not kept time for: it runs only if time is left.
 STAND_IN_MAX_SHARE = 0.15
 #: The calibrator's own cross-validation on out-of-fold predictions: seconds per row and class, and fixed.
 _CALIBRATOR_PER_CELL, _CALIBRATOR_FIXED = 2e-6, 0.2
@@ -156,15 +155,18 @@ class PostSearch(NamedTuple):
         return sum(self)
 
     def within(self, budget: float | None) -> PostSearch:
-        """The time to keep under ``budget``: a step with a stand-in that would take more than ``STAND_IN_MAX_SHARE``
-        of it counts as its stand-in (the ONNX file 0 s; the calibration check on the validation rows, about the
-        calibrator's fit): the search is worth more than a file made later or a check on more rows."""
+        """The time to keep under ``budget``: none for the ONNX file, which is written only with time left over
+        (``python -m engine export`` makes it later, and its libraries alone add 47 MB to the process: measured,
+        onnx, skl2onnx and onnxruntime imported); the calibration check, when it would take more than
+        ``STAND_IN_MAX_SHARE`` of the budget, counts as its stand-in (the check on the validation rows, about the
+        calibrator's fit). The search is worth more than a file made later or a check on more rows: keeping ONNX
+        time for the best single model stopped a 60 s search on affairs 8 s early, and its winner, a vote of forests,
+        was then too dear to convert."""
         if budget is None:
             return self
         limit = STAND_IN_MAX_SHARE * budget
         on_validation = POST_SEARCH_MARGIN * _CALIBRATOR_FIXED
-        return self._replace(onnx=self.onnx if self.onnx <= limit else 0.0,
-                             calibration=self.calibration if self.calibration <= limit else on_validation)
+        return self._replace(onnx=0.0, calibration=self.calibration if self.calibration <= limit else on_validation)
 
     def kept_for_later(self, step: str) -> float:
         """Seconds the steps after ``step`` need that are worth more than it (``SKIP_ORDER``; the exports always)."""

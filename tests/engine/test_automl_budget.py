@@ -94,10 +94,11 @@ def test_each_step_keeps_the_time_of_the_later_steps_worth_more():
 
 def test_steps_with_a_stand_in_dearer_than_their_share_of_the_budget_are_not_kept_time_for():
     post = PostSearch(refit=10.0, leaderboard=4.0, calibration=30.0, exports=2.0, onnx=20.0)
-    assert post.within(30.0 / STAND_IN_MAX_SHARE) == post
+    # ONNX never: it is written with time left over (``python -m engine export`` makes it later)
+    assert post.within(30.0 / STAND_IN_MAX_SHARE) == post._replace(onnx=0.0)
     cheaper = post.within(25.0 / STAND_IN_MAX_SHARE)
-    assert (cheaper.onnx, cheaper.calibration) == (20.0, pytest.approx(POST_SEARCH_MARGIN * 0.2))  # on validation
-    assert post.within(19.0 / STAND_IN_MAX_SHARE).onnx == 0.0
+    assert (cheaper.onnx, cheaper.calibration) == (0.0, pytest.approx(POST_SEARCH_MARGIN * 0.2))  # on validation
+    assert post.within(1000.0).onnx == 0.0
     assert post.within(None) is post
 
 
