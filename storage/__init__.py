@@ -9,8 +9,10 @@ from storage.files import (
     read_model_dir,
     read_reference,
     sha256_file,
+    write_card,
     write_export,
     write_model_dir,
+    write_model_file,
     write_reference,
 )
 from storage.workspace import Workspace, now
@@ -29,7 +31,9 @@ __all__ = [
     "read_reference",
     "sha256_file",
     "now",
+    "write_card",
     "write_export",
     "write_model_dir",
+    "write_model_file",
     "write_reference",
 ]

@@ -19,7 +19,8 @@ import pandas as pd
 from storage.errors import IntegrityError
 
 __all__ = ["read_card", "read_export", "read_model_bytes", "read_model_dir", "read_parquet", "read_reference",
-           "sha256_file", "write_export", "write_model_dir", "write_parquet", "write_reference"]
+           "sha256_file", "write_card", "write_export", "write_model_dir", "write_model_file", "write_parquet",
+           "write_reference"]
 
 MODEL_FILE = "model.joblib"
 CARD_FILE = "model.json"
@@ -70,14 +71,23 @@ def read_parquet(path: str | Path, sha256: str | None = None) -> pd.DataFrame:
 
 def write_model_dir(directory: str | Path, pipeline, card: dict) -> str:
     """Write ``model.joblib`` and ``model.json`` (with the sha256 added); return the sha256."""
+    digest = write_model_file(directory, pipeline)
+    write_card(directory, card, digest)
+    return digest
+
+
+def write_model_file(directory: str | Path, pipeline) -> str:
+    """Write ``model.joblib`` alone (its card follows with ``write_card``); return its sha256."""
     directory = Path(directory)
     tmp = _atomic_path(directory / MODEL_FILE)
     joblib.dump(pipeline, tmp, compress=3)
     os.replace(tmp, directory / MODEL_FILE)
-    digest = sha256_file(directory / MODEL_FILE)
-    card = {**card, "sha256": digest, "model_file": MODEL_FILE}
-    _write_json(directory / CARD_FILE, card, indent=2)
-    return digest
+    return sha256_file(directory / MODEL_FILE)
+
+
+def write_card(directory: str | Path, card: dict, sha256: str) -> None:
+    """Write ``model.json``: ``card`` with the sha256 of the ``model.joblib`` beside it."""
+    _write_json(Path(directory) / CARD_FILE, {**card, "sha256": sha256, "model_file": MODEL_FILE}, indent=2)
 
 
 def read_card(directory: str | Path) -> dict:

@@ -47,10 +47,10 @@ from engine.train.calibration import (
 from engine.train.policy import automl_settings
 from engine.train.training import cv_folds, cv_note, evaluate, release_free_memory
 from engine.train.tuning import open_storage
-from storage import Workspace, now, write_model_dir, write_reference
+from storage import Workspace, now, write_card, write_model_dir, write_model_file, write_reference
 from storage.files import write_parquet
 from usecases.advice import apply_audit, ensure_recipe
-from usecases.export import model_exports, write_dir_exports
+from usecases.export import CHECK_ROWS, model_exports, stage_skops, write_dir_files
 from usecases.jobs import ACTIVE, TRAINING_KINDS, refresh_job, spawn_worker
 from usecases.monitoring import save_reference
 from usecases.projects import project_frame, project_problem, project_recipe, project_settings, save_settings
@@ -322,15 +322,24 @@ def train_model_dir(inputs: RunInputs, out: Path, *, deadline: float | None, not
     card = model_card(best, card_context(prepared, None), calibration=check)
     card.update(trained_on=trained_on, notes=notes + split.notes, versions=library_versions(),
                 leaderboard={c.model: c.valid_metrics.get(metric) for c in candidates if c.status == "ok"})
+    candidates = None  # the winner as fitted on the training split, when refitted here
     out.mkdir(parents=True, exist_ok=True)
-    # model.skops is what --model DIR loads (no pickle, no code run); model.onnx is what serve answers with
-    card["exports"] = write_dir_exports(out, pipeline, card, data.X.iloc[split.valid if len(split.valid) else
-                                                                         split.train],
-                                        deadline=post.starts_by("onnx", deadline))
-    _onnx_calibration_note(card)
-    write_model_dir(out, pipeline, card)
+    # What needs the fitted pipeline comes first: the drift reference's predictions, model.skops's bytes and the
+    # predictions it is checked against, model.joblib. Then it goes, so that the skops file loaded back for its check
+    # (and what model.onnx converts) is the one copy in memory.
     sample = data.X.sample(_REFERENCE_PREDICTIONS, random_state=0) if len(data.X) > _REFERENCE_PREDICTIONS else data.X
     predictions = predict_frame(pipeline, sample, card["features"], card["task"])
+    rows = data.X.iloc[split.valid if len(split.valid) else split.train].iloc[:CHECK_ROWS]
+    staged = stage_skops(pipeline, rows)
+    digest = write_model_file(out, pipeline)
+    best = best._replace(pipeline=None)
+    pipeline = None if staged.data is not None else pipeline  # kept only when skops cannot store it
+    release_free_memory()
+    # model.skops is what --model DIR loads (no pickle, no code run); model.onnx is what serve answers with
+    card["exports"] = write_dir_files(out, staged, pipeline, card, rows, deadline=post.starts_by("onnx", deadline))
+    staged = None
+    _onnx_calibration_note(card)
+    write_card(out, card, digest)
     write_reference(out, reference_profile(data.X, card["features"], predictions, task=card["task"]))  # for drift
     return best, card
 

@@ -31,6 +31,14 @@ import pandas as pd
 from sklearn.ensemble import VotingClassifier, VotingRegressor
 
 from engine.deploy.onnx_feeds import OnnxRunner, onnx_inputs
+from engine.deploy.packed_trees import (
+    PackedForest,
+    PackedPredictors,
+    PackedTreesError,
+    TreeChunk,
+    pack_trees,
+    unpack_trees,
+)
 from engine.errors import ModelError
 from engine.legacy import MOVED_MODULES
 from engine.prepare.cleaners import IsolationFlag, OutlierClipper
@@ -65,7 +73,8 @@ ONNX_TOLERANCE = 1e-4
 TRUSTED_MODULES = ("sklearn", "numpy", "scipy")
 #: The workbench's own types a skops file may hold: what ``build_pipeline`` compiles a recipe to.
 TRUSTED_ENGINE_TYPES = frozenset(f"{t.__module__}.{t.__qualname__}" for t in engine_types()) | {
-    "engine.deploy.export._ClipBounds"}
+    "engine.deploy.export._ClipBounds",
+    *(f"{t.__module__}.{t.__qualname__}" for t in (PackedForest, PackedPredictors, TreeChunk))}
 #: Standard-library types inside scikit-learn's own fitted models: histogram gradient boosting with categorical
 #: features holds ``partial(check_array, ...)``. What a partial wraps is checked like any other type.
 TRUSTED_STDLIB_TYPES = frozenset({"functools.partial"})
@@ -124,6 +133,7 @@ def dumps_skops(pipeline) -> bytes:
     ready = _skops_copy(pipeline)
     for step in _estimators(_unwrapped(ready)):
         _skops_ready(step)
+    ready = pack_trees(ready)  # a forest's trees as a few arrays, not thousands of objects (``packed_trees``)
     try:
         return _skops_bytes(ready)
     except (TypeError, ValueError) as exc:
@@ -221,7 +231,10 @@ def loads_skops(data: bytes):
     # the cyclic collector runs: measured on a vote of two 9-class boosting models and a forest, the audit's +73 MB
     # stayed through the load (+137 MB at its peak), and 60 MB of the load's own after it.
     gc.collect()
-    model = sio.loads(data, trusted=types)
+    try:
+        model = unpack_trees(sio.loads(data, trusted=types))
+    except PackedTreesError as exc:
+        raise ExportError(f"The skops file cannot be loaded: {exc}") from exc
     gc.collect()
     _restore_named_estimators(model)
     return model

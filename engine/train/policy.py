@@ -99,21 +99,22 @@ SKIP_ORDER = ("onnx", "leaderboard", "calibration", "refit")
 POST_SEARCH_STEPS = ("refit", "leaderboard", "calibration", "exports", "onnx")
 #: The files written at train time: rows the model predicts (model.skops is checked on up to 2,000 rows, loaded back
 #: and as it is; the drift reference predicts up to 5,000: ``_export_rows``), seconds per second of its fit on all
-#: rows (saving and loading a large forest), and a fixed part (imports, writes). model.onnx: its parity check
-#: predicts up to 2,000 rows with scikit-learn (onnxruntime's side is cheap); its conversion scales with the fit;
-#: the fixed part is mostly importing onnx, skl2onnx and onnxruntime.
+#: rows (writing and loading the model back; a forest's trees are counted apart, ``_EXPORT_PER_TREE``: 0.3 before
+#: trees were packed, when a 9-class boosting vote's file took 6.2 s; now 0.9 s), and a fixed part (imports,
+#: writes). model.onnx: its parity check predicts up to 2,000 rows with scikit-learn (onnxruntime's side is cheap);
+#: its conversion scales with the fit; the fixed part is mostly importing onnx, skl2onnx and onnxruntime.
 _CHECK_ROWS, _REFERENCE_ROWS = 2_000, 5_000
-_EXPORT_PER_FIT, _EXPORT_FIXED = 0.3, 1.5
+_EXPORT_PER_FIT, _EXPORT_FIXED = 0.1, 1.5
 #: Seconds of the process's exit after the files: the interpreter frees the run's objects and modules (measured
 #: 0.8-1.6 s at a 1-minute load of 7 on 2 cores after a 31-row run); the command line's budget counts it.
 _EXIT_SECONDS = 0.6
 #: Seconds per tree of a forest, and per byte of its trees (``engine.train.ensemble.fitted_nbytes``), to write
-#: model.skops and load it back for its check: skops describes every tree object in JSON, whatever its size, then
-#: stores its node arrays. Measured with the schema on one line at a 1-minute load of 6.5 on 2 cores, written and
-#: loaded: 5-6 ms per tree of 20-550 nodes (80 bytes a node on two classes), 12-16 ms per tree of 4,300 nodes. So a
-#: forest of small trees costs more in files than in fits (a vote of 450 extra trees fitted on 600 rows in well
-#: under a second took 4.3 s with skops's indented schema).
-_EXPORT_PER_TREE, _EXPORT_PER_BYTE = 0.005, 2.5e-8
+#: model.skops and load it back for its check. A forest's trees are stored as a few arrays
+#: (``engine.deploy.packed_trees``), so the bytes (deflated) cost most: measured at a 1-minute load of 1.9 on 2 cores,
+#: written and loaded, 0.31 s for 450 extra trees of 9 MB, 0.34 s for 100 trees of 15 MB, 0.39 s for 500 trees of
+#: 16 MB (about 0.1 ms a tree and 15 ns a byte over 0.12 s fixed); kept at 1.5x for a loaded machine. Stored tree by
+#: tree, skops took 5-16 ms a tree (a vote of 450 extra trees on 600 rows, 4.3 s).
+_EXPORT_PER_TREE, _EXPORT_PER_BYTE = 2e-4, 2e-8
 _ONNX_FIXED = 2.5
 #: ONNX conversion seconds per second of the family's fit: skl2onnx walks a forest's every tree node in Python
 #: (measured on a 15,600-row, 5-class table: a random forest fitted in 7 s converted and checked in 54 s);
@@ -132,7 +133,7 @@ def tree_files_seconds(trees: int, nbytes: float = 0.0) -> float:
     loaded back (margin included): what a vote's forests cost in files beyond the trees the search kept time for.
 
     >>> round(tree_files_seconds(100, 100 * 220 * 80), 2)
-    0.71
+    0.07
     """
     return POST_SEARCH_MARGIN * _tree_files(trees, nbytes)
 
@@ -220,7 +221,7 @@ def post_search_estimate(family_fits: list[float], *, winner_fit: float, rows_ra
     >>> estimate = post_search_estimate([2.0, 1.0], winner_fit=2.0, rows_ratio=1.5, task="regression",
     ...                                 predict_row=1e-4)
     >>> [round(seconds, 2) for seconds in estimate]
-    [11.31, 1.56, 0.0, 5.07, 4.68]
+    [11.31, 1.56, 0.0, 4.29, 4.68]
     """
     if vote_fits is None:
         top = family_fits[:VOTE_SIZE]

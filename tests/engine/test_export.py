@@ -227,7 +227,7 @@ def test_trusted_types_are_the_pipeline_frame_and_each_step_types_own():
     assert names == {"FramePipeline", "KindCaster", "ColumnSelector", "ColumnStep", "ModelInputGuard", "DateParts",
                      "DropSparseColumns", "OutlierClipper", "IsolationFlag", "DerivedFeature", "FrequencyEncoder",
                      "TextTfidf", "FeatureSelector", "PCAReducer", "ShrinkingStratifiedKFold", "signed_log1p",
-                     "_ClipBounds"}
+                     "_ClipBounds", "PackedForest", "PackedPredictors", "TreeChunk"}
     assert "engine.prepare.pipeline.ShrinkingStratifiedKFold" in TRUSTED_ENGINE_TYPES
 
 
@@ -438,7 +438,8 @@ def test_a_votes_skops_file_holds_its_members_once():
                 count(value)
 
     count(json.loads(zipfile.ZipFile(io.BytesIO(data)).read("schema.json")))
-    assert classes["RandomForestClassifier"] == 2 and classes["Tree"] == 3  # the unfitted template, the fitted one
+    assert classes["RandomForestClassifier"] == 2  # the unfitted template, the fitted one
+    assert classes["PackedForest"] == 1 and classes["Tree"] == 0  # its three trees as arrays (``packed_trees``)
     loaded = loads_skops(data).named_steps["model"]
     assert list(loaded.named_estimators_) == ["forest", "linear"]
     assert all(loaded.named_estimators_[n] is m for n, m in zip(["forest", "linear"], loaded.estimators_, strict=True))

@@ -96,6 +96,7 @@ def test_storage_all_is_exactly_its_public_names():
          "read_card", "read_export", "read_model_bytes", "read_model_dir", "sha256_file", "now", "write_export",
          "write_model_dir"]
         + ["read_reference", "write_reference"]  # the monitor's reference profiles
+        + ["write_card", "write_model_file"]  # a model directory's two halves (``usecases.training.train_model_dir``)
     )
 
 

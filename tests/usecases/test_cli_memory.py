@@ -89,3 +89,43 @@ def test_a_model_directory_run_keeps_only_the_winners_fitted_model(churn_csv, tm
     _, card = training.train_model_dir(inputs, tmp_path / "m", deadline=None, notes=[])
     assert len(refs) == 4 and set(card["leaderboard"]) == {"baseline", "linear", "decision_tree", "knn"}
     assert alive == [[False, False, False]]
+
+
+def test_the_skops_file_is_loaded_back_for_its_check_once_the_fitted_model_is_gone(churn_csv, tmp_path,
+                                                                                     monkeypatch):
+    """Regression (issue 15, memory): model.skops was loaded back for its check while the fitted pipeline was still
+    held, so a training run's peak held the model twice (+71 MB on a vote with 300 extra trees). Now the reference
+    predictions, the skops bytes and model.joblib are made first, and the load-back finds the fitted model freed."""
+    import gc
+
+    import usecases.export as export
+
+    fitted: list[weakref.ref] = []
+    stage, keep = export.stage_skops, export.keep_skops
+    alive_at_check = []
+
+    def recording_stage(pipeline, rows):
+        fitted.append(weakref.ref(pipeline))
+        return stage(pipeline, rows)
+
+    def recording_keep(directory, staged, rows):
+        gc.collect()
+        alive_at_check.append(fitted[0]() is not None)
+        return keep(directory, staged, rows)
+
+    monkeypatch.setattr(training, "stage_skops", recording_stage)
+    monkeypatch.setattr(export, "keep_skops", recording_keep)
+    frame = pd.read_csv(io.BytesIO(churn_csv)).drop(columns=["signup", "customer_id"])
+    recipe = validate_recipe({"split": {"train": 0.8, "valid": 0.2, "test": 0.0, "strategy": "stratified", "seed": 0}})
+    inputs = RunInputs({"name": "churn.csv", "sha256": "0" * 64, "n_rows": len(frame)}, frame, infer_schema(frame),
+                       Problem("churned", "classification", "accuracy"), recipe,
+                       {"models": ["random_forest", "linear"], "cv_folds": 0, "seed": 0})
+    best, card = training.train_model_dir(inputs, tmp_path / "m", deadline=None, notes=[])
+    assert alive_at_check == [False]
+    assert card["exports"]["model.skops"]["sha256"] and best.pipeline is None
+    from usecases.export import load_model_dir
+
+    shipped = load_model_dir(tmp_path / "m").pipeline
+    joblib_sha = __import__("hashlib").sha256((tmp_path / "m" / "model.joblib").read_bytes()).hexdigest()
+    assert json.loads((tmp_path / "m" / "model.json").read_text())["sha256"] == joblib_sha
+    assert len(shipped.predict(frame.drop(columns=["churned"]))) == len(frame)
