@@ -476,11 +476,30 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--long-budget", type=float, default=LONG_BUDGET, help=argparse.SUPPRESS)
     parser.add_argument("--out", type=Path, default=OUT, help="results folder (default bench/results/)")
     parser.add_argument("--list", action="store_true", help="print the tables and stop")
+    parser.add_argument("--report", type=Path, nargs="+", metavar="JSON",
+                        help="no run: the summary and targets of earlier results files together (e.g. one per seed)")
     return parser.parse_args(argv)
+
+
+def report(paths: list[Path]) -> int:
+    """The summary and the targets of earlier runs' results files taken together (seeds run one file each)."""
+    loaded = [json.loads(path.read_text()) for path in paths]
+    rows = [row for result in loaded for row in result["runs"]]
+    budgets = loaded[0]["budgets"]
+    long_mode = len(budgets) > 1 and all(result.get("tools") == ["workbench"] for result in loaded)
+    print(f"{len(paths)} results files, {len(rows)} rows")
+    print_summary(rows, budgets)
+    checks = check_targets(rows, budgets, long_mode)
+    print()
+    for target, met, figures in checks:
+        print(f"TARGET {'met   ' if met else 'MISSED'} {target}: {figures}")
+    return 1 if any(not met for _, met, _ in checks) else 0
 
 
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
+    if args.report:
+        return report(args.report)
     names = args.tables or (LONG_TABLES if args.long else list(TABLES))
     print_tables(names)
     if args.list:

@@ -123,7 +123,7 @@ def pick_trained_model(ws, project: dict, key: str, none_text: str, *, champion_
     ids = trained["model_id"].tolist()
     champion = project["champion_model_id"]
     names = trained.set_index("model_id")["model"].map(model_label)
-    opening = evaluation.opening_model(ws, project["id"])  # the champion, else the model Evaluate proposes
+    opening = evaluation.opening_model(ws, project["id"], board)  # the champion, else Evaluate's proposal
     if champion is None:
         no_champion_notice(champion_for, f"#{opening} {names[opening]}" if opening in ids else None)
     promoted = st.session_state.get(f"{key}_champion", champion) != champion

@@ -36,6 +36,7 @@ from engine.evaluate.explain import (
 from engine.evaluate.metrics import metric_interval, per_class_report, threshold_table
 from engine.evaluate.plots import Reliability, reliability_info
 from engine.train.calibration import prior_log_loss
+from engine.train.training import chosen_by_cv
 from storage import Workspace, now, read_card
 from usecases import registry
 from usecases.runs import prepare_run, run_inputs, stored_run
@@ -148,7 +149,7 @@ class Proposal(NamedTuple):
     text: str
 
 
-def proposed_champion(ws: Workspace, project_id: int) -> Proposal | None:
+def proposed_champion(ws: Workspace, project_id: int, board: pd.DataFrame | None = None) -> Proposal | None:
     """The latest run's winner, when there is no champion or it beats the champion; else None.
 
     The winner is the model the run's training chose and named on Train (the run's ``winner_model_id``: the best
@@ -156,9 +157,9 @@ def proposed_champion(ws: Workspace, project_id: int) -> Proposal | None:
     score); it is compared with the champion on that same score (the champion's validation score when it has no
     cross-validated one). A run stored before runs kept their winner proposes its best trained model on validation
     (on a tie, not the baseline). Nothing is chosen here: the page shows the sentence and the analyst confirms
-    with ``set_champion``.
+    with ``set_champion``. ``board``: the project's ``leaderboard`` when the caller holds it already.
     """
-    board = leaderboard(ws, project_id)
+    board = leaderboard(ws, project_id) if board is None else board
     run_id = latest_run(board)
     if run_id is None:
         return None
@@ -188,8 +189,8 @@ def proposed_champion(ws: Workspace, project_id: int) -> Proposal | None:
 def _run_winner(ws: Workspace, project_id: int, run_id: int, trained: pd.DataFrame) -> tuple[int, bool]:
     """The model a run chose and whether it chose by the mean cross-validated score (else by validation).
 
-    The run's stored winner, chosen by ``engine.train.training.best_candidate``'s rule, which this follows to say
-    why: cross-validated when every trained model with a validation score has two folds or more. A run stored
+    The run's stored winner, chosen by ``engine.train.training.best_candidate``, which ranked by the mean
+    cross-validated score when ``chosen_by_cv`` said so (every trained model has two folds or more). A run stored
     before runs kept their winner: its best on validation. Either way a model that learned goes before the
     baseline it ties with: the baseline is the yardstick, not a model to deploy.
     """
@@ -198,7 +199,7 @@ def _run_winner(ws: Workspace, project_id: int, run_id: int, trained: pd.DataFra
     if winner in set(trained["model_id"]):
         scored = [m for m in ws.list_models(project_id, run_id)
                   if m["status"] == "ok" and metric in (m["valid_metrics"] or {})]
-        by_cv = all(len(m["cv_scores"] or []) > 1 for m in scored)
+        by_cv = chosen_by_cv([m["cv_scores"] for m in scored])
         scores = {m["id"]: float(np.mean(m["cv_scores"])) if by_cv else m["valid_metrics"][metric] for m in scored}
     else:
         winner, by_cv = trained["model_id"].iloc[0], False
@@ -223,13 +224,13 @@ def _winner_score(ws: Workspace, model: dict, metric: str, by_cv: bool) -> tuple
                   f"{len(scores)} folds (validation {valid:.4f})")
 
 
-def opening_model(ws: Workspace, project_id: int) -> int | None:
-    """The model Deploy and Monitor open on: the champion, else the model Evaluate proposes (``proposed_champion``);
-    None without a trained model."""
+def opening_model(ws: Workspace, project_id: int, board: pd.DataFrame | None = None) -> int | None:
+    """The model Deploy and Monitor open on: the champion, else the model Evaluate proposes (``proposed_champion``;
+    ``board``: the project's ``leaderboard`` when the caller holds it already); None without a trained model."""
     champion = ws.get_project(project_id)["champion_model_id"]
     if champion is not None:
         return champion
-    proposal = proposed_champion(ws, project_id)
+    proposal = proposed_champion(ws, project_id, board)
     return None if proposal is None else proposal.model_id
 
 

@@ -123,7 +123,7 @@ def _champion(ws: Workspace, project: dict, board: pd.DataFrame, metric: str | N
         return None
     chosen = project["champion_model_id"] in set(trained["model_id"])
     # without a champion, the model Deploy and Monitor open on: the one Evaluate proposes
-    opening = evaluation.opening_model(ws, project["id"])
+    opening = evaluation.opening_model(ws, project["id"], board)
     model_id = int(opening if opening in set(trained["model_id"]) else trained["model_id"].iloc[0])
     card = card_json(ws, model_id)
     predictions, classes = evaluation.validation_predictions(ws, model_id)

@@ -43,6 +43,7 @@ __all__ = [
     "balanced_fit_params",
     "best_candidate",
     "call_before",
+    "chosen_by_cv",
     "cv_folds",
     "cv_note",
     "evaluate",
@@ -383,9 +384,19 @@ def best_candidate(candidates: list[Candidate], metric: str) -> Candidate:
     if not ok:
         raise TrainingError(f"No trained model has a validation '{metric}' score.")
     sign = 1 if METRICS[metric].greater_is_better else -1
-    if all(len(c.cv_scores) > 1 for c in ok):
+    if chosen_by_cv([c.cv_scores for c in ok]):
         return max(ok, key=lambda c: (sign * float(np.mean(c.cv_scores)), c.model != "baseline"))
     return max(ok, key=lambda c: (sign * c.valid_metrics[metric], c.model != "baseline"))
+
+
+def chosen_by_cv(fold_scores: list[list[float]]) -> bool:
+    """Whether ``best_candidate`` ranks candidates with these fold scores (one list per trained candidate) by their
+    mean cross-validated score: when every one has two folds or more (one score is the holdout, not folds).
+
+    >>> chosen_by_cv([[0.8, 0.7], [0.6, 0.9, 0.7]]), chosen_by_cv([[0.8, 0.7], []])
+    (True, False)
+    """
+    return all(len(scores or []) > 1 for scores in fold_scores)
 
 
 def refit(pipeline, X: pd.DataFrame, y: pd.Series, deadline: float | None, fitter: TrainingFitter | None = None):
