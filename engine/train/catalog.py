@@ -15,7 +15,7 @@ from __future__ import annotations
 from typing import Any
 
 from engine.errors import RecipeError
-from engine.train.families import AUTOML_PORTFOLIO, LARGE_ROWS, MODELS, ModelFamily, forest_max_leaves
+from engine.train.families import AUTOML_PORTFOLIO, LARGE_ROWS, MODELS, ModelFamily, forest_size
 
 __all__ = [
     "DEFAULT_FAMILIES",
@@ -96,14 +96,17 @@ def suggest_params(name: str, trial, task: str, prefix: str = "") -> dict[str, A
 
 def params_for_rows(name: str, params: dict[str, Any], rows: int, outputs: int = 1) -> dict[str, Any]:
     """``params`` a fit on ``rows`` rows can take: k-NN asks for at most as many neighbours as there are rows (a
-    search space up to 50 neighbours would fail every such trial on a small table's folds); a forest's trees get at
-    most the leaves that keep it within ``FOREST_MAX_BYTES`` (``outputs``: the classes, 1 for regression)."""
+    search space up to 50 neighbours would fail every such trial on a small table's folds); a forest gets at most
+    the trees, then the leaves, that keep it within ``FOREST_MAX_BYTES`` (``forest_size``; ``outputs``: the classes,
+    1 for regression)."""
     if name == "knn" and "n_neighbors" in params and rows >= 1:
         return {**params, "n_neighbors": min(int(params["n_neighbors"]), rows)}
     if name in ("random_forest", "extra_trees") and params.get("max_leaf_nodes") is None:
         complete = {**MODELS[name].defaults["regression"], **params}
-        leaves = forest_max_leaves(int(complete["n_estimators"]), rows, int(complete["min_samples_leaf"]), outputs)
-        return params if leaves is None else {**params, "max_leaf_nodes": leaves}
+        asked = int(complete["n_estimators"])
+        trees, leaves = forest_size(asked, rows, int(complete["min_samples_leaf"]), outputs)
+        sized = params if trees == asked else {**params, "n_estimators": trees}
+        return sized if leaves is None else {**sized, "max_leaf_nodes": leaves}
     return params
 
 

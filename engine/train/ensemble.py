@@ -31,13 +31,14 @@ __all__ = ["GREEDY_ROUNDS", "MEMBERS_MAX_BYTES", "Selection", "blend", "fitted_n
 GREEDY_ROUNDS = 25
 #: The memory cap of a vote: its members' fitted models, as measured on their trials' fold models
 #: (``fitted_nbytes``), hold at most this much together. The best single model is never capped (without a vote it
-#: ships alone); the others join only while they fit under the cap. Why 32 MiB: the vote is fitted on the training
+#: ships alone); the others join only while they fit under the cap. Why 16 MiB: the vote is fitted on the training
 #: rows, then again on all rows (1.5x the fold's rows) while the first stays as the fallback, then written to skops
-#: (a copy, and the file loaded back to check it), so a run holds about four to six times its members at its end;
-#: 32 MiB keeps that within the 40-60 MB FLAML's whole run uses above the libraries both load (about 210 MB). For
+#: and loaded back to check it, so a run's peak holds about 2.5 times its members (measured on digits: 336-379 MB
+#: with 32 MiB and forests of 24 MiB, against FLAML's 257-298 MB); FLAML's whole run uses 40-60 MB above the
+#: libraries both load (about 210 MB). For
 #: scale, measured: a 100-tree forest of unpruned trees on 5,000 rows holds 24 MB, a boosting model or a linear
 #: one under 1 MB; the forest's weight in such a vote was 1 of 25.
-MEMBERS_MAX_BYTES = 32 * 2**20
+MEMBERS_MAX_BYTES = 16 * 2**20
 
 
 class Selection(NamedTuple):

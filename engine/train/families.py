@@ -46,8 +46,8 @@ from sklearn.tree import DecisionTreeClassifier, DecisionTreeRegressor
 
 from engine.errors import RecipeError
 
-__all__ = ["AUTOML_PORTFOLIO", "BOTH", "FOREST_MAX_BYTES", "LARGE_ROWS", "MODELS", "ModelFamily", "PortfolioPoint",
-           "forest_max_leaves"]
+__all__ = ["AUTOML_PORTFOLIO", "BOTH", "FOREST_MAX_BYTES", "FOREST_MIN_TREES", "LARGE_ROWS", "MODELS", "ModelFamily",
+           "PortfolioPoint", "forest_size"]
 
 BOTH = ("classification", "regression")
 Params = dict[str, Any]
@@ -155,24 +155,35 @@ def _tree_builder(name: str) -> Callable[[str, Params, int], Any]:
 #: The most a forest fitted by the AutoML search holds (its trees' nodes and leaf values), whatever the rows: a
 #: 300-tree forest of unpruned trees grows with the rows (measured on 14,000 fold rows of a regression table:
 #: 140 MB, the whole search's peak, 1.6x FLAML's entire run above the libraries both load), and the refit on all
-#: rows, the vote and the files each hold it again. Under this cap a forest keeps its trees, fewer leaves each
-#: (``forest_max_leaves``); on small tables, where unpruned trees stay under it, nothing changes.
-FOREST_MAX_BYTES = 24 * 2**20
+#: rows, the vote, model.skops and its check each hold it again: a training run's peak grows about 2.5x the
+#: winner's size (on digits, a vote holding two 24 MiB forests peaked at 336-379 MB against FLAML's 257-298 MB).
+#: Over the cap a forest first keeps fewer trees, down to ``FOREST_MIN_TREES`` (a forest's score gains little past
+#: 100 unpruned trees; pruned trees lose what each tree learns), then fewer leaves each (``forest_size``); on small
+#: tables, where unpruned trees stay under it, nothing changes.
+FOREST_MAX_BYTES = 12 * 2**20
+FOREST_MIN_TREES = 100
 #: Bytes of one tree node in scikit-learn (``sklearn.tree._tree.NODE_DTYPE``), before its leaf values (8 per output
 #: value: one for regression, one per class).
 _NODE_BYTES = 64
 
 
-def forest_max_leaves(n_estimators: int, rows: int, min_samples_leaf: int, outputs: int) -> int | None:
-    """The ``max_leaf_nodes`` that keeps a forest of ``n_estimators`` trees fitted on ``rows`` rows within
-    ``FOREST_MAX_BYTES`` (a tree of L leaves has 2L - 1 nodes, each with ``outputs`` float64 values), or None when
-    ``min_samples_leaf`` alone keeps its trees that small (at most ``rows / min_samples_leaf`` leaves).
+def forest_size(n_estimators: int, rows: int, min_samples_leaf: int, outputs: int) -> tuple[int, int | None]:
+    """``(n_estimators, max_leaf_nodes)`` that keep a forest fitted on ``rows`` rows within ``FOREST_MAX_BYTES``
+    (a tree of L leaves has 2L - 1 nodes, each with ``outputs`` float64 values; an unpruned tree has at most
+    ``rows / min_samples_leaf`` leaves): fewer trees first, down to ``FOREST_MIN_TREES``, then fewer leaves (None:
+    unpruned).
 
-    >>> forest_max_leaves(300, 14_000, 1, 1), forest_max_leaves(300, 500, 1, 1)
-    (582, None)
+    >>> forest_size(300, 14_000, 1, 1), forest_size(300, 500, 1, 1), forest_size(100, 200, 1, 1)
+    ((100, 873), (174, None), (100, None))
     """
-    leaves = FOREST_MAX_BYTES // (max(n_estimators, 1) * 2 * (_NODE_BYTES + 8 * max(outputs, 1)))
-    return None if rows / max(min_samples_leaf, 1) <= leaves else max(int(leaves), 2)
+    per_leaf = 2 * (_NODE_BYTES + 8 * max(outputs, 1))
+    unpruned = rows / max(min_samples_leaf, 1) * per_leaf
+    if n_estimators * unpruned <= FOREST_MAX_BYTES:
+        return n_estimators, None
+    trees = min(n_estimators, max(FOREST_MIN_TREES, int(FOREST_MAX_BYTES // unpruned)))
+    if trees * unpruned <= FOREST_MAX_BYTES:
+        return trees, None
+    return trees, max(int(FOREST_MAX_BYTES // (trees * per_leaf)), 2)
 
 
 def _tree_space(trial, task: str, prefix: str = "") -> Params:

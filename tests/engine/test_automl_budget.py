@@ -396,17 +396,17 @@ def test_a_vote_whose_trees_files_cannot_end_in_time_is_not_fitted(tmp_path):
     frame = _table()
     data = training_data(frame, infer_schema(frame), PROBLEM, RECIPE)
     split = split_rows(data.y, "classification", RECIPE["split"])
-    # 400 trees of 1,000 nodes in each fold model (80 bytes a node: within the vote's memory cap), 1.875x that on
+    # 400 trees of 500 nodes in each fold model (80 bytes a node: within the vote's memory cap), 1.875x that on
     # all rows
-    oof = _store(len(split.train), ["extra_trees", "linear"], [{"n_estimators": 400}, {}], nbytes=400 * 1000 * 80)
+    oof = _store(len(split.train), ["extra_trees", "linear"], [{"n_estimators": 400}, {}], nbytes=400 * 500 * 80)
     import time
 
-    # fitting the two members takes about 0.05 s; writing the trees 1.3 x (400 x 0.2 ms + 60 MB x 20 ns) = 1.66 s,
+    # fitting the two members takes about 0.05 s; writing the trees 1.3 x (400 x 0.2 ms + 30 MB x 20 ns) = 0.88 s,
     # of which the search kept none
-    vote = automl._greedy_ensemble(data, PROBLEM, RECIPE, split, oof, time.monotonic() + 1.0, 0, kept=(0, 0.0))
+    vote = automl._greedy_ensemble(data, PROBLEM, RECIPE, split, oof, time.monotonic() + 0.5, 0, kept=(0, 0.0))
     assert vote.status == "skipped"
-    assert "but fitting it and writing its 400 trees would take about 1.7 s and " in vote.error
-    kept = automl._greedy_ensemble(data, PROBLEM, RECIPE, split, oof, time.monotonic() + 3.0, 0, kept=(400, 6e7))
+    assert "but fitting it and writing its 400 trees would take about 0.9 s and " in vote.error
+    kept = automl._greedy_ensemble(data, PROBLEM, RECIPE, split, oof, time.monotonic() + 3.0, 0, kept=(400, 3e7))
     assert kept.status == "ok" and automl.fitted_trees(kept.pipeline) == 400
 
 

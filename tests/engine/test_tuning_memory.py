@@ -144,16 +144,18 @@ def test_without_keep_models_the_leaderboards_other_families_keep_their_scores_o
     assert all(c.pipeline is not None for c in runs[True] if c.status == "ok")
 
 
-def test_a_forests_trees_get_fewer_leaves_on_many_rows_only():
-    """The AutoML search keeps a forest within ``FOREST_MAX_BYTES`` by the leaves of its trees: 300 trees on 14,000
-    fold rows get a leaf cap (two classes: 24 MiB / (300 x 2 nodes x 80 bytes)), 500 rows need none, a forest that
-    asks for big leaves needs none either, and a cap the user set stays."""
+def test_a_forest_over_the_cap_keeps_fewer_trees_then_fewer_leaves():
+    """The AutoML search keeps a forest within ``FOREST_MAX_BYTES``: 300 unpruned trees on 14,000 fold rows would
+    hold 300 x 2 x 14,000 nodes x 80 bytes (two classes), so the forest keeps 100 trees (``FOREST_MIN_TREES``) of at
+    most 12 MiB / (100 x 2 nodes x 80 bytes) = 786 leaves; on 600 rows 131 unpruned trees fit; 200 rows need
+    nothing, nor does a forest that asks for big leaves; a cap the user set stays."""
     point = {"n_estimators": 300, "min_samples_leaf": 1, "max_features": 0.3}
-    assert params_for_rows("random_forest", point, 14_000, 2) == {**point, "max_leaf_nodes": 524}
-    assert params_for_rows("extra_trees", point, 14_000, 9)["max_leaf_nodes"] == 308  # 9 class shares a leaf
-    assert params_for_rows("random_forest", point, 500, 2) == point
-    assert params_for_rows("random_forest", {**point, "min_samples_leaf": 40}, 14_000, 2) == \
-        {**point, "min_samples_leaf": 40}
+    assert params_for_rows("random_forest", point, 14_000, 2) == {**point, "n_estimators": 100, "max_leaf_nodes": 786}
+    assert params_for_rows("extra_trees", point, 14_000, 9)["max_leaf_nodes"] == 462  # 9 class shares a leaf
+    assert params_for_rows("random_forest", point, 600, 2) == {**point, "n_estimators": 131}
+    assert params_for_rows("random_forest", point, 200, 2) == point
+    assert params_for_rows("random_forest", {**point, "min_samples_leaf": 100}, 14_000, 2) == \
+        {**point, "min_samples_leaf": 100}
     assert params_for_rows("random_forest", {**point, "max_leaf_nodes": 50}, 14_000, 2)["max_leaf_nodes"] == 50
     assert params_for_rows("gradient_boosting", {"max_leaf_nodes": 31}, 14_000, 2) == {"max_leaf_nodes": 31}
 
