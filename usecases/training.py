@@ -35,7 +35,8 @@ from engine.errors import TargetError
 from engine.evaluate.conformal import interval_table
 from engine.monitor.drift_reference import reference_profile
 from engine.prepare.leakage import audit_training_rows
-from engine.train.automl import training_fit_seconds, tune_candidates, winner_post_search
+from engine.train.automl import tune_candidates
+from engine.train.automl_estimates import training_fit_seconds, winner_post_search
 from engine.train.calibration import (
     CalibrationCheck,
     calibrate_winner,
@@ -433,7 +434,8 @@ def _onnx_calibration_note(card: dict) -> None:
 
 
 def _post_search(run: PreparedRun, best: Candidate):
-    """About how long the winner's calibration check and files take (``engine.train.automl.winner_post_search``).
+    """About how long the winner's calibration check and files take
+    (``engine.train.automl_estimates.winner_post_search``).
     Each step's own estimate, not what the search kept for it: a step with a stand-in the search kept no time for
     (the ONNX file of a large forest) must still start only when its estimate says it can end."""
     settings = validate_settings(run.inputs.settings, run.inputs.problem.task)

@@ -15,7 +15,7 @@ import pytest
 from threadpoolctl import threadpool_limits
 
 from engine import Problem, infer_schema, prepare_target, split_rows, validate_recipe
-from engine.train import automl, calibration, training, tuning
+from engine.train import automl, automl_estimates, calibration, training, tuning
 from engine.train.automl import training_fit_seconds, tune_candidates, winner_post_search
 from engine.train.calibration import calibrate_winner
 from engine.train.policy import (
@@ -149,7 +149,7 @@ def _on_the_clock(clock: FakeClock, monkeypatch, seconds_per_row: float, slower_
         return ran
 
     monkeypatch.setattr(TrainingFitter, "fit", fit)
-    for module in (automl, calibration, training, tuning):
+    for module in (automl, automl_estimates, calibration, training, tuning):
         monkeypatch.setattr(module, "time", clock)
         monkeypatch.setattr(module, "call_before", call_before, raising=False)
     monkeypatch.setattr(automl, "run_study", run_study)
@@ -362,13 +362,13 @@ def test_greedy_selection_is_timed_on_the_search_rows_once_with_the_median_of_a_
         clock.advance(next(pauses))
         return 0.0
 
-    monkeypatch.setattr(automl, "time", clock)
-    monkeypatch.setattr(automl, "prediction_score", score)
+    monkeypatch.setattr(automl_estimates, "time", clock)
+    monkeypatch.setattr(automl_estimates, "prediction_score", score)
     oof, measured = _store(30, ["linear", "knn", "random_forest"]), {}
-    assert automl._selection_seconds(oof, "log_loss", measured, blending=True) == pytest.approx(25 * 3 * 0.005)
-    assert automl._selection_seconds(oof, "log_loss", measured, blending=True) == pytest.approx(25 * 3 * 0.005)
-    assert automl._selection_seconds(oof, "log_loss", measured, blending=False) == 0.0
-    assert automl._selection_seconds(_store(30, ["linear"]), "log_loss", {}, blending=True) == 0.0
+    assert automl_estimates.selection_seconds(oof, "log_loss", measured, blending=True) == pytest.approx(25 * 3 * 0.005)
+    assert automl_estimates.selection_seconds(oof, "log_loss", measured, blending=True) == pytest.approx(25 * 3 * 0.005)
+    assert automl_estimates.selection_seconds(oof, "log_loss", measured, blending=False) == 0.0
+    assert automl_estimates.selection_seconds(_store(30, ["linear"]), "log_loss", {}, blending=True) == 0.0
 
 
 def test_the_first_trials_warm_up_does_not_stand_for_its_configuration():
@@ -470,15 +470,15 @@ def test_the_refit_estimate_counts_the_vote_greedy_selection_would_pick():
 
 def test_the_vote_forecast_reruns_selection_only_when_the_store_changed_and_not_too_often(monkeypatch):
     clock = FakeClock()
-    monkeypatch.setattr(automl, "time", clock)
+    monkeypatch.setattr(automl_estimates, "time", clock)
     runs = []
-    real = automl.greedy_selection
+    real = automl_estimates.greedy_selection
 
     def counted(*args, **kwargs):
         runs.append(1)
         return real(*args, **kwargs)
 
-    monkeypatch.setattr(automl, "greedy_selection", counted)
+    monkeypatch.setattr(automl_estimates, "greedy_selection", counted)
     oof = _store(30, ["linear", "knn", "random_forest"])
     vote = automl.VoteForecast()
     assert vote.fits is None

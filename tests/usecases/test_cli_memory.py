@@ -81,11 +81,7 @@ def test_a_model_directory_run_keeps_only_the_winners_fitted_model(churn_csv, tm
 
     monkeypatch.setattr(training, "_train_or_tune_without_workspace", recording_search)
     monkeypatch.setattr(training, "calibrate_best", recording_calibrate)
-    frame = pd.read_csv(io.BytesIO(churn_csv)).drop(columns=["signup", "customer_id"])
-    recipe = validate_recipe({"split": {"train": 0.8, "valid": 0.2, "test": 0.0, "strategy": "stratified", "seed": 0}})
-    inputs = RunInputs({"name": "churn.csv", "sha256": "0" * 64, "n_rows": len(frame)}, frame, infer_schema(frame),
-                       Problem("churned", "classification", "accuracy"), recipe,
-                       {"models": ["linear", "decision_tree", "knn"], "cv_folds": 0, "seed": 0})
+    inputs = _churn_inputs(churn_csv, ["linear", "decision_tree", "knn"])
     _, card = training.train_model_dir(inputs, tmp_path / "m", deadline=None, notes=[])
     assert len(refs) == 4 and set(card["leaderboard"]) == {"baseline", "linear", "decision_tree", "knn"}
     assert alive == [[False, False, False]]
@@ -115,11 +111,8 @@ def test_the_skops_file_is_loaded_back_for_its_check_once_the_fitted_model_is_go
 
     monkeypatch.setattr(training, "stage_skops", recording_stage)
     monkeypatch.setattr(export, "keep_skops", recording_keep)
-    frame = pd.read_csv(io.BytesIO(churn_csv)).drop(columns=["signup", "customer_id"])
-    recipe = validate_recipe({"split": {"train": 0.8, "valid": 0.2, "test": 0.0, "strategy": "stratified", "seed": 0}})
-    inputs = RunInputs({"name": "churn.csv", "sha256": "0" * 64, "n_rows": len(frame)}, frame, infer_schema(frame),
-                       Problem("churned", "classification", "accuracy"), recipe,
-                       {"models": ["random_forest", "linear"], "cv_folds": 0, "seed": 0})
+    inputs = _churn_inputs(churn_csv, ["random_forest", "linear"])
+    frame = inputs.frame
     best, card = training.train_model_dir(inputs, tmp_path / "m", deadline=None, notes=[])
     assert alive_at_check == [False]
     assert card["exports"]["model.skops"]["sha256"] and best.pipeline is None
@@ -129,3 +122,12 @@ def test_the_skops_file_is_loaded_back_for_its_check_once_the_fitted_model_is_go
     joblib_sha = __import__("hashlib").sha256((tmp_path / "m" / "model.joblib").read_bytes()).hexdigest()
     assert json.loads((tmp_path / "m" / "model.json").read_text())["sha256"] == joblib_sha
     assert len(shipped.predict(frame.drop(columns=["churned"]))) == len(frame)
+
+
+def _churn_inputs(churn_csv: bytes, models: list[str]) -> RunInputs:
+    """A model directory run of ``models`` on the churn table, each on the holdout (no cross-validation)."""
+    frame = pd.read_csv(io.BytesIO(churn_csv)).drop(columns=["signup", "customer_id"])
+    recipe = validate_recipe({"split": {"train": 0.8, "valid": 0.2, "test": 0.0, "strategy": "stratified", "seed": 0}})
+    return RunInputs({"name": "churn.csv", "sha256": "0" * 64, "n_rows": len(frame)}, frame, infer_schema(frame),
+                     Problem("churned", "classification", "accuracy"), recipe,
+                     {"models": models, "cv_folds": 0, "seed": 0})
