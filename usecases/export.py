@@ -266,10 +266,7 @@ def write_dir_exports(directory: str | Path, pipeline, card: dict, rows, *, dead
     sha256, check figures, or the reason one is missing). ONNX is skipped once ``deadline`` (time.monotonic) passed.
     """
     rows = rows.iloc[:CHECK_ROWS]
-    exports = {SKOPS_FILE: write_dir_skops(directory, pipeline, rows).info}
-    release_free_memory()  # the skops state and the copy loaded back, before the ONNX graph is built
-    exports[ONNX_FILE] = _dir_onnx(directory, pipeline, card, rows, deadline)
-    return {name: _card_entry(info) for name, info in exports.items()}
+    return write_dir_files(directory, stage_skops(pipeline, rows), pipeline, card, rows, deadline=deadline)
 
 
 def write_dir_files(directory: str | Path, staged: StagedSkops, pipeline, card: dict, rows, *,
@@ -280,6 +277,7 @@ def write_dir_files(directory: str | Path, staged: StagedSkops, pipeline, card: 
     rows = rows.iloc[:CHECK_ROWS]
     kept, loaded = keep_skops(directory, staged, rows)
     exports = {SKOPS_FILE: kept.info}
+    release_free_memory()  # the skops state and its parse, before the ONNX graph is built
     source = loaded if loaded is not None else pipeline
     if source is None:
         info = {"export_version": EXPORT_VERSION, "created_at": now(),
